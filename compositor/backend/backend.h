@@ -1,0 +1,48 @@
+#ifndef SW_BACKEND_H
+#define SW_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <pixman.h>
+
+struct sw_server;
+struct sw_backend;
+
+/* The small vtable every backend implements. */
+struct sw_backend_impl {
+	const char *name;
+	void (*destroy)(struct sw_backend *backend);
+	/*
+	 * Call sw_output_frame() at the next opportunity to show a frame (the
+	 * next tick or vblank, or right away when the display is idle).
+	 */
+	void (*schedule_frame)(struct sw_backend *backend);
+	/*
+	 * Show the output's shadow image. `damage` is what changed in it since the
+	 * previous commit (output coordinates); backends keep their own per-buffer
+	 * damage history for buffer age. When the frame is on screen the backend
+	 * calls sw_output_presented(). Returns false if nothing will be presented.
+	 */
+	bool (*commit)(struct sw_backend *backend, pixman_image_t *shadow,
+		       const pixman_region32_t *damage);
+};
+
+struct sw_backend {
+	const struct sw_backend_impl *impl;
+	struct sw_server *server;
+	struct sw_output *output;
+	/* The DRM device used for scanout; linux-dmabuf feedback's main_device. */
+	bool has_drm_dev;
+	dev_t drm_dev;
+};
+
+struct sw_backend *sw_headless_backend_create(struct sw_server *server);
+/*
+ * Returns NULL when no DRM device can be used through a session; `why` then
+ * says why in a few words (used by --backend=auto to explain its choice).
+ */
+struct sw_backend *sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len);
+
+#endif

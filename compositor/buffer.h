@@ -1,0 +1,61 @@
+#ifndef SW_BUFFER_H
+#define SW_BUFFER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pixman.h>
+#include <wayland-server-core.h>
+
+#include "formats.h"
+
+struct sw_buffer;
+
+/*
+ * What a kind of client buffer (wl_shm, linux-dmabuf) provides. Every kind
+ * uses the same wl_buffer implementation, so any wl_buffer resource of ours
+ * maps to a struct sw_buffer.
+ */
+struct sw_buffer_impl {
+	const char *name;
+	/*
+	 * Make the pixels readable (and writable, for screencopy targets). `damage`
+	 * is the part that will be read, in buffer coordinates (NULL: all); kinds
+	 * that convert (NV12) only convert that. Returns NULL when the buffer
+	 * cannot be read; then end_access is not called.
+	 */
+	pixman_image_t *(*begin_access)(struct sw_buffer *buffer, const pixman_region32_t *damage);
+	/*
+	 * Pair of begin_access. Returns false when the access faulted (a pool
+	 * truncated under us); the kind has then already posted the protocol
+	 * error to the client.
+	 */
+	bool (*end_access)(struct sw_buffer *buffer);
+	/* Free the kind's data; the wl_buffer resource is already gone. */
+	void (*destroy)(struct sw_buffer *buffer);
+};
+
+struct sw_buffer {
+	const struct sw_buffer_impl *impl;
+	struct wl_resource *resource;   /* NULL once the client destroyed it */
+	int32_t width, height;
+	const struct sw_format *format;
+	/* Users that read it (a surface's current state); release at zero. */
+	unsigned locks;
+	struct wl_signal destroy_signal;
+};
+
+/*
+ * Create the wl_buffer resource for `buffer` (fields filled by the caller).
+ * Returns false on allocation failure (no-memory already posted).
+ */
+bool sw_buffer_init(struct sw_buffer *buffer, const struct sw_buffer_impl *impl,
+		    struct wl_client *client, uint32_t id);
+/* NULL if the resource is not one of our wl_buffers. */
+struct sw_buffer *sw_buffer_from_resource(struct wl_resource *resource);
+
+struct sw_buffer *sw_buffer_lock(struct sw_buffer *buffer);
+/* Sends wl_buffer.release when the last user lets go; frees it if the client already did. */
+void sw_buffer_unlock(struct sw_buffer *buffer);
+
+#endif

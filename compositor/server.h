@@ -1,0 +1,51 @@
+#ifndef SW_SERVER_H
+#define SW_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pixman.h>
+#include <wayland-server-core.h>
+
+/* Everything the command line decides. */
+struct sw_options {
+	const char *backend;      /* "auto", "headless" or "drm" */
+	const char *socket;       /* NULL: pick a free wayland-N */
+	int32_t width, height;    /* headless output size */
+	int32_t refresh_mhz;      /* headless refresh rate */
+	bool shm_require_seals;   /* --shm-seals=require */
+	const char *drm_mode;     /* --mode=WxH[@Hz], NULL: preferred */
+	const char *kms;          /* --kms=auto|atomic|legacy */
+	char **client_argv;       /* after "--", NULL when none */
+};
+
+struct sw_server {
+	struct wl_display *display;
+	struct wl_event_loop *loop;
+	struct sw_options opts;
+	const char *socket_name;
+
+	struct sw_backend *backend;
+	struct sw_output *output;     /* the single output */
+
+	struct sw_shm *shm;
+	struct sw_compositor *compositor;
+	struct sw_xdg_shell *xdg_shell;
+	struct sw_seat *seat;
+	struct sw_presentation *presentation;
+	struct sw_screencopy *screencopy;
+	struct sw_dmabuf *dmabuf;
+
+	/* Mapped views, bottom first; the last one is on top. */
+	struct wl_list views;
+	/* Where the next toplevel goes: cascading from the top-left. */
+	int32_t next_x, next_y;
+
+	uint32_t background;  /* XRGB8888 */
+	int exit_code;
+};
+
+/* Stop the event loop; main() cleans up and exits with `code`. */
+void sw_server_terminate(struct sw_server *server, int code);
+
+#endif
