@@ -1,0 +1,44 @@
+#ifndef SW_CLIENT_BUFFER_H
+#define SW_CLIENT_BUFFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wayland-client.h>
+
+#include "formats.h"
+
+/*
+ * One client buffer, whatever its backing memory. Allocators fill in the
+ * wl_buffer, the CPU mapping (if any) and the layout; users of the window
+ * module only read these fields and draw into `data`.
+ */
+struct sw_buffer {
+	struct wl_buffer *wl_buffer;
+	const struct sw_format *format;
+	uint32_t width, height;
+	uint32_t stride[3];     /* per plane, bytes */
+	uint32_t offset[3];     /* per plane, from the start of `data` */
+	void *data;             /* CPU mapping of the whole buffer, or NULL */
+	size_t size;            /* bytes mapped at `data` */
+
+	bool busy;              /* attached and not yet released by the compositor */
+	uint64_t content_frame; /* frame number drawn into it, 0 = undefined content */
+	void *priv;             /* allocator-private */
+	void *owner;            /* whoever hands the buffer out (the window) */
+};
+
+/*
+ * How a window gets buffers: a second client plugs in another allocator
+ * (dma-buf) without touching the window code.
+ */
+struct sw_buffer_impl {
+	const char *name;
+	/* Fill `buffer` (format and size are already set); 0 or -1 (logged). */
+	int (*create)(void *impl_data, struct sw_buffer *buffer);
+	/* Release everything create() made, the wl_buffer included. */
+	void (*destroy)(void *impl_data, struct sw_buffer *buffer);
+};
+
+#endif

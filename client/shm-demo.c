@@ -1,0 +1,499 @@
+/*
+ * sealway-shm: a wl_shm client that draws into sealed memfds (or, to compare,
+ * unsealed memfds or POSIX shm), paced by frame callbacks, and reports
+ * wp_presentation statistics.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <drm_fourcc.h>
+
+#include "anon-file.h"
+#include "formats.h"
+#include "log.h"
+#include "shm-buffer.h"
+#include "window.h"
+#include "yuv.h"
+
+#define PROG "sealway-shm"
+#define CHECKER 32      /* background square size, pixels */
+#define DRAIN_MS 1000   /* how long to wait for the last presentation feedback */
+
+struct demo {
+	struct sw_client *client;
+	struct sw_window *window;
+	enum sw_alloc_method method;
+	const struct sw_format *format;
+	uint32_t width, height;
+	uint64_t frames;        /* commits to make; 0 = until a signal */
+	bool solid;
+	uint32_t color;         /* AARRGGBB when solid */
+	bool done;              /* all frames committed */
+	bool failed;
+};
+
+/* ---- allocator: wl_shm buffers on anonymous files ---- */
+
+static int
+shm_alloc_create(void *data, struct sw_buffer *buffer)
+{
+	struct demo *demo = data;
+	return sw_shm_buffer_create(demo->client->shm, demo->method, buffer);
+}
+
+static void
+shm_alloc_destroy(void *data, struct sw_buffer *buffer)
+{
+	sw_shm_buffer_destroy(buffer);
+}
+
+static const struct sw_buffer_impl shm_impl = {
+	.name = "wl_shm",
+	.create = shm_alloc_create,
+	.destroy = shm_alloc_destroy,
+};
+
+/* ---- drawing ---- */
+
+static void
+fill_nv12(struct sw_buffer *buffer, const pixman_box32_t *box, uint32_t argb)
+{
+	struct sw_ycbcr c = sw_rgb_to_ycbcr601(argb);
+
+	uint8_t *luma = (uint8_t *)buffer->data + buffer->offset[0];
+	for (int32_t row = box->y1; row < box->y2; row++)
+		memset(luma + (size_t)row * buffer->stride[0] + box->x1, c.y,
+		       (size_t)(box->x2 - box->x1));
+
+	/* One chroma sample per 2x2 block; rectangles here start on even pixels. */
+	uint8_t *chroma = (uint8_t *)buffer->data + buffer->offset[1];
+	for (int32_t row = box->y1 / 2; row < (box->y2 + 1) / 2; row++) {
+		uint8_t *p = chroma + (size_t)row * buffer->stride[1];
+		for (int32_t col = box->x1 / 2; col < (box->x2 + 1) / 2; col++) {
+			p[2 * col] = c.cb;
+			p[2 * col + 1] = c.cr;
+		}
+	}
+}
+
+/* Fill `box` clipped to `clip` with a colour, converted to the buffer format. */
+static void
+fill(struct sw_buffer *buffer, pixman_image_t *image, pixman_region32_t *clip,
+     int32_t x, int32_t y, int32_t w, int32_t h, uint32_t argb)
+{
+	pixman_region32_t part;
+	pixman_region32_init_rect(&part, x, y, (unsigned)w, (unsigned)h);
+	pixman_region32_intersect(&part, &part, clip);
+
+	int n;
+	pixman_box32_t *boxes = pixman_region32_rectangles(&part, &n);
+	if (image) {
+		/* 8-bit channels widened so pixman's narrowing gives them back exactly. */
+		pixman_color_t color = {
+			.alpha = (uint16_t)(((argb >> 24) & 0xff) * 0x101),
+			.red = (uint16_t)(((argb >> 16) & 0xff) * 0x101),
+			.green = (uint16_t)(((argb >> 8) & 0xff) * 0x101),
+			.blue = (uint16_t)((argb & 0xff) * 0x101),
+		};
+		if (n > 0)
+			pixman_image_fill_boxes(PIXMAN_OP_SRC, image, &color, n, boxes);
+	} else {
+		for (int i = 0; i < n; i++)
+			fill_nv12(buffer, &boxes[i], argb);
+	}
+	pixman_region32_fini(&part);
+}
+
+struct bars {
+	pixman_box32_t v, h;    /* vertical and horizontal bar of one frame */
+};
+
+static int32_t
+bar_pos(uint64_t frame, uint32_t step, uint32_t span, uint32_t size)
+{
+	if (span <= size)
+		return 0;
+	/* Even positions keep NV12 chroma blocks whole. */
+	return (int32_t)(((frame * step) % (span - size + 1)) & ~(uint64_t)1);
+}
+
+static struct bars
+bars_at(const struct demo *demo, uint64_t frame)
+{
+	uint32_t bw = (demo->width / 8 + 1) & ~1u, bh = (demo->height / 8 + 1) & ~1u;
+	if (bw < 2)
+		bw = 2;
+	if (bh < 2)
+		bh = 2;
+	int32_t x = bar_pos(frame, 4, demo->width, bw);
+	int32_t y = bar_pos(frame, 2, demo->height, bh);
+	struct bars b = {
+		.v = { x, 0, x + (int32_t)bw, (int32_t)demo->height },
+		.h = { 0, y, (int32_t)demo->width, y + (int32_t)bh },
+	};
+	return b;
+}
+
+static void
+add_bars(pixman_region32_t *region, const struct bars *b)
+{
+	pixman_region32_union_rect(region, region, b->v.x1, b->v.y1,
+				   (unsigned)(b->v.x2 - b->v.x1), (unsigned)(b->v.y2 - b->v.y1));
+	pixman_region32_union_rect(region, region, b->h.x1, b->h.y1,
+				   (unsigned)(b->h.x2 - b->h.x1), (unsigned)(b->h.y2 - b->h.y1));
+}
+
+static void
+paint_pattern(struct demo *demo, struct sw_buffer *buffer, pixman_image_t *image,
+	      pixman_region32_t *repaint, uint64_t frame)
+{
+	pixman_box32_t *ext = pixman_region32_extents(repaint);
+
+	for (int32_t y = ext->y1 / CHECKER * CHECKER; y < ext->y2; y += CHECKER)
+		for (int32_t x = ext->x1 / CHECKER * CHECKER; x < ext->x2; x += CHECKER) {
+			bool dark = ((x / CHECKER) + (y / CHECKER)) & 1;
+			fill(buffer, image, repaint, x, y, CHECKER, CHECKER,
+			     dark ? 0xff303840 : 0xff485058);
+		}
+
+	struct bars b = bars_at(demo, frame);
+	fill(buffer, image, repaint, b.v.x1, b.v.y1, b.v.x2 - b.v.x1, b.v.y2 - b.v.y1,
+	     0xff20b0d0);
+	fill(buffer, image, repaint, b.h.x1, b.h.y1, b.h.x2 - b.h.x1, b.h.y2 - b.h.y1,
+	     0xffe08020);
+}
+
+static void
+draw(void *data, struct sw_window *window)
+{
+	struct demo *demo = data;
+	const struct sw_present_stats *stats = sw_window_stats(window);
+
+	if (demo->done)
+		return;
+	/* A still picture needs one commit unless a frame count asks for more. */
+	if (demo->solid && demo->frames == 0 && stats->commits >= 1)
+		return;
+
+	struct sw_buffer *buffer = sw_window_get_buffer(window);
+	if (!buffer) {
+		/* Either all are busy (draw() comes again) or allocation failed (logged). */
+		if (sw_window_failed(window))
+			demo->failed = true;
+		return;
+	}
+
+	pixman_image_t *image = NULL;
+	if (demo->format->pixman) {
+		image = pixman_image_create_bits(demo->format->pixman, (int)buffer->width,
+						 (int)buffer->height, buffer->data,
+						 (int)buffer->stride[0]);
+		if (!image) {
+			sw_err("pixman cannot wrap the buffer");
+			demo->failed = true;
+			return;
+		}
+	}
+
+	uint64_t frame = sw_window_next_frame(window);
+	pixman_region32_t repaint, damage;
+	pixman_region32_init_rect(&repaint, 0, 0, buffer->width, buffer->height);
+	pixman_region32_init(&damage);
+
+	if (demo->solid) {
+		if (buffer->content_frame == 0)
+			fill(buffer, image, &repaint, 0, 0, (int32_t)buffer->width,
+			     (int32_t)buffer->height, demo->color);
+		/* Same picture every time, but each commit must count as a new frame. */
+		pixman_region32_copy(&damage, &repaint);
+	} else if (buffer->content_frame == 0 || frame == 1) {
+		paint_pattern(demo, buffer, image, &repaint, frame);
+		pixman_region32_copy(&damage, &repaint);
+	} else {
+		/* Undo the bars this buffer still shows, draw the new ones. */
+		struct bars old = bars_at(demo, buffer->content_frame);
+		struct bars prev = bars_at(demo, frame - 1);
+		struct bars now = bars_at(demo, frame);
+		pixman_region32_clear(&repaint);
+		add_bars(&repaint, &old);
+		add_bars(&repaint, &now);
+		paint_pattern(demo, buffer, image, &repaint, frame);
+		/* The compositor shows frame - 1: only what differs from it is damaged. */
+		add_bars(&damage, &prev);
+		add_bars(&damage, &now);
+	}
+
+	sw_window_commit(window, buffer, &damage);
+	pixman_region32_fini(&damage);
+	pixman_region32_fini(&repaint);
+	if (image)
+		pixman_image_unref(image);
+
+	if (demo->frames && stats->commits >= demo->frames)
+		demo->done = true;
+}
+
+/* ---- command line ---- */
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: " PROG " [OPTIONS]\n"
+		"Show a window drawn into shared memory and report presentation timing.\n"
+		"\n"
+		"  --size WxH         buffer size (default 256x256)\n"
+		"  --format NAME      wl_shm format, e.g. XRGB8888, RGB565, NV12 (default XRGB8888)\n"
+		"  --frames N         present N frames, then exit; 0 = until SIGINT/SIGTERM (default 0)\n"
+		"  --color AARRGGBB   fill with one colour (premultiplied) instead of the animation\n"
+		"  --buffers 2|3      double or triple buffering (default 2)\n"
+		"  --title TEXT       window title (default \"" PROG "\")\n"
+		"  --app-id ID        application id (default \"org.sealway.shm\")\n"
+		"  --unsealed         memfd without seals (for comparison)\n"
+		"  --posix-shm        shm_open, unlinked at once (for comparison)\n"
+		"  --log LEVEL        error, warn, info or debug (default info)\n"
+		"  --help             show this help\n");
+}
+
+static int __attribute__((format(printf, 1, 2)))
+bad_option(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	return 2;
+}
+
+static bool
+parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool
+parse_size(const char *s, uint32_t *w, uint32_t *h)
+{
+	char buf[32];
+	const char *x = strchr(s, 'x');
+	if (!x || (size_t)(x - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, (size_t)(x - s));
+	buf[x - s] = '\0';
+	return parse_u32(buf, 1, 16384, w) && parse_u32(x + 1, 1, 16384, h);
+}
+
+static bool
+parse_color(const char *s, uint32_t *out)
+{
+	if (s[0] == '#')
+		s++;
+	else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (strlen(s) != 8 || strspn(s, "0123456789abcdefABCDEF") != 8)
+		return false;
+	*out = (uint32_t)strtoul(s, NULL, 16);
+	return true;
+}
+
+static bool
+drawable(const struct sw_format *fmt)
+{
+	return fmt->pixman != 0 || fmt->drm == DRM_FORMAT_NV12;
+}
+
+static int
+run(struct demo *demo)
+{
+	struct sw_client *client = demo->client;
+
+	while (!client->quit && !demo->done && !demo->failed &&
+	       !sw_window_closed(demo->window)) {
+		if (sw_client_dispatch(client, -1) < 0)
+			return -1;
+	}
+	if (demo->failed)
+		return -1;
+
+	/* Let the last frames' feedback arrive so the statistics are complete. */
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (sw_window_stats(demo->window)->pending > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t left = DRAIN_MS - ((now.tv_sec - start.tv_sec) * 1000 +
+					  (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0) {
+			sw_warn("%" PRIu64 " presentation feedbacks never answered",
+				sw_window_stats(demo->window)->pending);
+			break;
+		}
+		if (sw_client_dispatch(client, (int)left) < 0)
+			return client->quit ? 0 : -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_SIZE = 256, OPT_FORMAT, OPT_FRAMES, OPT_COLOR, OPT_BUFFERS, OPT_TITLE,
+	       OPT_APP_ID, OPT_UNSEALED, OPT_POSIX_SHM, OPT_LOG, OPT_HELP };
+	static const struct option options[] = {
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "frames", required_argument, NULL, OPT_FRAMES },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "buffers", required_argument, NULL, OPT_BUFFERS },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "app-id", required_argument, NULL, OPT_APP_ID },
+		{ "unsealed", no_argument, NULL, OPT_UNSEALED },
+		{ "posix-shm", no_argument, NULL, OPT_POSIX_SHM },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct demo demo = {
+		.method = SW_ALLOC_MEMFD_SEALED,
+		.width = 256,
+		.height = 256,
+	};
+	const char *format_name = "XRGB8888";
+	const char *title = PROG, *app_id = "org.sealway.shm";
+	uint32_t buffers = 2, frames = 0;
+	enum sw_log_level level = SW_LOG_INFO;
+	int ret = 1;
+
+	sw_log_set_tag(PROG);
+	int opt;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_SIZE:
+			if (!parse_size(optarg, &demo.width, &demo.height))
+				return bad_option("invalid --size \"%s\" (expected WxH, 1 to 16384 each)",
+						  optarg);
+			break;
+		case OPT_FORMAT:
+			format_name = optarg;
+			break;
+		case OPT_FRAMES:
+			if (!parse_u32(optarg, 0, UINT32_MAX, &frames))
+				return bad_option("invalid --frames \"%s\" (expected a count, 0 = forever)",
+						  optarg);
+			break;
+		case OPT_COLOR:
+			if (!parse_color(optarg, &demo.color))
+				return bad_option("invalid --color \"%s\" (expected AARRGGBB in hex)",
+						  optarg);
+			demo.solid = true;
+			break;
+		case OPT_BUFFERS:
+			if (!parse_u32(optarg, 2, 3, &buffers))
+				return bad_option("invalid --buffers \"%s\" (expected 2 or 3)", optarg);
+			break;
+		case OPT_TITLE:
+			title = optarg;
+			break;
+		case OPT_APP_ID:
+			app_id = optarg;
+			break;
+		case OPT_UNSEALED:
+			demo.method = SW_ALLOC_MEMFD;
+			break;
+		case OPT_POSIX_SHM:
+			demo.method = SW_ALLOC_POSIX_SHM;
+			break;
+		case OPT_LOG:
+			if (!sw_log_parse_level(optarg, &level))
+				return bad_option("invalid --log \"%s\" (expected error, warn, info or debug)",
+						  optarg);
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			return bad_option("unknown option or missing argument: %s",
+					  argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_option("unexpected argument \"%s\"", argv[optind]);
+	sw_log_set_level(level);
+	demo.frames = frames;
+
+	demo.format = sw_format_from_name(format_name);
+	if (!demo.format) {
+		fprintf(stderr, PROG ": unknown format \"%s\"; known:", format_name);
+		for (size_t i = 0; i < sw_formats_count; i++)
+			fprintf(stderr, " %s", sw_formats[i].name);
+		fprintf(stderr, "\n");
+		return 2;
+	}
+	if (!drawable(demo.format)) {
+		fprintf(stderr, PROG ": cannot draw format %s\n", demo.format->name);
+		return 2;
+	}
+	if (demo.format->planes > 1 && ((demo.width | demo.height) & 1)) {
+		fprintf(stderr, PROG ": %s needs an even width and height\n", demo.format->name);
+		return 2;
+	}
+
+	struct sw_client_params client_params = {
+		.prog = PROG,
+		.need_shm = true,
+	};
+	demo.client = sw_client_create(&client_params);
+	if (!demo.client)
+		return 1;
+
+	if (!sw_client_has_shm_format(demo.client, demo.format->shm)) {
+		fprintf(stderr, PROG ": the compositor does not advertise wl_shm format %s\n",
+			demo.format->name);
+		goto out_client;
+	}
+	sw_info("%ux%u %s, %u buffers from %s, %s", demo.width, demo.height, demo.format->name,
+		buffers, sw_alloc_method_name(demo.method),
+		demo.solid ? "solid colour" : "animated");
+
+	struct sw_window_params window_params = {
+		.title = title,
+		.app_id = app_id,
+		.width = demo.width,
+		.height = demo.height,
+		.format = demo.format,
+		.max_buffers = buffers,
+		.impl = &shm_impl,
+		.impl_data = &demo,
+		.draw = draw,
+		.draw_data = &demo,
+	};
+	demo.window = sw_window_create(demo.client, &window_params);
+	if (!demo.window)
+		goto out_client;
+
+	if (run(&demo) == 0)
+		ret = 0;
+	sw_window_print_stats(demo.window, stdout);
+
+	sw_window_destroy(demo.window);
+out_client:
+	sw_client_destroy(demo.client);
+	return ret;
+}
