@@ -1,0 +1,295 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "presentation-time-client-protocol.h"
+#include "probe-util.h"
+#include "xdg-shell-client-protocol.h"
+
+int64_t
+probe_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
+{
+	xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = {
+	.ping = wm_base_ping,
+};
+
+static void
+presentation_clock_id(void *data, struct wp_presentation *presentation, uint32_t clk_id)
+{
+	struct probe_globals *g = data;
+	g->presentation_clock = clk_id;
+	g->presentation_clock_known = true;
+}
+
+static const struct wp_presentation_listener presentation_listener = {
+	.clock_id = presentation_clock_id,
+};
+
+static uint32_t
+min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+static void
+registry_global(void *data, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version)
+{
+	struct probe_globals *g = data;
+
+	if (strcmp(interface, wl_compositor_interface.name) == 0) {
+		g->compositor = wl_registry_bind(registry, name, &wl_compositor_interface,
+						 min_u32(version, 4));
+	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
+		g->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
+		g->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+		xdg_wm_base_add_listener(g->wm_base, &wm_base_listener, g);
+	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
+		g->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, 1);
+		wp_presentation_add_listener(g->presentation, &presentation_listener, g);
+	}
+}
+
+static void
+registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_global,
+	.global_remove = registry_global_remove,
+};
+
+bool
+probe_connect(struct probe_globals *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->display = wl_display_connect(NULL);
+	if (!g->display) {
+		fprintf(stderr, "probe: cannot connect to WAYLAND_DISPLAY=%s: %s\n",
+			getenv("WAYLAND_DISPLAY") ? getenv("WAYLAND_DISPLAY") : "(unset)",
+			strerror(errno));
+		return false;
+	}
+	g->registry = wl_display_get_registry(g->display);
+	wl_registry_add_listener(g->registry, &registry_listener, g);
+	/* Two roundtrips: the globals, then the events bound objects send at once. */
+	if (wl_display_roundtrip(g->display) < 0 || wl_display_roundtrip(g->display) < 0) {
+		fprintf(stderr, "probe: initial roundtrip failed\n");
+		return false;
+	}
+	return true;
+}
+
+void
+probe_disconnect(struct probe_globals *g)
+{
+	if (!g->display)
+		return;
+	/* After a protocol error the proxies are still ours to free. */
+	if (g->presentation)
+		wp_presentation_destroy(g->presentation);
+	if (g->wm_base)
+		xdg_wm_base_destroy(g->wm_base);
+	if (g->shm)
+		wl_shm_destroy(g->shm);
+	if (g->compositor)
+		wl_compositor_destroy(g->compositor);
+	wl_registry_destroy(g->registry);
+	wl_display_disconnect(g->display);
+	g->display = NULL;
+}
+
+int
+probe_dispatch_timeout(struct wl_display *display, int timeout_ms)
+{
+	int n = wl_display_dispatch_pending(display);
+	if (n != 0)
+		return n;
+
+	while (wl_display_prepare_read(display) != 0) {
+		n = wl_display_dispatch_pending(display);
+		if (n != 0)
+			return n;
+	}
+	if (wl_display_flush(display) < 0 && errno != EAGAIN) {
+		wl_display_cancel_read(display);
+		return -1;
+	}
+	struct pollfd pfd = { .fd = wl_display_get_fd(display), .events = POLLIN };
+	int ret = poll(&pfd, 1, timeout_ms);
+	if (ret <= 0) {
+		wl_display_cancel_read(display);
+		return ret < 0 && errno != EINTR ? -1 : 0;
+	}
+	if (wl_display_read_events(display) < 0)
+		return -1;
+	return wl_display_dispatch_pending(display);
+}
+
+bool
+probe_wait_for(struct wl_display *display, const bool *flag, int timeout_ms)
+{
+	int64_t deadline = probe_now_ms() + timeout_ms;
+	while (!*flag) {
+		int64_t left = deadline - probe_now_ms();
+		if (left <= 0)
+			return false;
+		if (probe_dispatch_timeout(display, (int)left) < 0)
+			return false;
+	}
+	return true;
+}
+
+static void
+sync_done(void *data, struct wl_callback *callback, uint32_t serial)
+{
+	bool *done = data;
+	*done = true;
+}
+
+static const struct wl_callback_listener sync_listener = {
+	.done = sync_done,
+};
+
+bool
+probe_roundtrip_timeout(struct wl_display *display, int timeout_ms)
+{
+	bool done = false;
+	struct wl_callback *cb = wl_display_sync(display);
+	wl_callback_add_listener(cb, &sync_listener, &done);
+	int64_t deadline = probe_now_ms() + timeout_ms;
+	while (!done && wl_display_get_error(display) == 0) {
+		int64_t left = deadline - probe_now_ms();
+		if (left <= 0)
+			break;
+		if (probe_dispatch_timeout(display, (int)left) < 0)
+			break;
+	}
+	wl_callback_destroy(cb);
+	return done || wl_display_get_error(display) != 0;
+}
+
+static void
+xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
+{
+	struct probe_window *w = data;
+	w->configured = true;
+	w->configure_serial = serial;
+	xdg_surface_ack_configure(xdg_surface, serial);
+}
+
+static const struct xdg_surface_listener xdg_surface_listener = {
+	.configure = xdg_surface_configure,
+};
+
+static void
+toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width, int32_t height,
+		   struct wl_array *states)
+{
+}
+
+static void
+toplevel_close(void *data, struct xdg_toplevel *toplevel)
+{
+}
+
+static const struct xdg_toplevel_listener toplevel_listener = {
+	.configure = toplevel_configure,
+	.close = toplevel_close,
+};
+
+bool
+probe_window_map(struct probe_globals *g, struct probe_window *w, const char *title)
+{
+	memset(w, 0, sizeof(*w));
+	if (!g->compositor || !g->wm_base) {
+		fprintf(stderr, "probe: wl_compositor or xdg_wm_base not advertised\n");
+		return false;
+	}
+	w->surface = wl_compositor_create_surface(g->compositor);
+	w->xdg_surface = xdg_wm_base_get_xdg_surface(g->wm_base, w->surface);
+	xdg_surface_add_listener(w->xdg_surface, &xdg_surface_listener, w);
+	w->toplevel = xdg_surface_get_toplevel(w->xdg_surface);
+	xdg_toplevel_add_listener(w->toplevel, &toplevel_listener, w);
+	xdg_toplevel_set_title(w->toplevel, title);
+	/* The initial commit without a buffer asks for the first configure. */
+	wl_surface_commit(w->surface);
+	if (!probe_wait_for(g->display, &w->configured, 5000)) {
+		fprintf(stderr, "probe: no xdg_surface.configure within 5 s\n");
+		return false;
+	}
+	return true;
+}
+
+void
+probe_window_destroy(struct probe_window *w)
+{
+	if (w->toplevel)
+		xdg_toplevel_destroy(w->toplevel);
+	if (w->xdg_surface)
+		xdg_surface_destroy(w->xdg_surface);
+	if (w->surface)
+		wl_surface_destroy(w->surface);
+	memset(w, 0, sizeof(*w));
+}
+
+int
+probe_memfd(size_t size, bool sealed)
+{
+	int fd = memfd_create("sealway-probe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		fprintf(stderr, "probe: memfd_create: %s\n", strerror(errno));
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)size) < 0) {
+		fprintf(stderr, "probe: ftruncate(%zu): %s\n", size, strerror(errno));
+		goto err_fd;
+	}
+	if (sealed && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
+		fprintf(stderr, "probe: sealing: %s\n", strerror(errno));
+		goto err_fd;
+	}
+	return fd;
+
+err_fd:
+	close(fd);
+	return -1;
+}
+
+void
+probe_report(struct wl_display *display)
+{
+	int err = wl_display_get_error(display);
+	if (err == 0) {
+		printf("ok\n");
+	} else if (err == EPROTO) {
+		const struct wl_interface *iface = NULL;
+		uint32_t id = 0;
+		uint32_t code = wl_display_get_protocol_error(display, &iface, &id);
+		printf("protocol-error interface=%s code=%u\n", iface ? iface->name : "unknown",
+		       code);
+	} else {
+		fprintf(stderr, "probe: connection lost: %s\n", strerror(err));
+		printf("disconnected\n");
+	}
+	fflush(stdout);
+}

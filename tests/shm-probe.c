@@ -1,0 +1,496 @@
+/*
+ * A hostile wl_shm client. It does exactly one misbehaviour, named on the
+ * command line, against $WAYLAND_DISPLAY, then roundtrips and prints what
+ * became of its connection on stdout:
+ *
+ *   ok | protocol-error interface=NAME code=N | disconnected
+ *
+ * The compositor's error message is printed by libwayland on stderr
+ * ("iface@id: error N: MESSAGE") for the test to inspect. Exit status 0 when
+ * the scenario ran, 2 when it could not be set up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <wayland-client.h>
+
+#include "probe-util.h"
+#include "xdg-shell-client-protocol.h"
+
+#define SHM_ARGB8888 0u
+#define SHM_XRGB8888 1u
+
+enum scenario_result {
+	SCENARIO_RAN = 0,
+	SCENARIO_SETUP_FAILED = -1,
+};
+
+typedef enum scenario_result (*scenario_fn)(struct probe_globals *g);
+
+/* Send `fd` as a pool of `size` bytes; the probe's own copy is closed. */
+static void
+create_pool_and_close(struct probe_globals *g, int fd, int32_t size)
+{
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, size);
+	close(fd);
+	(void)pool; /* freed with the connection */
+}
+
+static enum scenario_result
+pool_fd_pipe(struct probe_globals *g)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		perror("pipe2");
+		return SCENARIO_SETUP_FAILED;
+	}
+	create_pool_and_close(g, fds[0], 4096);
+	close(fds[1]);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_fd_socket(struct probe_globals *g)
+{
+	int fds[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+		perror("socketpair");
+		return SCENARIO_SETUP_FAILED;
+	}
+	create_pool_and_close(g, fds[0], 4096);
+	close(fds[1]);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_fd_directory(struct probe_globals *g)
+{
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		perror("open /");
+		return SCENARIO_SETUP_FAILED;
+	}
+	create_pool_and_close(g, fd, 4096);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_fd_opath(struct probe_globals *g)
+{
+	/* An O_PATH fd on a perfectly good memfd: it names the file but cannot map it. */
+	int memfd = probe_memfd(4096, true);
+	if (memfd < 0)
+		return SCENARIO_SETUP_FAILED;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	close(memfd);
+	if (fd < 0) {
+		perror("open O_PATH");
+		return SCENARIO_SETUP_FAILED;
+	}
+	create_pool_and_close(g, fd, 4096);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_fd_devnull(struct probe_globals *g)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		perror("open /dev/null");
+		return SCENARIO_SETUP_FAILED;
+	}
+	create_pool_and_close(g, fd, 4096);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_with_size(struct probe_globals *g, size_t file_size, int32_t pool_size)
+{
+	int fd = probe_memfd(file_size, true);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	create_pool_and_close(g, fd, pool_size);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_size_zero(struct probe_globals *g)
+{
+	return pool_with_size(g, 4096, 0);
+}
+
+static enum scenario_result
+pool_size_negative(struct probe_globals *g)
+{
+	return pool_with_size(g, 4096, -4096);
+}
+
+static enum scenario_result
+pool_larger_than_file(struct probe_globals *g)
+{
+	return pool_with_size(g, 4096, 8192);
+}
+
+/* A sound 64 KiB sealed pool, then one create_buffer with the given arguments. */
+static enum scenario_result
+buffer_with(struct probe_globals *g, int32_t offset, int32_t width, int32_t height,
+	    int32_t stride, uint32_t format)
+{
+	int fd = probe_memfd(65536, true);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 65536);
+	close(fd);
+	wl_shm_pool_create_buffer(pool, offset, width, height, stride, format);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+buffer_width_zero(struct probe_globals *g)
+{
+	return buffer_with(g, 0, 0, 64, 256, SHM_XRGB8888);
+}
+
+static enum scenario_result
+buffer_height_zero(struct probe_globals *g)
+{
+	return buffer_with(g, 0, 64, 0, 256, SHM_XRGB8888);
+}
+
+static enum scenario_result
+buffer_width_negative(struct probe_globals *g)
+{
+	return buffer_with(g, 0, -17, 64, 256, SHM_XRGB8888);
+}
+
+static enum scenario_result
+buffer_height_negative(struct probe_globals *g)
+{
+	return buffer_with(g, 0, 64, -19, 256, SHM_XRGB8888);
+}
+
+static enum scenario_result
+buffer_offset_negative(struct probe_globals *g)
+{
+	return buffer_with(g, -4096, 64, 64, 256, SHM_XRGB8888);
+}
+
+static enum scenario_result
+buffer_stride_negative(struct probe_globals *g)
+{
+	return buffer_with(g, 0, 64, 64, -256, SHM_XRGB8888);
+}
+
+static enum scenario_result
+buffer_size_overflow(struct probe_globals *g)
+{
+	/* 0x40000000 * 8 is 2^33: wraps to 0 in 32 bits. */
+	return buffer_with(g, 0, 64, 8, 0x40000000, SHM_XRGB8888);
+}
+
+static enum scenario_result
+buffer_past_pool_end(struct probe_globals *g)
+{
+	/* 4096 + 256 * 256 = 69632 bytes of a 65536-byte pool. */
+	return buffer_with(g, 4096, 64, 256, 256, SHM_XRGB8888);
+}
+
+static enum scenario_result
+buffer_stride_below_min(struct probe_globals *g)
+{
+	/* ARGB8888 needs 64 * 4 = 256 bytes a row; libwayland only checks stride >= width. */
+	return buffer_with(g, 0, 64, 64, 128, SHM_ARGB8888);
+}
+
+static enum scenario_result
+buffer_format_unknown(struct probe_globals *g)
+{
+	return buffer_with(g, 0, 64, 64, 256, 0x12345678);
+}
+
+static enum scenario_result
+pool_resize_shrink(struct probe_globals *g)
+{
+	int fd = probe_memfd(8192, false);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 8192);
+	close(fd);
+	wl_shm_pool_resize(pool, 4096);
+	return SCENARIO_RAN;
+}
+
+/* A pool the size of its 4096-byte file grown to 8192, and a buffer in the new half. */
+static enum scenario_result
+resize_past_eof(struct probe_globals *g, bool sealed)
+{
+	int fd = probe_memfd(4096, sealed);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 4096);
+	close(fd);
+	wl_shm_pool_resize(pool, 8192);
+	wl_shm_pool_create_buffer(pool, 4096, 32, 32, 128, SHM_XRGB8888);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_resize_sealed_past_eof(struct probe_globals *g)
+{
+	return resize_past_eof(g, true);
+}
+
+static enum scenario_result
+pool_resize_unsealed_past_eof(struct probe_globals *g)
+{
+	return resize_past_eof(g, false);
+}
+
+static void
+frame_done(void *data, struct wl_callback *callback, uint32_t time)
+{
+	bool *done = data;
+	*done = true;
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener frame_listener = {
+	.done = frame_done,
+};
+
+/* Attach, damage all, commit with a frame callback, and wait for it (or an error). */
+static bool
+show_and_wait(struct probe_globals *g, struct probe_window *w, struct wl_buffer *buffer)
+{
+	bool done = false;
+	wl_surface_attach(w->surface, buffer, 0, 0);
+	wl_surface_damage_buffer(w->surface, 0, 0, INT32_MAX, INT32_MAX);
+	struct wl_callback *cb = wl_surface_frame(w->surface);
+	wl_callback_add_listener(cb, &frame_listener, &done);
+	wl_surface_commit(w->surface);
+	return probe_wait_for(g->display, &done, 3000);
+}
+
+static enum scenario_result
+truncate_after_commit(struct probe_globals *g)
+{
+	const int32_t size = 256, stride = size * 4, bytes = stride * size;
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe truncate"))
+		return SCENARIO_SETUP_FAILED;
+
+	int fd = probe_memfd((size_t)bytes, false);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	uint32_t *pixels = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (pixels == MAP_FAILED) {
+		perror("mmap");
+		close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	for (int32_t i = 0; i < size * size; i++)
+		pixels[i] = 0xff3366ccu;
+	munmap(pixels, (size_t)bytes);
+
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, bytes);
+	struct wl_buffer *buffer =
+		wl_shm_pool_create_buffer(pool, 0, size, size, stride, SHM_XRGB8888);
+	if (!show_and_wait(g, &w, buffer)) {
+		fprintf(stderr, "probe: first frame not shown within 3 s\n");
+		close(fd);
+		return wl_display_get_error(g->display) ? SCENARIO_RAN : SCENARIO_SETUP_FAILED;
+	}
+
+	/* Pull the pages out from under the compositor, then make it read them again. */
+	if (ftruncate(fd, 0) < 0) {
+		perror("ftruncate");
+		close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	close(fd);
+	show_and_wait(g, &w, buffer);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+many_pools(struct probe_globals *g)
+{
+	enum { COUNT = 1000 };
+	for (int i = 0; i < COUNT; i++) {
+		int fd = probe_memfd(4096, true);
+		if (fd < 0)
+			return SCENARIO_SETUP_FAILED;
+		struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 4096);
+		close(fd);
+		/* Half are destroyed at once, half live until the client goes away. */
+		if (i % 2)
+			wl_shm_pool_destroy(pool);
+		/* Keep the fds in flight bounded by both ends' buffers. */
+		if (i % 50 == 49 && wl_display_roundtrip(g->display) < 0)
+			return SCENARIO_RAN;
+	}
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+garbage_on_socket(struct probe_globals *g)
+{
+	/*
+	 * 8 KiB of deterministic noise (xorshift32) written past libwayland
+	 * straight on the socket. With this seed the first "header" claims a
+	 * message longer than a server's 4 KiB input buffer, so a server that
+	 * waited for the rest would hang: it must drop the client instead.
+	 */
+	uint32_t words[2048], x = 0x5ea1a11u;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		words[i] = x;
+	}
+	if (wl_display_flush(g->display) < 0) {
+		perror("wl_display_flush");
+		return SCENARIO_SETUP_FAILED;
+	}
+	fprintf(stderr, "shm-probe: noise header: object %u, opcode %u, size %u\n",
+		words[0], words[1] & 0xffff, words[1] >> 16);
+	size_t done = 0;
+	while (done < sizeof(words)) {
+		ssize_t n = write(wl_display_get_fd(g->display), (char *)words + done,
+				  sizeof(words) - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			/* The server may hang up before it has all of it: that is the point. */
+			fprintf(stderr, "shm-probe: write on the socket: %s\n", strerror(errno));
+			break;
+		}
+		done += (size_t)n;
+	}
+	return SCENARIO_RAN;
+}
+
+/* A well-formed pool and buffer, from a memfd sealed or not. */
+static enum scenario_result
+pool_from_memfd(struct probe_globals *g, bool sealed)
+{
+	int fd = probe_memfd(16384, sealed);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
+	close(fd);
+	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_unsealed(struct probe_globals *g)
+{
+	return pool_from_memfd(g, false);
+}
+
+static enum scenario_result
+pool_sealed(struct probe_globals *g)
+{
+	return pool_from_memfd(g, true);
+}
+
+static enum scenario_result
+roundtrip_only(struct probe_globals *g)
+{
+	return SCENARIO_RAN;
+}
+
+static const struct {
+	const char *name;
+	scenario_fn run;
+	const char *what;
+} scenarios[] = {
+	{ "roundtrip", roundtrip_only, "connect and roundtrip, nothing else" },
+	{ "pool-fd-pipe", pool_fd_pipe, "create_pool with a pipe" },
+	{ "pool-fd-socket", pool_fd_socket, "create_pool with a socket" },
+	{ "pool-fd-directory", pool_fd_directory, "create_pool with a directory" },
+	{ "pool-fd-opath", pool_fd_opath, "create_pool with an O_PATH fd of a memfd" },
+	{ "pool-fd-devnull", pool_fd_devnull, "create_pool with /dev/null" },
+	{ "pool-size-zero", pool_size_zero, "create_pool of size 0" },
+	{ "pool-size-negative", pool_size_negative, "create_pool of size -4096" },
+	{ "pool-larger-than-file", pool_larger_than_file, "pool 8192 on a 4096-byte file" },
+	{ "buffer-width-zero", buffer_width_zero, "create_buffer width 0" },
+	{ "buffer-height-zero", buffer_height_zero, "create_buffer height 0" },
+	{ "buffer-width-negative", buffer_width_negative, "create_buffer width -17" },
+	{ "buffer-height-negative", buffer_height_negative, "create_buffer height -19" },
+	{ "buffer-offset-negative", buffer_offset_negative, "create_buffer offset -4096" },
+	{ "buffer-stride-negative", buffer_stride_negative, "create_buffer stride -256" },
+	{ "buffer-size-overflow", buffer_size_overflow, "stride 0x40000000 * height 8" },
+	{ "buffer-past-pool-end", buffer_past_pool_end, "offset 4096 + 256*256 > 65536" },
+	{ "buffer-stride-below-min", buffer_stride_below_min, "ARGB8888 width 64 stride 128" },
+	{ "buffer-format-unknown", buffer_format_unknown, "format 0x12345678" },
+	{ "pool-resize-shrink", pool_resize_shrink, "resize 8192 -> 4096" },
+	{ "pool-resize-sealed-past-eof", pool_resize_sealed_past_eof,
+	  "sealed 4096-byte file, pool resized to 8192, buffer at 4096" },
+	{ "pool-resize-unsealed-past-eof", pool_resize_unsealed_past_eof,
+	  "unsealed 4096-byte file, pool resized to 8192, buffer at 4096" },
+	{ "truncate-after-commit", truncate_after_commit,
+	  "ftruncate a shown 256x256 buffer's file to 0, then commit it again" },
+	{ "many-pools", many_pools, "1000 pools of 4 KiB, half destroyed" },
+	{ "garbage-on-socket", garbage_on_socket, "8 KiB of noise on the socket" },
+	{ "pool-unsealed", pool_unsealed, "a sound pool on an unsealed memfd" },
+	{ "pool-sealed", pool_sealed, "a sound pool on a memfd sealed SHRINK|GROW" },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: shm-probe SCENARIO\nscenarios:\n");
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		fprintf(out, "  %-30s %s\n", scenarios[i].name, scenarios[i].what);
+}
+
+int
+main(int argc, char *argv[])
+{
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	scenario_fn run = NULL;
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (strcmp(argv[1], scenarios[i].name) == 0)
+			run = scenarios[i].run;
+	if (!run) {
+		fprintf(stderr, "shm-probe: unknown scenario '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+
+	struct probe_globals g;
+	if (!probe_connect(&g))
+		return 2;
+	if (!g.shm) {
+		fprintf(stderr, "shm-probe: wl_shm not advertised\n");
+		probe_disconnect(&g);
+		return 2;
+	}
+
+	int status = 0;
+	if (run(&g) == SCENARIO_SETUP_FAILED) {
+		fprintf(stderr, "shm-probe: scenario %s could not be set up\n", argv[1]);
+		status = 2;
+	} else {
+		/* Errors are reported to the request's sender after a roundtrip at the latest. */
+		if (probe_roundtrip_timeout(g.display, 5000))
+			probe_report(g.display);
+		else
+			printf("no-answer\n");
+	}
+	probe_disconnect(&g);
+	return status;
+}
