@@ -1,0 +1,751 @@
+/*
+ * zwp_linux_dmabuf_v1 for a compositor that reads client buffers with the
+ * CPU: dma-bufs are mapped (once per buffer) and read between
+ * DMA_BUF_IOCTL_SYNC START and END; RGB formats are composited straight from
+ * the mapping, NV12 is converted into an XRGB8888 image, damage only.
+ *
+ * Order of the checks on create/create_immed, chosen so that every protocol
+ * error can be provoked with any fd (a test has no dma-bufs to hand):
+ *   already_used, invalid_format (format), incomplete, invalid_format
+ *   (modifier), invalid_dimensions (size, then stride below the row size),
+ *   out_of_bounds (lseek(SEEK_END) of every plane), and only then the import,
+ *   which refuses an fd that is not a dma-buf. A memfd passes the size checks
+ *   but could be truncated later and make us fault, so the import refuses it
+ *   ("not a dma-buf"): a `failed` event for create, which the protocol reserves
+ *   for import failures, and the fatal invalid_wl_buffer for create_immed, as
+ *   the protocol allows (the client asked not to be told asynchronously).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <linux/dma-buf.h>
+#include <wayland-server-core.h>
+#include <wayland-server-protocol.h>
+
+#include "anon-file.h"
+#include "backend.h"
+#include "buffer.h"
+#include "dmabuf-alloc.h"
+#include "dmabuf.h"
+#include "formats.h"
+#include "linux-dmabuf-unstable-v1-server-protocol.h"
+#include "log.h"
+#include "server.h"
+#include "yuv.h"
+
+#define DMABUF_VERSION 4
+#define MAX_PLANES 4
+
+/* One entry of the feedback format table, as the protocol lays it out. */
+struct table_entry {
+	uint32_t format;
+	uint32_t pad;
+	uint64_t modifier;
+};
+
+struct sw_dmabuf {
+	struct sw_server *server;
+	struct wl_global *global;
+	struct table_entry *table;
+	uint16_t table_len;
+	/* Read-only, sealed; libwayland dups it for every event that carries it. */
+	int table_fd;
+	dev_t main_device;
+};
+
+struct params_plane {
+	int fd;            /* -1: not set */
+	uint32_t offset;
+	uint32_t stride;
+	uint64_t modifier;
+};
+
+struct dmabuf_params {
+	struct sw_dmabuf *dmabuf;
+	struct wl_resource *resource;
+	bool used;
+	struct params_plane planes[MAX_PLANES];
+};
+
+struct dmabuf_plane {
+	int fd;
+	void *map;          /* page-aligned start of the mapping */
+	size_t map_len;
+	const uint8_t *data; /* first byte of the plane inside the mapping */
+	uint32_t stride;
+};
+
+struct dmabuf_buffer {
+	struct sw_buffer base;
+	unsigned n_planes;
+	struct dmabuf_plane planes[MAX_PLANES];
+	/* RGB: a view of the mapping. NV12: our XRGB8888 copy. */
+	pixman_image_t *image;
+	bool converted;     /* NV12: the whole copy was filled once */
+};
+
+/* ---- format table ---- */
+
+static bool
+format_is_offered(const struct sw_format *fmt)
+{
+	/* What the renderer reads directly, plus NV12, which we convert. */
+	return fmt->pixman != 0 || fmt->drm == DRM_FORMAT_NV12;
+}
+
+static bool
+pair_is_offered(const struct sw_dmabuf *dmabuf, uint32_t format, uint64_t modifier)
+{
+	for (uint16_t i = 0; i < dmabuf->table_len; i++)
+		if (dmabuf->table[i].format == format && dmabuf->table[i].modifier == modifier)
+			return true;
+	return false;
+}
+
+static bool
+modifier_is_offered(const struct sw_dmabuf *dmabuf, uint64_t modifier)
+{
+	for (uint16_t i = 0; i < dmabuf->table_len; i++)
+		if (dmabuf->table[i].modifier == modifier)
+			return true;
+	return false;
+}
+
+static bool
+build_table(struct sw_dmabuf *dmabuf)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sw_formats_count; i++)
+		if (format_is_offered(&sw_formats[i]))
+			n++;
+	dmabuf->table = calloc(n, sizeof(*dmabuf->table));
+	if (!dmabuf->table) {
+		sw_err("dmabuf: out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < sw_formats_count; i++) {
+		if (!format_is_offered(&sw_formats[i]))
+			continue;
+		/* The CPU can only make sense of the plain row-major layout. */
+		dmabuf->table[dmabuf->table_len++] = (struct table_entry) {
+			.format = sw_formats[i].drm,
+			.modifier = DRM_FORMAT_MOD_LINEAR,
+		};
+	}
+	dmabuf->table_fd = sw_ro_file_create("sealway-dmabuf-formats", dmabuf->table,
+					     n * sizeof(*dmabuf->table));
+	return dmabuf->table_fd >= 0;
+}
+
+/*
+ * main_device tells GPU clients which device to allocate on. On the DRM
+ * backend it is the scanout device. Headless has no device; we still name
+ * the first render node when there is one, so a GBM/EGL client allocates
+ * somewhere sensible (it must produce LINEAR buffers for us anyway). Without
+ * any render node we send 0: no real device has dev_t 0, and udmabuf or
+ * dma-heap clients do not need a device at all.
+ */
+static dev_t
+pick_main_device(const struct sw_server *server)
+{
+	struct stat st;
+	if (server->backend && server->backend->has_drm_dev)
+		return server->backend->drm_dev;
+	if (stat("/dev/dri/renderD128", &st) == 0 && S_ISCHR(st.st_mode))
+		return st.st_rdev;
+	return 0;
+}
+
+/* ---- feedback ---- */
+
+static void
+feedback_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct zwp_linux_dmabuf_feedback_v1_interface feedback_impl = {
+	.destroy = feedback_handle_destroy,
+};
+
+static void
+send_feedback(struct sw_dmabuf *dmabuf, struct wl_resource *resource)
+{
+	struct wl_array dev, indices;
+	wl_array_init(&dev);
+	wl_array_init(&indices);
+
+	dev_t *devp = wl_array_add(&dev, sizeof(*devp));
+	uint16_t *idx = wl_array_add(&indices, dmabuf->table_len * sizeof(*idx));
+	if (!devp || !idx) {
+		wl_resource_post_no_memory(resource);
+		goto out;
+	}
+	*devp = dmabuf->main_device;
+	for (uint16_t i = 0; i < dmabuf->table_len; i++)
+		idx[i] = i;
+
+	zwp_linux_dmabuf_feedback_v1_send_format_table(resource, dmabuf->table_fd,
+		(uint32_t)(dmabuf->table_len * sizeof(*dmabuf->table)));
+	zwp_linux_dmabuf_feedback_v1_send_main_device(resource, &dev);
+	/* One tranche: everything we offer, read from wherever the main device is. */
+	zwp_linux_dmabuf_feedback_v1_send_tranche_target_device(resource, &dev);
+	zwp_linux_dmabuf_feedback_v1_send_tranche_formats(resource, &indices);
+	zwp_linux_dmabuf_feedback_v1_send_tranche_flags(resource, 0);
+	zwp_linux_dmabuf_feedback_v1_send_tranche_done(resource);
+	zwp_linux_dmabuf_feedback_v1_send_done(resource);
+out:
+	wl_array_release(&dev);
+	wl_array_release(&indices);
+}
+
+static void
+create_feedback(struct wl_client *client, struct wl_resource *dmabuf_resource, uint32_t id)
+{
+	struct sw_dmabuf *dmabuf = wl_resource_get_user_data(dmabuf_resource);
+	struct wl_resource *resource = wl_resource_create(client,
+		&zwp_linux_dmabuf_feedback_v1_interface,
+		wl_resource_get_version(dmabuf_resource), id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &feedback_impl, dmabuf, NULL);
+	send_feedback(dmabuf, resource);
+}
+
+/* ---- buffers ---- */
+
+static void
+convert_nv12_rect(struct dmabuf_buffer *buf, const pixman_box32_t *box)
+{
+	uint32_t *dst = pixman_image_get_data(buf->image);
+	int dst_stride = pixman_image_get_stride(buf->image) / 4;
+	const struct dmabuf_plane *yp = &buf->planes[0], *uvp = &buf->planes[1];
+
+	for (int32_t y = box->y1; y < box->y2; y++) {
+		const uint8_t *yrow = yp->data + (size_t)y * yp->stride;
+		const uint8_t *uvrow = uvp->data + (size_t)(y / 2) * uvp->stride;
+		uint32_t *out = dst + (size_t)y * (size_t)dst_stride;
+		for (int32_t x = box->x1; x < box->x2; x++) {
+			const uint8_t *uv = uvrow + (size_t)(x / 2) * 2;
+			out[x] = sw_ycbcr601_to_xrgb(yrow[x], uv[0], uv[1]);
+		}
+	}
+}
+
+static void
+convert_nv12(struct dmabuf_buffer *buf, const pixman_region32_t *damage)
+{
+	pixman_region32_t todo;
+	pixman_region32_init_rect(&todo, 0, 0, (unsigned)buf->base.width,
+				  (unsigned)buf->base.height);
+	/* The first read converts everything; later ones only what changed. */
+	if (buf->converted && damage)
+		pixman_region32_intersect(&todo, &todo, damage);
+
+	int n;
+	const pixman_box32_t *boxes = pixman_region32_rectangles(&todo, &n);
+	for (int i = 0; i < n; i++)
+		convert_nv12_rect(buf, &boxes[i]);
+	pixman_region32_fini(&todo);
+	buf->converted = true;
+}
+
+static void
+sync_planes(struct dmabuf_buffer *buf, unsigned count, uint64_t flags)
+{
+	for (unsigned p = 0; p < count; p++)
+		if (sw_dmabuf_sync(buf->planes[p].fd, flags) < 0)
+			sw_warn("dmabuf: DMA_BUF_IOCTL_SYNC on plane %u: %s", p, strerror(errno));
+}
+
+static pixman_image_t *
+dmabuf_begin_access(struct sw_buffer *base, const pixman_region32_t *damage)
+{
+	struct dmabuf_buffer *buf = wl_container_of(base, buf, base);
+
+	/* START also waits for the writers' implicit fences, as the protocol asks. */
+	for (unsigned p = 0; p < buf->n_planes; p++) {
+		if (sw_dmabuf_sync(buf->planes[p].fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ) < 0) {
+			sw_warn("dmabuf: DMA_BUF_IOCTL_SYNC START on plane %u: %s; not drawn",
+				p, strerror(errno));
+			sync_planes(buf, p, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+			return NULL;
+		}
+	}
+	if (buf->base.format->drm == DRM_FORMAT_NV12)
+		convert_nv12(buf, damage);
+	return buf->image;
+}
+
+static bool
+dmabuf_end_access(struct sw_buffer *base)
+{
+	struct dmabuf_buffer *buf = wl_container_of(base, buf, base);
+	/* A dma-buf never shrinks and the mapping is bounded: reads cannot fault. */
+	sync_planes(buf, buf->n_planes, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	return true;
+}
+
+static void
+dmabuf_buffer_free(struct dmabuf_buffer *buf)
+{
+	if (buf->image)
+		pixman_image_unref(buf->image);
+	for (unsigned p = 0; p < MAX_PLANES; p++) {
+		if (buf->planes[p].map && munmap(buf->planes[p].map, buf->planes[p].map_len) < 0)
+			sw_warn("dmabuf: munmap: %s", strerror(errno));
+		if (buf->planes[p].fd >= 0)
+			close(buf->planes[p].fd);
+	}
+	free(buf);
+}
+
+static void
+dmabuf_destroy(struct sw_buffer *base)
+{
+	struct dmabuf_buffer *buf = wl_container_of(base, buf, base);
+	dmabuf_buffer_free(buf);
+}
+
+static const struct sw_buffer_impl dmabuf_buffer_impl = {
+	.name = "dmabuf",
+	.begin_access = dmabuf_begin_access,
+	.end_access = dmabuf_end_access,
+	.destroy = dmabuf_destroy,
+};
+
+/* ---- params ---- */
+
+static void
+params_close_fds(struct dmabuf_params *params)
+{
+	for (unsigned p = 0; p < MAX_PLANES; p++) {
+		if (params->planes[p].fd >= 0)
+			close(params->planes[p].fd);
+		params->planes[p].fd = -1;
+	}
+}
+
+static void
+params_resource_destroy(struct wl_resource *resource)
+{
+	struct dmabuf_params *params = wl_resource_get_user_data(resource);
+	params_close_fds(params);
+	free(params);
+}
+
+static void
+params_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
+params_handle_add(struct wl_client *client, struct wl_resource *resource, int32_t fd,
+		  uint32_t plane_idx, uint32_t offset, uint32_t stride,
+		  uint32_t modifier_hi, uint32_t modifier_lo)
+{
+	struct dmabuf_params *params = wl_resource_get_user_data(resource);
+	uint64_t modifier = ((uint64_t)modifier_hi << 32) | modifier_lo;
+
+	if (params->used) {
+		close(fd);
+		wl_resource_post_error(resource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_ALREADY_USED,
+				       "the params were already used to create a wl_buffer");
+		return;
+	}
+	if (plane_idx >= MAX_PLANES) {
+		close(fd);
+		wl_resource_post_error(resource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_PLANE_IDX,
+				       "plane index %u is not below %u", plane_idx, MAX_PLANES);
+		return;
+	}
+	if (params->planes[plane_idx].fd >= 0) {
+		close(fd);
+		wl_resource_post_error(resource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_PLANE_SET,
+				       "plane %u was already set", plane_idx);
+		return;
+	}
+	/* Version 4 makes this an error as early as add; older clients learn at create. */
+	if (wl_resource_get_version(resource) >= 4 &&
+	    !modifier_is_offered(params->dmabuf, modifier)) {
+		close(fd);
+		wl_resource_post_error(resource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
+				       "modifier 0x%016" PRIx64 " was not advertised", modifier);
+		return;
+	}
+	params->planes[plane_idx] = (struct params_plane) {
+		.fd = fd, .offset = offset, .stride = stride, .modifier = modifier,
+	};
+}
+
+/* Post the protocol error for arguments that are a client bug; false if posted. */
+static bool
+params_validate(struct dmabuf_params *params, int32_t width, int32_t height, uint32_t format,
+		const struct sw_format **out_fmt)
+{
+	struct wl_resource *res = params->resource;
+	const struct sw_format *fmt = sw_format_from_drm(format);
+
+	if (!fmt || !format_is_offered(fmt)) {
+		wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
+				       "format 0x%08" PRIx32 " is not supported", format);
+		return false;
+	}
+	for (unsigned p = 0; p < MAX_PLANES; p++) {
+		bool set = params->planes[p].fd >= 0;
+		if (p < fmt->planes && !set) {
+			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INCOMPLETE,
+					       "%s needs %u planes, plane %u is missing",
+					       fmt->name, fmt->planes, p);
+			return false;
+		}
+		if (p >= fmt->planes && set) {
+			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INCOMPLETE,
+					       "%s has %u planes, plane %u is one too many",
+					       fmt->name, fmt->planes, p);
+			return false;
+		}
+	}
+	for (unsigned p = 0; p < fmt->planes; p++) {
+		uint64_t mod = params->planes[p].modifier;
+		if (!pair_is_offered(params->dmabuf, format, mod)) {
+			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
+					       "%s with modifier 0x%016" PRIx64 " (plane %u) "
+					       "was not advertised", fmt->name, mod, p);
+			return false;
+		}
+	}
+	if (width < 1 || height < 1) {
+		wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_DIMENSIONS,
+				       "invalid size %" PRId32 "x%" PRId32, width, height);
+		return false;
+	}
+	for (unsigned p = 0; p < fmt->planes; p++) {
+		const struct params_plane *pl = &params->planes[p];
+		uint64_t min_stride = sw_format_min_stride(fmt, p, (uint32_t)width);
+		/* Rows that overlap: the width does not fit the stride. */
+		if (pl->stride < min_stride) {
+			wl_resource_post_error(res,
+				ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_DIMENSIONS,
+				"plane %u: stride %" PRIu32 " is below the %" PRIu64
+				" bytes of a %" PRId32 "-pixel %s row", p, pl->stride, min_stride,
+				width, fmt->name);
+			return false;
+		}
+	}
+	for (unsigned p = 0; p < fmt->planes; p++) {
+		const struct params_plane *pl = &params->planes[p];
+		off_t size = lseek(pl->fd, 0, SEEK_END);
+		/* Only a non-dma-buf fails to seek; the import turns it away. */
+		if (size < 0)
+			continue;
+		uint32_t rows = sw_format_plane_height(fmt, p, (uint32_t)height);
+		/* 32-bit stride times 31-bit rows plus 32-bit offset: fits in 64 bits. */
+		uint64_t end = (uint64_t)pl->offset + (uint64_t)pl->stride * rows;
+		if (end > (uint64_t)size) {
+			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS,
+				"plane %u: offset %" PRIu32 " + stride %" PRIu32 " * %" PRIu32
+				" rows = %" PRIu64 " goes past the end of the %lld-byte buffer",
+				p, pl->offset, pl->stride, rows, end, (long long)size);
+			return false;
+		}
+	}
+	*out_fmt = fmt;
+	return true;
+}
+
+/*
+ * Turn validated params into a CPU-readable buffer. Returns NULL after
+ * logging why; the fds stay with the params then.
+ */
+static struct dmabuf_buffer *
+import_buffer(struct dmabuf_params *params, const struct sw_format *fmt, int32_t width,
+	      int32_t height, uint32_t flags, struct wl_client *client, char *why, size_t why_len)
+{
+	pid_t pid;
+	wl_client_get_credentials(client, &pid, NULL, NULL);
+
+	for (unsigned p = 0; p < fmt->planes; p++) {
+		int is = sw_fd_is_dmabuf(params->planes[p].fd);
+		if (is != 1) {
+			snprintf(why, why_len, "plane %u is not a dma-buf (%s): only real "
+				 "dma-bufs are mapped, other files could shrink under us",
+				 p, is < 0 ? strerror(errno) : "another filesystem");
+			goto err_log;
+		}
+	}
+	/* Flipped or interlaced content would need a transform we do not do. */
+	if (flags != 0) {
+		snprintf(why, why_len, "flags 0x%" PRIx32 " are not supported", flags);
+		goto err_log;
+	}
+	/* pixman reads rows of 32-bit words. */
+	if (fmt->pixman && (params->planes[0].stride % 4 || params->planes[0].offset % 4)) {
+		snprintf(why, why_len, "%s stride %" PRIu32 " / offset %" PRIu32
+			 " not 4-byte aligned, cannot be read in place", fmt->name,
+			 params->planes[0].stride, params->planes[0].offset);
+		goto err_log;
+	}
+
+	struct dmabuf_buffer *buf = calloc(1, sizeof(*buf));
+	if (!buf) {
+		snprintf(why, why_len, "out of memory");
+		goto err_log;
+	}
+	for (unsigned p = 0; p < MAX_PLANES; p++)
+		buf->planes[p].fd = -1;
+	buf->n_planes = fmt->planes;
+
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t page_mask = (uint64_t)(page > 0 ? page : 4096) - 1;
+	for (unsigned p = 0; p < fmt->planes; p++) {
+		const struct params_plane *pl = &params->planes[p];
+		struct dmabuf_plane *bp = &buf->planes[p];
+		uint32_t rows = sw_format_plane_height(fmt, p, (uint32_t)height);
+		/* mmap offsets must be page-aligned; plane offsets need not be. */
+		uint64_t start = pl->offset & ~page_mask;
+		uint64_t len = pl->offset - start + (uint64_t)pl->stride * rows;
+
+		bp->map = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, pl->fd, (off_t)start);
+		if (bp->map == MAP_FAILED) {
+			bp->map = NULL;
+			snprintf(why, why_len, "mapping plane %u (%" PRIu64 " bytes): %s",
+				 p, len, strerror(errno));
+			goto err_buf;
+		}
+		bp->map_len = (size_t)len;
+		bp->data = (const uint8_t *)bp->map + (pl->offset - start);
+		bp->stride = pl->stride;
+	}
+
+	if (fmt->pixman) {
+		/* pixman only reads a source image; the mapping is read-only. */
+		buf->image = pixman_image_create_bits_no_clear(fmt->pixman, width, height,
+			(uint32_t *)(uintptr_t)buf->planes[0].data, (int)buf->planes[0].stride);
+	} else {
+		buf->image = pixman_image_create_bits_no_clear(PIXMAN_x8r8g8b8, width, height,
+							       NULL, 0);
+	}
+	if (!buf->image) {
+		snprintf(why, why_len, "no pixman image for %" PRId32 "x%" PRId32 " %s",
+			 width, height, fmt->name);
+		goto err_buf;
+	}
+
+	/* From here on the buffer owns the fds. */
+	for (unsigned p = 0; p < fmt->planes; p++) {
+		buf->planes[p].fd = params->planes[p].fd;
+		params->planes[p].fd = -1;
+	}
+	buf->base.width = width;
+	buf->base.height = height;
+	buf->base.format = fmt;
+	return buf;
+
+err_buf:
+	dmabuf_buffer_free(buf);
+err_log:
+	sw_warn("dmabuf: client %d: import refused: %s", (int)pid, why);
+	return NULL;
+}
+
+static void
+params_create_common(struct wl_client *client, struct wl_resource *resource,
+		     uint32_t buffer_id, int32_t width, int32_t height, uint32_t format,
+		     uint32_t flags, bool immed)
+{
+	struct dmabuf_params *params = wl_resource_get_user_data(resource);
+	const struct sw_format *fmt = NULL;
+
+	if (params->used) {
+		wl_resource_post_error(resource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_ALREADY_USED,
+				       "the params were already used to create a wl_buffer");
+		return;
+	}
+	params->used = true;
+
+	if (!params_validate(params, width, height, format, &fmt))
+		goto out;
+
+	char why[256];
+	struct dmabuf_buffer *buf = import_buffer(params, fmt, width, height, flags, client,
+						  why, sizeof(why));
+	if (!buf) {
+		if (immed)
+			wl_resource_post_error(resource,
+				ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER,
+				"import failed: %s", why);
+		else
+			zwp_linux_buffer_params_v1_send_failed(resource);
+		goto out;
+	}
+	if (!sw_buffer_init(&buf->base, &dmabuf_buffer_impl, client, buffer_id)) {
+		dmabuf_buffer_free(buf);
+		goto out;
+	}
+	if (!immed)
+		zwp_linux_buffer_params_v1_send_created(resource, buf->base.resource);
+	sw_debug("dmabuf: %dx%d %s buffer, %u plane(s)", width, height, fmt->name,
+		 buf->n_planes);
+out:
+	/* Used params hold nothing: whatever was not imported is closed now. */
+	params_close_fds(params);
+}
+
+static void
+params_handle_create(struct wl_client *client, struct wl_resource *resource, int32_t width,
+		     int32_t height, uint32_t format, uint32_t flags)
+{
+	params_create_common(client, resource, 0, width, height, format, flags, false);
+}
+
+static void
+params_handle_create_immed(struct wl_client *client, struct wl_resource *resource,
+			   uint32_t buffer_id, int32_t width, int32_t height, uint32_t format,
+			   uint32_t flags)
+{
+	params_create_common(client, resource, buffer_id, width, height, format, flags, true);
+}
+
+static const struct zwp_linux_buffer_params_v1_interface params_impl = {
+	.destroy = params_handle_destroy,
+	.add = params_handle_add,
+	.create = params_handle_create,
+	.create_immed = params_handle_create_immed,
+};
+
+/* ---- global ---- */
+
+static void
+dmabuf_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
+dmabuf_handle_create_params(struct wl_client *client, struct wl_resource *resource,
+			    uint32_t id)
+{
+	struct dmabuf_params *params = calloc(1, sizeof(*params));
+	if (!params) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	params->dmabuf = wl_resource_get_user_data(resource);
+	for (unsigned p = 0; p < MAX_PLANES; p++)
+		params->planes[p].fd = -1;
+	params->resource = wl_resource_create(client, &zwp_linux_buffer_params_v1_interface,
+					      wl_resource_get_version(resource), id);
+	if (!params->resource) {
+		free(params);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(params->resource, &params_impl, params,
+				       params_resource_destroy);
+}
+
+static void
+dmabuf_handle_get_default_feedback(struct wl_client *client, struct wl_resource *resource,
+				   uint32_t id)
+{
+	create_feedback(client, resource, id);
+}
+
+static void
+dmabuf_handle_get_surface_feedback(struct wl_client *client, struct wl_resource *resource,
+				   uint32_t id, struct wl_resource *surface)
+{
+	/* One output, one renderer: every surface gets the default feedback. */
+	create_feedback(client, resource, id);
+}
+
+static const struct zwp_linux_dmabuf_v1_interface dmabuf_impl = {
+	.destroy = dmabuf_handle_destroy,
+	.create_params = dmabuf_handle_create_params,
+	.get_default_feedback = dmabuf_handle_get_default_feedback,
+	.get_surface_feedback = dmabuf_handle_get_surface_feedback,
+};
+
+static void
+dmabuf_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct sw_dmabuf *dmabuf = data;
+	struct wl_resource *resource = wl_resource_create(client,
+		&zwp_linux_dmabuf_v1_interface, (int)version, id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &dmabuf_impl, dmabuf, NULL);
+
+	/* Version 4 clients ask for feedback; the format events are forbidden there. */
+	if (version >= 4)
+		return;
+	for (uint16_t i = 0; i < dmabuf->table_len; i++) {
+		const struct table_entry *e = &dmabuf->table[i];
+		zwp_linux_dmabuf_v1_send_format(resource, e->format);
+		if (version >= ZWP_LINUX_DMABUF_V1_MODIFIER_SINCE_VERSION)
+			zwp_linux_dmabuf_v1_send_modifier(resource, e->format,
+							  (uint32_t)(e->modifier >> 32),
+							  (uint32_t)(e->modifier & 0xffffffffu));
+	}
+}
+
+bool
+sw_dmabuf_create(struct sw_server *server)
+{
+	struct sw_dmabuf *dmabuf = calloc(1, sizeof(*dmabuf));
+	if (!dmabuf) {
+		sw_err("dmabuf: out of memory");
+		return false;
+	}
+	dmabuf->server = server;
+	dmabuf->table_fd = -1;
+	if (!build_table(dmabuf))
+		goto err_table;
+	dmabuf->main_device = pick_main_device(server);
+
+	dmabuf->global = wl_global_create(server->display, &zwp_linux_dmabuf_v1_interface,
+					  DMABUF_VERSION, dmabuf, dmabuf_bind);
+	if (!dmabuf->global) {
+		sw_err("dmabuf: creating the zwp_linux_dmabuf_v1 global failed");
+		goto err_table;
+	}
+	server->dmabuf = dmabuf;
+	sw_info("linux-dmabuf v%d: %u format(s), LINEAR only, main device %u:%u",
+		DMABUF_VERSION, dmabuf->table_len, major(dmabuf->main_device),
+		minor(dmabuf->main_device));
+	return true;
+
+err_table:
+	if (dmabuf->table_fd >= 0)
+		close(dmabuf->table_fd);
+	free(dmabuf->table);
+	free(dmabuf);
+	return false;
+}
+
+void
+sw_dmabuf_destroy(struct sw_server *server)
+{
+	struct sw_dmabuf *dmabuf = server->dmabuf;
+	if (!dmabuf)
+		return;
+	wl_global_destroy(dmabuf->global);
+	close(dmabuf->table_fd);
+	free(dmabuf->table);
+	free(dmabuf);
+	server->dmabuf = NULL;
+}
