@@ -331,6 +331,8 @@ run(struct demo *demo)
 	}
 	if (demo->failed)
 		return -1;
+	/* No more commits, whatever callbacks still arrive. */
+	demo->done = true;
 
 	/* Let the last frames' feedback arrive so the statistics are complete. */
 	struct timespec start, now;
