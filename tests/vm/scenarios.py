@@ -1,0 +1,438 @@
+"""The scenarios the VM rig runs, in order, in one boot.
+
+To add one: write a function taking a Ctx and raising ppm.CheckError (or
+using the ctx.expect_* helpers) when the behaviour does not hold, then add a
+Scenario(name, needs, function) line to SCENARIOS.  `needs` names the
+programs it runs; a scenario whose programs are not built FAILS saying so.
+Command lines of the programs under test live in CMD below, in one place.
+"""
+
+import os
+import re
+import sys
+import time
+
+import ppm
+from ppm import CheckError
+
+WIDTH, HEIGHT = 1024, 768
+SOCKET = 'wl-vm'
+BACKGROUND = 0x202830
+GREEN = 0x00ff00
+# The first toplevel is placed at (32,32).
+WIN_X, WIN_Y = 32, 32
+
+# Every command line of the programs under test; edit here when options change.
+CMD = {
+    'sealway': 'sealway --backend=drm --socket=%s --size=%dx%d --log=info'
+               % (SOCKET, WIDTH, HEIGHT),
+    'shm-green': 'sealway-shm --color ff00ff00 --size 200x150 --frames 0',
+    'shm-frames': 'sealway-shm --frames 120',
+    'dmabuf': 'sealway-dmabuf --alloc=%(alloc)s --format %(format)s --color %(color)s '
+              '--size 200x150 --frames 0',
+    'simple-shm': 'weston-simple-shm',
+    'wev': 'stdbuf -oL wev',
+    'wayland-info': 'wayland-info',
+    'kms-probe': 'kms-probe --mode %dx%d --color 3366cc' % (WIDTH, HEIGHT),
+}
+
+
+class Scenario:
+    def __init__(self, name, needs, func):
+        self.name = name
+        self.needs = needs
+        self.func = func
+        self.doc = (func.__doc__ or '').strip().splitlines()[0] if func.__doc__ else ''
+
+
+class Ctx:
+    """What a scenario can do: run things in the guest, look at the screen,
+    type and move the mouse."""
+
+    def __init__(self, vm, artdir):
+        self.vm = vm
+        self.artdir = artdir
+        self.notes = []
+
+    # -- guest ---------------------------------------------------------
+    def run(self, script, timeout=30):
+        return self.vm.run(script, timeout)
+
+    def sh(self, script, timeout=30, what=None):
+        """Runs script, which must succeed; returns its output."""
+        r = self.vm.run(script, timeout)
+        if r.rc != 0:
+            raise CheckError('%s: exit status %d: %s'
+                             % (what or script.splitlines()[0], r.rc, tail(r.out)))
+        return r.out
+
+    def spawn(self, name, cmd):
+        return int(self.sh("spawn %s '%s'" % (name, cmd.replace("'", "'\\''"))).strip())
+
+    def log(self, name):
+        return self.vm.run('cat /tmp/rig/%s.log' % name).out
+
+    def waitlog(self, name, pattern, timeout=30):
+        r = self.vm.run("waitlog %s '%s' %d" % (name, pattern, timeout), timeout + 10)
+        if r.rc != 0:
+            raise CheckError('%s; its log: %s' % (r.out.strip(), tail(self.log(name))))
+
+    def waitexit(self, name, timeout=30):
+        r = self.vm.run('waitexit %s %d' % (name, timeout), timeout + 10)
+        if r.rc != 0:
+            raise CheckError('%s still running after %d s; its log: %s'
+                             % (name, timeout, tail(self.log(name))))
+        return int(r.out.strip())
+
+    def signal(self, name, sig='TERM'):
+        self.sh('kill -%s $(cat /tmp/rig/%s.pid)' % (sig, name))
+
+    def start_sealway(self, extra='', client=None):
+        """Starts the compositor on the DRM device, waits until it listens."""
+        cmd = CMD['sealway'] + (' ' + extra if extra else '')
+        if client:
+            cmd += ' -- ' + client
+        self.spawn('sealway', cmd)
+        self.waitlog('sealway', 'listening on', 60)
+
+    def client_env(self):
+        return 'WAYLAND_DISPLAY=%s ' % SOCKET
+
+    def expect_exit(self, name, status, timeout=20):
+        rc = self.waitexit(name, timeout)
+        if rc != status:
+            raise CheckError('%s exited with status %d, want %d; its log: %s'
+                             % (name, rc, status, tail(self.log(name))))
+
+    # -- host side: screen and input -------------------------------------
+    def dump(self, label):
+        return self.vm.screendump(os.path.join(self.artdir, label + '.ppm'))
+
+    def wait_screen(self, check, label, timeout=30):
+        """Takes screendumps until check(img) raises no CheckError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            img = self.vm.screendump()
+            try:
+                check(img)
+                img.save(os.path.join(self.artdir, label + '.ppm'))
+                return img
+            except CheckError as e:
+                if time.monotonic() > deadline:
+                    img.save(os.path.join(self.artdir, label + '.ppm'))
+                    raise CheckError('%s after %d s: %s' % (label, timeout, e))
+            time.sleep(0.5)
+
+    def keys(self, *keys):
+        self.vm.send_keys(list(keys))
+
+    def mouse_move(self, dx, dy):
+        self.vm.mouse_move(dx, dy)
+
+
+def tail(text, n=12):
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    if not lines:
+        return '(empty)'
+    return '\n'.join(lines[-n:])
+
+
+# -- reusable checks ------------------------------------------------------
+
+def window_shows(colour, w, h, tolerance=0):
+    def check(img):
+        ppm.expect_size(img, WIDTH, HEIGHT)
+        ppm.expect_rect(img, (WIN_X, WIN_Y, WIN_X + w, WIN_Y + h), colour, tolerance)
+    return check
+
+
+def background_around(img, w, h):
+    """The background colour in strips around a window at (32,32) of w x h,
+    keeping away from the middle of the screen where a cursor may be."""
+    for rect in ((0, 0, WIDTH, WIN_Y),                       # above
+                 (0, 0, WIN_X, HEIGHT),                      # left
+                 (0, HEIGHT - 64, WIDTH, HEIGHT),            # bottom
+                 (WIDTH - 64, 0, WIDTH, HEIGHT),             # right
+                 (WIN_X + w, WIN_Y, WIN_X + w + 200, WIN_Y + h),   # right of it
+                 (WIN_X, WIN_Y + h, WIN_X + w, WIN_Y + h + 100)):  # below it
+        ppm.expect_rect(img, rect, BACKGROUND)
+
+
+def text_console(img):
+    """The VT's text console: mostly black, no compositor background."""
+    ppm.expect_size(img, WIDTH, HEIGHT)
+    bg = img.fraction(BACKGROUND)
+    black = img.fraction(0x000000)
+    if bg > 0.01 or black < 0.8:
+        raise CheckError('not the text console: %.1f%% black, %.1f%% compositor background'
+                         % (black * 100, bg * 100))
+
+
+def compositor_picture(img):
+    ppm.expect_size(img, WIDTH, HEIGHT)
+    ppm.expect_pixel(img, 2, 2, BACKGROUND)
+    ppm.expect_pixel(img, WIDTH - 3, HEIGHT - 3, BACKGROUND)
+
+
+# -- rig scenarios (no compositor needed) -----------------------------------
+
+def rig_devices(t):
+    """DRM, udmabuf and dma-heap devices exist; the display is the expected size"""
+    out = t.sh('''
+for d in /dev/dri/card0 /dev/udmabuf /dev/dma_heap/system; do
+	[ -c $d ] || { echo "$d is missing"; exit 1; }
+done
+echo driver=$(basename $(readlink /sys/class/drm/card0/device/driver))
+echo kbd=$(input_event keyboard) mouse=$(input_event mouse)
+ls /run/udev/data
+''', what='devices')
+    if 'driver=bochs-drm' not in out:
+        raise CheckError('card0 is not driven by bochs-drm: %s' % out.strip())
+    if not re.search(r'kbd=/dev/input/event\d+ mouse=/dev/input/event\d+', out):
+        raise CheckError('no keyboard and mouse event devices: %s' % out.strip())
+    img = t.dump('console')
+    ppm.expect_size(img, WIDTH, HEIGHT)
+
+
+def rig_input(t):
+    """Keys and mouse motion sent over QMP reach the guest's evdev devices"""
+    t.spawn('kbd', 'cat $(input_event keyboard)')
+    t.spawn('mouse', 'cat $(input_event mouse)')
+    time.sleep(0.5)
+    t.keys('a')
+    t.mouse_move(10, 5)
+    time.sleep(1)
+    out = t.sh('stat -c "%n %s" /tmp/rig/kbd.log /tmp/rig/mouse.log')
+    sizes = dict(line.split() for line in out.strip().splitlines())
+    # struct input_event is 24 bytes; a key press+release with scan codes
+    # and SYN reports is 6 events, a motion 3.
+    if int(sizes['/tmp/rig/kbd.log']) < 4 * 24:
+        raise CheckError('keyboard delivered %s bytes, want >= 96' % sizes['/tmp/rig/kbd.log'])
+    if int(sizes['/tmp/rig/mouse.log']) < 2 * 24:
+        raise CheckError('mouse delivered %s bytes, want >= 48' % sizes['/tmp/rig/mouse.log'])
+
+
+def rig_kms(t):
+    """A dumb-buffer modeset by kms-probe is what the screendump shows"""
+    t.spawn('kms-probe', CMD['kms-probe'])
+    t.waitlog('kms-probe', 'kms-probe: driver=', 30)
+    t.wait_screen(lambda img: (ppm.expect_size(img, WIDTH, HEIGHT),
+                               ppm.expect_rect(img, (0, 0, WIDTH, HEIGHT), 0x3366cc)),
+                  'probe', 20)
+    t.signal('kms-probe')
+    t.expect_exit('kms-probe', 0)
+    t.wait_screen(text_console, 'console-after', 20)
+
+
+# -- compositor scenarios -----------------------------------------------------
+
+def shm_green(t, extra=''):
+    t.start_sealway(extra, client=CMD['shm-green'])
+    img = t.wait_screen(window_shows(GREEN, 200, 150), 'green', 60)
+    background_around(img, 200, 150)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def drm_shm(t):
+    """sealway-shm's opaque green 200x150 at (32,32) on 0x202830, atomic KMS"""
+    shm_green(t)
+
+
+def drm_shm_legacy(t):
+    """The same picture with --kms=legacy"""
+    shm_green(t, '--kms=legacy')
+
+
+def drm_simple_shm(t):
+    """weston-simple-shm animates inside its 250x250 window and nowhere else"""
+    t.start_sealway(client=CMD['simple-shm'])
+    rect = (WIN_X, WIN_Y, WIN_X + 250, WIN_Y + 250)
+
+    def drawn(img):
+        compositor_picture(img)
+        if img.fraction(BACKGROUND, rect) > 0.5:
+            raise CheckError('the window area is still mostly background')
+    t.wait_screen(drawn, 'first', 60)
+    a = t.dump('a')
+    time.sleep(1)
+    b = t.dump('b')
+    ppm.expect_diff_inside(a, b, rect)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def drm_input(t):
+    """A key press and pointer motion injected over QMP reach wev"""
+    t.start_sealway()
+    t.spawn('wev', t.client_env() + CMD['wev'])
+
+    def mapped(img):
+        compositor_picture(img)
+        if img.pixel(WIN_X + 50, WIN_Y + 50) == BACKGROUND:
+            raise CheckError('no wev window at %d,%d' % (WIN_X + 50, WIN_Y + 50))
+    t.wait_screen(mapped, 'wev', 60)
+    # Bring the pointer over the window (it starts somewhere unknown), then
+    # move inside it.
+    for _ in range(10):
+        t.mouse_move(-100, -100)
+    t.mouse_move(100, 100)
+    t.mouse_move(20, 10)
+    t.keys('a')
+    deadline = time.monotonic() + 20
+    while True:
+        out = t.log('wev')
+        key = re.search(r'wl_keyboard\] key:', out)
+        motion = re.search(r'wl_pointer\] motion:', out)
+        if key and motion:
+            break
+        if time.monotonic() > deadline:
+            raise CheckError('wev saw %s; its log: %s'
+                             % (' and '.join(filter(None, [
+                                 'no wl_keyboard key' if not key else '',
+                                 'no wl_pointer motion' if not motion else ''])),
+                                tail(out, 20)))
+        time.sleep(1)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def drm_ctrl_alt_backspace(t):
+    """Ctrl+Alt+Backspace ends sealway with status 0 and gives back the text console"""
+    t.start_sealway(client=CMD['shm-green'])
+    t.wait_screen(window_shows(GREEN, 200, 150), 'before', 60)
+    t.keys('ctrl', 'alt', 'backspace')
+    t.expect_exit('sealway', 0, 20)
+    t.wait_screen(text_console, 'after', 20)
+
+
+def drm_sigterm(t):
+    """SIGTERM ends sealway with status 0 and gives back the text console"""
+    t.start_sealway(client=CMD['shm-green'])
+    t.wait_screen(window_shows(GREEN, 200, 150), 'before', 60)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0, 20)
+    t.wait_screen(text_console, 'after', 20)
+
+
+def drm_vt_switch(t):
+    """Ctrl+Alt+F2 shows the other VT; Ctrl+Alt+F1 brings back the same picture"""
+    t.start_sealway(client=CMD['shm-green'])
+    before = t.wait_screen(window_shows(GREEN, 200, 150), 'before', 60)
+    time.sleep(1)
+    before = t.dump('before')
+    t.keys('ctrl', 'alt', 'f2')
+    t.wait_screen(text_console, 'away', 20)
+    t.sh('[ "$(cat /sys/class/tty/tty0/active)" = tty2 ]', what='tty2 is the active VT')
+    time.sleep(1)
+    t.keys('ctrl', 'alt', 'f1')
+    t.wait_screen(lambda img: ppm.expect_same(before, img), 'back', 20)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def drm_presentation(t):
+    """Presentation feedback of 120 page-flipped frames comes at the mode's rate"""
+    t.start_sealway()
+    out = t.sh('t0=$(uptime_s); %s%s; rc=$?; echo "elapsed $t0 $(uptime_s)"; exit $rc'
+               % (t.client_env(), CMD['shm-frames']), timeout=60, what='sealway-shm --frames 120')
+    m = re.search(r'presented=(\d+) discarded=(\d+).*refresh_ns=(\d+)', out)
+    e = re.search(r'elapsed (\S+) (\S+)', out)
+    if not m:
+        raise CheckError('no presentation statistics line from sealway-shm: %s' % tail(out))
+    presented, discarded, refresh_ns = (int(v) for v in m.groups())
+    seconds = float(e.group(2)) - float(e.group(1))
+    rate = presented / seconds if seconds > 0 else 0
+    t.notes.append('presented=%d discarded=%d refresh_ns=%d in %.2f s = %.1f Hz'
+                   % (presented, discarded, refresh_ns, seconds, rate))
+    if presented < 100:
+        raise CheckError('only %d of 120 frames presented (%d discarded)' % (presented, discarded))
+    if not 1e9 / 75 <= refresh_ns <= 1e9 / 30:
+        raise CheckError('refresh_ns=%d is not a 30..75 Hz mode' % refresh_ns)
+    if not 30 <= rate <= 75:
+        raise CheckError('%d frames presented in %.2f s = %.1f Hz, want 30..75 Hz'
+                         % (presented, seconds, rate))
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def dmabuf(alloc, fmt, colour, tolerance):
+    def scenario(t):
+        client = CMD['dmabuf'] % {'alloc': alloc, 'format': fmt, 'color': 'ff%06x' % colour}
+        t.start_sealway(client=client)
+        img = t.wait_screen(window_shows(colour, 200, 150, tolerance), 'picture', 60)
+        background_around(img, 200, 150)
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+    scenario.__doc__ = ('sealway-dmabuf %s %s shows its colour%s'
+                        % (alloc, fmt, ' within %d' % tolerance if tolerance else ' exactly'))
+    return scenario
+
+
+def drm_dmabuf_info(t):
+    """wayland-info lists zwp_linux_dmabuf_v1 and its formats"""
+    t.start_sealway()
+    out = t.sh(t.client_env() + CMD['wayland-info'], what='wayland-info')
+    if 'zwp_linux_dmabuf_v1' not in out:
+        raise CheckError('wayland-info does not list zwp_linux_dmabuf_v1: %s' % tail(out))
+    for code in ('XR24', 'AR24', 'NV12'):
+        if "'%s'" % code not in out:
+            raise CheckError("wayland-info lists no '%s' dma-buf format" % code)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+COMPOSITOR = ['sealway']
+SCENARIOS = [
+    Scenario('rig-devices', [], rig_devices),
+    Scenario('rig-input', [], rig_input),
+    Scenario('rig-kms', ['kms-probe'], rig_kms),
+    Scenario('drm-shm', COMPOSITOR + ['sealway-shm'], drm_shm),
+    Scenario('drm-simple-shm', COMPOSITOR + ['weston-simple-shm'], drm_simple_shm),
+    Scenario('drm-shm-legacy', COMPOSITOR + ['sealway-shm'], drm_shm_legacy),
+    Scenario('drm-input', COMPOSITOR + ['wev', 'stdbuf'], drm_input),
+    Scenario('drm-ctrl-alt-backspace', COMPOSITOR + ['sealway-shm'], drm_ctrl_alt_backspace),
+    Scenario('drm-sigterm', COMPOSITOR + ['sealway-shm'], drm_sigterm),
+    Scenario('drm-vt-switch', COMPOSITOR + ['sealway-shm'], drm_vt_switch),
+    Scenario('drm-presentation', COMPOSITOR + ['sealway-shm'], drm_presentation),
+    Scenario('drm-dmabuf-udmabuf-xrgb', COMPOSITOR + ['sealway-dmabuf'],
+             dmabuf('udmabuf', 'XRGB8888', 0x3366cc, 0)),
+    Scenario('drm-dmabuf-heap-argb', COMPOSITOR + ['sealway-dmabuf'],
+             dmabuf('dma-heap', 'ARGB8888', 0x3366cc, 0)),
+    Scenario('drm-dmabuf-nv12', COMPOSITOR + ['sealway-dmabuf'],
+             dmabuf('udmabuf', 'NV12', 0x3060a0, 2)),
+    Scenario('drm-dmabuf-info', COMPOSITOR + ['wayland-info'], drm_dmabuf_info),
+]
+
+
+def run_scenario(sc, vm, available, artdir):
+    """Runs one scenario and cleans up after it; returns None or the failure."""
+    missing = [p for p in sc.needs if p not in available]
+    if missing:
+        return ('%s not built or not installed (not in the build dir nor on the host)'
+                % ', '.join(missing))
+    os.makedirs(artdir, exist_ok=True)
+    t = Ctx(vm, artdir)
+    err = None
+    try:
+        sc.func(t)
+    except CheckError as e:
+        err = str(e)
+    finally:
+        # Runs even when the rig itself failed, unless the VM is gone.
+        if not vm.dead and vm.proc.poll() is None:
+            leftovers = vm.run('stopall; sanitizer_reports', 30).out.strip()
+            logs = vm.run('for f in /tmp/rig/*.log; do echo "=== $f"; cat "$f"; done; '
+                          'rm -f /tmp/rig/*.log /tmp/rig/*.pid /tmp/rig/*.rc '
+                          '/run/user/0/wl-* /run/user/0/*.lock; chvt 1', 30).out
+            with open(os.path.join(artdir, 'guest-logs.txt'), 'w') as f:
+                f.write(logs)
+            reports = [ln for ln in leftovers.splitlines() if ln.startswith('/tmp/rig/')]
+            if reports and err is None:
+                err = 'sanitizer report in %s (see %s)' % (
+                    ', '.join(reports), os.path.join(artdir, 'guest-logs.txt'))
+    if t.notes:
+        with open(os.path.join(artdir, 'notes.txt'), 'w') as f:
+            f.write('\n'.join(t.notes) + '\n')
+        print('    ' + '; '.join(t.notes), flush=True, file=sys.stderr)
+    return err

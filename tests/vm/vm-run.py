@@ -1,0 +1,690 @@
+#!/usr/bin/env python3
+"""Boots a Debian 6.12 kernel under QEMU (software emulation) with bochs-drm,
+udmabuf and the system dma-heap, and runs the scenarios of scenarios.py in
+that one boot.
+
+Host <-> guest: ttyS0 is the kernel console (saved to console.log); ttyS1 is a
+raw line channel to /rig/agent.sh in the guest, which runs shell scripts the
+host sends and answers with their status and output.  QMP gives the host
+screendumps (what KMS scans out) and PS/2 key and mouse input.
+
+Exit status: 0 all selected scenarios passed, 1 some failed, 77 skipped
+(no QEMU or kernel outside CI; with CI set those are failures).
+"""
+
+import argparse
+import base64
+import gzip
+import json
+import lzma
+import os
+import queue
+import re
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ppm  # noqa: E402
+import scenarios  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+QEMU = 'qemu-system-x86_64'
+KERNEL_PKG_RE = re.compile(r'^linux-image-(6\.12\.(\d+)\+deb12-amd64)-unsigned$')
+# Modules to load; their dependencies are added from modules.dep.
+WANTED_MODULES = ['bochs', 'evdev', 'psmouse']
+SKIP = 77
+STDBUF_LIB = '/usr/libexec/coreutils/libstdbuf.so'
+
+
+class RigError(Exception):
+    """The rig itself cannot work (no QEMU, no kernel, the VM died...)."""
+
+
+def in_ci():
+    return os.environ.get('CI', '').lower() not in ('', '0', 'false', 'no')
+
+
+def log(msg):
+    print('vm-run: ' + msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- kernel ---
+
+def cache_dir():
+    d = os.environ.get('SEALWAY_VM_CACHE')
+    if not d:
+        base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+        d = os.path.join(base, 'sealway-vm')
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def apt_kernel_packages():
+    try:
+        out = subprocess.run(['apt-cache', 'search', '--names-only',
+                              r'^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$'],
+                             capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return []
+    pkgs = []
+    for line in out.splitlines():
+        m = KERNEL_PKG_RE.match(line.split(' ', 1)[0])
+        if m:
+            pkgs.append((int(m.group(2)), line.split(' ', 1)[0], m.group(1)))
+    return sorted(pkgs)
+
+
+def cached_kernels(cache):
+    found = []
+    for name in os.listdir(cache):
+        m = re.match(r'^linux-(6\.12\.(\d+)\+deb12-amd64)$', name)
+        if m and os.path.exists(os.path.join(cache, name, '.complete')):
+            found.append((int(m.group(2)), m.group(1)))
+    return sorted(found)
+
+
+def fetch_kernel(cache):
+    """Returns the extracted tree of the newest available 6.12 kernel."""
+    pkgs = apt_kernel_packages()
+    if not pkgs:
+        log('no linux-image-6.12.*+deb12-amd64-unsigned known to apt; running apt-get update')
+        subprocess.run(['apt-get', 'update', '-q'], stdout=sys.stderr, check=False)
+        pkgs = apt_kernel_packages()
+    cached = cached_kernels(cache)
+    if not pkgs:
+        if cached:
+            log('apt lists no 6.12 kernel; using the cached %s' % cached[-1][1])
+            return os.path.join(cache, 'linux-' + cached[-1][1])
+        raise RigError('no linux-image-6.12.*+deb12-amd64-unsigned package available '
+                       '(is bookworm-updates/security in the apt sources?)')
+    _, pkg, release = pkgs[-1]
+    tree = os.path.join(cache, 'linux-' + release)
+    if os.path.exists(os.path.join(tree, '.complete')):
+        return tree
+    dl = os.path.join(cache, 'dl')
+    os.makedirs(dl, exist_ok=True)
+    log('downloading %s into %s' % (pkg, dl))
+    r = subprocess.run(['apt-get', 'download', pkg], cwd=dl, stdout=sys.stderr, check=False)
+    debs = [f for f in os.listdir(dl) if f.startswith(pkg + '_') and f.endswith('.deb')]
+    if r.returncode != 0 or not debs:
+        if cached:
+            log('download failed; using the cached %s' % cached[-1][1])
+            return os.path.join(cache, 'linux-' + cached[-1][1])
+        raise RigError('apt-get download %s failed' % pkg)
+    tmp = tree + '.tmp'
+    shutil.rmtree(tmp, ignore_errors=True)
+    subprocess.run(['dpkg-deb', '-x', os.path.join(dl, debs[0]), tmp], check=True)
+    shutil.rmtree(tree, ignore_errors=True)
+    os.rename(tmp, tree)
+    open(os.path.join(tree, '.complete'), 'w').close()
+    os.unlink(os.path.join(dl, debs[0]))
+    return tree
+
+
+def kernel_release(tree):
+    return os.listdir(os.path.join(tree, 'lib', 'modules'))[0]
+
+
+def vmlinuz(tree):
+    return os.path.join(tree, 'boot', 'vmlinuz-' + kernel_release(tree))
+
+
+def module_order(tree, wanted):
+    """Module names in load order (dependencies first), from modules.dep."""
+    release = kernel_release(tree)
+    moddir = os.path.join(tree, 'lib', 'modules', release)
+    if not os.path.exists(os.path.join(moddir, 'modules.dep')):
+        # The package leaves modules.dep to depmod at install time.
+        depmod = shutil.which('depmod') or '/usr/sbin/depmod'
+        r = subprocess.run([depmod, '-b', tree, release], capture_output=True, text=True,
+                           check=False)
+        if r.returncode != 0:
+            raise RigError('depmod -b %s %s failed: %s' % (tree, release, r.stderr.strip()))
+    paths, deps = {}, {}
+
+    def name_of(path):
+        return os.path.basename(path).split('.ko')[0].replace('-', '_')
+
+    with open(os.path.join(moddir, 'modules.dep')) as f:
+        for line in f:
+            mod, _, rest = line.partition(':')
+            n = name_of(mod)
+            paths[n] = os.path.join(moddir, mod)
+            deps[n] = [name_of(d) for d in rest.split()]
+    builtin = set()
+    with open(os.path.join(moddir, 'modules.builtin')) as f:
+        builtin = {name_of(line.strip()) for line in f}
+    order = []
+
+    def visit(n, chain):
+        if n in order:
+            return
+        if n in chain:
+            raise RigError('module dependency cycle: %s' % ' -> '.join(chain + [n]))
+        for d in deps[n]:
+            visit(d, chain + [n])
+        order.append(n)
+
+    for w in wanted:
+        if w in builtin:
+            continue
+        if w not in paths:
+            raise RigError('kernel module %s not found in %s' % (w, moddir))
+        visit(w, [])
+    return [(n, paths[n]) for n in order]
+
+
+def decompressed_module(cache_tree, name, path):
+    """The .ko of a module, decompressed once and kept in the cache."""
+    out_dir = os.path.join(cache_tree, 'sw-modules')
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, name + '.ko')
+    if not os.path.exists(out):
+        if path.endswith('.xz'):
+            data = lzma.decompress(open(path, 'rb').read())
+        else:
+            data = open(path, 'rb').read()
+        with open(out + '.tmp', 'wb') as f:
+            f.write(data)
+        os.rename(out + '.tmp', out)
+    return out
+
+
+# ------------------------------------------------------------- initramfs ---
+
+class Cpio:
+    """An in-memory newc archive; parents of every entry are created."""
+
+    def __init__(self):
+        self.entries = {}   # path -> (mode, data)
+
+    def _parents(self, path):
+        parts = path.strip('/').split('/')[:-1]
+        for i in range(1, len(parts) + 1):
+            p = '/'.join(parts[:i])
+            if p not in self.entries:
+                self.entries[p] = (stat.S_IFDIR | 0o755, b'')
+
+    def dir(self, path, mode=0o755):
+        path = path.strip('/')
+        self._parents(path)
+        self.entries[path] = (stat.S_IFDIR | mode, b'')
+
+    def file(self, path, data, mode=0o644):
+        path = path.strip('/')
+        self._parents(path)
+        self.entries[path] = (stat.S_IFREG | mode, data)
+
+    def symlink(self, path, target):
+        path = path.strip('/')
+        self._parents(path)
+        self.entries[path] = (stat.S_IFLNK | 0o777, target.encode())
+
+    def has(self, path):
+        return path.strip('/') in self.entries
+
+    def copy(self, guest_path, host_path):
+        st = os.stat(host_path)
+        with open(host_path, 'rb') as f:
+            self.file(guest_path, f.read(), stat.S_IMODE(st.st_mode))
+
+    def copy_tree(self, host_dir):
+        """Copies a host directory to the same place, symlinks kept."""
+        for root, dirs, files in os.walk(host_dir):
+            self.dir(root)
+            for n in dirs + files:
+                p = os.path.join(root, n)
+                if os.path.islink(p):
+                    self.symlink(p, os.readlink(p))
+                elif n in files:
+                    self.copy(p, p)
+
+    def pack(self):
+        out = bytearray()
+        ino = 1000
+
+        def entry(name, mode, data, nlink):
+            nonlocal ino
+            ino += 1
+            nb = name.encode() + b'\0'
+            hdr = '070701' + ''.join('%08x' % v for v in (
+                ino, mode, 0, 0, nlink, 0, len(data), 0, 0, 0, 0, len(nb), 0))
+            out.extend(hdr.encode() + nb)
+            out.extend(b'\0' * (-len(out) % 4))
+            out.extend(data)
+            out.extend(b'\0' * (-len(out) % 4))
+
+        # Sorted so directories precede what they contain.
+        for name in sorted(self.entries):
+            mode, data = self.entries[name]
+            entry(name, mode, data, 2 if stat.S_ISDIR(mode) else 1)
+        entry('TRAILER!!!', 0, b'', 1)
+        return bytes(out)
+
+
+def ldd(binary):
+    """Absolute paths of the shared libraries (and loader) binary needs."""
+    r = subprocess.run(['ldd', binary], capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        if 'not a dynamic executable' in r.stdout + r.stderr:
+            return []
+        raise RigError('ldd %s failed: %s' % (binary, r.stderr.strip()))
+    libs = []
+    for line in r.stdout.splitlines():
+        line = line.strip()
+        if 'not found' in line:
+            raise RigError('%s: %s' % (binary, line))
+        m = re.match(r'^\S+ => (/\S+) \(', line) or re.match(r'^(/\S+) \(', line)
+        if m:
+            libs.append(m.group(1))
+    return libs
+
+
+def guest_path_for(path):
+    """Where a host file goes: its directory resolved (merged /usr), name kept."""
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+
+
+def build_initramfs(out, kernel_tree, programs, system_programs):
+    """programs: {guest name: host path} copied to /sw/bin;
+    system_programs: host paths copied to the same place."""
+    a = Cpio()
+    # Mirror the host's merged-/usr symlinks so ldd's paths are valid as is.
+    for top in ('bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'):
+        p = '/' + top
+        if os.path.islink(p):
+            a.symlink(top, os.readlink(p))
+    for d in ('proc', 'sys', 'dev', 'run', 'tmp', 'root', 'etc', 'rig/bin', 'sw/bin', 'modules'):
+        a.dir(d)
+    a.file('etc/passwd', b'root:x:0:0:root:/root:/bin/sh\n')
+    a.file('etc/group', b'root:x:0:\nvideo:x:44:\ninput:x:101:\n')
+
+    busybox = shutil.which('busybox') or '/bin/busybox'
+    a.copy('/rig/bin/busybox', busybox)
+    applets = subprocess.run([busybox, '--list'], capture_output=True, text=True,
+                             check=True).stdout.split()
+    for applet in applets:
+        if applet != 'busybox':
+            a.symlink('/rig/bin/' + applet, 'busybox')
+    a.symlink(guest_path_for('/bin/sh'), '/rig/bin/busybox')
+
+    for name in ('init.sh', 'agent.sh', 'lib.sh'):
+        a.copy('/rig/' + name, os.path.join(HERE, 'guest', name))
+    a.copy('/init', os.path.join(HERE, 'guest', 'init.sh'))
+
+    order = []
+    for name, path in module_order(kernel_tree, WANTED_MODULES):
+        a.copy('/modules/%s.ko' % name, decompressed_module(kernel_tree, name, path))
+        order.append(name)
+    a.file('/modules/order', ('\n'.join(order) + '\n').encode())
+
+    binaries = []
+    for name, host in sorted(programs.items()):
+        a.copy('/sw/bin/' + name, host)
+        binaries.append(host)
+    for host in system_programs:
+        a.copy(guest_path_for(host), host)
+        binaries.append(host)
+    libs = set()
+    for b in binaries:
+        libs.update(ldd(b))
+    for lib in sorted(libs):
+        a.copy(guest_path_for(lib), os.path.realpath(lib))
+
+    # stdbuf's preload library, so programs writing to a log file can be
+    # made line-buffered (stdbuf -oL).
+    if os.path.exists(STDBUF_LIB) and any(b.endswith('/stdbuf') for b in binaries):
+        a.copy(guest_path_for(STDBUF_LIB), STDBUF_LIB)
+        for lib in ldd(STDBUF_LIB):
+            if not a.has(guest_path_for(lib)):
+                a.copy(guest_path_for(lib), os.path.realpath(lib))
+
+    # Run-time data of xkbcommon and libinput (no fonts needed).
+    for d in ('/usr/share/X11/xkb', '/usr/share/libinput'):
+        if os.path.isdir(d):
+            a.copy_tree(os.path.realpath(d))
+
+    blob = a.pack()
+    with open(out, 'wb') as f:
+        f.write(gzip.compress(blob, compresslevel=3))
+    return len(blob), order
+
+
+# -------------------------------------------------------------------- VM ---
+
+class Result:
+    def __init__(self, rc, out):
+        self.rc = rc
+        self.out = out
+
+    def __repr__(self):
+        return 'Result(rc=%d, out=%r)' % (self.rc, self.out[-300:])
+
+
+class VM:
+    def __init__(self, workdir, kernel, initrd, width, height):
+        self.workdir = workdir
+        self.kernel = kernel
+        self.initrd = initrd
+        self.width = width
+        self.height = height
+        self.proc = None
+        self.lines = queue.Queue()
+        self.chan = None
+        self.qmp = None
+        self.qmp_file = None
+        self.next_id = 1
+        self.dump_count = 0
+        self.console_log = os.path.join(workdir, 'console.log')
+        self.dead = False
+
+    def start(self, boot_timeout=120):
+        chan_path = os.path.join(self.workdir, 'chan.sock')
+        qmp_path = os.path.join(self.workdir, 'qmp.sock')
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(chan_path)
+        listener.listen(1)
+        cmd = [QEMU, '-accel', 'tcg,thread=multi', '-m', '1024', '-smp', '2',
+               '-machine', 'pc,vmport=off', '-nodefaults', '-no-reboot',
+               '-vga', 'std', '-display', 'none',
+               # The EDID's preferred mode, so the text console and a
+               # compositor without --size both use it.
+               '-global', 'VGA.xres=%d' % self.width, '-global', 'VGA.yres=%d' % self.height,
+               '-kernel', self.kernel, '-initrd', self.initrd,
+               '-append', 'console=ttyS0 quiet loglevel=4 panic=-1',
+               '-chardev', 'file,id=con,path=' + self.console_log, '-serial', 'chardev:con',
+               '-chardev', 'socket,id=chan,path=' + chan_path, '-serial', 'chardev:chan',
+               '-qmp', 'unix:%s,server=on,wait=off' % qmp_path]
+        log('starting ' + ' '.join(cmd))
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=open(os.path.join(self.workdir, 'qemu.log'), 'w'),
+                                     stderr=subprocess.STDOUT)
+        listener.settimeout(30)
+        try:
+            self.chan, _ = listener.accept()
+        except socket.timeout:
+            raise RigError('QEMU did not connect the serial channel: %s' % self.qemu_log())
+        finally:
+            listener.close()
+        threading.Thread(target=self._reader, daemon=True).start()
+        for _ in range(100):
+            try:
+                self.qmp = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.qmp.connect(qmp_path)
+                break
+            except OSError:
+                self.qmp.close()
+                self.qmp = None
+                time.sleep(0.1)
+        if not self.qmp:
+            raise RigError('cannot connect to QMP: %s' % self.qemu_log())
+        self.qmp_file = self.qmp.makefile('rwb')
+        json.loads(self.qmp_file.readline())   # greeting
+        self.qmp_command('qmp_capabilities')
+        line = self._expect('READY', boot_timeout)
+        log('guest ready after %.1f s: %s' % (time.monotonic() - self.t0, line))
+
+    def qemu_log(self):
+        try:
+            return open(os.path.join(self.workdir, 'qemu.log')).read().strip()[-2000:]
+        except OSError:
+            return ''
+
+    def console_tail(self, n=40):
+        try:
+            return '\n'.join(open(self.console_log, errors='replace').read().splitlines()[-n:])
+        except OSError:
+            return ''
+
+    def _reader(self):
+        buf = b''
+        while True:
+            try:
+                data = self.chan.recv(65536)
+            except OSError:
+                data = b''
+            if not data:
+                self.lines.put(None)
+                return
+            buf += data
+            while b'\n' in buf:
+                line, buf = buf.split(b'\n', 1)
+                line = line.decode(errors='replace').rstrip('\r')
+                if line.startswith('@@SW '):
+                    self.lines.put(line[5:])
+
+    def _expect(self, word, timeout):
+        if self.dead:
+            raise RigError('the guest channel is closed; console:\n%s' % self.console_tail())
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RigError('no %s from the guest after %d s; console:\n%s'
+                               % (word, timeout, self.console_tail()))
+            try:
+                line = self.lines.get(timeout=min(left, 1.0))
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    raise RigError('QEMU exited with %d; console:\n%s\n%s'
+                                   % (self.proc.returncode, self.console_tail(), self.qemu_log()))
+                continue
+            if line is None:
+                self.dead = True
+                raise RigError('the guest channel closed; console:\n%s' % self.console_tail())
+            if line.split(' ', 1)[0] == word:
+                return line
+
+    def run(self, script, timeout=30):
+        """Runs a shell script in the guest; returns Result(rc, output)."""
+        rid = self.next_id
+        self.next_id += 1
+        enc = base64.b64encode(script.encode()).decode()
+        self.chan.sendall(('RUN %d %d %s\n' % (rid, timeout, enc)).encode())
+        while True:
+            line = self._expect('RESULT', timeout + 30)
+            parts = line.split(' ')
+            if int(parts[1]) == rid:
+                out = base64.b64decode(parts[3]) if len(parts) > 3 else b''
+                return Result(int(parts[2]), out.decode(errors='replace'))
+
+    def qmp_command(self, name, **args):
+        msg = {'execute': name}
+        if args:
+            msg['arguments'] = args
+        self.qmp_file.write(json.dumps(msg).encode() + b'\n')
+        self.qmp_file.flush()
+        while True:
+            reply = json.loads(self.qmp_file.readline())
+            if 'return' in reply:
+                return reply['return']
+            if 'error' in reply:
+                raise RigError('QMP %s: %s' % (name, reply['error'].get('desc')))
+            # Asynchronous events are ignored.
+
+    def screendump(self, save_as=None):
+        self.dump_count += 1
+        path = os.path.join(self.workdir, 'dump-%03d.ppm' % self.dump_count)
+        self.qmp_command('screendump', filename=path)
+        img = ppm.Image.load(path)
+        if save_as:
+            os.replace(path, save_as)
+        else:
+            os.unlink(path)
+        return img
+
+    def send_keys(self, keys, hold_ms=100):
+        """keys: QEMU qcodes pressed together, e.g. ['ctrl', 'alt', 'f2']."""
+        self.qmp_command('send-key', keys=[{'type': 'qcode', 'data': k} for k in keys],
+                         **{'hold-time': hold_ms})
+
+    def mouse_move(self, dx, dy):
+        self.qmp_command('input-send-event', events=[
+            {'type': 'rel', 'data': {'axis': 'x', 'value': dx}},
+            {'type': 'rel', 'data': {'axis': 'y', 'value': dy}}])
+
+    def mouse_button(self, button='left'):
+        for down in (True, False):
+            self.qmp_command('input-send-event', events=[
+                {'type': 'btn', 'data': {'button': button, 'down': down}}])
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.chan.sendall(b'POWEROFF 0 0 x\n')
+                self.proc.wait(timeout=15)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        if self.chan:
+            self.chan.close()
+        if self.qmp:
+            self.qmp.close()
+
+
+# ------------------------------------------------------------- reporting ---
+
+class Reporter:
+    def __init__(self, tap, total):
+        self.tap = tap
+        self.n = 0
+        self.failed = []
+        if tap:
+            print('1..%d' % total, flush=True)
+
+    def result(self, name, error, seconds):
+        self.n += 1
+        if error is None:
+            line = 'PASS %s (%.1f s)' % (name, seconds)
+        else:
+            self.failed.append(name)
+            line = 'FAIL %s: %s' % (name, error.splitlines()[0] if error else '?')
+        if self.tap:
+            print('%s %d - %s' % ('ok' if error is None else 'not ok', self.n, name), flush=True)
+            if error:
+                for ln in error.splitlines():
+                    print('# ' + ln, flush=True)
+            print(line, file=sys.stderr, flush=True)
+        else:
+            print(line, flush=True)
+            if error and len(error.splitlines()) > 1:
+                for ln in error.splitlines()[1:]:
+                    print('    ' + ln, flush=True)
+
+
+def skip(tap, reason):
+    if tap:
+        print('1..0 # SKIP %s' % reason, flush=True)
+        return 0
+    print('SKIP: %s' % reason, flush=True)
+    return SKIP
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--build-root', required=True,
+                    help='meson build directory holding the programs')
+    ap.add_argument('--program', action='append', default=[],
+                    help='build-root-relative program to copy into the guest if built')
+    ap.add_argument('--system-program', action='append', default=[],
+                    help='host program (absolute path) to copy into the guest')
+    ap.add_argument('--only', help='comma-separated scenario names to run')
+    ap.add_argument('--list', action='store_true', help='list the scenarios and exit')
+    ap.add_argument('--artifacts', help='directory for logs and screendumps '
+                    '(default: BUILD_ROOT/meson-logs/vm)')
+    ap.add_argument('--tap', action='store_true', help='TAP output on stdout (for meson)')
+    ap.add_argument('--size', default='1024x768', help='display mode WxH')
+    args = ap.parse_args()
+
+    table = scenarios.SCENARIOS
+    if args.list:
+        for s in table:
+            print('%-24s %s' % (s.name, s.doc))
+        return 0
+    if args.only:
+        wanted = [n.strip() for n in args.only.split(',') if n.strip()]
+        unknown = [n for n in wanted if n not in {s.name for s in table}]
+        if unknown:
+            print('vm-run: unknown scenario(s): %s (see --list)' % ', '.join(unknown),
+                  file=sys.stderr)
+            return 2
+        table = [s for s in table if s.name in wanted]
+
+    width, height = (int(v) for v in args.size.split('x'))
+
+    if not shutil.which(QEMU):
+        msg = '%s not found: apt-get install qemu-system-x86' % QEMU
+        if in_ci():
+            print('vm-run: FAIL: ' + msg, file=sys.stderr)
+            return 1
+        return skip(args.tap, msg)
+
+    artifacts = os.path.abspath(args.artifacts or
+                                os.path.join(args.build_root, 'meson-logs', 'vm'))
+    shutil.rmtree(artifacts, ignore_errors=True)
+    os.makedirs(artifacts)
+
+    programs = {}
+    for rel in args.program:
+        p = os.path.join(args.build_root, rel)
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            programs[os.path.basename(rel)] = p
+    system_programs = [p for p in args.system_program if os.path.isfile(p)]
+    available = set(programs) | {os.path.basename(p) for p in system_programs}
+
+    t_start = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix='sealway-vm-')
+    vm = None
+    rep = Reporter(args.tap, len(table))
+    try:
+        try:
+            tree = fetch_kernel(cache_dir())
+        except (RigError, subprocess.CalledProcessError, OSError) as e:
+            msg = 'no 6.12 kernel for the VM: %s' % e
+            if in_ci():
+                raise RigError(msg)
+            return skip(args.tap, msg)
+        initrd = os.path.join(workdir, 'initrd.gz')
+        size, order = build_initramfs(initrd, tree, programs, system_programs)
+        log('kernel %s, modules %s, initramfs %.1f MiB (%.1f MiB packed), programs: %s'
+            % (kernel_release(tree), ' '.join(order), size / 2**20,
+               os.path.getsize(initrd) / 2**20, ' '.join(sorted(available))))
+        vm = VM(workdir, vmlinuz(tree), initrd, width, height)
+        vm.start()
+        for sc in table:
+            t0 = time.monotonic()
+            err = scenarios.run_scenario(sc, vm, available, os.path.join(artifacts, sc.name))
+            rep.result(sc.name, err, time.monotonic() - t0)
+            if vm.proc.poll() is not None:
+                log('the VM is gone; the remaining scenarios fail')
+    except RigError as e:
+        for sc in table[rep.n:]:
+            rep.result(sc.name, 'rig: %s' % e, 0)
+    except Exception:
+        tb = traceback.format_exc()
+        for sc in table[rep.n:]:
+            rep.result(sc.name, 'rig error:\n' + tb, 0)
+    finally:
+        if vm:
+            t_stop = time.monotonic()
+            vm.stop()
+            log('VM stopped in %.1f s' % (time.monotonic() - t_stop))
+            for f in ('console.log', 'qemu.log'):
+                if os.path.exists(os.path.join(workdir, f)):
+                    shutil.copy(os.path.join(workdir, f), artifacts)
+        shutil.rmtree(workdir, ignore_errors=True)
+    log('%d scenario(s), %d failed, %.1f s in all; artifacts in %s'
+        % (rep.n, len(rep.failed), time.monotonic() - t_start, artifacts))
+    return 1 if rep.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
