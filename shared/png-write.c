@@ -6,7 +6,7 @@
 #include <png.h>
 
 #include "log.h"
-#include "png.h"
+#include "png-write.h"
 
 int
 sw_png_write(const char *path, pixman_image_t *image, int with_alpha)
