@@ -18,7 +18,7 @@
 #include "anon-file.h"
 #include "formats.h"
 #include "log.h"
-#include "png.h"
+#include "png-write.h"
 #include "shm-buffer.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 
