@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The command line: bad options are refused with one line on stderr and a
+non-zero status, a missing XDG_RUNTIME_DIR is a clear error, `-- CLIENT`
+runs the client against the compositor and exits with its status, and
+SIGINT/SIGTERM stop it cleanly."""
+
+import os
+import signal
+import subprocess
+import tempfile
+
+import harness
+from harness import check
+
+
+def run_sealway(args, runtime_dir=True, timeout=10):
+    env = harness.client_env()
+    env.pop('XDG_RUNTIME_DIR', None)
+    with tempfile.TemporaryDirectory(prefix='sealway-cli-') as tmp:
+        if runtime_dir:
+            rt = os.path.join(tmp, 'runtime')
+            os.mkdir(rt, 0o700)
+            env['XDG_RUNTIME_DIR'] = rt
+        try:
+            res = subprocess.run([harness.program('sealway')] + args, env=env,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise harness.Failure('sealway %s finishes within %d s' % (' '.join(args), timeout))
+    return res.returncode, res.stdout.decode(errors='replace'), res.stderr.decode(errors='replace')
+
+
+# argument: text the error line must contain
+BAD_OPTIONS = {
+    '--bogus': 'bogus',
+    '--size=abc': 'abc',
+    '--size=0x0': '0x0',
+    '--size=640': '640',
+    '--refresh=0': 'refresh',
+    '--refresh=fast': 'fast',
+    '--backend=nope': 'nope',
+    '--shm-seals=maybe': 'maybe',
+    '--log=loud': 'loud',
+}
+
+
+def bad_options_are_refused_with_one_line():
+    for arg, needle in BAD_OPTIONS.items():
+        rc, out, err = run_sealway(['--backend=headless', '--socket=sealway-cli-0', arg])
+        lines = [l for l in err.splitlines() if l.strip()]
+        check(rc != 0, 'sealway %s exits non-zero (got %d)' % (arg, rc))
+        check(len(lines) == 1, 'sealway %s prints exactly one line on stderr (got %d:\n%s)'
+              % (arg, len(lines), err))
+        check(needle in lines[0], 'the error line of sealway %s names "%s" (got "%s")'
+              % (arg, needle, lines[0]))
+        for pattern in harness.SANITIZER_PATTERNS:
+            check(pattern not in err, 'sealway %s runs without "%s" reports' % (arg, pattern))
+
+
+def missing_xdg_runtime_dir_is_a_clear_error():
+    rc, out, err = run_sealway(['--backend=headless', '--socket=sealway-cli-0'],
+                               runtime_dir=False)
+    check(rc != 0, 'without XDG_RUNTIME_DIR sealway exits non-zero (got %d)' % rc)
+    check('XDG_RUNTIME_DIR' in err, 'and says XDG_RUNTIME_DIR is missing (stderr: %s)'
+          % err.strip())
+
+
+def client_exit_status_is_the_compositors():
+    for status in (0, 3, 42):
+        rc, out, err = run_sealway(['--backend=headless', '--socket=sealway-cli-0', '--',
+                                    'sh', '-c', 'exit %d' % status])
+        check(rc == status, 'sealway -- sh -c "exit %d" exits with %d (got %d)\n%s'
+              % (status, status, rc, err.strip()))
+
+
+def client_runs_against_the_compositor():
+    script = ('test "$WAYLAND_DISPLAY" = sealway-cli-0 && '
+              'test -S "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" && exec "$0" roundtrip')
+    rc, out, err = run_sealway(['--backend=headless', '--socket=sealway-cli-0', '--',
+                                'sh', '-c', script, harness.program('shm-probe')])
+    check(rc == 0, 'the -- CLIENT sees WAYLAND_DISPLAY=NAME, a socket at '
+          '$XDG_RUNTIME_DIR/NAME, and can roundtrip on it (status %d)\n%s' % (rc, err.strip()))
+    check('listening on sealway-cli-0' in out, 'sealway prints "listening on NAME" on stdout '
+          '(stdout: %s)' % out.strip())
+
+
+def signals_stop_it_cleanly():
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        comp = harness.Compositor(socket='sealway-cli-sig')
+        comp.start()
+        try:
+            comp.roundtrip()
+            comp.stop(sig)
+            check(not os.path.exists(os.path.join(comp.runtime_dir, 'sealway-cli-sig')),
+                  'the socket is removed on %s' % sig.name)
+        finally:
+            if comp.alive():
+                comp._abort()
+            comp.remove_tmp()
+
+
+if __name__ == '__main__':
+    harness.main({f.__name__: f for f in (
+        bad_options_are_refused_with_one_line, missing_xdg_runtime_dir_is_a_clear_error,
+        client_exit_status_is_the_compositors, client_runs_against_the_compositor,
+        signals_stop_it_cleanly)})

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Hostile wl_shm clients: each misbehaviour gets exactly the protocol error
+the wl_shm specification names, with a message that names the offending
+value; the compositor survives it, still serves the next client, and holds
+no more file descriptors than before once the offender is gone.
+
+Usage: test_shm_hostile.py [SCENARIO...]   (shm-probe scenario names)
+"""
+
+import re
+
+import harness
+from harness import check
+
+
+def num(value):
+    """A regex matching `value` as a whole number, not part of another."""
+    return r'(?<![\w-])' + re.escape(str(value)) + r'(?![\w])'
+
+
+WL_SHM, WL_SHM_POOL = ('wl_shm',), ('wl_shm_pool',)
+INVALID_FORMAT, INVALID_STRIDE, INVALID_FD = 0, 1, 2
+
+# scenario: (interfaces the error may be posted on, code, regexes the message must match)
+CASES = {
+    'pool-fd-pipe': (WL_SHM, INVALID_FD, [r'pipe|fifo']),
+    'pool-fd-socket': (WL_SHM, INVALID_FD, [r'socket']),
+    'pool-fd-directory': (WL_SHM, INVALID_FD, [r'director']),
+    'pool-fd-opath': (WL_SHM, INVALID_FD, [r'O_PATH']),
+    'pool-fd-devnull': (WL_SHM, INVALID_FD, [r'char(acter)?[ -]?(special|device)|/dev/null']),
+    'pool-size-zero': (WL_SHM, INVALID_FD, [r'size', num(0)]),
+    'pool-size-negative': (WL_SHM, INVALID_FD, [num(-4096)]),
+    'pool-larger-than-file': (WL_SHM, INVALID_FD, [num(8192)]),
+    'buffer-width-zero': (WL_SHM_POOL, INVALID_STRIDE, [r'width', num(0)]),
+    'buffer-height-zero': (WL_SHM_POOL, INVALID_STRIDE, [r'height', num(0)]),
+    'buffer-width-negative': (WL_SHM_POOL, INVALID_STRIDE, [num(-17)]),
+    'buffer-height-negative': (WL_SHM_POOL, INVALID_STRIDE, [num(-19)]),
+    'buffer-offset-negative': (WL_SHM_POOL, INVALID_STRIDE, [num(-4096)]),
+    'buffer-stride-negative': (WL_SHM_POOL, INVALID_STRIDE, [num(-256)]),
+    'buffer-size-overflow': (WL_SHM_POOL, INVALID_STRIDE,
+                             [num(1073741824) + '|0x40000000']),
+    'buffer-past-pool-end': (WL_SHM_POOL, INVALID_STRIDE, [num(65536) + '|' + num(69632)]),
+    'buffer-stride-below-min': (WL_SHM_POOL, INVALID_STRIDE, [num(128)]),
+    'buffer-format-unknown': (WL_SHM_POOL, INVALID_FORMAT, [r'0x12345678|' + num(305419896)]),
+    'pool-resize-shrink': (WL_SHM_POOL, INVALID_FD, [num(4096)]),
+    'pool-resize-sealed-past-eof': (WL_SHM_POOL, INVALID_FD, [num(8192)]),
+    'pool-resize-unsealed-past-eof': (WL_SHM_POOL, INVALID_FD, [num(8192)]),
+    # Truncation is found when the pixels are read: on the buffer or its pool.
+    'truncate-after-commit': (('wl_buffer', 'wl_shm_pool'), INVALID_FD, []),
+    'many-pools': ('ok', None, None),
+    'garbage-on-socket': ('disconnected', None, None),
+}
+
+
+def expectation(scenario):
+    ifaces, code, _ = CASES[scenario]
+    if code is None:
+        return ifaces
+    return ' or '.join('protocol-error interface=%s code=%d' % (i, code) for i in ifaces)
+
+
+def run_case(scenario):
+    ifaces, code, patterns = CASES[scenario]
+    with harness.Compositor() as comp:
+        # Warm up (first-client allocations), then take the baseline with nobody connected.
+        comp.roundtrip()
+        baseline = comp.settled_fd_count()
+        fds_before = comp.fds()
+
+        result, error_line, message = comp.probe(scenario)
+        if code is None:
+            check(result == ifaces, '%s ends as "%s" (got %r; %s)'
+                  % (scenario, ifaces, result, error_line))
+        else:
+            wanted = ['protocol-error interface=%s code=%d' % (i, code) for i in ifaces]
+            check(result in wanted, '%s is answered with %s (got %r; %s)'
+                  % (scenario, expectation(scenario), result, error_line))
+            check(message is not None, '%s: the error carries a message' % scenario)
+            for pattern in patterns:
+                check(re.search(pattern, message, re.I),
+                      '%s: the error message names the offending value /%s/ (got "%s")'
+                      % (scenario, pattern, message))
+        comp.check_alive('shm-probe ' + scenario)
+
+        # A second client is served as if nothing had happened.
+        comp.roundtrip()
+        comp.run([harness.program('sealway-shm'), '--frames', '5', '--size', '64x64'],
+                 timeout=20, check_status=0)
+        comp.check_alive('shm-probe %s and a client after it' % scenario)
+
+        count = comp.wait_fd_count(baseline)
+        if count != baseline:
+            after = comp.fds()
+            extra = sorted(set(after) - set(fds_before))
+            check(False, 'after %s and its disconnect the compositor holds %d fds as before '
+                  '(got %d; new: %s)' % (scenario, baseline, count, ', '.join(extra)))
+
+
+def make(scenario):
+    return lambda: run_case(scenario)
+
+
+if __name__ == '__main__':
+    harness.main({name: make(name) for name in CASES})
