@@ -1,0 +1,765 @@
+/*
+ * A hostile (and a curious) zwp_linux_dmabuf_v1 client. It runs one scenario,
+ * named on the command line, against $WAYLAND_DISPLAY, then roundtrips and
+ * prints what became of its connection as the last line on stdout:
+ *
+ *   ok | protocol-error interface=NAME code=N | disconnected | no-answer
+ *
+ * Lines before it report events ("event=created", "event=failed") and, for
+ * the feedback scenarios, facts about the format table ("entries=N ...") and
+ * any broken expectation ("check-failed: ..."). No dma-buf is needed: the
+ * parameter errors need only fds and numbers, so memfds stand in.
+ *
+ * Exit status: 0 the scenario ran, 1 a check failed, 2 it could not be set up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <wayland-client.h>
+
+#include "linux-dmabuf-unstable-v1-client-protocol.h"
+#include "probe-util.h"
+#include "xdg-shell-client-protocol.h"
+
+enum scenario_result {
+	SCENARIO_RAN = 0,
+	SCENARIO_CHECK_FAILED = 1,
+	SCENARIO_SETUP_FAILED = 2,
+};
+
+struct probe {
+	struct probe_globals g;
+	struct zwp_linux_dmabuf_v1 *dmabuf;
+	uint32_t dmabuf_version;
+	uint32_t bind_version;   /* what to bind: 4, or 3 for the old-client scenarios */
+	bool checks_failed;
+
+	/* zwp_linux_dmabuf_v1.format/modifier events (version 3) */
+	unsigned format_events, modifier_events, nonlinear_modifiers;
+	bool saw_xrgb, saw_nv12, saw_xrgb_linear, saw_nv12_linear;
+};
+
+typedef enum scenario_result (*scenario_fn)(struct probe *p);
+
+static void
+check(struct probe *p, bool cond, const char *fmt, ...)
+{
+	if (cond)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	printf("check-failed: ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	p->checks_failed = true;
+}
+
+/* ---- globals ---- */
+
+static void
+dmabuf_format(void *data, struct zwp_linux_dmabuf_v1 *dmabuf, uint32_t format)
+{
+	struct probe *p = data;
+	p->format_events++;
+	p->saw_xrgb |= format == DRM_FORMAT_XRGB8888;
+	p->saw_nv12 |= format == DRM_FORMAT_NV12;
+}
+
+static void
+dmabuf_modifier(void *data, struct zwp_linux_dmabuf_v1 *dmabuf, uint32_t format,
+		uint32_t hi, uint32_t lo)
+{
+	struct probe *p = data;
+	uint64_t mod = ((uint64_t)hi << 32) | lo;
+	p->modifier_events++;
+	if (mod != DRM_FORMAT_MOD_LINEAR)
+		p->nonlinear_modifiers++;
+	p->saw_xrgb_linear |= format == DRM_FORMAT_XRGB8888 && mod == DRM_FORMAT_MOD_LINEAR;
+	p->saw_nv12_linear |= format == DRM_FORMAT_NV12 && mod == DRM_FORMAT_MOD_LINEAR;
+}
+
+static const struct zwp_linux_dmabuf_v1_listener dmabuf_listener = {
+	.format = dmabuf_format,
+	.modifier = dmabuf_modifier,
+};
+
+static void
+registry_global(void *data, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version)
+{
+	struct probe *p = data;
+	if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) != 0 || p->dmabuf)
+		return;
+	p->dmabuf_version = version;
+	uint32_t v = version < p->bind_version ? version : p->bind_version;
+	p->dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, v);
+	zwp_linux_dmabuf_v1_add_listener(p->dmabuf, &dmabuf_listener, p);
+}
+
+static void
+registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_global,
+	.global_remove = registry_global_remove,
+};
+
+/* ---- helpers ---- */
+
+static struct zwp_linux_buffer_params_v1 *
+params_new(struct probe *p)
+{
+	return zwp_linux_dmabuf_v1_create_params(p->dmabuf);
+}
+
+/* add() a fresh memfd of `size` bytes as plane `idx`; false if it could not be made. */
+static bool
+add_memfd(struct zwp_linux_buffer_params_v1 *params, size_t size, uint32_t idx,
+	  uint32_t offset, uint32_t stride, uint64_t modifier)
+{
+	int fd = probe_memfd(size, true);
+	if (fd < 0)
+		return false;
+	zwp_linux_buffer_params_v1_add(params, fd, idx, offset, stride,
+				       (uint32_t)(modifier >> 32), (uint32_t)modifier);
+	/* The request holds a dup until it is flushed; ours can go now. */
+	close(fd);
+	return true;
+}
+
+struct create_result {
+	bool created, failed;
+};
+
+static void
+params_created(void *data, struct zwp_linux_buffer_params_v1 *params,
+	       struct wl_buffer *buffer)
+{
+	struct create_result *r = data;
+	r->created = true;
+	printf("event=created\n");
+}
+
+static void
+params_failed(void *data, struct zwp_linux_buffer_params_v1 *params)
+{
+	struct create_result *r = data;
+	r->failed = true;
+	printf("event=failed\n");
+}
+
+static const struct zwp_linux_buffer_params_v1_listener params_listener = {
+	.created = params_created,
+	.failed = params_failed,
+};
+
+/* create() and wait for its answer (printed). */
+static void
+create_and_wait(struct probe *p, struct zwp_linux_buffer_params_v1 *params,
+		struct create_result *r, int32_t w, int32_t h, uint32_t format)
+{
+	zwp_linux_buffer_params_v1_add_listener(params, &params_listener, r);
+	zwp_linux_buffer_params_v1_create(params, w, h, format, 0);
+	probe_roundtrip_timeout(p->g.display, 5000);
+}
+
+/* A 64x64 XRGB8888 buffer on a 16 KiB memfd: sound in every way but the fd. */
+static enum scenario_result
+one_plane(struct probe *p, int32_t w, int32_t h, uint32_t format, size_t size,
+	  uint32_t offset, uint32_t stride, bool immed)
+{
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	if (!add_memfd(params, size, 0, offset, stride, DRM_FORMAT_MOD_LINEAR))
+		return SCENARIO_SETUP_FAILED;
+	if (immed) {
+		zwp_linux_buffer_params_v1_create_immed(params, w, h, format, 0);
+	} else {
+		static struct create_result r;
+		zwp_linux_buffer_params_v1_add_listener(params, &params_listener, &r);
+		zwp_linux_buffer_params_v1_create(params, w, h, format, 0);
+	}
+	return SCENARIO_RAN;
+}
+
+/* ---- scenarios: protocol errors ---- */
+
+static enum scenario_result
+roundtrip_only(struct probe *p)
+{
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+plane_idx(struct probe *p)
+{
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	return add_memfd(params, 16384, 4, 0, 256, DRM_FORMAT_MOD_LINEAR) ?
+		SCENARIO_RAN : SCENARIO_SETUP_FAILED;
+}
+
+static enum scenario_result
+plane_set(struct probe *p)
+{
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR) ||
+	    !add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR))
+		return SCENARIO_SETUP_FAILED;
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+already_used_add(struct probe *p)
+{
+	struct create_result r = { 0 };
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR))
+		return SCENARIO_SETUP_FAILED;
+	/* A memfd is refused at import: a `failed` event, the params are used up. */
+	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
+	return add_memfd(params, 16384, 1, 0, 256, DRM_FORMAT_MOD_LINEAR) ?
+		SCENARIO_RAN : SCENARIO_SETUP_FAILED;
+}
+
+static enum scenario_result
+already_used_create(struct probe *p)
+{
+	struct create_result r = { 0 };
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR))
+		return SCENARIO_SETUP_FAILED;
+	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
+	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_XRGB8888, 0);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+incomplete_missing(struct probe *p)
+{
+	/* NV12 needs a chroma plane. */
+	return one_plane(p, 64, 64, DRM_FORMAT_NV12, 16384, 0, 64, false);
+}
+
+static enum scenario_result
+incomplete_extra(struct probe *p)
+{
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR) ||
+	    !add_memfd(params, 16384, 1, 0, 256, DRM_FORMAT_MOD_LINEAR))
+		return SCENARIO_SETUP_FAILED;
+	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_XRGB8888, 0);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+incomplete_gap(struct probe *p)
+{
+	/* Planes 0 and 2 of NV12: 1 is missing and 2 is too many. */
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	if (!add_memfd(params, 8192, 0, 0, 64, DRM_FORMAT_MOD_LINEAR) ||
+	    !add_memfd(params, 8192, 2, 4096, 64, DRM_FORMAT_MOD_LINEAR))
+		return SCENARIO_SETUP_FAILED;
+	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_NV12, 0);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+invalid_format(struct probe *p)
+{
+	return one_plane(p, 64, 64, 0x12345678, 16384, 0, 256, false);
+}
+
+static enum scenario_result
+invalid_format_unoffered(struct probe *p)
+{
+	/* A real fourcc that no entry of the table offers. */
+	return one_plane(p, 64, 64, DRM_FORMAT_YUYV, 16384, 0, 256, false);
+}
+
+static enum scenario_result
+invalid_modifier(struct probe *p)
+{
+	/* Version 4: refused at add already. */
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	return add_memfd(params, 16384, 0, 0, 256, I915_FORMAT_MOD_X_TILED) ?
+		SCENARIO_RAN : SCENARIO_SETUP_FAILED;
+}
+
+static enum scenario_result
+invalid_modifier_at_create(struct probe *p)
+{
+	/* Version 3 (bound by main for this scenario): refused at create. */
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	if (!add_memfd(params, 16384, 0, 0, 256, I915_FORMAT_MOD_X_TILED))
+		return SCENARIO_SETUP_FAILED;
+	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_XRGB8888, 0);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+width_zero(struct probe *p)
+{
+	return one_plane(p, 0, 64, DRM_FORMAT_XRGB8888, 16384, 0, 256, false);
+}
+
+static enum scenario_result
+height_negative(struct probe *p)
+{
+	return one_plane(p, 64, -64, DRM_FORMAT_XRGB8888, 16384, 0, 256, false);
+}
+
+static enum scenario_result
+stride_below_min(struct probe *p)
+{
+	/* 64 XRGB8888 pixels are 256 bytes. */
+	return one_plane(p, 64, 64, DRM_FORMAT_XRGB8888, 16384, 0, 128, false);
+}
+
+static enum scenario_result
+out_of_bounds_size(struct probe *p)
+{
+	return one_plane(p, 64, 64, DRM_FORMAT_XRGB8888, 4096, 0, 256, false);
+}
+
+static enum scenario_result
+out_of_bounds_offset(struct probe *p)
+{
+	return one_plane(p, 64, 64, DRM_FORMAT_XRGB8888, 16384, 4096, 256, false);
+}
+
+static enum scenario_result
+out_of_bounds_overflow(struct probe *p)
+{
+	/* 32-bit arithmetic would wrap to a small end. */
+	return one_plane(p, 1, 65536, DRM_FORMAT_XRGB8888, 16384, 0xfffff000u, 0x10000u,
+			 false);
+}
+
+static enum scenario_result
+out_of_bounds_chroma(struct probe *p)
+{
+	/* The Y plane fits; the chroma plane starts at the end of the file. */
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	int fd = probe_memfd(4096, true);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, 64, 0, 0);
+	zwp_linux_buffer_params_v1_add(params, fd, 1, 4096, 64, 0, 0);
+	close(fd);
+	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_NV12, 0);
+	return SCENARIO_RAN;
+}
+
+/* ---- scenarios: import refusals ---- */
+
+static enum scenario_result
+memfd_create_req(struct probe *p)
+{
+	struct create_result r = { 0 };
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR))
+		return SCENARIO_SETUP_FAILED;
+	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
+	if (!r.failed && !r.created)
+		printf("event=none\n");
+	zwp_linux_buffer_params_v1_destroy(params);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+memfd_create_immed(struct probe *p)
+{
+	return one_plane(p, 64, 64, DRM_FORMAT_XRGB8888, 16384, 0, 256, true);
+}
+
+static enum scenario_result
+pipe_create_req(struct probe *p)
+{
+	/* A pipe cannot even be sized: only the import can tell it off. */
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		perror("pipe2");
+		return SCENARIO_SETUP_FAILED;
+	}
+	struct create_result r = { 0 };
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	zwp_linux_buffer_params_v1_add(params, fds[0], 0, 0, 256, 0, 0);
+	close(fds[0]);
+	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
+	close(fds[1]);
+	zwp_linux_buffer_params_v1_destroy(params);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+many_params(struct probe *p)
+{
+	/* fds left in params that are destroyed, refused or never used must all be closed. */
+	for (int i = 0; i < 300; i++) {
+		struct zwp_linux_buffer_params_v1 *params = params_new(p);
+		if (!add_memfd(params, 4096, 0, 0, 64, DRM_FORMAT_MOD_LINEAR))
+			return SCENARIO_SETUP_FAILED;
+		if (i % 3 == 1)
+			zwp_linux_buffer_params_v1_create(params, 16, 16, DRM_FORMAT_XRGB8888, 0);
+		if (i % 3 != 2)
+			zwp_linux_buffer_params_v1_destroy(params);
+		if (i % 50 == 49 && !probe_roundtrip_timeout(p->g.display, 5000))
+			break;
+	}
+	return SCENARIO_RAN;
+}
+
+/* ---- scenarios: feedback ---- */
+
+struct feedback {
+	int table_fd;
+	uint32_t table_size;
+	struct wl_array main_device;
+	struct wl_array target_device;
+	struct wl_array indices;
+	unsigned tranches;
+	uint32_t flags;
+	bool done;
+};
+
+static void
+fb_done(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb)
+{
+	struct feedback *f = data;
+	f->done = true;
+}
+
+static void
+fb_format_table(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb, int32_t fd,
+		uint32_t size)
+{
+	struct feedback *f = data;
+	if (f->table_fd >= 0)
+		close(f->table_fd);
+	f->table_fd = fd;
+	f->table_size = size;
+}
+
+static void
+copy_array(struct wl_array *dst, const struct wl_array *src)
+{
+	wl_array_release(dst);
+	wl_array_init(dst);
+	wl_array_copy(dst, (struct wl_array *)src);
+}
+
+static void
+fb_main_device(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb, struct wl_array *dev)
+{
+	struct feedback *f = data;
+	copy_array(&f->main_device, dev);
+}
+
+static void
+fb_tranche_done(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb)
+{
+	struct feedback *f = data;
+	f->tranches++;
+}
+
+static void
+fb_tranche_target_device(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb,
+			 struct wl_array *dev)
+{
+	struct feedback *f = data;
+	copy_array(&f->target_device, dev);
+}
+
+static void
+fb_tranche_formats(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb,
+		   struct wl_array *indices)
+{
+	struct feedback *f = data;
+	/* Several events may make up one tranche's list. */
+	void *slot = wl_array_add(&f->indices, indices->size);
+	if (slot)
+		memcpy(slot, indices->data, indices->size);
+}
+
+static void
+fb_tranche_flags(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb, uint32_t flags)
+{
+	struct feedback *f = data;
+	f->flags = flags;
+}
+
+static const struct zwp_linux_dmabuf_feedback_v1_listener feedback_listener = {
+	.done = fb_done,
+	.format_table = fb_format_table,
+	.main_device = fb_main_device,
+	.tranche_done = fb_tranche_done,
+	.tranche_target_device = fb_tranche_target_device,
+	.tranche_formats = fb_tranche_formats,
+	.tranche_flags = fb_tranche_flags,
+};
+
+static void
+feedback_init(struct feedback *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->table_fd = -1;
+	wl_array_init(&f->main_device);
+	wl_array_init(&f->target_device);
+	wl_array_init(&f->indices);
+}
+
+static void
+feedback_fini(struct feedback *f)
+{
+	if (f->table_fd >= 0)
+		close(f->table_fd);
+	wl_array_release(&f->main_device);
+	wl_array_release(&f->target_device);
+	wl_array_release(&f->indices);
+}
+
+struct table_entry {
+	uint32_t format;
+	uint32_t pad;
+	uint64_t modifier;
+};
+
+/* Everything the protocol and our own rules say about a received feedback. */
+static void
+check_feedback(struct probe *p, struct feedback *f, const char *which)
+{
+	check(p, f->done, "%s: feedback done received", which);
+	check(p, f->table_fd >= 0, "%s: format table received", which);
+	if (f->table_fd < 0)
+		return;
+
+	int fl = fcntl(f->table_fd, F_GETFL);
+	check(p, fl >= 0 && (fl & O_ACCMODE) == O_RDONLY, "%s: table fd is O_RDONLY (flags 0x%x)",
+	      which, fl);
+
+	void *w = mmap(NULL, f->table_size, PROT_READ | PROT_WRITE, MAP_SHARED, f->table_fd, 0);
+	check(p, w == MAP_FAILED, "%s: mmap PROT_WRITE MAP_SHARED of the table fails", which);
+	if (w != MAP_FAILED)
+		munmap(w, f->table_size);
+
+	int seals = fcntl(f->table_fd, F_GET_SEALS);
+	int want = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+	check(p, seals >= 0 && (seals & want) == want,
+	      "%s: table sealed SHRINK|GROW|WRITE|SEAL (seals 0x%x)", which, seals);
+
+	struct stat st;
+	check(p, fstat(f->table_fd, &st) == 0, "%s: fstat of the table", which);
+	check(p, (uint64_t)st.st_size == f->table_size,
+	      "%s: file size %lld equals the announced %u", which, (long long)st.st_size,
+	      f->table_size);
+	check(p, f->table_size > 0 && f->table_size % 16 == 0,
+	      "%s: table size %u is a positive multiple of 16", which, f->table_size);
+
+	size_t entries = f->table_size / 16;
+	const struct table_entry *table = mmap(NULL, f->table_size, PROT_READ, MAP_PRIVATE,
+					       f->table_fd, 0);
+	check(p, table != MAP_FAILED, "%s: read-only private mmap works", which);
+	if (table == MAP_FAILED)
+		return;
+	bool xrgb = false, argb = false, nv12 = false;
+	for (size_t i = 0; i < entries; i++) {
+		check(p, table[i].modifier == DRM_FORMAT_MOD_LINEAR,
+		      "%s: entry %zu has modifier LINEAR", which, i);
+		xrgb |= table[i].format == DRM_FORMAT_XRGB8888;
+		argb |= table[i].format == DRM_FORMAT_ARGB8888;
+		nv12 |= table[i].format == DRM_FORMAT_NV12;
+	}
+	check(p, xrgb && argb && nv12, "%s: XRGB8888, ARGB8888 and NV12 are offered", which);
+
+	size_t n_idx = f->indices.size / sizeof(uint16_t);
+	const uint16_t *idx = f->indices.data;
+	check(p, n_idx == entries, "%s: the tranche lists all %zu entries (%zu)", which,
+	      entries, n_idx);
+	for (size_t i = 0; i < n_idx; i++)
+		check(p, idx[i] < entries, "%s: index %u < %zu", which, idx[i], entries);
+	check(p, f->tranches == 1, "%s: one tranche (%u)", which, f->tranches);
+	check(p, f->flags == 0, "%s: tranche flags 0", which);
+	check(p, f->main_device.size == sizeof(dev_t), "%s: main_device is a dev_t", which);
+	check(p, f->target_device.size == sizeof(dev_t) &&
+	      memcmp(f->target_device.data, f->main_device.data, sizeof(dev_t)) == 0,
+	      "%s: target_device equals main_device", which);
+
+	dev_t dev = 0;
+	if (f->main_device.size == sizeof(dev_t))
+		memcpy(&dev, f->main_device.data, sizeof(dev));
+	char seals_str[8] = "";
+	snprintf(seals_str, sizeof(seals_str), "0x%x", seals);
+	printf("%s: entries=%zu size=%u seals=%s accmode=%s main_device=%llu\n", which, entries,
+	       f->table_size, seals_str, (fl & O_ACCMODE) == O_RDONLY ? "ro" : "rw",
+	       (unsigned long long)dev);
+	munmap((void *)table, f->table_size);
+}
+
+static enum scenario_result
+feedback(struct probe *p)
+{
+	if (p->dmabuf_version < 4) {
+		printf("check-failed: zwp_linux_dmabuf_v1 is version %u, 4 needed\n",
+		       p->dmabuf_version);
+		return SCENARIO_CHECK_FAILED;
+	}
+	struct probe_window win = { 0 };
+	if (!p->g.compositor || !probe_window_map(&p->g, &win, "dmabuf-probe"))
+		return SCENARIO_SETUP_FAILED;
+
+	struct feedback def, surf;
+	feedback_init(&def);
+	feedback_init(&surf);
+	struct zwp_linux_dmabuf_feedback_v1 *fd_def =
+		zwp_linux_dmabuf_v1_get_default_feedback(p->dmabuf);
+	zwp_linux_dmabuf_feedback_v1_add_listener(fd_def, &feedback_listener, &def);
+	struct zwp_linux_dmabuf_feedback_v1 *fd_surf =
+		zwp_linux_dmabuf_v1_get_surface_feedback(p->dmabuf, win.surface);
+	zwp_linux_dmabuf_feedback_v1_add_listener(fd_surf, &feedback_listener, &surf);
+	probe_roundtrip_timeout(p->g.display, 5000);
+
+	check_feedback(p, &def, "default");
+	check_feedback(p, &surf, "surface");
+
+	/* One table for everyone: both fds open the same sealed file. */
+	struct stat a, b;
+	if (def.table_fd >= 0 && surf.table_fd >= 0 && fstat(def.table_fd, &a) == 0 &&
+	    fstat(surf.table_fd, &b) == 0)
+		check(p, a.st_ino == b.st_ino && a.st_dev == b.st_dev,
+		      "both feedbacks share one table file");
+
+	zwp_linux_dmabuf_feedback_v1_destroy(fd_def);
+	zwp_linux_dmabuf_feedback_v1_destroy(fd_surf);
+	feedback_fini(&def);
+	feedback_fini(&surf);
+	probe_window_destroy(&win);
+	return p->checks_failed ? SCENARIO_CHECK_FAILED : SCENARIO_RAN;
+}
+
+static enum scenario_result
+formats_v3(struct probe *p)
+{
+	/* Bound at version 3 by main: the formats come as events at bind time. */
+	printf("formats=%u modifiers=%u nonlinear=%u\n", p->format_events, p->modifier_events,
+	       p->nonlinear_modifiers);
+	check(p, p->format_events > 0 && p->format_events == p->modifier_events,
+	      "one format and one modifier event per pair");
+	check(p, p->nonlinear_modifiers == 0, "only LINEAR is offered");
+	check(p, p->saw_xrgb && p->saw_nv12 && p->saw_xrgb_linear && p->saw_nv12_linear,
+	      "XRGB8888 and NV12 offered with LINEAR");
+	return p->checks_failed ? SCENARIO_CHECK_FAILED : SCENARIO_RAN;
+}
+
+static const struct {
+	const char *name;
+	scenario_fn run;
+	uint32_t version;
+	const char *what;
+} scenarios[] = {
+	{ "roundtrip", roundtrip_only, 4, "bind zwp_linux_dmabuf_v1 and roundtrip" },
+	{ "plane-idx", plane_idx, 4, "add plane index 4" },
+	{ "plane-set", plane_set, 4, "add plane 0 twice" },
+	{ "already-used-add", already_used_add, 4, "add after create" },
+	{ "already-used-create", already_used_create, 4, "create twice" },
+	{ "incomplete-missing", incomplete_missing, 4, "NV12 with only plane 0" },
+	{ "incomplete-extra", incomplete_extra, 4, "XRGB8888 with planes 0 and 1" },
+	{ "incomplete-gap", incomplete_gap, 4, "NV12 with planes 0 and 2" },
+	{ "invalid-format", invalid_format, 4, "format 0x12345678" },
+	{ "invalid-format-unoffered", invalid_format_unoffered, 4, "YUYV, a fourcc not offered" },
+	{ "invalid-modifier", invalid_modifier, 4, "add with I915 X-tiled (v4)" },
+	{ "invalid-modifier-v3", invalid_modifier_at_create, 3,
+	  "X-tiled XRGB8888 created on a version 3 binding" },
+	{ "width-zero", width_zero, 4, "create 0x64" },
+	{ "height-negative", height_negative, 4, "create 64x-64" },
+	{ "stride-below-min", stride_below_min, 4, "64-pixel XRGB8888 with stride 128" },
+	{ "out-of-bounds-size", out_of_bounds_size, 4, "64x64 XRGB8888 in 4096 bytes" },
+	{ "out-of-bounds-offset", out_of_bounds_offset, 4, "offset 4096 + 256*64 > 16384" },
+	{ "out-of-bounds-overflow", out_of_bounds_overflow, 4,
+	  "offset 0xfffff000 + 0x10000*65536, wraps in 32 bits" },
+	{ "out-of-bounds-chroma", out_of_bounds_chroma, 4, "NV12 chroma at the end of the file" },
+	{ "memfd-create", memfd_create_req, 4, "a sound XRGB8888 buffer on a memfd, create" },
+	{ "memfd-create-immed", memfd_create_immed, 4,
+	  "a sound XRGB8888 buffer on a memfd, create_immed" },
+	{ "pipe-create", pipe_create_req, 4, "a pipe as plane 0, create" },
+	{ "many-params", many_params, 4, "300 params with memfds, destroyed, refused or kept" },
+	{ "feedback", feedback, 4, "default and surface feedback: the format table" },
+	{ "formats-v3", formats_v3, 3, "bind version 3: format and modifier events" },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: dmabuf-probe SCENARIO\nscenarios:\n");
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		fprintf(out, "  %-26s %s\n", scenarios[i].name, scenarios[i].what);
+}
+
+int
+main(int argc, char *argv[])
+{
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	size_t which = sizeof(scenarios) / sizeof(scenarios[0]);
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (strcmp(argv[1], scenarios[i].name) == 0)
+			which = i;
+	if (which == sizeof(scenarios) / sizeof(scenarios[0])) {
+		fprintf(stderr, "dmabuf-probe: unknown scenario '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	struct probe p = { .bind_version = scenarios[which].version };
+	if (!probe_connect(&p.g))
+		return 2;
+	struct wl_registry *registry = wl_display_get_registry(p.g.display);
+	wl_registry_add_listener(registry, &registry_listener, &p);
+	/* Globals, then the events sent at bind time. */
+	if (!probe_roundtrip_timeout(p.g.display, 5000) ||
+	    !probe_roundtrip_timeout(p.g.display, 5000)) {
+		probe_report(p.g.display);
+		goto err;
+	}
+	if (!p.dmabuf) {
+		fprintf(stderr, "dmabuf-probe: zwp_linux_dmabuf_v1 not advertised\n");
+		goto err;
+	}
+
+	int status = 0;
+	enum scenario_result res = scenarios[which].run(&p);
+	if (res == SCENARIO_SETUP_FAILED) {
+		fprintf(stderr, "dmabuf-probe: scenario %s could not be set up\n", argv[1]);
+		status = 2;
+	} else {
+		if (res == SCENARIO_CHECK_FAILED)
+			status = 1;
+		/* Errors reach the sender after a roundtrip at the latest. */
+		if (probe_roundtrip_timeout(p.g.display, 5000) || wl_display_get_error(p.g.display))
+			probe_report(p.g.display);
+		else
+			printf("no-answer\n");
+	}
+	if (p.dmabuf)
+		zwp_linux_dmabuf_v1_destroy(p.dmabuf);
+	wl_registry_destroy(registry);
+	probe_disconnect(&p.g);
+	return status;
+
+err:
+	wl_registry_destroy(registry);
+	probe_disconnect(&p.g);
+	return 2;
+}

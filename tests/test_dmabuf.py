@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""linux-dmabuf in the headless compositor.
+
+Without dma-bufs on this machine, the parameter errors are provoked with
+memfds (dmabuf-probe): each gets the protocol error the linux-dmabuf
+specification names, with a message naming the offending value. A memfd
+offered as a dma-buf is refused ("not a dma-buf"). The feedback format table
+is read-only, sealed and exactly 16 bytes per entry. The compositor survives
+all of it and holds no more fds afterwards. sealway-dmabuf explains what the
+kernel lacks when it cannot allocate, and what the compositor lacks when it
+has no linux-dmabuf. With /dev/udmabuf or /dev/dma_heap/system present (the
+VM), the client's pixels are checked on screen.
+
+Programs: SEALWAY, DMABUF_PROBE, SEALWAY_DMABUF, SEALWAY_CAPTURE (or under
+SW_BUILD_ROOT). Usage: test_dmabuf.py [TEST...]
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import harness
+from harness import check
+
+PARAMS = 'zwp_linux_buffer_params_v1'
+ALREADY_USED, PLANE_IDX, PLANE_SET, INCOMPLETE = 0, 1, 2, 3
+INVALID_FORMAT, INVALID_DIMENSIONS, OUT_OF_BOUNDS, INVALID_WL_BUFFER = 4, 5, 6, 7
+
+_OWN = {
+    'dmabuf-probe': ('DMABUF_PROBE', 'tests/dmabuf-probe'),
+    'sealway-dmabuf': ('SEALWAY_DMABUF', 'client/sealway-dmabuf'),
+}
+
+
+def own_program(name):
+    var, rel = _OWN[name]
+    path = os.environ.get(var)
+    if not path:
+        root = os.environ.get('SW_BUILD_ROOT', '')
+        path = os.path.join(root, rel) if root else ''
+    if not path or not os.access(path, os.X_OK):
+        raise harness.Skip('%s not built (%s=%r)' % (name, var, path))
+    return path
+
+
+def num(value):
+    """A regex matching `value` as a whole number, not part of another."""
+    return r'(?<![\w-])' + re.escape(str(value)) + r'(?![\w])'
+
+
+# scenario: (last stdout line or error code, regexes the error message must match,
+#            lines that must come before the result)
+CASES = {
+    'plane-idx': (PLANE_IDX, [num(4)], []),
+    'plane-set': (PLANE_SET, [r'plane 0'], []),
+    'already-used-add': (ALREADY_USED, [r'already'], ['event=failed']),
+    'already-used-create': (ALREADY_USED, [r'already'], ['event=failed']),
+    'incomplete-missing': (INCOMPLETE, [r'NV12', r'plane 1']),
+    'incomplete-extra': (INCOMPLETE, [r'XRGB8888', r'plane 1']),
+    'incomplete-gap': (INCOMPLETE, [r'NV12', r'plane 1']),
+    'invalid-format': (INVALID_FORMAT, [r'0x12345678']),
+    'invalid-format-unoffered': (INVALID_FORMAT, [r'0x56595559']),
+    'invalid-modifier': (INVALID_FORMAT, [r'0x0100000000000001']),
+    'invalid-modifier-v3': (INVALID_FORMAT, [r'0x0100000000000001', r'XRGB8888']),
+    'width-zero': (INVALID_DIMENSIONS, [r'0x64']),
+    'height-negative': (INVALID_DIMENSIONS, [r'64x-64']),
+    'stride-below-min': (INVALID_DIMENSIONS, [num(128), num(256)]),
+    'out-of-bounds-size': (OUT_OF_BOUNDS, [num(4096), num(16384)]),
+    'out-of-bounds-offset': (OUT_OF_BOUNDS, [num(4096), num(20480), num(16384)]),
+    'out-of-bounds-overflow': (OUT_OF_BOUNDS, [num(4294963200), num(8589930496)]),
+    'out-of-bounds-chroma': (OUT_OF_BOUNDS, [r'plane 1', num(4096)]),
+    'memfd-create-immed': (INVALID_WL_BUFFER, [r'not a dma-buf']),
+}
+for _k, _v in list(CASES.items()):
+    if len(_v) == 2:
+        CASES[_k] = _v + ([],)
+
+
+def probe(comp, scenario, want_status=0):
+    res = comp.run([own_program('dmabuf-probe'), scenario], timeout=30)
+    check(res.returncode == want_status, 'dmabuf-probe %s exits with %d (got %d)\n%s\n%s'
+          % (scenario, want_status, res.returncode, res.stdout.strip(), res.stderr.strip()))
+    lines = res.stdout.strip().splitlines()
+    m = re.search(r'^(.*?): error (-?\d+): (.*)$', res.stderr, re.M)
+    return lines, (m.group(3) if m else None)
+
+
+def roundtrip(comp):
+    lines, message = probe(comp, 'roundtrip')
+    check(lines == ['ok'], 'a well-behaved client binds linux-dmabuf and roundtrips '
+          '(got %r; %s)' % (lines, message))
+
+
+def test_params_errors():
+    """Every params error, each on its own connection to one compositor."""
+    with harness.Compositor() as comp:
+        roundtrip(comp)
+        baseline = comp.settled_fd_count()
+        for scenario, (code, patterns, before) in sorted(CASES.items()):
+            lines, message = probe(comp, scenario)
+            want = 'protocol-error interface=%s code=%d' % (PARAMS, code)
+            check(lines and lines[-1] == want, '%s is answered with "%s" (got %r; %s)'
+                  % (scenario, want, lines, message))
+            for line in before:
+                check(line in lines[:-1], '%s: "%s" comes first (got %r)'
+                      % (scenario, line, lines))
+            check(message is not None, '%s: the error carries a message' % scenario)
+            for pattern in patterns:
+                check(re.search(pattern, message), '%s: the message matches /%s/ (got %r)'
+                      % (scenario, pattern, message))
+            comp.check_alive(scenario)
+        roundtrip(comp)
+        n = comp.wait_fd_count(baseline)
+        check(n == baseline, 'every fd sent with the params is closed (%d fds, %d before)'
+              % (n, baseline))
+
+
+def test_not_a_dmabuf():
+    """A memfd or a pipe is refused at import: failed event, not a protocol error."""
+    with harness.Compositor() as comp:
+        roundtrip(comp)
+        baseline = comp.settled_fd_count()
+        for scenario in ('memfd-create', 'pipe-create'):
+            lines, message = probe(comp, scenario)
+            check(lines == ['event=failed', 'ok'],
+                  '%s gets a failed event and keeps its connection (got %r; %s)'
+                  % (scenario, lines, message))
+        roundtrip(comp)
+        n = comp.wait_fd_count(baseline)
+        check(n == baseline, 'refused fds are closed (%d fds, %d before)' % (n, baseline))
+        err = comp.stderr_text()
+        check(len(re.findall(r'not a dma-buf', err)) >= 2,
+              'the compositor logs "not a dma-buf" for each refusal\n%s' % err[-2000:])
+
+
+def test_many_params_no_fd_leak():
+    """fds in params destroyed unused, refused, or left for disconnect are all closed."""
+    with harness.Compositor() as comp:
+        roundtrip(comp)
+        baseline = comp.settled_fd_count()
+        lines, message = probe(comp, 'many-params')
+        check(lines and lines[-1] == 'ok', 'many-params keeps its connection (got %r; %s)'
+              % (lines[-3:], message))
+        n = comp.wait_fd_count(baseline)
+        check(n == baseline, 'all 300 memfds are closed (%d fds, %d before)' % (n, baseline))
+
+
+def test_feedback_table():
+    """The v4 feedback: a read-only, sealed table of 16-byte LINEAR entries, shared."""
+    with harness.Compositor() as comp:
+        lines, message = probe(comp, 'feedback')
+        failed = [l for l in lines if l.startswith('check-failed')]
+        check(not failed, 'the feedback meets every expectation:\n  %s' % '\n  '.join(failed))
+        check(lines and lines[-1] == 'ok', 'the feedback scenario ends ok (got %r; %s)'
+              % (lines, message))
+        info = [l for l in lines if l.startswith('default: entries=')]
+        check(info, 'the probe describes the default table (got %r)' % lines)
+        m = re.search(r'entries=(\d+) size=(\d+)', info[0])
+        check(m and int(m.group(2)) == 16 * int(m.group(1)),
+              'the table is 16 bytes per entry (%s)' % info[0])
+        # The probe checked XRGB8888, ARGB8888 and NV12 are among them.
+        check(int(m.group(1)) >= 3, 'the table has formats (%s)' % info[0])
+
+
+def test_formats_v3():
+    """A version 3 client gets format and LINEAR modifier events at bind."""
+    with harness.Compositor() as comp:
+        lines, message = probe(comp, 'formats-v3')
+        failed = [l for l in lines if l.startswith('check-failed')]
+        check(not failed, 'version 3 events meet every expectation:\n  %s'
+              % '\n  '.join(failed))
+        check(lines and lines[-1] == 'ok', 'formats-v3 ends ok (got %r)' % lines)
+
+
+def have_device(method):
+    return os.path.exists('/dev/udmabuf' if method == 'udmabuf' else '/dev/dma_heap/system')
+
+
+def test_client_explains_missing_device():
+    """Without the device the client names the kernel option it needs."""
+    with harness.Compositor() as comp:
+        for method, option in (('udmabuf', 'CONFIG_UDMABUF'),
+                               ('dma-heap', 'CONFIG_DMABUF_HEAPS_SYSTEM')):
+            if have_device(method):
+                continue
+            res = comp.run([own_program('sealway-dmabuf'), '--alloc=' + method,
+                            '--frames=1'], timeout=20)
+            check(res.returncode == 1, 'sealway-dmabuf --alloc=%s fails with status 1 '
+                  'without the device (got %d)' % (method, res.returncode))
+            check(option in res.stderr, 'the message names %s\n%s' % (option, res.stderr))
+        res = comp.run([own_program('sealway-dmabuf'), '--alloc=dma-heap', '--heap=nonesuch',
+                        '--frames=1'], timeout=20)
+        check(res.returncode == 1 and '/dev/dma_heap/nonesuch' in res.stderr,
+              'a missing heap is named (status %d)\n%s' % (res.returncode, res.stderr))
+
+
+def test_client_needs_linux_dmabuf():
+    """Against weston's pixman renderer (no linux-dmabuf) the client says so."""
+    weston = harness.tool('weston')
+    tmp = tempfile.mkdtemp(prefix='sealway-test-')
+    runtime = os.path.join(tmp, 'runtime')
+    os.mkdir(runtime, 0o700)
+    env = harness.client_env({'XDG_RUNTIME_DIR': runtime})
+    log = open(os.path.join(tmp, 'weston.log'), 'wb')
+    proc = subprocess.Popen([weston, '--backend=headless-backend.so', '--use-pixman',
+                             '--socket=dmabuf-test', '--idle-time=0'],
+                            env=env, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        sock = os.path.join(runtime, 'dmabuf-test')
+        deadline = time.monotonic() + 10
+        while not os.path.exists(sock) and time.monotonic() < deadline:
+            check(proc.poll() is None, 'weston starts (status %s)' % proc.poll())
+            time.sleep(0.05)
+        check(os.path.exists(sock), 'weston creates its socket within 10 s')
+        env['WAYLAND_DISPLAY'] = 'dmabuf-test'
+        res = subprocess.run([own_program('sealway-dmabuf'), '--frames=1'], env=env,
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             timeout=20)
+        check(res.returncode == 1, 'sealway-dmabuf fails with status 1 (got %d)'
+              % res.returncode)
+        check('zwp_linux_dmabuf_v1' in res.stderr,
+              'the message names zwp_linux_dmabuf_v1\n%s' % res.stderr)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def nv12_tolerant(img, rect, expected, tol=2):
+    """Pixels in rect more than `tol` away from expected in some channel."""
+    bad = 0
+    for y in range(rect[1], rect[3]):
+        for x in range(rect[0], rect[2]):
+            v = img.pixel(x, y)
+            if any(abs(((v >> s) & 0xff) - ((expected >> s) & 0xff)) > tol
+                   for s in (16, 8, 0)):
+                bad += 1
+    return bad
+
+
+def run_pixels(method, fmt, immed):
+    if not have_device(method):
+        raise harness.Skip('no %s device here' % method)
+    color = 0xff3366cc
+    with harness.Compositor() as comp:
+        args = [own_program('sealway-dmabuf'), '--alloc=' + method, '--format=' + fmt,
+                '--size=128x96', '--color=%08x' % color]
+        if immed:
+            args.append('--immed')
+        client = comp.spawn(args)
+        time.sleep(1.0)
+        check(client.poll() is None, 'sealway-dmabuf keeps running (status %s): %s'
+              % (client.poll(), open(client.log_path).read()))
+        img = comp.capture('sealway')
+        x, y = harness.FIRST_WINDOW
+        rect = (x, y, x + 128, y + 96)
+        if fmt == 'NV12':
+            bad = nv12_tolerant(img, rect, color & 0xffffff)
+        else:
+            bad = img.count_not(rect, color & 0xffffff)
+        check(bad == 0, '%s %s: the window shows %06x (%d pixels differ)'
+              % (method, fmt, color & 0xffffff, bad))
+        outside = img.mismatches(rect, harness.BACKGROUND, inside=False)[0]
+        check(outside == 0, 'the background is untouched (%d pixels differ)' % outside)
+
+
+def make_pixel_test(method, fmt, immed):
+    def fn():
+        run_pixels(method, fmt, immed)
+    return fn
+
+
+TESTS = {
+    'params_errors': test_params_errors,
+    'not_a_dmabuf': test_not_a_dmabuf,
+    'many_params_no_fd_leak': test_many_params_no_fd_leak,
+    'feedback_table': test_feedback_table,
+    'formats_v3': test_formats_v3,
+    'client_explains_missing_device': test_client_explains_missing_device,
+    'client_needs_linux_dmabuf': test_client_needs_linux_dmabuf,
+}
+for _m in ('udmabuf', 'dma-heap'):
+    for _f in ('XRGB8888', 'ARGB8888', 'NV12'):
+        for _i in (False, True):
+            TESTS['pixels_%s_%s%s' % (_m.replace('-', '_'), _f.lower(),
+                                      '_immed' if _i else '')] = make_pixel_test(_m, _f, _i)
+
+if __name__ == '__main__':
+    harness.main(TESTS)
