@@ -2,6 +2,7 @@
 #define SW_RENDER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <pixman.h>

@@ -42,8 +42,12 @@ struct sw_surface {
 	struct sw_buffer *buffer;
 	struct wl_listener current_buffer_destroy;
 	int32_t width, height;         /* surface-local size of the buffer */
-	/* Damage of the last commit in buffer coordinates (for converting kinds). */
+	/* Damage of the last commit in surface coordinates, for the role to place. */
+	pixman_region32_t damage;
+	/* Damage since the last repaint in buffer coordinates (for converting kinds). */
 	pixman_region32_t buffer_damage;
+	/* Size before the last commit, so a role can damage what a shrink uncovers. */
+	int32_t prev_width, prev_height;
 
 	const struct sw_surface_role *role;
 	void *role_data;

@@ -11,7 +11,7 @@
 int
 sw_png_write(const char *path, pixman_image_t *image, int with_alpha)
 {
-	int ret = -1;
+	volatile int ret = -1;
 	int width = pixman_image_get_width(image);
 	int height = pixman_image_get_height(image);
 	png_structp png = NULL;

@@ -1,0 +1,370 @@
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <wayland-server-core.h>
+
+#include "backend.h"
+#include "dmabuf.h"
+#include "log.h"
+#include "output.h"
+#include "presentation.h"
+#include "screencopy.h"
+#include "seat.h"
+#include "server.h"
+#include "shm.h"
+#include "surface.h"
+#include "xdg_shell.h"
+
+#define BACKGROUND_XRGB 0xff202830u
+
+static const char usage[] =
+	"usage: sealway [options] [-- CLIENT [ARGS...]]\n"
+	"  --backend=auto|headless|drm   output backend (default auto: drm if a DRM device\n"
+	"                                can be opened through a session, else headless)\n"
+	"  --socket=NAME                 listen on $XDG_RUNTIME_DIR/NAME (default: a free wayland-N)\n"
+	"  --size=WxH                    headless output size (default 1024x768)\n"
+	"  --refresh=HZ                  headless refresh rate (default 60)\n"
+	"  --mode=WxH[@HZ]               drm: mode to set (default: the preferred one)\n"
+	"  --kms=auto|atomic|legacy      drm: modesetting API (default auto: atomic if offered)\n"
+	"  --shm-seals=prefer|require    require F_SEAL_SHRINK on wl_shm pools (default prefer)\n"
+	"  --log=error|warn|info|debug   log level on stderr (default info)\n"
+	"  -h, --help                    show this help\n"
+	"With -- CLIENT, the client is started with WAYLAND_DISPLAY set and sealway exits\n"
+	"with its exit status when it ends.\n";
+
+struct run_state {
+	struct sw_server *server;
+	pid_t child;
+};
+
+void
+sw_server_terminate(struct sw_server *server, int code)
+{
+	server->exit_code = code;
+	wl_display_terminate(server->display);
+}
+
+static int fail_option(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+fail_option(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "sealway: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see sealway --help)\n");
+	return -1;
+}
+
+static bool
+parse_size(const char *s, int32_t *w, int32_t *h)
+{
+	char *end;
+	long lw = strtol(s, &end, 10);
+	if (end == s || *end != 'x')
+		return false;
+	const char *hs = end + 1;
+	long lh = strtol(hs, &end, 10);
+	if (end == hs || *end != '\0' || lw < 1 || lh < 1 || lw > 16384 || lh > 16384)
+		return false;
+	*w = (int32_t)lw;
+	*h = (int32_t)lh;
+	return true;
+}
+
+static bool
+parse_refresh(const char *s, int32_t *mhz)
+{
+	char *end;
+	double hz = strtod(s, &end);
+	if (end == s || *end != '\0' || !(hz >= 1.0 && hz <= 1000.0))
+		return false;
+	*mhz = (int32_t)(hz * 1000.0 + 0.5);
+	return true;
+}
+
+static int
+parse_options(int argc, char **argv, struct sw_options *opts)
+{
+	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_MODE, OPT_KMS, OPT_SEALS, OPT_LOG };
+	static const struct option long_opts[] = {
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "refresh", required_argument, NULL, OPT_REFRESH },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "kms", required_argument, NULL, OPT_KMS },
+		{ "shm-seals", required_argument, NULL, OPT_SEALS },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	*opts = (struct sw_options){
+		.backend = "auto",
+		.width = 1024,
+		.height = 768,
+		.refresh_mhz = 60000,
+		.kms = "auto",
+	};
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_BACKEND:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "headless") && strcmp(optarg, "drm"))
+				return fail_option("unknown backend '%s': use auto, headless or drm", optarg);
+			opts->backend = optarg;
+			break;
+		case OPT_SOCKET:
+			if (!*optarg || strchr(optarg, '/'))
+				return fail_option("bad socket name '%s': a plain file name is needed", optarg);
+			opts->socket = optarg;
+			break;
+		case OPT_SIZE:
+			if (!parse_size(optarg, &opts->width, &opts->height))
+				return fail_option("bad size '%s': expected WxH, e.g. 1024x768", optarg);
+			break;
+		case OPT_REFRESH:
+			if (!parse_refresh(optarg, &opts->refresh_mhz))
+				return fail_option("bad refresh rate '%s': expected 1..1000 Hz", optarg);
+			break;
+		case OPT_MODE:
+			opts->drm_mode = optarg;
+			break;
+		case OPT_KMS:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "atomic") && strcmp(optarg, "legacy"))
+				return fail_option("unknown KMS API '%s': use auto, atomic or legacy", optarg);
+			opts->kms = optarg;
+			break;
+		case OPT_SEALS:
+			if (strcmp(optarg, "prefer") == 0)
+				opts->shm_require_seals = false;
+			else if (strcmp(optarg, "require") == 0)
+				opts->shm_require_seals = true;
+			else
+				return fail_option("unknown seal policy '%s': use prefer or require", optarg);
+			break;
+		case OPT_LOG: {
+			enum sw_log_level level;
+			if (!sw_log_parse_level(optarg, &level))
+				return fail_option("unknown log level '%s': use error, warn, info or debug", optarg);
+			sw_log_set_level(level);
+			break;
+		}
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			return fail_option("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0)
+			return fail_option("unexpected argument '%s': put the client after --", argv[optind]);
+		opts->client_argv = &argv[optind];
+	}
+	return 0;
+}
+
+static int
+handle_signal(int sig, void *data)
+{
+	struct run_state *run = data;
+	sw_info("received signal %d, shutting down", sig);
+	sw_server_terminate(run->server, 0);
+	return 0;
+}
+
+static int
+handle_sigchld(int sig, void *data)
+{
+	struct run_state *run = data;
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != run->child)
+			continue;
+		run->child = 0;
+		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		sw_info("client exited with status %d", code);
+		sw_server_terminate(run->server, code);
+	}
+	return 0;
+}
+
+static pid_t
+spawn_client(char **argv, const char *socket_name)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		sw_err("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setenv("WAYLAND_DISPLAY", socket_name, 1);
+		unsetenv("WAYLAND_SOCKET");
+		execvp(argv[0], argv);
+		fprintf(stderr, "sealway: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+static void
+raise_fd_limit(void)
+{
+	/* Every shm pool keeps its fd; take all the descriptors the hard limit allows. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			sw_warn("cannot raise the fd limit: %s", strerror(errno));
+	}
+}
+
+static struct sw_backend *
+create_backend(struct sw_server *server)
+{
+	const char *choice = server->opts.backend;
+	if (strcmp(choice, "headless") == 0)
+		return sw_headless_backend_create(server);
+
+	char why[256] = "the DRM backend is not built (needs libseat, libinput, xkbcommon, libudev)";
+	struct sw_backend *backend = NULL;
+#ifdef SW_HAVE_DRM
+	backend = sw_drm_backend_create(server, why, sizeof(why));
+#endif
+	if (backend) {
+		sw_info("backend: drm");
+		return backend;
+	}
+	if (strcmp(choice, "drm") == 0) {
+		sw_err("cannot use the drm backend: %s", why);
+		return NULL;
+	}
+	sw_info("backend: headless, because %s", why);
+	return sw_headless_backend_create(server);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sw_server server = { 0 };
+	struct run_state run = { .server = &server };
+	int ret = 1;
+
+	sw_log_set_tag("sealway");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (parse_options(argc, argv, &server.opts) < 0)
+		return 2;
+	if (!getenv("XDG_RUNTIME_DIR")) {
+		fprintf(stderr, "sealway: XDG_RUNTIME_DIR is not set; it must name a private "
+				"directory for the Wayland socket (e.g. /run/user/$(id -u))\n");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+
+	server.background = BACKGROUND_XRGB;
+	server.next_x = server.next_y = 32;
+	wl_list_init(&server.views);
+	server.display = wl_display_create();
+	if (!server.display) {
+		sw_err("cannot create the Wayland display");
+		return 1;
+	}
+	server.loop = wl_display_get_event_loop(server.display);
+
+	if (server.opts.socket) {
+		if (wl_display_add_socket(server.display, server.opts.socket) < 0) {
+			fprintf(stderr, "sealway: cannot listen on %s/%s: %s\n",
+				getenv("XDG_RUNTIME_DIR"), server.opts.socket,
+				errno ? strerror(errno) : "in use or invalid");
+			goto out_display;
+		}
+		server.socket_name = server.opts.socket;
+	} else {
+		server.socket_name = wl_display_add_socket_auto(server.display);
+		if (!server.socket_name) {
+			fprintf(stderr, "sealway: cannot find a free wayland-N socket in %s\n",
+				getenv("XDG_RUNTIME_DIR"));
+			goto out_display;
+		}
+	}
+
+	struct wl_event_source *sig_int = wl_event_loop_add_signal(server.loop, SIGINT, handle_signal, &run);
+	struct wl_event_source *sig_term = wl_event_loop_add_signal(server.loop, SIGTERM, handle_signal, &run);
+	struct wl_event_source *sig_chld = wl_event_loop_add_signal(server.loop, SIGCHLD, handle_sigchld, &run);
+	if (!sig_int || !sig_term || !sig_chld) {
+		sw_err("cannot watch signals");
+		goto out_display;
+	}
+
+	if (!sw_compositor_create(&server) || !sw_shm_create(&server) ||
+	    !sw_presentation_create(&server) || !sw_xdg_shell_create(&server)) {
+		sw_err("cannot create the core globals");
+		goto out_display;
+	}
+	server.backend = create_backend(&server);
+	if (!server.backend)
+		goto out_display;
+	server.output = server.backend->output;
+	if (!sw_screencopy_create(&server)) {
+		sw_err("cannot create the screencopy global");
+		goto out_backend;
+	}
+	server.seat = sw_seat_create(&server);
+	if (!server.seat) {
+		sw_err("cannot create the seat");
+		goto out_backend;
+	}
+#ifdef SW_HAVE_DMABUF
+	if (!sw_dmabuf_create(&server)) {
+		sw_err("cannot create the linux-dmabuf global");
+		goto out_seat;
+	}
+#endif
+	sw_output_damage_whole(server.output);
+
+	printf("sealway: listening on %s\n", server.socket_name);
+	if (server.opts.client_argv) {
+		run.child = spawn_client(server.opts.client_argv, server.socket_name);
+		if (run.child < 0)
+			goto out_dmabuf;
+	}
+
+	wl_display_run(server.display);
+	ret = server.exit_code;
+
+	if (run.child > 0) {
+		/* We are going away: so does the client we started. */
+		kill(run.child, SIGTERM);
+		waitpid(run.child, NULL, 0);
+	}
+out_dmabuf:
+	wl_display_destroy_clients(server.display);
+#ifdef SW_HAVE_DMABUF
+	sw_dmabuf_destroy(&server);
+out_seat:
+#endif
+	sw_seat_destroy(server.seat);
+out_backend:
+	wl_display_destroy_clients(server.display);
+	server.backend->impl->destroy(server.backend);
+out_display:
+	wl_display_destroy(server.display);
+	return ret;
+}

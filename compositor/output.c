@@ -1,0 +1,392 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wayland-server-core.h>
+#include <wayland-server-protocol.h>
+
+#include "backend.h"
+#include "buffer.h"
+#include "log.h"
+#include "output.h"
+#include "presentation.h"
+#include "render.h"
+#include "seat.h"
+#include "server.h"
+#include "surface.h"
+#include "xdg-output-unstable-v1-server-protocol.h"
+#include "xdg_shell.h"
+
+#define OUTPUT_VERSION 4
+#define XDG_OUTPUT_MANAGER_VERSION 3
+
+static void
+output_send_state(struct sw_output *output, struct wl_resource *resource)
+{
+	int version = wl_resource_get_version(resource);
+	wl_output_send_geometry(resource, 0, 0, output->phys_width_mm, output->phys_height_mm,
+				WL_OUTPUT_SUBPIXEL_UNKNOWN, output->make, output->model,
+				WL_OUTPUT_TRANSFORM_NORMAL);
+	wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED,
+			    output->width, output->height, output->refresh_mhz);
+	if (version >= WL_OUTPUT_SCALE_SINCE_VERSION)
+		wl_output_send_scale(resource, 1);
+	if (version >= WL_OUTPUT_NAME_SINCE_VERSION)
+		wl_output_send_name(resource, output->name);
+	if (version >= WL_OUTPUT_DESCRIPTION_SINCE_VERSION)
+		wl_output_send_description(resource, output->description);
+	if (version >= WL_OUTPUT_DONE_SINCE_VERSION)
+		wl_output_send_done(resource);
+}
+
+static void
+output_handle_release(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_output_interface output_impl = {
+	.release = output_handle_release,
+};
+
+static void
+unlink_resource(struct wl_resource *resource)
+{
+	wl_list_remove(wl_resource_get_link(resource));
+}
+
+static void
+output_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct sw_output *output = data;
+	struct wl_resource *resource = wl_resource_create(client, &wl_output_interface,
+							  (int)version, id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &output_impl, output, unlink_resource);
+	wl_list_insert(&output->resources, wl_resource_get_link(resource));
+	output_send_state(output, resource);
+}
+
+struct sw_output *
+sw_output_from_resource(struct wl_resource *resource)
+{
+	if (!resource || !wl_resource_instance_of(resource, &wl_output_interface, &output_impl))
+		return NULL;
+	return wl_resource_get_user_data(resource);
+}
+
+struct wl_resource *
+sw_output_resource_for_client(struct sw_output *output, struct wl_client *client)
+{
+	struct wl_resource *resource;
+	wl_resource_for_each(resource, &output->resources) {
+		if (wl_resource_get_client(resource) == client)
+			return resource;
+	}
+	return NULL;
+}
+
+/* zxdg_output_v1: the logical geometry (no scaling, no transforms: the mode itself). */
+static void
+xdg_output_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct zxdg_output_v1_interface xdg_output_impl = {
+	.destroy = xdg_output_handle_destroy,
+};
+
+static void
+xdg_manager_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
+xdg_manager_get_xdg_output(struct wl_client *client, struct wl_resource *manager, uint32_t id,
+			   struct wl_resource *output_resource)
+{
+	struct sw_output *output = sw_output_from_resource(output_resource);
+	struct wl_resource *resource = wl_resource_create(client, &zxdg_output_v1_interface,
+							  wl_resource_get_version(manager), id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	if (!output) {
+		/* The wl_output is inert: answer with an inert xdg_output. */
+		wl_resource_set_implementation(resource, &xdg_output_impl, NULL, NULL);
+		return;
+	}
+	wl_resource_set_implementation(resource, &xdg_output_impl, output, unlink_resource);
+	wl_list_insert(&output->xdg_resources, wl_resource_get_link(resource));
+
+	int version = wl_resource_get_version(resource);
+	zxdg_output_v1_send_logical_position(resource, 0, 0);
+	zxdg_output_v1_send_logical_size(resource, output->width, output->height);
+	if (version >= ZXDG_OUTPUT_V1_NAME_SINCE_VERSION)
+		zxdg_output_v1_send_name(resource, output->name);
+	if (version >= ZXDG_OUTPUT_V1_DESCRIPTION_SINCE_VERSION)
+		zxdg_output_v1_send_description(resource, output->description);
+	/* Since v3, wl_output.done ends an xdg_output update; before, xdg_output.done does. */
+	if (version < 3)
+		zxdg_output_v1_send_done(resource);
+	else if (wl_resource_get_version(output_resource) >= WL_OUTPUT_DONE_SINCE_VERSION)
+		wl_output_send_done(output_resource);
+}
+
+static const struct zxdg_output_manager_v1_interface xdg_manager_impl = {
+	.destroy = xdg_manager_handle_destroy,
+	.get_xdg_output = xdg_manager_get_xdg_output,
+};
+
+static void
+xdg_manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *resource = wl_resource_create(client, &zxdg_output_manager_v1_interface,
+							  (int)version, id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &xdg_manager_impl, data, NULL);
+}
+
+struct sw_output *
+sw_output_create(struct sw_server *server, struct sw_backend *backend, const char *name,
+		 const char *description, int32_t width, int32_t height, int32_t refresh_mhz)
+{
+	struct sw_output *output = calloc(1, sizeof(*output));
+	if (!output)
+		return NULL;
+	output->server = server;
+	output->backend = backend;
+	snprintf(output->name, sizeof(output->name), "%s", name);
+	snprintf(output->description, sizeof(output->description), "%s", description);
+	snprintf(output->make, sizeof(output->make), "sealway");
+	snprintf(output->model, sizeof(output->model), "%s", backend->impl->name);
+	output->width = width;
+	output->height = height;
+	output->refresh_mhz = refresh_mhz;
+	output->enabled = true;
+	wl_list_init(&output->resources);
+	wl_list_init(&output->xdg_resources);
+	wl_list_init(&output->presented_feedbacks);
+	wl_signal_init(&output->events.frame_rendered);
+	wl_signal_init(&output->events.present);
+	pixman_region32_init_rect(&output->damage, 0, 0, (unsigned)width, (unsigned)height);
+
+	output->shadow = pixman_image_create_bits(PIXMAN_x8r8g8b8, width, height, NULL, 0);
+	if (!output->shadow) {
+		sw_err("cannot allocate a %dx%d shadow image", width, height);
+		goto err_output;
+	}
+	output->global = wl_global_create(server->display, &wl_output_interface, OUTPUT_VERSION,
+					  output, output_bind);
+	if (!output->global)
+		goto err_shadow;
+	output->xdg_output_manager = wl_global_create(server->display,
+						      &zxdg_output_manager_v1_interface,
+						      XDG_OUTPUT_MANAGER_VERSION, output,
+						      xdg_manager_bind);
+	if (!output->xdg_output_manager)
+		goto err_global;
+	return output;
+
+err_global:
+	wl_global_destroy(output->global);
+err_shadow:
+	pixman_image_unref(output->shadow);
+err_output:
+	pixman_region32_fini(&output->damage);
+	free(output);
+	return NULL;
+}
+
+void
+sw_output_destroy(struct sw_output *output)
+{
+	if (!output)
+		return;
+	sw_presentation_discard_list(&output->presented_feedbacks);
+	struct wl_resource *resource, *tmp;
+	wl_resource_for_each_safe(resource, tmp, &output->resources) {
+		wl_list_remove(wl_resource_get_link(resource));
+		wl_list_init(wl_resource_get_link(resource));
+		wl_resource_set_user_data(resource, NULL);
+	}
+	wl_resource_for_each_safe(resource, tmp, &output->xdg_resources) {
+		wl_list_remove(wl_resource_get_link(resource));
+		wl_list_init(wl_resource_get_link(resource));
+		wl_resource_set_user_data(resource, NULL);
+	}
+	wl_global_destroy(output->xdg_output_manager);
+	wl_global_destroy(output->global);
+	pixman_image_unref(output->shadow);
+	pixman_region32_fini(&output->damage);
+	free(output);
+}
+
+void
+sw_output_schedule_frame(struct sw_output *output)
+{
+	if (output->frame_scheduled || !output->enabled)
+		return;
+	output->frame_scheduled = true;
+	output->backend->impl->schedule_frame(output->backend);
+}
+
+void
+sw_output_damage_region(struct sw_output *output, const pixman_region32_t *region)
+{
+	pixman_region32_union(&output->damage, &output->damage, (pixman_region32_t *)region);
+	pixman_region32_intersect_rect(&output->damage, &output->damage, 0, 0,
+				       (unsigned)output->width, (unsigned)output->height);
+	if (pixman_region32_not_empty(&output->damage))
+		sw_output_schedule_frame(output);
+}
+
+void
+sw_output_damage_box(struct sw_output *output, int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	if (w <= 0 || h <= 0)
+		return;
+	pixman_region32_t r;
+	pixman_region32_init_rect(&r, x, y, (unsigned)w, (unsigned)h);
+	sw_output_damage_region(output, &r);
+	pixman_region32_fini(&r);
+}
+
+void
+sw_output_damage_whole(struct sw_output *output)
+{
+	sw_output_damage_box(output, 0, 0, output->width, output->height);
+}
+
+/* A buffer being read during one repaint. */
+struct frame_read {
+	struct sw_buffer *buffer;
+};
+
+void
+sw_output_frame(struct sw_output *output)
+{
+	struct sw_server *server = output->server;
+	output->frame_scheduled = false;
+	if (!output->enabled)
+		return;
+
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint32_t msec = (uint32_t)((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
+
+	size_t nviews = (size_t)wl_list_length(&server->views) + 1;
+	struct sw_render_item *items = calloc(nviews, sizeof(*items));
+	struct frame_read *reads = calloc(nviews, sizeof(*reads));
+	if (!items || !reads) {
+		sw_err("out of memory while repainting");
+		goto out;
+	}
+
+	bool damaged = pixman_region32_not_empty(&output->damage);
+	size_t count = 0;
+	struct sw_view *view;
+	if (damaged) {
+		wl_list_for_each(view, &server->views, link) {
+			struct sw_surface *surface = view->surface;
+			if (!view->mapped || !surface->buffer)
+				continue;
+			struct sw_buffer *buffer = surface->buffer;
+			pixman_image_t *image =
+				buffer->impl->begin_access(buffer, &surface->buffer_damage);
+			if (!image)
+				continue;
+			reads[count].buffer = buffer;
+			items[count] = (struct sw_render_item){
+				.image = image,
+				.x = view->x,
+				.y = view->y,
+				.width = surface->width,
+				.height = surface->height,
+				.opaque = !buffer->format->has_alpha,
+			};
+			count++;
+		}
+		pixman_image_t *cursor;
+		int32_t cx, cy;
+		if (server->seat && sw_seat_get_cursor(server->seat, &cursor, &cx, &cy)) {
+			items[count] = (struct sw_render_item){
+				.image = cursor,
+				.x = cx,
+				.y = cy,
+				.width = pixman_image_get_width(cursor),
+				.height = pixman_image_get_height(cursor),
+				.opaque = false,
+			};
+			count++;
+		}
+
+		sw_render(output->shadow, &output->damage, server->background, items, count);
+
+		for (size_t i = 0; i < count; i++) {
+			if (reads[i].buffer)
+				reads[i].buffer->impl->end_access(reads[i].buffer);
+		}
+	}
+
+	/* The surfaces' committed state has now been used: tell their clients. */
+	wl_list_for_each(view, &server->views, link) {
+		struct sw_surface *surface = view->surface;
+		if (!view->mapped)
+			continue;
+		pixman_region32_clear(&surface->buffer_damage);
+		sw_surface_send_frame_done(surface, msec);
+		wl_list_insert_list(output->presented_feedbacks.prev, &surface->feedbacks);
+		wl_list_init(&surface->feedbacks);
+	}
+
+	if (damaged)
+		wl_signal_emit_mutable(&output->events.frame_rendered, &output->damage);
+
+	if (damaged || !wl_list_empty(&output->presented_feedbacks)) {
+		if (output->backend->impl->commit(output->backend, output->shadow, &output->damage))
+			output->commit_pending = true;
+		else
+			sw_presentation_discard_list(&output->presented_feedbacks);
+	}
+	pixman_region32_clear(&output->damage);
+
+out:
+	free(items);
+	free(reads);
+}
+
+void
+sw_output_presented(struct sw_output *output, const struct sw_present_info *info)
+{
+	output->commit_pending = false;
+	sw_presentation_present_list(&output->presented_feedbacks, output, info);
+	wl_signal_emit_mutable(&output->events.present, (void *)info);
+}
+
+void
+sw_output_set_enabled(struct sw_output *output, bool enabled)
+{
+	if (output->enabled == enabled)
+		return;
+	output->enabled = enabled;
+	output->frame_scheduled = false;
+	output->commit_pending = false;
+	if (!enabled) {
+		sw_presentation_discard_list(&output->presented_feedbacks);
+		sw_info("output %s disabled: rendering paused", output->name);
+		return;
+	}
+	sw_info("output %s enabled: full repaint", output->name);
+	sw_output_damage_whole(output);
+}

@@ -1,0 +1,384 @@
+/*
+ * zwlr_screencopy_manager_v1: copies the output's composited image into a
+ * client's wl_shm buffer, so pixels travel back over an fd the client owns.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include <drm_fourcc.h>
+#include <wayland-server-core.h>
+
+#include "buffer.h"
+#include "formats.h"
+#include "log.h"
+#include "output.h"
+#include "server.h"
+#include "shm.h"
+#include "screencopy.h"
+#include "wlr-screencopy-unstable-v1-server-protocol.h"
+
+#define SCREENCOPY_VERSION 3
+
+struct sw_screencopy {
+	struct sw_server *server;
+	struct wl_global *global;
+	struct wl_listener display_destroy;
+};
+
+/* One bound manager: damage for copy_with_damage is tracked per manager. */
+struct sc_manager {
+	struct wl_resource *resource;
+	struct sw_output *output;
+	pixman_region32_t damage;       /* since this manager's last copy */
+	bool copied_once;
+	struct wl_listener frame_rendered;
+	struct wl_list frames;          /* sc_frame.link */
+};
+
+struct sc_frame {
+	struct wl_resource *resource;
+	struct sc_manager *manager;     /* NULL once the manager is gone */
+	struct wl_list link;
+	struct sw_output *output;
+	pixman_box32_t box;             /* captured area, output coordinates */
+	bool used;
+	bool with_damage;
+	struct sw_buffer *buffer;
+	struct wl_listener buffer_destroy;
+	struct wl_listener frame_rendered;
+};
+
+static void
+frame_stop_waiting(struct sc_frame *frame)
+{
+	wl_list_remove(&frame->frame_rendered.link);
+	wl_list_init(&frame->frame_rendered.link);
+	wl_list_remove(&frame->buffer_destroy.link);
+	wl_list_init(&frame->buffer_destroy.link);
+	frame->buffer = NULL;
+}
+
+static void
+frame_send_failed(struct sc_frame *frame)
+{
+	frame_stop_waiting(frame);
+	zwlr_screencopy_frame_v1_send_failed(frame->resource);
+}
+
+static void
+frame_copy_now(struct sc_frame *frame, const pixman_region32_t *damage)
+{
+	struct sw_buffer *buffer = frame->buffer;
+	struct sw_output *output = frame->output;
+	frame_stop_waiting(frame);
+
+	pixman_image_t *dst = buffer->impl->begin_access(buffer, NULL);
+	if (!dst) {
+		zwlr_screencopy_frame_v1_send_failed(frame->resource);
+		return;
+	}
+	int32_t w = frame->box.x2 - frame->box.x1, h = frame->box.y2 - frame->box.y1;
+	pixman_image_composite32(PIXMAN_OP_SRC, output->shadow, NULL, dst, frame->box.x1,
+				 frame->box.y1, 0, 0, 0, 0, w, h);
+	if (!buffer->impl->end_access(buffer)) {
+		/* The client truncated its own buffer; it has been told. */
+		zwlr_screencopy_frame_v1_send_failed(frame->resource);
+		return;
+	}
+
+	zwlr_screencopy_frame_v1_send_flags(frame->resource, 0);
+	if (frame->with_damage) {
+		pixman_region32_t local;
+		pixman_region32_init(&local);
+		pixman_region32_intersect_rect(&local, (pixman_region32_t *)damage, frame->box.x1,
+					       frame->box.y1, (unsigned)w, (unsigned)h);
+		pixman_region32_translate(&local, -frame->box.x1, -frame->box.y1);
+		int n;
+		pixman_box32_t *boxes = pixman_region32_rectangles(&local, &n);
+		for (int i = 0; i < n; i++)
+			zwlr_screencopy_frame_v1_send_damage(
+				frame->resource, (uint32_t)boxes[i].x1, (uint32_t)boxes[i].y1,
+				(uint32_t)(boxes[i].x2 - boxes[i].x1),
+				(uint32_t)(boxes[i].y2 - boxes[i].y1));
+		pixman_region32_fini(&local);
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t sec = (uint64_t)now.tv_sec;
+	zwlr_screencopy_frame_v1_send_ready(frame->resource, (uint32_t)(sec >> 32), (uint32_t)sec,
+					    (uint32_t)now.tv_nsec);
+}
+
+static void
+frame_copy_with_manager_damage(struct sc_frame *frame)
+{
+	struct sc_manager *manager = frame->manager;
+	pixman_region32_t all;
+	if (!manager || !manager->copied_once) {
+		pixman_region32_init_rect(&all, 0, 0, (unsigned)frame->output->width,
+					  (unsigned)frame->output->height);
+		frame_copy_now(frame, &all);
+		pixman_region32_fini(&all);
+	} else {
+		frame_copy_now(frame, &manager->damage);
+	}
+	if (manager) {
+		manager->copied_once = true;
+		pixman_region32_clear(&manager->damage);
+	}
+}
+
+static void
+frame_handle_rendered(struct wl_listener *listener, void *data)
+{
+	struct sc_frame *frame = wl_container_of(listener, frame, frame_rendered);
+	frame_copy_with_manager_damage(frame);
+}
+
+static void
+frame_buffer_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sc_frame *frame = wl_container_of(listener, frame, buffer_destroy);
+	frame_send_failed(frame);
+}
+
+static void
+frame_copy(struct wl_client *client, struct wl_resource *resource,
+	   struct wl_resource *buffer_resource, bool with_damage)
+{
+	struct sc_frame *frame = wl_resource_get_user_data(resource);
+	if (!frame)
+		return;
+	if (frame->used) {
+		wl_resource_post_error(resource, ZWLR_SCREENCOPY_FRAME_V1_ERROR_ALREADY_USED,
+				       "this frame was already used for a copy");
+		return;
+	}
+	struct sw_buffer *buffer = sw_buffer_from_resource(buffer_resource);
+	int32_t w = frame->box.x2 - frame->box.x1, h = frame->box.y2 - frame->box.y1;
+	if (!buffer || !sw_buffer_is_shm(buffer)) {
+		wl_resource_post_error(resource, ZWLR_SCREENCOPY_FRAME_V1_ERROR_INVALID_BUFFER,
+				       "only wl_shm buffers can receive a screencopy");
+		return;
+	}
+	if (buffer->width != w || buffer->height != h) {
+		wl_resource_post_error(resource, ZWLR_SCREENCOPY_FRAME_V1_ERROR_INVALID_BUFFER,
+				       "buffer is %dx%d, the frame is %dx%d", buffer->width,
+				       buffer->height, w, h);
+		return;
+	}
+	if (!pixman_format_supported_destination(buffer->format->pixman)) {
+		wl_resource_post_error(resource, ZWLR_SCREENCOPY_FRAME_V1_ERROR_INVALID_BUFFER,
+				       "cannot write format %s", buffer->format->name);
+		return;
+	}
+	frame->used = true;
+	frame->with_damage = with_damage;
+	frame->buffer = buffer;
+	frame->buffer_destroy.notify = frame_buffer_destroyed;
+	wl_signal_add(&buffer->destroy_signal, &frame->buffer_destroy);
+
+	struct sw_output *output = frame->output;
+	bool stale = pixman_region32_not_empty(&output->damage);
+	bool nothing_new = with_damage && frame->manager && frame->manager->copied_once &&
+			   !pixman_region32_not_empty(&frame->manager->damage);
+	if (!stale && !nothing_new) {
+		frame_copy_with_manager_damage(frame);
+		return;
+	}
+	/* Wait for the next repaint: it has the damage or brings the image up to date. */
+	frame->frame_rendered.notify = frame_handle_rendered;
+	wl_signal_add(&output->events.frame_rendered, &frame->frame_rendered);
+}
+
+static void
+frame_handle_copy(struct wl_client *client, struct wl_resource *resource,
+		  struct wl_resource *buffer)
+{
+	frame_copy(client, resource, buffer, false);
+}
+
+static void
+frame_handle_copy_with_damage(struct wl_client *client, struct wl_resource *resource,
+			      struct wl_resource *buffer)
+{
+	frame_copy(client, resource, buffer, true);
+}
+
+static void
+frame_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct zwlr_screencopy_frame_v1_interface frame_impl = {
+	.copy = frame_handle_copy,
+	.destroy = frame_handle_destroy,
+	.copy_with_damage = frame_handle_copy_with_damage,
+};
+
+static void
+frame_resource_destroy(struct wl_resource *resource)
+{
+	struct sc_frame *frame = wl_resource_get_user_data(resource);
+	if (!frame)
+		return;
+	frame_stop_waiting(frame);
+	wl_list_remove(&frame->link);
+	free(frame);
+}
+
+static void
+manager_capture(struct wl_client *client, struct wl_resource *resource, uint32_t id,
+		struct wl_resource *output_resource, int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	struct sc_manager *manager = wl_resource_get_user_data(resource);
+	struct sw_output *output = sw_output_from_resource(output_resource);
+	struct wl_resource *frame_resource = wl_resource_create(
+		client, &zwlr_screencopy_frame_v1_interface, wl_resource_get_version(resource), id);
+	if (!frame_resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(frame_resource, &frame_impl, NULL, frame_resource_destroy);
+	if (!output) {
+		zwlr_screencopy_frame_v1_send_failed(frame_resource);
+		return;
+	}
+	/* Clip the requested region to the output. */
+	pixman_box32_t box = { x, y, x + w, y + h };
+	if (box.x1 < 0) box.x1 = 0;
+	if (box.y1 < 0) box.y1 = 0;
+	if (box.x2 > output->width) box.x2 = output->width;
+	if (box.y2 > output->height) box.y2 = output->height;
+	if (w <= 0 || h <= 0 || box.x2 <= box.x1 || box.y2 <= box.y1) {
+		zwlr_screencopy_frame_v1_send_failed(frame_resource);
+		return;
+	}
+
+	struct sc_frame *frame = calloc(1, sizeof(*frame));
+	if (!frame) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	frame->resource = frame_resource;
+	frame->manager = manager;
+	frame->output = output;
+	frame->box = box;
+	wl_list_init(&frame->buffer_destroy.link);
+	wl_list_init(&frame->frame_rendered.link);
+	wl_list_insert(&manager->frames, &frame->link);
+	wl_resource_set_user_data(frame_resource, frame);
+
+	const struct sw_format *fmt = sw_format_from_drm(DRM_FORMAT_XRGB8888);
+	uint32_t width = (uint32_t)(box.x2 - box.x1), height = (uint32_t)(box.y2 - box.y1);
+	zwlr_screencopy_frame_v1_send_buffer(frame_resource, fmt->shm, width, height,
+					     (uint32_t)sw_format_min_stride(fmt, 0, width));
+	if (wl_resource_get_version(frame_resource) >= ZWLR_SCREENCOPY_FRAME_V1_BUFFER_DONE_SINCE_VERSION)
+		zwlr_screencopy_frame_v1_send_buffer_done(frame_resource);
+}
+
+static void
+manager_capture_output(struct wl_client *client, struct wl_resource *resource, uint32_t id,
+		       int32_t overlay_cursor, struct wl_resource *output_resource)
+{
+	manager_capture(client, resource, id, output_resource, 0, 0, INT32_MAX / 2, INT32_MAX / 2);
+}
+
+static void
+manager_capture_output_region(struct wl_client *client, struct wl_resource *resource,
+			      uint32_t id, int32_t overlay_cursor,
+			      struct wl_resource *output_resource, int32_t x, int32_t y,
+			      int32_t width, int32_t height)
+{
+	manager_capture(client, resource, id, output_resource, x, y, width, height);
+}
+
+static void
+manager_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct zwlr_screencopy_manager_v1_interface manager_impl = {
+	.capture_output = manager_capture_output,
+	.capture_output_region = manager_capture_output_region,
+	.destroy = manager_handle_destroy,
+};
+
+static void
+manager_handle_rendered(struct wl_listener *listener, void *data)
+{
+	struct sc_manager *manager = wl_container_of(listener, manager, frame_rendered);
+	pixman_region32_t *damage = data;
+	pixman_region32_union(&manager->damage, &manager->damage, damage);
+}
+
+static void
+manager_resource_destroy(struct wl_resource *resource)
+{
+	struct sc_manager *manager = wl_resource_get_user_data(resource);
+	struct sc_frame *frame, *tmp;
+	/* Frames stay valid without their manager. */
+	wl_list_for_each_safe(frame, tmp, &manager->frames, link) {
+		frame->manager = NULL;
+		wl_list_remove(&frame->link);
+		wl_list_init(&frame->link);
+	}
+	wl_list_remove(&manager->frame_rendered.link);
+	pixman_region32_fini(&manager->damage);
+	free(manager);
+}
+
+static void
+manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct sw_screencopy *sc = data;
+	struct sc_manager *manager = calloc(1, sizeof(*manager));
+	if (!manager) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	manager->resource = wl_resource_create(client, &zwlr_screencopy_manager_v1_interface,
+					       (int)version, id);
+	if (!manager->resource) {
+		free(manager);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	manager->output = sc->server->output;
+	pixman_region32_init(&manager->damage);
+	wl_list_init(&manager->frames);
+	manager->frame_rendered.notify = manager_handle_rendered;
+	wl_signal_add(&manager->output->events.frame_rendered, &manager->frame_rendered);
+	wl_resource_set_implementation(manager->resource, &manager_impl, manager,
+				       manager_resource_destroy);
+}
+
+static void
+screencopy_display_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sw_screencopy *sc = wl_container_of(listener, sc, display_destroy);
+	wl_list_remove(&sc->display_destroy.link);
+	wl_global_destroy(sc->global);
+	free(sc);
+}
+
+bool
+sw_screencopy_create(struct sw_server *server)
+{
+	struct sw_screencopy *sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return false;
+	sc->server = server;
+	sc->global = wl_global_create(server->display, &zwlr_screencopy_manager_v1_interface,
+				      SCREENCOPY_VERSION, sc, manager_bind);
+	if (!sc->global) {
+		free(sc);
+		return false;
+	}
+	sc->display_destroy.notify = screencopy_display_destroyed;
+	wl_display_add_destroy_listener(server->display, &sc->display_destroy);
+	server->screencopy = sc;
+	return true;
+}

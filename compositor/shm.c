@@ -1,0 +1,552 @@
+/*
+ * wl_shm done strictly: every fd is checked for what it is, every size
+ * against the file behind it (on create and on every resize), seals are
+ * read and believed only when the file size proves them, and every CPU
+ * access to a pool that could shrink under us is guarded against SIGBUS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <wayland-server-core.h>
+#include <wayland-server-protocol.h>
+
+#include "anon-file.h"
+#include "buffer.h"
+#include "formats.h"
+#include "log.h"
+#include "server.h"
+#include "shm.h"
+
+#define SHM_VERSION 1
+/* Each pool keeps its fd open; one client must not exhaust the compositor's fds. */
+#define MAX_POOLS_PER_CLIENT 1024
+
+struct sw_shm {
+	struct sw_server *server;
+	struct wl_global *global;
+	struct wl_list pools;     /* shm_pool.link */
+	struct wl_listener display_destroy;
+	struct sigaction old_sigbus;
+};
+
+/* One mmap of a pool's fd. Resizes make new ones; buffers keep theirs alive. */
+struct shm_mapping {
+	void *data;
+	size_t size;
+	unsigned refs;
+	bool faulted;              /* replaced by zero pages after SIGBUS */
+	struct shm_mapping *next_active; /* guarded accesses in progress */
+	unsigned active;           /* nesting of guarded accesses */
+};
+
+struct shm_pool {
+	struct sw_shm *shm;
+	struct wl_resource *resource; /* NULL once destroyed by the client */
+	struct wl_client *client;
+	struct wl_list link;
+	int fd;
+	int seals;
+	struct shm_mapping *mapping;
+	unsigned refs;             /* the resource and every buffer */
+};
+
+struct shm_buffer {
+	struct sw_buffer base;
+	struct shm_pool *pool;
+	struct shm_mapping *mapping;
+	int32_t offset, stride;
+	bool guarded;              /* false when seals and size make SIGBUS impossible */
+	pixman_image_t *image;
+};
+
+/*
+ * The SIGBUS handler has no context argument, so the guarded accesses in
+ * progress live here. The compositor reads client memory on one thread only.
+ */
+static struct shm_mapping *active_mappings;
+static struct sigaction *chained_sigbus;
+
+static void
+sigbus_handler(int sig, siginfo_t *info, void *ucontext)
+{
+	for (struct shm_mapping *m = active_mappings; m; m = m->next_active) {
+		char *addr = info->si_addr;
+		if (addr < (char *)m->data || addr >= (char *)m->data + m->size)
+			continue;
+		/* Replace the vanished pages with zeros; the access then completes. */
+		if (mmap(m->data, m->size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
+			break;
+		m->faulted = true;
+		return;
+	}
+	/* Not ours: let the previous disposition handle it (a real crash). */
+	sigaction(SIGBUS, chained_sigbus, NULL);
+	(void)sig;
+	(void)ucontext;
+}
+
+static void
+mapping_unref(struct shm_mapping *mapping)
+{
+	if (--mapping->refs > 0)
+		return;
+	munmap(mapping->data, mapping->size);
+	free(mapping);
+}
+
+static struct shm_mapping *
+mapping_create(int fd, size_t size)
+{
+	struct shm_mapping *mapping = calloc(1, sizeof(*mapping));
+	if (!mapping)
+		return NULL;
+	mapping->data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mapping->data == MAP_FAILED) {
+		int saved = errno;
+		free(mapping);
+		errno = saved;
+		return NULL;
+	}
+	mapping->size = size;
+	mapping->refs = 1;
+	return mapping;
+}
+
+static void
+pool_unref(struct shm_pool *pool)
+{
+	if (--pool->refs > 0)
+		return;
+	mapping_unref(pool->mapping);
+	close(pool->fd);
+	wl_list_remove(&pool->link);
+	free(pool);
+}
+
+/* ---- buffers ---- */
+
+static pixman_image_t *
+shm_buffer_begin_access(struct sw_buffer *base, const pixman_region32_t *damage)
+{
+	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
+	struct shm_mapping *m = buffer->mapping;
+	if (buffer->guarded && m->active++ == 0) {
+		m->next_active = active_mappings;
+		active_mappings = m;
+	}
+	return buffer->image;
+}
+
+static bool
+shm_buffer_end_access(struct sw_buffer *base)
+{
+	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
+	struct shm_mapping *m = buffer->mapping;
+	if (buffer->guarded && --m->active == 0) {
+		for (struct shm_mapping **p = &active_mappings; *p; p = &(*p)->next_active) {
+			if (*p == m) {
+				*p = m->next_active;
+				break;
+			}
+		}
+		m->next_active = NULL;
+	}
+	if (!m->faulted)
+		return true;
+
+	struct stat st;
+	long long file_size = fstat(buffer->pool->fd, &st) == 0 ? (long long)st.st_size : -1;
+	sw_warn("client truncated its shm pool of %zu bytes (file now %lld bytes); disconnecting it",
+		m->size, file_size);
+	struct wl_resource *target = base->resource ? base->resource : buffer->pool->resource;
+	if (target)
+		wl_resource_post_error(target, WL_SHM_ERROR_INVALID_FD,
+				       "shm pool of %zu bytes was truncated to %lld bytes while "
+				       "in use (seal it with F_SEAL_SHRINK)",
+				       m->size, file_size);
+	else
+		wl_client_post_no_memory(buffer->pool->client);
+	return false;
+}
+
+static void
+shm_buffer_destroy(struct sw_buffer *base)
+{
+	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
+	pixman_image_unref(buffer->image);
+	mapping_unref(buffer->mapping);
+	pool_unref(buffer->pool);
+	free(buffer);
+}
+
+static const struct sw_buffer_impl shm_buffer_impl = {
+	.name = "wl_shm",
+	.begin_access = shm_buffer_begin_access,
+	.end_access = shm_buffer_end_access,
+	.destroy = shm_buffer_destroy,
+};
+
+bool
+sw_buffer_is_shm(const struct sw_buffer *buffer)
+{
+	return buffer->impl == &shm_buffer_impl;
+}
+
+static bool
+format_advertised(const struct sw_format *fmt)
+{
+	return fmt && fmt->pixman && pixman_format_supported_source(fmt->pixman);
+}
+
+static void
+pool_create_buffer(struct wl_client *client, struct wl_resource *resource, uint32_t id,
+		   int32_t offset, int32_t width, int32_t height, int32_t stride, uint32_t format)
+{
+	struct shm_pool *pool = wl_resource_get_user_data(resource);
+	const struct sw_format *fmt = sw_format_from_shm(format);
+
+	if (!format_advertised(fmt)) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FORMAT,
+				       "format 0x%08x is not advertised by this wl_shm", format);
+		return;
+	}
+	if (width <= 0 || height <= 0) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_STRIDE,
+				       "buffer size %dx%d is not positive", width, height);
+		return;
+	}
+	if (offset < 0 || stride <= 0) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_STRIDE,
+				       "offset %d or stride %d is negative or zero", offset, stride);
+		return;
+	}
+	uint64_t min_stride = sw_format_min_stride(fmt, 0, (uint32_t)width);
+	if ((uint64_t)stride < min_stride) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_STRIDE,
+				       "stride %d is below width %d * %u bytes per pixel of %s",
+				       stride, width, fmt->cpp[0], fmt->name);
+		return;
+	}
+	if (stride % 4 != 0) {
+		/* pixman reads rows as 32-bit words. */
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_STRIDE,
+				       "stride %d is not a multiple of 4", stride);
+		return;
+	}
+	/* 64-bit arithmetic: stride * height cannot overflow. */
+	uint64_t end = (uint64_t)offset + (uint64_t)stride * (uint64_t)height;
+	if (end > pool->mapping->size) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_STRIDE,
+				       "offset %d + stride %d * height %d = %llu exceeds the pool "
+				       "size %zu",
+				       offset, stride, height, (unsigned long long)end,
+				       pool->mapping->size);
+		return;
+	}
+
+	struct shm_buffer *buffer = calloc(1, sizeof(*buffer));
+	if (!buffer) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	buffer->base.width = width;
+	buffer->base.height = height;
+	buffer->base.format = fmt;
+	buffer->offset = offset;
+	buffer->stride = stride;
+	buffer->image = pixman_image_create_bits(fmt->pixman, width, height,
+						 (uint32_t *)((char *)pool->mapping->data + offset),
+						 stride);
+	if (!buffer->image) {
+		free(buffer);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	if (!sw_buffer_init(&buffer->base, &shm_buffer_impl, client, id)) {
+		pixman_image_unref(buffer->image);
+		free(buffer);
+		return;
+	}
+	buffer->pool = pool;
+	pool->refs++;
+	buffer->mapping = pool->mapping;
+	buffer->mapping->refs++;
+	/*
+	 * SHRINK-sealed and (checked on create and every resize) never larger than
+	 * its file: the pages cannot vanish, so no guard is needed.
+	 */
+	buffer->guarded = !(pool->seals & F_SEAL_SHRINK);
+}
+
+static void
+pool_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+/*
+ * The size the file behind `fd` must have for a pool of `size`: checks the
+ * fd's current size. Returns false with a message in `why`.
+ */
+static bool
+check_file_size(int fd, int64_t size, char *why, size_t len)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, len, "fstat failed: %s", strerror(errno));
+		return false;
+	}
+	if ((int64_t)st.st_size < size) {
+		snprintf(why, len, "pool size %lld is larger than the file (%lld bytes)",
+			 (long long)size, (long long)st.st_size);
+		return false;
+	}
+	return true;
+}
+
+static void
+pool_resize(struct wl_client *client, struct wl_resource *resource, int32_t size)
+{
+	struct shm_pool *pool = wl_resource_get_user_data(resource);
+	char why[160];
+
+	if (size <= 0 || (size_t)size < pool->mapping->size) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "resize to %d bytes would shrink the pool of %zu bytes", size,
+				       pool->mapping->size);
+		return;
+	}
+	if ((size_t)size == pool->mapping->size)
+		return;
+	/* Seals can be added at any time: read them again. */
+	int seals = fcntl(pool->fd, F_GET_SEALS);
+	pool->seals = seals < 0 ? 0 : seals;
+	if (!check_file_size(pool->fd, size, why, sizeof(why))) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize: %s%s", why,
+				       (pool->seals & F_SEAL_GROW) ? " and F_SEAL_GROW forbids growing it" : "");
+		return;
+	}
+	struct shm_mapping *mapping = mapping_create(pool->fd, (size_t)size);
+	if (!mapping) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "resize: mmap of %d bytes failed: %s", size, strerror(errno));
+		return;
+	}
+	/* Buffers made before keep the old mapping alive. */
+	mapping_unref(pool->mapping);
+	pool->mapping = mapping;
+	sw_debug("shm pool resized to %d bytes", size);
+}
+
+static const struct wl_shm_pool_interface pool_impl = {
+	.create_buffer = pool_create_buffer,
+	.destroy = pool_handle_destroy,
+	.resize = pool_resize,
+};
+
+static void
+pool_resource_destroy(struct wl_resource *resource)
+{
+	struct shm_pool *pool = wl_resource_get_user_data(resource);
+	pool->resource = NULL;
+	pool_unref(pool);
+}
+
+/* Why `fd` cannot back a pool, or NULL if it can. */
+static const char *
+fd_unsuitable(int fd, const struct stat *st)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0)
+		return "not a valid descriptor";
+	if (flags & O_PATH)
+		return "an O_PATH descriptor";
+	if (S_ISFIFO(st->st_mode))
+		return "a pipe";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	if (S_ISDIR(st->st_mode))
+		return "a directory";
+	if (S_ISCHR(st->st_mode))
+		return "a character device";
+	if (S_ISBLK(st->st_mode))
+		return "a block device";
+	if (!S_ISREG(st->st_mode))
+		return "not a regular or shared memory file";
+	if ((flags & O_ACCMODE) != O_RDWR)
+		return "not opened read-write";
+	return NULL;
+}
+
+static unsigned
+client_pool_count(struct sw_shm *shm, struct wl_client *client)
+{
+	unsigned n = 0;
+	struct shm_pool *pool;
+	wl_list_for_each(pool, &shm->pools, link) {
+		if (pool->client == client && pool->resource)
+			n++;
+	}
+	return n;
+}
+
+static void
+shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t id, int32_t fd,
+		int32_t size)
+{
+	struct sw_shm *shm = wl_resource_get_user_data(resource);
+	struct sw_options *opts = &shm->server->opts;
+	char why[160];
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: fstat of fd failed: %s", strerror(errno));
+		goto err_fd;
+	}
+	const char *bad = fd_unsuitable(fd, &st);
+	if (bad) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: fd is %s, not a shared memory file", bad);
+		goto err_fd;
+	}
+	if (size <= 0) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: size %d is not positive", size);
+		goto err_fd;
+	}
+	if (!check_file_size(fd, size, why, sizeof(why))) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "create_pool: %s", why);
+		goto err_fd;
+	}
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		seals = 0; /* not a memfd: no seals possible */
+	if (opts->shm_require_seals && !(seals & F_SEAL_SHRINK)) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: fd lacks F_SEAL_SHRINK, required by this "
+				       "compositor (--shm-seals=require)");
+		goto err_fd;
+	}
+	if (client_pool_count(shm, client) >= MAX_POOLS_PER_CLIENT) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: client already holds %d pools", MAX_POOLS_PER_CLIENT);
+		goto err_fd;
+	}
+
+	struct shm_pool *pool = calloc(1, sizeof(*pool));
+	if (!pool) {
+		wl_client_post_no_memory(client);
+		goto err_fd;
+	}
+	/* Map before creating the resource, so no half-built pool reaches a destructor. */
+	pool->mapping = mapping_create(fd, (size_t)size);
+	if (!pool->mapping) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: mmap of %d bytes failed: %s", size,
+				       strerror(errno));
+		goto err_pool;
+	}
+	pool->resource = wl_resource_create(client, &wl_shm_pool_interface,
+					    wl_resource_get_version(resource), id);
+	if (!pool->resource) {
+		wl_client_post_no_memory(client);
+		goto err_mapping;
+	}
+	pool->shm = shm;
+	pool->client = client;
+	pool->fd = fd;
+	pool->seals = seals;
+	pool->refs = 1;
+	wl_list_insert(&shm->pools, &pool->link);
+	wl_resource_set_implementation(pool->resource, &pool_impl, pool, pool_resource_destroy);
+
+	if (sw_log_get_level() >= SW_LOG_DEBUG) {
+		char words[64];
+		sw_debug("shm pool: %d bytes, seals %s, %s", size,
+			 sw_seals_to_string(seals, words, sizeof(words)),
+			 (seals & F_SEAL_SHRINK) ? "unguarded (F_SEAL_SHRINK, file >= pool)"
+						 : "guarded against SIGBUS");
+	}
+	return;
+
+err_mapping:
+	mapping_unref(pool->mapping);
+err_pool:
+	free(pool);
+err_fd:
+	close(fd);
+}
+
+static const struct wl_shm_interface shm_impl = {
+	.create_pool = shm_create_pool,
+};
+
+static void
+shm_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *resource = wl_resource_create(client, &wl_shm_interface, (int)version,
+							  id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &shm_impl, data, NULL);
+	for (size_t i = 0; i < sw_formats_count; i++) {
+		if (format_advertised(&sw_formats[i]))
+			wl_shm_send_format(resource, sw_formats[i].shm);
+	}
+}
+
+static void
+shm_display_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sw_shm *shm = wl_container_of(listener, shm, display_destroy);
+	wl_list_remove(&shm->display_destroy.link);
+	wl_global_destroy(shm->global);
+	sigaction(SIGBUS, &shm->old_sigbus, NULL);
+	chained_sigbus = NULL;
+	shm->server->shm = NULL;
+	free(shm);
+}
+
+bool
+sw_shm_create(struct sw_server *server)
+{
+	struct sw_shm *shm = calloc(1, sizeof(*shm));
+	if (!shm)
+		return false;
+	shm->server = server;
+	wl_list_init(&shm->pools);
+
+	struct sigaction sa = { 0 };
+	sa.sa_sigaction = sigbus_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &shm->old_sigbus) < 0) {
+		sw_err("cannot install the SIGBUS handler: %s", strerror(errno));
+		free(shm);
+		return false;
+	}
+	chained_sigbus = &shm->old_sigbus;
+
+	shm->global = wl_global_create(server->display, &wl_shm_interface, SHM_VERSION, shm,
+				       shm_bind);
+	if (!shm->global) {
+		sigaction(SIGBUS, &shm->old_sigbus, NULL);
+		free(shm);
+		return false;
+	}
+	shm->display_destroy.notify = shm_display_destroyed;
+	wl_display_add_destroy_listener(server->display, &shm->display_destroy);
+	server->shm = shm;
+	return true;
+}
