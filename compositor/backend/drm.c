@@ -1,0 +1,982 @@
+/*
+ * The DRM/KMS backend: one connector, one CRTC, two dumb buffers scanned out
+ * in turn. The core renders into the output's shadow image in system memory;
+ * commit() only copies the damaged part of it into the buffer being prepared
+ * (scanout memory is write-combined and slow to read, so nothing is ever
+ * composited there). Frames are paced by page-flip events.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <linux/kd.h>
+#include <wayland-server-core.h>
+#include <wayland-server-protocol.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "backend.h"
+#include "formats.h"
+#include "input.h"
+#include "log.h"
+#include "output.h"
+#include "presentation-time-server-protocol.h"
+#include "server.h"
+#include "session.h"
+
+#define DRM_MAX_CARDS 16
+
+struct drm_fb {
+	uint32_t handle;      /* dumb buffer GEM handle, 0 when none */
+	uint32_t fb_id;
+	uint32_t pitch;
+	uint64_t size;
+	void *map;
+	pixman_image_t *image;
+	/* What changed in the shadow since this buffer was last filled. */
+	pixman_region32_t damage;
+};
+
+/* Property ids of the objects an atomic commit touches. */
+struct drm_props {
+	uint32_t conn_crtc_id;
+	uint32_t crtc_mode_id, crtc_active;
+	uint32_t plane_fb_id, plane_crtc_id;
+	uint32_t plane_src_x, plane_src_y, plane_src_w, plane_src_h;
+	uint32_t plane_crtc_x, plane_crtc_y, plane_crtc_w, plane_crtc_h;
+};
+
+struct drm_backend {
+	struct sw_backend base;
+	struct sw_session *session;
+	struct sw_input *input;
+	char path[64];
+	int fd;
+
+	bool atomic;
+	bool monotonic;   /* page-flip timestamps are CLOCK_MONOTONIC */
+	uint32_t conn_id, crtc_id, plane_id;
+	drmModeModeInfo mode;
+	uint32_t mode_blob;
+	struct drm_props props;
+	drmModeCrtc *saved_crtc;   /* what to give back at exit */
+
+	const struct sw_format *format;
+	struct drm_fb fbs[2];
+	int front;         /* index of the buffer on screen, -1 before the first frame */
+	int pending;       /* index of the buffer a flip is on its way for, -1 when none */
+	bool needs_modeset;
+	bool frame_requested;  /* schedule_frame came while a flip was pending */
+	bool gone;             /* the connector vanished or refused: stop presenting */
+	uint64_t frame_seq;    /* for frames shown without a flip event */
+
+	struct wl_event_source *drm_source;
+	struct wl_event_source *idle_frame;
+	struct wl_event_source *idle_present;
+	struct wl_listener session_active;
+};
+
+/*
+ * What the fatal-signal handler needs to give the display back: plain values,
+ * because the handler may run with the heap in any state.
+ */
+static struct {
+	volatile sig_atomic_t armed;
+	int fd;
+	uint32_t crtc_id, conn_id, fb_id;
+	uint32_t x, y;
+	bool mode_valid;
+	drmModeModeInfo mode;
+	struct sigaction old[4];
+} fatal_restore;
+
+static const int fatal_signals[4] = { SIGSEGV, SIGABRT, SIGFPE, SIGILL };
+
+static struct drm_backend *
+drm_from_backend(struct sw_backend *base)
+{
+	return (struct drm_backend *)base;
+}
+
+static int32_t
+mode_refresh_mhz(const drmModeModeInfo *mode)
+{
+	if (!mode->htotal || !mode->vtotal)
+		return (int32_t)mode->vrefresh * 1000;
+	uint64_t mhz = ((uint64_t)mode->clock * 1000000u / mode->htotal * 1000u +
+			mode->vtotal / 2) / mode->vtotal;
+	if (mode->flags & DRM_MODE_FLAG_INTERLACE)
+		mhz *= 2;
+	if (mode->flags & DRM_MODE_FLAG_DBLSCAN)
+		mhz /= 2;
+	if (mode->vscan > 1)
+		mhz /= mode->vscan;
+	return (int32_t)mhz;
+}
+
+/* --- fatal signals: give the CRTC and the VT back, then let the signal do its work --- */
+
+static void
+fatal_signal_handler(int sig, siginfo_t *info, void *ucontext)
+{
+	if (fatal_restore.armed) {
+		fatal_restore.armed = 0;
+		if (fatal_restore.mode_valid) {
+			uint32_t conn = fatal_restore.conn_id;
+			drmModeSetCrtc(fatal_restore.fd, fatal_restore.crtc_id, fatal_restore.fb_id,
+				       fatal_restore.x, fatal_restore.y, &conn, 1,
+				       &fatal_restore.mode);
+		}
+		/* tty0 is the foreground VT, which is ours while the session is active. */
+		int tty = open("/dev/tty0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (tty >= 0) {
+			ioctl(tty, KDSETMODE, KD_TEXT);
+			close(tty);
+		}
+	}
+	/* Hand the signal to whoever had it before (ASan, or the default action). */
+	for (size_t i = 0; i < 4; i++) {
+		if (fatal_signals[i] == sig) {
+			sigaction(sig, &fatal_restore.old[i], NULL);
+			break;
+		}
+	}
+	/* A fault re-executes and faults again; a sent signal must be sent again. */
+	if (info->si_code <= 0)
+		raise(sig);
+}
+
+static void
+fatal_restore_install(struct drm_backend *drm)
+{
+	fatal_restore.fd = drm->fd;
+	fatal_restore.crtc_id = drm->crtc_id;
+	fatal_restore.conn_id = drm->conn_id;
+	if (drm->saved_crtc && drm->saved_crtc->mode_valid) {
+		fatal_restore.fb_id = drm->saved_crtc->buffer_id;
+		fatal_restore.x = drm->saved_crtc->x;
+		fatal_restore.y = drm->saved_crtc->y;
+		fatal_restore.mode = drm->saved_crtc->mode;
+		fatal_restore.mode_valid = true;
+	}
+	struct sigaction sa = { 0 };
+	sa.sa_sigaction = fatal_signal_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	/* Not SIGBUS: shm.c owns that one for client pools truncated under us. */
+	for (size_t i = 0; i < 4; i++) {
+		if (sigaction(fatal_signals[i], &sa, &fatal_restore.old[i]) != 0)
+			sw_warn("drm: sigaction(%d): %s", fatal_signals[i], strerror(errno));
+	}
+	fatal_restore.armed = 1;
+}
+
+static void
+fatal_restore_remove(void)
+{
+	fatal_restore.armed = 0;
+	for (size_t i = 0; i < 4; i++)
+		sigaction(fatal_signals[i], &fatal_restore.old[i], NULL);
+}
+
+/* --- dumb buffers --- */
+
+static void
+fb_destroy(struct drm_backend *drm, struct drm_fb *fb)
+{
+	if (fb->image)
+		pixman_image_unref(fb->image);
+	if (fb->map)
+		munmap(fb->map, fb->size);
+	if (fb->fb_id)
+		drmModeRmFB(drm->fd, fb->fb_id);
+	if (fb->handle) {
+		struct drm_mode_destroy_dumb destroy = { .handle = fb->handle };
+		drmIoctl(drm->fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+	}
+	pixman_region32_fini(&fb->damage);
+	memset(fb, 0, sizeof(*fb));
+}
+
+static bool
+fb_create(struct drm_backend *drm, struct drm_fb *fb, uint32_t width, uint32_t height)
+{
+	memset(fb, 0, sizeof(*fb));
+	pixman_region32_init_rect(&fb->damage, 0, 0, width, height);
+
+	struct drm_mode_create_dumb create = {
+		.width = width,
+		.height = height,
+		.bpp = drm->format->cpp[0] * 8,
+	};
+	if (drmIoctl(drm->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) != 0) {
+		sw_err("drm: cannot create a %ux%u dumb buffer: %s", width, height,
+		       strerror(errno));
+		goto err_damage;
+	}
+	fb->handle = create.handle;
+	fb->pitch = create.pitch;
+	fb->size = create.size;
+
+	uint32_t handles[4] = { fb->handle }, pitches[4] = { fb->pitch }, offsets[4] = { 0 };
+	if (drmModeAddFB2(drm->fd, width, height, drm->format->drm, handles, pitches, offsets,
+			  &fb->fb_id, 0) != 0) {
+		sw_err("drm: drmModeAddFB2: %s", strerror(errno));
+		goto err_dumb;
+	}
+
+	struct drm_mode_map_dumb map = { .handle = fb->handle };
+	if (drmIoctl(drm->fd, DRM_IOCTL_MODE_MAP_DUMB, &map) != 0) {
+		sw_err("drm: cannot map a dumb buffer: %s", strerror(errno));
+		goto err_add_fb;
+	}
+	fb->map = mmap(NULL, fb->size, PROT_READ | PROT_WRITE, MAP_SHARED, drm->fd,
+		       (off_t)map.offset);
+	if (fb->map == MAP_FAILED) {
+		fb->map = NULL;
+		sw_err("drm: mmap of a dumb buffer: %s", strerror(errno));
+		goto err_add_fb;
+	}
+	fb->image = pixman_image_create_bits(drm->format->pixman, (int)width, (int)height,
+					     fb->map, (int)fb->pitch);
+	if (!fb->image) {
+		sw_err("drm: cannot wrap a dumb buffer in an image");
+		goto err_map;
+	}
+	return true;
+
+err_map:
+	munmap(fb->map, fb->size);
+	fb->map = NULL;
+err_add_fb:
+	drmModeRmFB(drm->fd, fb->fb_id);
+	fb->fb_id = 0;
+err_dumb:;
+	struct drm_mode_destroy_dumb destroy = { .handle = fb->handle };
+	drmIoctl(drm->fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+	fb->handle = 0;
+err_damage:
+	pixman_region32_fini(&fb->damage);
+	return false;
+}
+
+/* Copy what changed since this buffer was last filled from the shadow into it. */
+static void
+fb_update(struct drm_fb *fb, pixman_image_t *shadow)
+{
+	if (!pixman_region32_not_empty(&fb->damage))
+		return;
+	pixman_image_set_clip_region32(fb->image, &fb->damage);
+	pixman_image_composite32(PIXMAN_OP_SRC, shadow, NULL, fb->image, 0, 0, 0, 0, 0, 0,
+				 pixman_image_get_width(fb->image),
+				 pixman_image_get_height(fb->image));
+	pixman_image_set_clip_region32(fb->image, NULL);
+	pixman_region32_clear(&fb->damage);
+}
+
+/* --- device, connector, CRTC, plane and mode --- */
+
+static uint32_t
+find_prop(int fd, uint32_t obj_id, uint32_t obj_type, const char *name, uint64_t *value)
+{
+	drmModeObjectProperties *props = drmModeObjectGetProperties(fd, obj_id, obj_type);
+	if (!props)
+		return 0;
+	uint32_t id = 0;
+	for (uint32_t i = 0; i < props->count_props && !id; i++) {
+		drmModePropertyRes *prop = drmModeGetProperty(fd, props->props[i]);
+		if (!prop)
+			continue;
+		if (strcmp(prop->name, name) == 0) {
+			id = prop->prop_id;
+			if (value)
+				*value = props->prop_values[i];
+		}
+		drmModeFreeProperty(prop);
+	}
+	drmModeFreeObjectProperties(props);
+	return id;
+}
+
+static bool
+find_atomic_props(struct drm_backend *drm)
+{
+	struct drm_props *p = &drm->props;
+	int fd = drm->fd;
+	p->conn_crtc_id = find_prop(fd, drm->conn_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", NULL);
+	p->crtc_mode_id = find_prop(fd, drm->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
+	p->crtc_active = find_prop(fd, drm->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
+	uint32_t plane = drm->plane_id, type = DRM_MODE_OBJECT_PLANE;
+	p->plane_fb_id = find_prop(fd, plane, type, "FB_ID", NULL);
+	p->plane_crtc_id = find_prop(fd, plane, type, "CRTC_ID", NULL);
+	p->plane_src_x = find_prop(fd, plane, type, "SRC_X", NULL);
+	p->plane_src_y = find_prop(fd, plane, type, "SRC_Y", NULL);
+	p->plane_src_w = find_prop(fd, plane, type, "SRC_W", NULL);
+	p->plane_src_h = find_prop(fd, plane, type, "SRC_H", NULL);
+	p->plane_crtc_x = find_prop(fd, plane, type, "CRTC_X", NULL);
+	p->plane_crtc_y = find_prop(fd, plane, type, "CRTC_Y", NULL);
+	p->plane_crtc_w = find_prop(fd, plane, type, "CRTC_W", NULL);
+	p->plane_crtc_h = find_prop(fd, plane, type, "CRTC_H", NULL);
+	return p->conn_crtc_id && p->crtc_mode_id && p->crtc_active && p->plane_fb_id &&
+	       p->plane_crtc_id && p->plane_src_x && p->plane_src_y && p->plane_src_w &&
+	       p->plane_src_h && p->plane_crtc_x && p->plane_crtc_y && p->plane_crtc_w &&
+	       p->plane_crtc_h;
+}
+
+/* The primary plane that can feed CRTC number `crtc_index`, or 0. */
+static uint32_t
+find_primary_plane(int fd, int crtc_index)
+{
+	drmModePlaneRes *planes = drmModeGetPlaneResources(fd);
+	if (!planes)
+		return 0;
+	uint32_t found = 0;
+	for (uint32_t i = 0; i < planes->count_planes && !found; i++) {
+		drmModePlane *plane = drmModeGetPlane(fd, planes->planes[i]);
+		if (!plane)
+			continue;
+		uint64_t type = 0;
+		if ((plane->possible_crtcs & (1u << crtc_index)) &&
+		    find_prop(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE, "type", &type) &&
+		    type == DRM_PLANE_TYPE_PRIMARY)
+			found = plane->plane_id;
+		drmModeFreePlane(plane);
+	}
+	drmModeFreePlaneResources(planes);
+	return found;
+}
+
+/* A CRTC the connector can use: the one it is on, else the first compatible. */
+static int
+find_crtc(int fd, drmModeRes *res, drmModeConnector *conn)
+{
+	if (conn->encoder_id) {
+		drmModeEncoder *enc = drmModeGetEncoder(fd, conn->encoder_id);
+		if (enc) {
+			uint32_t crtc_id = enc->crtc_id;
+			drmModeFreeEncoder(enc);
+			for (int i = 0; crtc_id && i < res->count_crtcs; i++) {
+				if (res->crtcs[i] == crtc_id)
+					return i;
+			}
+		}
+	}
+	for (int e = 0; e < conn->count_encoders; e++) {
+		drmModeEncoder *enc = drmModeGetEncoder(fd, conn->encoders[e]);
+		if (!enc)
+			continue;
+		uint32_t possible = enc->possible_crtcs;
+		drmModeFreeEncoder(enc);
+		for (int i = 0; i < res->count_crtcs; i++) {
+			if (possible & (1u << i))
+				return i;
+		}
+	}
+	return -1;
+}
+
+/* --mode=WxH[@Hz]; false when it does not parse. */
+static bool
+parse_mode(const char *str, int *w, int *h, int *hz)
+{
+	char *end;
+	*hz = 0;
+	long lw = strtol(str, &end, 10);
+	if (end == str || *end != 'x')
+		return false;
+	const char *hs = end + 1;
+	long lh = strtol(hs, &end, 10);
+	if (end == hs || lw <= 0 || lh <= 0 || lw > 16384 || lh > 16384)
+		return false;
+	if (*end == '@') {
+		const char *rs = end + 1;
+		long lr = strtol(rs, &end, 10);
+		if (end == rs || lr <= 0 || lr > 1000)
+			return false;
+		*hz = (int)lr;
+	}
+	if (*end != '\0')
+		return false;
+	*w = (int)lw;
+	*h = (int)lh;
+	return true;
+}
+
+static bool
+choose_mode(struct drm_backend *drm, drmModeConnector *conn, const char *want,
+	    char *why, size_t why_len)
+{
+	const drmModeModeInfo *chosen = NULL;
+	if (want) {
+		int w, h, hz;
+		if (!parse_mode(want, &w, &h, &hz)) {
+			snprintf(why, why_len, "bad --mode '%s' (want WxH or WxH@Hz)", want);
+			return false;
+		}
+		int32_t best_diff = INT32_MAX;
+		for (int i = 0; i < conn->count_modes; i++) {
+			const drmModeModeInfo *m = &conn->modes[i];
+			if (m->hdisplay != w || m->vdisplay != h)
+				continue;
+			int32_t diff = hz ? abs(mode_refresh_mhz(m) - hz * 1000) : 0;
+			/* Without a rate, prefer the preferred mode, then the first listed. */
+			if (!hz && (m->type & DRM_MODE_TYPE_PREFERRED))
+				diff = -1;
+			if (diff < best_diff) {
+				best_diff = diff;
+				chosen = m;
+			}
+		}
+		if (!chosen) {
+			snprintf(why, why_len, "the connector has no %s mode", want);
+			return false;
+		}
+	} else {
+		for (int i = 0; i < conn->count_modes && !chosen; i++) {
+			if (conn->modes[i].type & DRM_MODE_TYPE_PREFERRED)
+				chosen = &conn->modes[i];
+		}
+		if (!chosen)
+			chosen = &conn->modes[0];
+	}
+	drm->mode = *chosen;
+	return true;
+}
+
+/*
+ * Pick the first connected connector with modes, a CRTC and (atomic) a primary
+ * plane for it, and the mode. Fills drm; false with `why` when it cannot.
+ */
+static bool
+choose_pipe(struct drm_backend *drm, char *why, size_t why_len)
+{
+	drmModeRes *res = drmModeGetResources(drm->fd);
+	if (!res) {
+		snprintf(why, why_len, "%s is not a KMS device", drm->path);
+		return false;
+	}
+	bool ok = false;
+	drmModeConnector *conn = NULL;
+	int crtc_index = -1;
+	for (int i = 0; i < res->count_connectors; i++) {
+		conn = drmModeGetConnector(drm->fd, res->connectors[i]);
+		if (!conn)
+			continue;
+		if (conn->connection == DRM_MODE_CONNECTED && conn->count_modes > 0) {
+			crtc_index = find_crtc(drm->fd, res, conn);
+			if (crtc_index >= 0)
+				break;
+		}
+		drmModeFreeConnector(conn);
+		conn = NULL;
+	}
+	if (!conn) {
+		snprintf(why, why_len, "no connected connector with a usable CRTC on %s",
+			 drm->path);
+		goto out_res;
+	}
+	drm->conn_id = conn->connector_id;
+	drm->crtc_id = res->crtcs[crtc_index];
+	if (!choose_mode(drm, conn, drm->base.server->opts.drm_mode, why, why_len))
+		goto out_conn;
+
+	if (drm->atomic) {
+		drm->plane_id = find_primary_plane(drm->fd, crtc_index);
+		if (!drm->plane_id || !find_atomic_props(drm)) {
+			sw_warn("drm: no primary plane with the atomic properties: using legacy KMS");
+			drm->atomic = false;
+		}
+	}
+
+	const char *type = drmModeGetConnectorTypeName(conn->connector_type);
+	char name[32];
+	snprintf(name, sizeof(name), "%s-%u", type ? type : "Unknown", conn->connector_type_id);
+	char desc[128];
+	snprintf(desc, sizeof(desc), "%s on %s, %ux%u@%.3f Hz", name, drm->path,
+		 drm->mode.hdisplay, drm->mode.vdisplay, mode_refresh_mhz(&drm->mode) / 1000.0);
+	sw_info("drm: %s: connector %s (id %u), CRTC %u, %s%u plane, mode %s %ux%u@%.3f Hz%s",
+		drm->path, name, drm->conn_id, drm->crtc_id, drm->atomic ? "primary " : "",
+		drm->plane_id, drm->mode.name, drm->mode.hdisplay, drm->mode.vdisplay,
+		mode_refresh_mhz(&drm->mode) / 1000.0,
+		(drm->mode.type & DRM_MODE_TYPE_PREFERRED) ? " (preferred)" : "");
+
+	drm->saved_crtc = drmModeGetCrtc(drm->fd, drm->crtc_id);
+
+	struct sw_output *output = sw_output_create(drm->base.server, &drm->base, name, desc,
+						    drm->mode.hdisplay, drm->mode.vdisplay,
+						    mode_refresh_mhz(&drm->mode));
+	if (!output) {
+		snprintf(why, why_len, "cannot create the output");
+		goto out_conn;
+	}
+	output->phys_width_mm = (int32_t)conn->mmWidth;
+	output->phys_height_mm = (int32_t)conn->mmHeight;
+	drmVersion *ver = drmGetVersion(drm->fd);
+	if (ver) {
+		snprintf(output->model, sizeof(output->model), "%s", ver->name);
+		drmFreeVersion(ver);
+	}
+	drm->base.output = output;
+	ok = true;
+
+out_conn:
+	drmModeFreeConnector(conn);
+out_res:
+	drmModeFreeResources(res);
+	return ok;
+}
+
+/* --- presenting --- */
+
+static void
+handle_idle_present(void *data);
+
+static void
+present_without_event(struct drm_backend *drm)
+{
+	/* A synchronous modeset shows the frame at once, with no vblank event to time it. */
+	if (!drm->idle_present)
+		drm->idle_present = wl_event_loop_add_idle(drm->base.server->loop,
+							   handle_idle_present, drm);
+}
+
+static void
+frame_shown(struct drm_backend *drm, const struct sw_present_info *info)
+{
+	drm->front = drm->pending;
+	drm->pending = -1;
+	sw_output_presented(drm->base.output, info);
+	if (drm->frame_requested) {
+		drm->frame_requested = false;
+		drm->base.impl->schedule_frame(&drm->base);
+	}
+}
+
+static void
+handle_idle_present(void *data)
+{
+	struct drm_backend *drm = data;
+	drm->idle_present = NULL;
+	struct sw_present_info info = {
+		.seq = ++drm->frame_seq,
+		.flags = 0,
+		.refresh_ns = 0,
+	};
+	clock_gettime(CLOCK_MONOTONIC, &info.when);
+	frame_shown(drm, &info);
+}
+
+static void
+handle_page_flip(int fd, unsigned seq, unsigned tv_sec, unsigned tv_usec, void *data)
+{
+	struct drm_backend *drm = data;
+	if (drm->pending < 0) {
+		sw_warn("drm: page flip event with no flip pending");
+		return;
+	}
+	int32_t mhz = mode_refresh_mhz(&drm->mode);
+	struct sw_present_info info = {
+		.when = { .tv_sec = tv_sec, .tv_nsec = (long)tv_usec * 1000 },
+		.seq = seq,
+		.refresh_ns = mhz > 0 ? (uint32_t)(1000000000000ull / (uint64_t)mhz) : 0,
+	};
+	if (drm->monotonic) {
+		info.flags = WP_PRESENTATION_FEEDBACK_KIND_VSYNC |
+			     WP_PRESENTATION_FEEDBACK_KIND_HW_CLOCK |
+			     WP_PRESENTATION_FEEDBACK_KIND_HW_COMPLETION;
+	} else {
+		/* Not on our clock: only "now" is honest. */
+		clock_gettime(CLOCK_MONOTONIC, &info.when);
+		info.flags = WP_PRESENTATION_FEEDBACK_KIND_VSYNC |
+			     WP_PRESENTATION_FEEDBACK_KIND_HW_COMPLETION;
+	}
+	drm->frame_seq = seq;
+	frame_shown(drm, &info);
+}
+
+static int
+handle_drm_readable(int fd, uint32_t mask, void *data)
+{
+	drmEventContext ctx = {
+		.version = 2,
+		.page_flip_handler = handle_page_flip,
+	};
+	if (drmHandleEvent(fd, &ctx) != 0)
+		sw_err("drm: drmHandleEvent failed");
+	return 0;
+}
+
+static int
+commit_atomic(struct drm_backend *drm, struct drm_fb *fb)
+{
+	drmModeAtomicReq *req = drmModeAtomicAlloc();
+	if (!req)
+		return -ENOMEM;
+	const struct drm_props *p = &drm->props;
+	uint32_t flags = DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK;
+	bool ok = true;
+	if (drm->needs_modeset) {
+		if (!drm->mode_blob &&
+		    drmModeCreatePropertyBlob(drm->fd, &drm->mode, sizeof(drm->mode),
+					      &drm->mode_blob) != 0) {
+			int err = -errno;
+			drmModeAtomicFree(req);
+			return err;
+		}
+		ok = ok && drmModeAtomicAddProperty(req, drm->conn_id, p->conn_crtc_id,
+						    drm->crtc_id) >= 0;
+		ok = ok && drmModeAtomicAddProperty(req, drm->crtc_id, p->crtc_mode_id,
+						    drm->mode_blob) >= 0;
+		ok = ok && drmModeAtomicAddProperty(req, drm->crtc_id, p->crtc_active, 1) >= 0;
+		flags |= DRM_MODE_ATOMIC_ALLOW_MODESET;
+	}
+	uint32_t plane = drm->plane_id;
+	uint64_t w = drm->mode.hdisplay, h = drm->mode.vdisplay;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_fb_id, fb->fb_id) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_id, drm->crtc_id) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_src_x, 0) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_src_y, 0) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_src_w, w << 16) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_src_h, h << 16) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_x, 0) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_y, 0) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_w, w) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_h, h) >= 0;
+	int ret = -ENOMEM;
+	if (ok) {
+		ret = drmModeAtomicCommit(drm->fd, req, flags, drm);
+		if (ret != 0)
+			ret = -errno;
+	}
+	drmModeAtomicFree(req);
+	return ret;
+}
+
+/* Returns 0 when a flip event will come, 1 when the frame is already on screen, or -errno. */
+static int
+commit_legacy(struct drm_backend *drm, struct drm_fb *fb)
+{
+	if (drm->needs_modeset) {
+		uint32_t conn = drm->conn_id;
+		if (drmModeSetCrtc(drm->fd, drm->crtc_id, fb->fb_id, 0, 0, &conn, 1,
+				   &drm->mode) != 0)
+			return -errno;
+		return 1;
+	}
+	if (drmModePageFlip(drm->fd, drm->crtc_id, fb->fb_id, DRM_MODE_PAGE_FLIP_EVENT, drm) != 0)
+		return -errno;
+	return 0;
+}
+
+static bool
+drm_commit(struct sw_backend *base, pixman_image_t *shadow, const pixman_region32_t *damage)
+{
+	struct drm_backend *drm = drm_from_backend(base);
+	if (!drm->session->active || drm->gone)
+		return false;
+	if (drm->pending >= 0) {
+		sw_warn("drm: commit while a flip is pending: frame dropped");
+		return false;
+	}
+
+	/* Every buffer is now that much behind the shadow. */
+	for (int i = 0; i < 2; i++)
+		pixman_region32_union(&drm->fbs[i].damage, &drm->fbs[i].damage,
+				      (pixman_region32_t *)damage);
+	int back = drm->front == 0 ? 1 : 0;
+	struct drm_fb *fb = &drm->fbs[back];
+	fb_update(fb, shadow);
+
+	int ret = drm->atomic ? commit_atomic(drm, fb) : commit_legacy(drm, fb);
+	if (ret < 0) {
+		if (ret == -EACCES || ret == -EPERM) {
+			/* The session is being taken away: the enable event will repaint. */
+			sw_warn("drm: commit refused (%s): not DRM master", strerror(-ret));
+		} else {
+			sw_err("drm: %s commit failed: %s; no longer presenting on this output",
+			       drm->atomic ? "atomic" : "legacy", strerror(-ret));
+			drm->gone = true;
+		}
+		/* It was not shown: it must be copied again next time. */
+		pixman_region32_union_rect(&fb->damage, &fb->damage, 0, 0,
+					   drm->mode.hdisplay, drm->mode.vdisplay);
+		return false;
+	}
+	if (drm->needs_modeset)
+		sw_info("drm: %s modeset done", drm->atomic ? "atomic" : "legacy");
+	drm->needs_modeset = false;
+	drm->pending = back;
+	if (ret == 1)
+		present_without_event(drm);
+	return true;
+}
+
+static void
+handle_idle_frame(void *data)
+{
+	struct drm_backend *drm = data;
+	drm->idle_frame = NULL;
+	if (drm->session->active && !drm->gone)
+		sw_output_frame(drm->base.output);
+}
+
+static void
+drm_schedule_frame(struct sw_backend *base)
+{
+	struct drm_backend *drm = drm_from_backend(base);
+	if (!drm->session->active || drm->gone)
+		return;
+	if (drm->pending >= 0) {
+		drm->frame_requested = true;
+		return;
+	}
+	if (!drm->idle_frame)
+		drm->idle_frame = wl_event_loop_add_idle(base->server->loop, handle_idle_frame,
+							 drm);
+}
+
+/* --- VT switching --- */
+
+static void
+handle_session_active(struct wl_listener *listener, void *data)
+{
+	struct drm_backend *drm = wl_container_of(listener, drm, session_active);
+	struct sw_output *output = drm->base.output;
+	if (!drm->session->active) {
+		fatal_restore.armed = 0;
+		drm->frame_requested = false;
+		if (drm->idle_frame) {
+			wl_event_source_remove(drm->idle_frame);
+			drm->idle_frame = NULL;
+		}
+		sw_output_set_enabled(output, false);
+		return;
+	}
+	/* Someone else had the display: set our mode again and repaint everything. */
+	drm->needs_modeset = true;
+	drm->front = -1;
+	drm->pending = -1;
+	drm->frame_requested = false;
+	for (int i = 0; i < 2; i++)
+		pixman_region32_union_rect(&drm->fbs[i].damage, &drm->fbs[i].damage, 0, 0,
+					   drm->mode.hdisplay, drm->mode.vdisplay);
+	fatal_restore.armed = 1;
+	sw_output_set_enabled(output, true);
+}
+
+/* --- creation and destruction --- */
+
+static void
+restore_crtc(struct drm_backend *drm)
+{
+	/* Let a flip in flight land first, so the restore is not refused as busy. */
+	for (int i = 0; i < 5 && drm->pending >= 0 && !drm->idle_present; i++) {
+		struct pollfd pfd = { .fd = drm->fd, .events = POLLIN };
+		if (poll(&pfd, 1, 50) > 0)
+			handle_drm_readable(drm->fd, 0, drm);
+	}
+	drmModeCrtc *saved = drm->saved_crtc;
+	if (!saved)
+		return;
+	uint32_t conn = drm->conn_id;
+	int ret;
+	if (saved->mode_valid)
+		ret = drmModeSetCrtc(drm->fd, saved->crtc_id, saved->buffer_id, saved->x, saved->y,
+				     &conn, 1, &saved->mode);
+	else
+		ret = drmModeSetCrtc(drm->fd, saved->crtc_id, 0, 0, 0, NULL, 0, NULL);
+	if (ret != 0)
+		sw_warn("drm: cannot restore CRTC %u: %s", saved->crtc_id, strerror(errno));
+	else
+		sw_info("drm: CRTC %u restored (framebuffer %u)", saved->crtc_id,
+			saved->buffer_id);
+}
+
+static void
+drm_destroy(struct sw_backend *base)
+{
+	struct drm_backend *drm = drm_from_backend(base);
+	sw_input_destroy(drm->input);
+	fatal_restore_remove();
+	if (drm->session->active)
+		restore_crtc(drm);
+	if (drm->idle_frame)
+		wl_event_source_remove(drm->idle_frame);
+	if (drm->idle_present)
+		wl_event_source_remove(drm->idle_present);
+	wl_event_source_remove(drm->drm_source);
+	wl_list_remove(&drm->session_active.link);
+	sw_output_destroy(drm->base.output);
+	for (int i = 0; i < 2; i++)
+		fb_destroy(drm, &drm->fbs[i]);
+	if (drm->mode_blob)
+		drmModeDestroyPropertyBlob(drm->fd, drm->mode_blob);
+	drmModeFreeCrtc(drm->saved_crtc);
+	sw_session_close_device(drm->session, drm->fd);
+	sw_session_destroy(drm->session);
+	free(drm);
+}
+
+static const struct sw_backend_impl drm_impl = {
+	.name = "drm",
+	.destroy = drm_destroy,
+	.schedule_frame = drm_schedule_frame,
+	.commit = drm_commit,
+};
+
+static bool
+any_card_present(void)
+{
+	for (int i = 0; i < DRM_MAX_CARDS; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		if (access(path, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Open the first card that has something to show on, through the session. */
+static bool
+open_card(struct drm_backend *drm, char *why, size_t why_len)
+{
+	snprintf(why, why_len, "no /dev/dri/card* device could be opened");
+	for (int i = 0; i < DRM_MAX_CARDS; i++) {
+		char path[sizeof(drm->path)];
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		if (access(path, F_OK) != 0)
+			continue;
+		int fd = sw_session_open_device(drm->session, path);
+		if (fd < 0) {
+			snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+			continue;
+		}
+		uint64_t dumb = 0;
+		if (drmGetCap(fd, DRM_CAP_DUMB_BUFFER, &dumb) != 0 || !dumb) {
+			snprintf(why, why_len, "%s has no dumb buffers (not a display?)", path);
+			sw_session_close_device(drm->session, fd);
+			continue;
+		}
+		drmModeRes *res = drmModeGetResources(fd);
+		bool kms = res && res->count_crtcs > 0 && res->count_connectors > 0;
+		drmModeFreeResources(res);
+		if (!kms) {
+			snprintf(why, why_len, "%s has no CRTC or connector", path);
+			sw_session_close_device(drm->session, fd);
+			continue;
+		}
+		snprintf(drm->path, sizeof(drm->path), "%s", path);
+		drm->fd = fd;
+		return true;
+	}
+	return false;
+}
+
+struct sw_backend *
+sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
+{
+	const char *kms = server->opts.kms ? server->opts.kms : "auto";
+	if (strcmp(kms, "auto") != 0 && strcmp(kms, "atomic") != 0 &&
+	    strcmp(kms, "legacy") != 0) {
+		snprintf(why, why_len, "bad --kms '%s' (auto, atomic or legacy)", kms);
+		return NULL;
+	}
+	struct drm_backend *drm = calloc(1, sizeof(*drm));
+	if (!drm) {
+		snprintf(why, why_len, "out of memory");
+		return NULL;
+	}
+	drm->base.impl = &drm_impl;
+	drm->base.server = server;
+	drm->fd = -1;
+	drm->front = -1;
+	drm->pending = -1;
+	drm->needs_modeset = true;
+	drm->format = sw_format_from_drm(DRM_FORMAT_XRGB8888);
+
+	/* Without a card there is nothing to take the VT for: leave it alone. */
+	if (!any_card_present()) {
+		snprintf(why, why_len, "no /dev/dri/card* device");
+		goto err_drm;
+	}
+	drm->session = sw_session_create(server->loop, why, why_len);
+	if (!drm->session)
+		goto err_drm;
+	if (!open_card(drm, why, why_len))
+		goto err_session;
+
+	struct stat st;
+	if (fstat(drm->fd, &st) == 0) {
+		drm->base.has_drm_dev = true;
+		drm->base.drm_dev = st.st_rdev;
+	}
+
+	if (strcmp(kms, "legacy") != 0)
+		drm->atomic = drmSetClientCap(drm->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+	if (!drm->atomic && strcmp(kms, "atomic") == 0) {
+		snprintf(why, why_len, "%s does not offer atomic modesetting", drm->path);
+		goto err_card;
+	}
+	/* Planes are only needed (and only listed) for atomic; ATOMIC implies it. */
+	uint64_t cap = 0;
+	drm->monotonic = drmGetCap(drm->fd, DRM_CAP_TIMESTAMP_MONOTONIC, &cap) == 0 && cap;
+	if (!choose_pipe(drm, why, why_len))
+		goto err_card;
+	/* choose_pipe may have fallen back when planes lack properties. */
+	if (!drm->atomic && strcmp(kms, "atomic") == 0) {
+		snprintf(why, why_len, "%s: atomic modesetting unusable", drm->path);
+		goto err_output;
+	}
+	sw_info("drm: using %s modesetting (%s), flip timestamps %s", drm->atomic ? "atomic" :
+		"legacy", kms, drm->monotonic ? "CLOCK_MONOTONIC" : "not monotonic");
+
+	for (int i = 0; i < 2; i++) {
+		if (!fb_create(drm, &drm->fbs[i], drm->mode.hdisplay, drm->mode.vdisplay)) {
+			snprintf(why, why_len, "cannot allocate scanout buffers");
+			for (int j = 0; j < i; j++)
+				fb_destroy(drm, &drm->fbs[j]);
+			goto err_output;
+		}
+	}
+
+	drm->drm_source = wl_event_loop_add_fd(server->loop, drm->fd, WL_EVENT_READABLE,
+					       handle_drm_readable, drm);
+	if (!drm->drm_source) {
+		snprintf(why, why_len, "cannot watch the DRM fd");
+		goto err_fbs;
+	}
+	drm->session_active.notify = handle_session_active;
+	wl_signal_add(&drm->session->active_changed, &drm->session_active);
+
+	/* Input is optional: a VT with no keyboard still shows clients. */
+	drm->input = sw_input_create(server, drm->session);
+	if (!drm->input)
+		sw_warn("drm: running without input devices");
+
+	fatal_restore_install(drm);
+	return &drm->base;
+
+err_fbs:
+	for (int i = 0; i < 2; i++)
+		fb_destroy(drm, &drm->fbs[i]);
+err_output:
+	sw_output_destroy(drm->base.output);
+	drmModeFreeCrtc(drm->saved_crtc);
+err_card:
+	sw_session_close_device(drm->session, drm->fd);
+err_session:
+	sw_session_destroy(drm->session);
+err_drm:
+	free(drm);
+	return NULL;
+}
