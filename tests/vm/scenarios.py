@@ -273,11 +273,15 @@ def drm_input(t):
             raise CheckError('no wev window at %d,%d' % (WIN_X + 50, WIN_Y + 50))
     t.wait_screen(mapped, 'wev', 60)
     # Bring the pointer over the window (it starts somewhere unknown), then
-    # move inside it.
+    # move it in small steps: QEMU's PS/2 mouse merges motion the guest has
+    # not read yet, so one burst may arrive as a single event (the enter).
     for _ in range(10):
         t.mouse_move(-100, -100)
     t.mouse_move(100, 100)
-    t.mouse_move(20, 10)
+    time.sleep(0.5)
+    for _ in range(5):
+        t.mouse_move(4, 3)
+        time.sleep(0.2)
     t.keys('a')
     deadline = time.monotonic() + 20
     while True:
