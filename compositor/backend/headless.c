@@ -36,8 +36,11 @@ handle_tick(void *data)
 {
 	struct headless_backend *hb = data;
 	uint64_t now = now_ns();
-	/* Ticks stay on the grid of the refresh period. */
-	if (hb->last_tick_ns && now > hb->last_tick_ns)
+	/*
+	 * Ticks stay on the grid of the refresh period while frames keep coming;
+	 * after an idle stretch the grid restarts now.
+	 */
+	if (hb->last_tick_ns && now - hb->last_tick_ns < 2 * hb->period_ns)
 		hb->last_tick_ns += (now - hb->last_tick_ns) / hb->period_ns * hb->period_ns;
 	else
 		hb->last_tick_ns = now;
@@ -52,8 +55,9 @@ handle_tick(void *data)
 			.flags = 0,
 			.refresh_ns = (uint32_t)hb->period_ns,
 		};
-		info.when.tv_sec = (time_t)(hb->last_tick_ns / 1000000000u);
-		info.when.tv_nsec = (long)(hb->last_tick_ns % 1000000000u);
+		/* The moment the frame was composited: never before the commits it shows. */
+		info.when.tv_sec = (time_t)(now / 1000000000u);
+		info.when.tv_nsec = (long)(now % 1000000000u);
 		sw_output_presented(hb->base.output, &info);
 	}
 	return 0;

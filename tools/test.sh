@@ -1,0 +1,43 @@
+#!/bin/sh
+# Sets up (Debian 12, as root) and runs every test suite of sealway: unit,
+# headless (against real clients) and vm (a real kernel with DRM/KMS and
+# udmabuf under qemu), all built with AddressSanitizer and UBSan.
+# Ends with one line "N passed, M failed[, K skipped]"; exits non-zero on any failure.
+set -eu
+cd "$(dirname "$0")/.."
+
+sh .ci/deps.sh
+
+build=${SEALWAY_TEST_BUILD:-build-test}
+if [ ! -f "$build/build.ninja" ]; then
+	meson setup "$build" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debugoptimized
+fi
+ninja -C "$build"
+
+# A sanitizer report is a failure: make UBSan fatal and keep stack traces.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+
+status=0
+meson test -C "$build" --print-errorlogs --num-processes 2 "$@" || status=$?
+
+summary=0
+python3 - "$build/meson-logs/testlog.json" <<'PY' || summary=$?
+import json, sys
+passed = failed = skipped = 0
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line)["result"]
+    if r in ("OK", "EXPECTEDFAIL"):
+        passed += 1
+    elif r == "SKIP":
+        skipped += 1
+    else:
+        failed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed or passed == 0 else 0)
+PY
+[ "$status" -eq 0 ] && [ "$summary" -eq 0 ]
