@@ -325,7 +325,7 @@ class Compositor:
     # -- pixels ---------------------------------------------------------
     def capture_sealway(self):
         path = os.path.join(self.tmp, 'capture-%d.ppm' % time.monotonic_ns())
-        res = self.run([program('sealway-capture'), '--ppm', '-o', path], timeout=20)
+        res = self.run([program('sealway-capture'), '--ppm', path], timeout=20)
         check(res.returncode == 0, 'sealway-capture --ppm succeeds (status %d)\n%s'
               % (res.returncode, res.stderr.strip()))
         with open(path, 'rb') as f:

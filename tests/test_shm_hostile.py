@@ -14,8 +14,9 @@ from harness import check
 
 
 def num(value):
-    """A regex matching `value` as a whole number, not part of another."""
-    return r'(?<![\w-])' + re.escape(str(value)) + r'(?![\w])'
+    """A regex matching `value` as a whole number, not part of a longer one
+    ("-17x64" names -17, "81920" does not name 8192)."""
+    return r'(?<![\d-])' + re.escape(str(value)) + r'(?![\d])'
 
 
 WL_SHM, WL_SHM_POOL = ('wl_shm',), ('wl_shm_pool',)
@@ -31,8 +32,11 @@ CASES = {
     'pool-size-zero': (WL_SHM, INVALID_FD, [r'size', num(0)]),
     'pool-size-negative': (WL_SHM, INVALID_FD, [num(-4096)]),
     'pool-larger-than-file': (WL_SHM, INVALID_FD, [num(8192)]),
-    'buffer-width-zero': (WL_SHM_POOL, INVALID_STRIDE, [r'width', num(0)]),
-    'buffer-height-zero': (WL_SHM_POOL, INVALID_STRIDE, [r'height', num(0)]),
+    # Either "width 0" or the size written WxH: 0x64 (width 0, height 64), 64x0.
+    'buffer-width-zero': (WL_SHM_POOL, INVALID_STRIDE,
+                          [r'width\D{0,16}' + num(0) + r'|(?<![\w-])0x64\b']),
+    'buffer-height-zero': (WL_SHM_POOL, INVALID_STRIDE,
+                           [r'height\D{0,16}' + num(0) + r'|\b64x0\b']),
     'buffer-width-negative': (WL_SHM_POOL, INVALID_STRIDE, [num(-17)]),
     'buffer-height-negative': (WL_SHM_POOL, INVALID_STRIDE, [num(-19)]),
     'buffer-offset-negative': (WL_SHM_POOL, INVALID_STRIDE, [num(-4096)]),

@@ -130,7 +130,8 @@ probe_dispatch_timeout(struct wl_display *display, int timeout_ms)
 		if (n != 0)
 			return n;
 	}
-	if (wl_display_flush(display) < 0 && errno != EAGAIN) {
+	/* EPIPE: the server hung up, but what it said before (an error) is still to be read. */
+	if (wl_display_flush(display) < 0 && errno != EAGAIN && errno != EPIPE) {
 		wl_display_cancel_read(display);
 		return -1;
 	}
