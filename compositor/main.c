@@ -12,6 +12,7 @@
 #include <wayland-server-core.h>
 
 #include "backend.h"
+#include "data_device.h"
 #include "dmabuf.h"
 #include "log.h"
 #include "output.h"
@@ -264,6 +265,7 @@ main(int argc, char **argv)
 {
 	struct sw_server server = { 0 };
 	struct run_state run = { .server = &server };
+	struct wl_event_source *sig_int = NULL, *sig_term = NULL, *sig_chld = NULL;
 	int ret = 1;
 
 	sw_log_set_tag("sealway");
@@ -305,15 +307,17 @@ main(int argc, char **argv)
 		}
 	}
 
-	struct wl_event_source *sig_int = wl_event_loop_add_signal(server.loop, SIGINT, handle_signal, &run);
-	struct wl_event_source *sig_term = wl_event_loop_add_signal(server.loop, SIGTERM, handle_signal, &run);
-	struct wl_event_source *sig_chld = wl_event_loop_add_signal(server.loop, SIGCHLD, handle_sigchld, &run);
+	sig_int = wl_event_loop_add_signal(server.loop, SIGINT, handle_signal, &run);
+	sig_term = wl_event_loop_add_signal(server.loop, SIGTERM, handle_signal, &run);
+	sig_chld = wl_event_loop_add_signal(server.loop, SIGCHLD, handle_sigchld, &run);
 	if (!sig_int || !sig_term || !sig_chld) {
 		sw_err("cannot watch signals");
 		goto out_display;
 	}
 
-	if (!sw_compositor_create(&server) || !sw_shm_create(&server) ||
+	if (!sw_compositor_create(&server) || !sw_subcompositor_create(&server) ||
+	    !sw_data_device_create(&server) ||
+	    !sw_shm_create(&server) ||
 	    !sw_presentation_create(&server) || !sw_xdg_shell_create(&server)) {
 		sw_err("cannot create the core globals");
 		goto out_display;
@@ -365,6 +369,12 @@ out_backend:
 	wl_display_destroy_clients(server.display);
 	server.backend->impl->destroy(server.backend);
 out_display:
+	if (sig_int)
+		wl_event_source_remove(sig_int);
+	if (sig_term)
+		wl_event_source_remove(sig_term);
+	if (sig_chld)
+		wl_event_source_remove(sig_chld);
 	wl_display_destroy(server.display);
 	return ret;
 }

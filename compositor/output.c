@@ -273,6 +273,67 @@ struct frame_read {
 	struct sw_buffer *buffer;
 };
 
+struct repaint_list {
+	struct sw_render_item *items;
+	struct frame_read *reads;
+	size_t count, capacity;
+};
+
+static void
+count_one(struct sw_surface *surface, int32_t x, int32_t y, void *data)
+{
+	(*(size_t *)data)++;
+}
+
+static size_t
+count_surfaces(struct sw_server *server)
+{
+	size_t n = 0;
+	struct sw_view *view;
+	wl_list_for_each(view, &server->views, link) {
+		if (view->mapped)
+			sw_surface_for_each(view->surface, view->x, view->y, count_one, &n);
+	}
+	return n;
+}
+
+static void
+add_item(struct sw_surface *surface, int32_t x, int32_t y, void *data)
+{
+	struct repaint_list *list = data;
+	struct sw_buffer *buffer = surface->buffer;
+	if (list->count >= list->capacity)
+		return;
+	pixman_image_t *image = buffer->impl->begin_access(buffer, &surface->buffer_damage);
+	if (!image)
+		return;
+	list->reads[list->count].buffer = buffer;
+	list->items[list->count] = (struct sw_render_item){
+		.image = image,
+		.x = x,
+		.y = y,
+		.width = surface->width,
+		.height = surface->height,
+		.opaque = !buffer->format->has_alpha,
+	};
+	list->count++;
+}
+
+struct frame_done {
+	struct sw_output *output;
+	uint32_t msec;
+};
+
+static void
+surface_frame_done(struct sw_surface *surface, int32_t x, int32_t y, void *data)
+{
+	struct frame_done *done = data;
+	pixman_region32_clear(&surface->buffer_damage);
+	sw_surface_send_frame_done(surface, done->msec);
+	wl_list_insert_list(done->output->presented_feedbacks.prev, &surface->feedbacks);
+	wl_list_init(&surface->feedbacks);
+}
+
 void
 sw_output_frame(struct sw_output *output)
 {
@@ -285,7 +346,7 @@ sw_output_frame(struct sw_output *output)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	uint32_t msec = (uint32_t)((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
 
-	size_t nviews = (size_t)wl_list_length(&server->views) + 1;
+	size_t nviews = count_surfaces(server) + 1;
 	struct sw_render_item *items = calloc(nviews, sizeof(*items));
 	struct frame_read *reads = calloc(nviews, sizeof(*reads));
 	if (!items || !reads) {
@@ -296,27 +357,13 @@ sw_output_frame(struct sw_output *output)
 	bool damaged = pixman_region32_not_empty(&output->damage);
 	size_t count = 0;
 	struct sw_view *view;
+	struct repaint_list list = { .items = items, .reads = reads, .capacity = nviews };
 	if (damaged) {
 		wl_list_for_each(view, &server->views, link) {
-			struct sw_surface *surface = view->surface;
-			if (!view->mapped || !surface->buffer)
-				continue;
-			struct sw_buffer *buffer = surface->buffer;
-			pixman_image_t *image =
-				buffer->impl->begin_access(buffer, &surface->buffer_damage);
-			if (!image)
-				continue;
-			reads[count].buffer = buffer;
-			items[count] = (struct sw_render_item){
-				.image = image,
-				.x = view->x,
-				.y = view->y,
-				.width = surface->width,
-				.height = surface->height,
-				.opaque = !buffer->format->has_alpha,
-			};
-			count++;
+			if (view->mapped)
+				sw_surface_for_each(view->surface, view->x, view->y, add_item, &list);
 		}
+		count = list.count;
 		pixman_image_t *cursor;
 		int32_t cx, cy;
 		if (server->seat && sw_seat_get_cursor(server->seat, &cursor, &cx, &cy)) {
@@ -340,14 +387,10 @@ sw_output_frame(struct sw_output *output)
 	}
 
 	/* The surfaces' committed state has now been used: tell their clients. */
+	struct frame_done done = { .output = output, .msec = msec };
 	wl_list_for_each(view, &server->views, link) {
-		struct sw_surface *surface = view->surface;
-		if (!view->mapped)
-			continue;
-		pixman_region32_clear(&surface->buffer_damage);
-		sw_surface_send_frame_done(surface, msec);
-		wl_list_insert_list(output->presented_feedbacks.prev, &surface->feedbacks);
-		wl_list_init(&surface->feedbacks);
+		if (view->mapped)
+			sw_surface_for_each(view->surface, view->x, view->y, surface_frame_done, &done);
 	}
 
 	if (damaged)

@@ -35,6 +35,7 @@ struct sw_server {
 	struct sw_presentation *presentation;
 	struct sw_screencopy *screencopy;
 	struct sw_dmabuf *dmabuf;
+	struct sw_data_device_manager *data_device;
 
 	/* Mapped views, bottom first; the last one is on top. */
 	struct wl_list views;

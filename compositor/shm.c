@@ -220,12 +220,18 @@ pool_create_buffer(struct wl_client *client, struct wl_resource *resource, uint3
 	}
 	if (width <= 0 || height <= 0) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_STRIDE,
-				       "buffer size %dx%d is not positive", width, height);
+				       width <= 0 ? "width %d is not positive" : "height %d is not positive",
+				       width <= 0 ? width : height);
 		return;
 	}
-	if (offset < 0 || stride <= 0) {
+	if (offset < 0) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_STRIDE,
-				       "offset %d or stride %d is negative or zero", offset, stride);
+				       "offset %d is negative", offset);
+		return;
+	}
+	if (stride <= 0) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_STRIDE,
+				       "stride %d is not positive", stride);
 		return;
 	}
 	uint64_t min_stride = sw_format_min_stride(fmt, 0, (uint32_t)width);

@@ -9,6 +9,7 @@
 #include "presentation.h"
 #include "server.h"
 #include "surface.h"
+#include "xdg_shell.h"
 
 /* The highest version bookworm's libwayland defines (wl_surface.offset). */
 #define COMPOSITOR_VERSION 5
@@ -66,8 +67,8 @@ region_resource_destroy(struct wl_resource *resource)
 
 /* ---- wl_surface ---- */
 
-static void
-state_init(struct sw_surface_state *state)
+void
+sw_surface_state_init(struct sw_surface_state *state)
 {
 	state->buffer_attached = false;
 	state->buffer = NULL;
@@ -93,8 +94,8 @@ destroy_callbacks(struct wl_list *callbacks)
 		wl_resource_destroy(resource);
 }
 
-static void
-state_fini(struct sw_surface_state *state)
+void
+sw_surface_state_fini(struct sw_surface_state *state)
 {
 	wl_list_remove(&state->buffer_destroy.link);
 	pixman_region32_fini(&state->surface_damage);
@@ -231,87 +232,245 @@ surface_set_input_region(struct wl_client *client, struct wl_resource *resource,
 }
 
 static void
-surface_commit(struct wl_client *client, struct wl_resource *resource)
+set_pending_buffer(struct sw_surface_state *state, struct sw_buffer *buffer)
 {
-	struct sw_surface *surface = wl_resource_get_user_data(resource);
-	struct sw_surface_state *pending = &surface->pending;
+	wl_list_remove(&state->buffer_destroy.link);
+	wl_list_init(&state->buffer_destroy.link);
+	state->buffer = buffer;
+	if (buffer) {
+		state->buffer_destroy.notify = pending_buffer_destroyed;
+		wl_signal_add(&buffer->destroy_signal, &state->buffer_destroy);
+	}
+}
 
+/* Fold the state in `src` into `dst` (a subsurface's cache), leaving `src` empty. */
+static void
+state_move(struct sw_surface_state *dst, struct sw_surface_state *src)
+{
+	if (src->buffer_attached) {
+		dst->buffer_attached = true;
+		set_pending_buffer(dst, src->buffer);
+		set_pending_buffer(src, NULL);
+		src->buffer_attached = false;
+	}
+	dst->dx = src->dx;
+	dst->dy = src->dy;
+	src->dx = src->dy = 0;
+	pixman_region32_union(&dst->surface_damage, &dst->surface_damage, &src->surface_damage);
+	pixman_region32_union(&dst->buffer_damage, &dst->buffer_damage, &src->buffer_damage);
+	pixman_region32_clear(&src->surface_damage);
+	pixman_region32_clear(&src->buffer_damage);
+	pixman_region32_copy(&dst->opaque, &src->opaque);
+	pixman_region32_copy(&dst->input, &src->input);
+	dst->scale = src->scale;
+	dst->transform = src->transform;
+	wl_list_insert_list(dst->frame_callbacks.prev, &src->frame_callbacks);
+	wl_list_init(&src->frame_callbacks);
+	sw_presentation_discard_list(&dst->feedbacks);
+	wl_list_insert_list(&dst->feedbacks, &src->feedbacks);
+	wl_list_init(&src->feedbacks);
+}
+
+static void
+surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
+{
 	surface->prev_width = surface->width;
 	surface->prev_height = surface->height;
 	pixman_region32_clear(&surface->damage);
 
-	if (pending->buffer_attached) {
+	if (src->buffer_attached) {
 		struct sw_buffer *old = surface->buffer;
 		/* Lock the new one first: it may be the same buffer. */
-		surface->buffer = pending->buffer ? sw_buffer_lock(pending->buffer) : NULL;
+		surface->buffer = src->buffer ? sw_buffer_lock(src->buffer) : NULL;
 		if (old)
 			sw_buffer_unlock(old);
-		wl_list_remove(&pending->buffer_destroy.link);
-		wl_list_init(&pending->buffer_destroy.link);
-		pending->buffer = NULL;
-		pending->buffer_attached = false;
+		set_pending_buffer(src, NULL);
+		src->buffer_attached = false;
 	}
-	surface->current.scale = pending->scale;
-	surface->current.transform = pending->transform;
+	surface->current.scale = src->scale;
+	surface->current.transform = src->transform;
 	if (surface->buffer) {
 		surface->width = surface->buffer->width / surface->current.scale;
 		surface->height = surface->buffer->height / surface->current.scale;
 	} else {
 		surface->width = surface->height = 0;
 	}
+	bool resized = surface->width != surface->prev_width ||
+		       surface->height != surface->prev_height;
 
 	/* Buffer damage, brought to surface coordinates (scale only; transforms are not rendered). */
 	int32_t scale = surface->current.scale;
 	pixman_region32_t bd;
 	pixman_region32_init(&bd);
 	int n;
-	pixman_box32_t *boxes = pixman_region32_rectangles(&pending->buffer_damage, &n);
+	pixman_box32_t *boxes = pixman_region32_rectangles(&src->buffer_damage, &n);
 	for (int i = 0; i < n; i++) {
 		int32_t x1 = boxes[i].x1 / scale, y1 = boxes[i].y1 / scale;
 		int32_t x2 = (boxes[i].x2 + scale - 1) / scale, y2 = (boxes[i].y2 + scale - 1) / scale;
 		pixman_region32_union_rect(&bd, &bd, x1, y1, (unsigned)(x2 - x1),
 					   (unsigned)(y2 - y1));
 	}
-	pixman_region32_union(&surface->damage, &pending->surface_damage, &bd);
+	pixman_region32_union(&surface->damage, &src->surface_damage, &bd);
 	pixman_region32_fini(&bd);
-	if (surface->width != surface->prev_width || surface->height != surface->prev_height)
+	if (resized)
 		pixman_region32_union_rect(&surface->damage, &surface->damage, 0, 0,
 					   (unsigned)surface->width, (unsigned)surface->height);
 	pixman_region32_intersect_rect(&surface->damage, &surface->damage, 0, 0,
 				       (unsigned)surface->width, (unsigned)surface->height);
 
 	/* What converting buffer kinds must refresh, in buffer coordinates. */
-	pixman_region32_union(&surface->buffer_damage, &surface->buffer_damage,
-			      &pending->buffer_damage);
-	boxes = pixman_region32_rectangles(&pending->surface_damage, &n);
+	pixman_region32_union(&surface->buffer_damage, &surface->buffer_damage, &src->buffer_damage);
+	boxes = pixman_region32_rectangles(&src->surface_damage, &n);
 	for (int i = 0; i < n; i++)
 		pixman_region32_union_rect(&surface->buffer_damage, &surface->buffer_damage,
 					   boxes[i].x1 * scale, boxes[i].y1 * scale,
 					   (unsigned)((boxes[i].x2 - boxes[i].x1) * scale),
 					   (unsigned)((boxes[i].y2 - boxes[i].y1) * scale));
-	if (surface->width != surface->prev_width || surface->height != surface->prev_height)
+	if (resized)
 		pixman_region32_union_rect(&surface->buffer_damage, &surface->buffer_damage, 0, 0,
 					   (unsigned)(surface->width * scale),
 					   (unsigned)(surface->height * scale));
-	pixman_region32_clear(&pending->surface_damage);
-	pixman_region32_clear(&pending->buffer_damage);
+	pixman_region32_clear(&src->surface_damage);
+	pixman_region32_clear(&src->buffer_damage);
 
-	pixman_region32_copy(&surface->current.opaque, &pending->opaque);
-	pixman_region32_copy(&surface->current.input, &pending->input);
-	surface->current.dx = pending->dx;
-	surface->current.dy = pending->dy;
-	pending->dx = pending->dy = 0;
+	pixman_region32_copy(&surface->current.opaque, &src->opaque);
+	pixman_region32_copy(&surface->current.input, &src->input);
+	surface->current.dx = src->dx;
+	surface->current.dy = src->dy;
+	src->dx = src->dy = 0;
 
-	wl_list_insert_list(surface->frame_callbacks.prev, &pending->frame_callbacks);
-	wl_list_init(&pending->frame_callbacks);
+	wl_list_insert_list(surface->frame_callbacks.prev, &src->frame_callbacks);
+	wl_list_init(&src->frame_callbacks);
 	/* Feedback of a commit that never reached the screen was superseded. */
 	sw_presentation_discard_list(&surface->feedbacks);
-	wl_list_insert_list(&surface->feedbacks, &pending->feedbacks);
-	wl_list_init(&pending->feedbacks);
+	wl_list_insert_list(&surface->feedbacks, &src->feedbacks);
+	wl_list_init(&src->feedbacks);
 
 	if (surface->role && surface->role->commit)
 		surface->role->commit(surface);
+
+	/* The parent's commit applies its children's positions and cached state. */
+	struct wl_list *lists[] = { &surface->subsurfaces_below, &surface->subsurfaces_above };
+	for (size_t l = 0; l < 2; l++) {
+		struct sw_subsurface *sub, *tmp;
+		wl_list_for_each_safe(sub, tmp, lists[l], link) {
+			if (sub->x != sub->pending_x || sub->y != sub->pending_y) {
+				int32_t rx, ry;
+				struct sw_surface *root = sw_surface_get_root(sub->surface, &rx, &ry);
+				if (root->view)
+					sw_surface_damage_tree(sub->surface, root->view->x + rx,
+							       root->view->y + ry);
+				sub->x = sub->pending_x;
+				sub->y = sub->pending_y;
+				root = sw_surface_get_root(sub->surface, &rx, &ry);
+				if (root->view)
+					sw_surface_damage_tree(sub->surface, root->view->x + rx,
+							       root->view->y + ry);
+			}
+			if (sub->has_cache && sw_subsurface_is_synchronized(sub))
+				sw_surface_apply_cached(sub->surface);
+		}
+	}
 	wl_signal_emit_mutable(&surface->events.commit, surface);
+}
+
+void
+sw_surface_apply_cached(struct sw_surface *surface)
+{
+	struct sw_subsurface *sub = sw_subsurface_from_surface(surface);
+	if (!sub || !sub->has_cache)
+		return;
+	sub->has_cache = false;
+	surface_apply(surface, &sub->cached);
+}
+
+static void
+surface_commit(struct wl_client *client, struct wl_resource *resource)
+{
+	struct sw_surface *surface = wl_resource_get_user_data(resource);
+	struct sw_subsurface *sub = sw_subsurface_from_surface(surface);
+	if (sub) {
+		/* A synchronized subsurface's commit waits for its parent's. */
+		state_move(&sub->cached, &surface->pending);
+		sub->has_cache = true;
+		if (!sw_subsurface_is_synchronized(sub))
+			sw_surface_apply_cached(surface);
+		return;
+	}
+	surface_apply(surface, &surface->pending);
+}
+
+/* ---- surface trees ---- */
+
+void
+sw_surface_for_each(struct sw_surface *surface, int32_t x, int32_t y, sw_surface_iter_fn fn,
+		    void *data)
+{
+	struct sw_subsurface *sub;
+	wl_list_for_each(sub, &surface->subsurfaces_below, link)
+		sw_surface_for_each(sub->surface, x + sub->x, y + sub->y, fn, data);
+	if (surface->buffer)
+		fn(surface, x, y, data);
+	wl_list_for_each(sub, &surface->subsurfaces_above, link)
+		sw_surface_for_each(sub->surface, x + sub->x, y + sub->y, fn, data);
+}
+
+struct sw_surface *
+sw_surface_get_root(struct sw_surface *surface, int32_t *dx, int32_t *dy)
+{
+	*dx = *dy = 0;
+	struct sw_subsurface *sub;
+	while ((sub = sw_subsurface_from_surface(surface)) && sub->parent) {
+		*dx += sub->x;
+		*dy += sub->y;
+		surface = sub->parent;
+	}
+	return surface;
+}
+
+static void
+damage_one(struct sw_surface *surface, int32_t x, int32_t y, void *data)
+{
+	sw_output_damage_box(surface->server->output, x, y, surface->width, surface->height);
+}
+
+void
+sw_surface_damage_tree(struct sw_surface *surface, int32_t x, int32_t y)
+{
+	sw_surface_for_each(surface, x, y, damage_one, NULL);
+}
+
+struct surface_at_query {
+	double x, y;
+	struct sw_surface *found;
+	double sx, sy;
+};
+
+static void
+test_one(struct sw_surface *surface, int32_t x, int32_t y, void *data)
+{
+	struct surface_at_query *q = data;
+	double lx = q->x - x, ly = q->y - y;
+	if (lx < 0 || ly < 0 || lx >= surface->width || ly >= surface->height)
+		return;
+	if (!pixman_region32_contains_point(&surface->current.input, (int)lx, (int)ly, NULL))
+		return;
+	/* Bottom first: the last hit is the top-most. */
+	q->found = surface;
+	q->sx = lx;
+	q->sy = ly;
+}
+
+struct sw_surface *
+sw_surface_at(struct sw_surface *surface, double x, double y, double *sx, double *sy)
+{
+	struct surface_at_query q = { .x = x, .y = y };
+	sw_surface_for_each(surface, 0, 0, test_one, &q);
+	if (q.found) {
+		*sx = q.sx;
+		*sy = q.sy;
+	}
+	return q.found;
 }
 
 static void
@@ -369,8 +528,8 @@ surface_resource_destroy(struct wl_resource *resource)
 	wl_signal_emit_mutable(&surface->events.destroy, surface);
 	if (surface->buffer)
 		sw_buffer_unlock(surface->buffer);
-	state_fini(&surface->pending);
-	state_fini(&surface->current);
+	sw_surface_state_fini(&surface->pending);
+	sw_surface_state_fini(&surface->current);
 	destroy_callbacks(&surface->frame_callbacks);
 	sw_presentation_discard_list(&surface->feedbacks);
 	pixman_region32_fini(&surface->damage);
@@ -435,12 +594,14 @@ compositor_create_surface(struct wl_client *client, struct wl_resource *resource
 		return;
 	}
 	surface->server = compositor->server;
-	state_init(&surface->pending);
-	state_init(&surface->current);
+	sw_surface_state_init(&surface->pending);
+	sw_surface_state_init(&surface->current);
 	pixman_region32_init(&surface->damage);
 	pixman_region32_init(&surface->buffer_damage);
 	wl_list_init(&surface->frame_callbacks);
 	wl_list_init(&surface->feedbacks);
+	wl_list_init(&surface->subsurfaces_below);
+	wl_list_init(&surface->subsurfaces_above);
 	wl_signal_init(&surface->events.commit);
 	wl_signal_init(&surface->events.destroy);
 	wl_resource_set_implementation(surface->resource, &surface_impl, surface,

@@ -51,6 +51,10 @@ struct sw_surface {
 
 	const struct sw_surface_role *role;
 	void *role_data;
+	/* Set by the shell while the surface is the root of a mapped view. */
+	struct sw_view *view;
+	/* Child wl_subsurfaces drawn below and above this surface, bottom first. */
+	struct wl_list subsurfaces_below, subsurfaces_above;
 
 	/* Frame callbacks that were committed and wait for a repaint. */
 	struct wl_list frame_callbacks;
@@ -63,7 +67,42 @@ struct sw_surface {
 	} events;
 };
 
+/* A wl_subsurface: a surface placed relative to its parent, possibly synchronized. */
+struct sw_subsurface {
+	struct wl_resource *resource;
+	struct sw_surface *surface;
+	struct sw_surface *parent;       /* NULL once the parent is gone */
+	struct wl_listener surface_destroy, parent_destroy;
+	struct wl_list link;             /* parent->subsurfaces_below/above */
+	int32_t x, y;                    /* relative to the parent, applied */
+	int32_t pending_x, pending_y;    /* applied on the parent's commit */
+	bool synchronized;
+	bool has_cache;
+	struct sw_surface_state cached;  /* commits waiting for the parent's */
+};
+
 bool sw_compositor_create(struct sw_server *server);
+bool sw_subcompositor_create(struct sw_server *server);
+
+/* Call `fn` for every surface of the tree that has a buffer, bottom first, at output coordinates. */
+typedef void (*sw_surface_iter_fn)(struct sw_surface *surface, int32_t x, int32_t y, void *data);
+void sw_surface_for_each(struct sw_surface *surface, int32_t x, int32_t y, sw_surface_iter_fn fn,
+			 void *data);
+/* The root of a subsurface tree, and this surface's offset from it. */
+struct sw_surface *sw_surface_get_root(struct sw_surface *surface, int32_t *dx, int32_t *dy);
+/* Damage the area of a whole tree placed at (x, y). */
+void sw_surface_damage_tree(struct sw_surface *surface, int32_t x, int32_t y);
+/* The top-most surface of the tree at (x, y) whose input region holds the point. */
+struct sw_surface *sw_surface_at(struct sw_surface *surface, double x, double y, double *sx,
+				 double *sy);
+
+/* Internal to surface.c and subcompositor.c. */
+void sw_surface_state_init(struct sw_surface_state *state);
+void sw_surface_state_fini(struct sw_surface_state *state);
+bool sw_subsurface_is_synchronized(struct sw_subsurface *sub);
+struct sw_subsurface *sw_subsurface_from_surface(struct sw_surface *surface);
+/* Commit a subsurface's cached state now (its parent committed or it became desynchronized). */
+void sw_surface_apply_cached(struct sw_surface *surface);
 struct sw_surface *sw_surface_from_resource(struct wl_resource *resource);
 /*
  * Give a surface a role; posts `error_code` on `error_resource` and returns

@@ -57,20 +57,23 @@ static const struct sw_surface_role xdg_popup_role;
 struct sw_view *
 sw_view_at(struct sw_server *server, double x, double y, double *sx, double *sy)
 {
+	struct sw_surface *surface;
+	return sw_view_surface_at(server, x, y, &surface, sx, sy);
+}
+
+struct sw_view *
+sw_view_surface_at(struct sw_server *server, double x, double y, struct sw_surface **surface,
+		   double *sx, double *sy)
+{
 	struct sw_view *view;
 	wl_list_for_each_reverse(view, &server->views, link) {
 		if (!view->mapped)
 			continue;
-		double lx = x - view->x, ly = y - view->y;
-		struct sw_surface *surface = view->surface;
-		if (lx < 0 || ly < 0 || lx >= surface->width || ly >= surface->height)
-			continue;
-		if (!pixman_region32_contains_point(&surface->current.input, (int)lx, (int)ly,
-						    NULL))
-			continue;
-		*sx = lx;
-		*sy = ly;
-		return view;
+		struct sw_surface *hit = sw_surface_at(view->surface, x - view->x, y - view->y, sx, sy);
+		if (hit) {
+			*surface = hit;
+			return view;
+		}
 	}
 	return NULL;
 }
@@ -78,8 +81,7 @@ sw_view_at(struct sw_server *server, double x, double y, double *sx, double *sy)
 void
 sw_view_damage_whole(struct sw_view *view)
 {
-	sw_output_damage_box(view->server->output, view->x, view->y, view->surface->width,
-			     view->surface->height);
+	sw_surface_damage_tree(view->surface, view->x, view->y);
 }
 
 void
@@ -114,6 +116,7 @@ view_map(struct xdg_surface *xdg)
 		view->y = xdg->parent->view.y + xdg->popup_y;
 	}
 	view->mapped = true;
+	view->surface->view = view;
 	wl_list_insert(server->views.prev, &view->link);
 	sw_view_damage_whole(view);
 	sw_debug("mapped %s %s at %d,%d size %dx%d", xdg->kind == XDG_ROLE_TOPLEVEL ? "toplevel" : "popup",
@@ -130,11 +133,13 @@ view_unmap(struct xdg_surface *xdg)
 	if (!view->mapped)
 		return;
 	struct sw_surface *surface = view->surface;
-	/* The area it covered: use the size it had on screen. */
+	/* The area it covered: the tree, and the size the root had on screen. */
+	sw_surface_damage_tree(surface, view->x, view->y);
 	sw_output_damage_box(view->server->output, view->x, view->y,
 			     surface->buffer ? surface->width : surface->prev_width,
 			     surface->buffer ? surface->height : surface->prev_height);
 	view->mapped = false;
+	surface->view = NULL;
 	wl_list_remove(&view->link);
 	wl_list_init(&view->link);
 	if (view->server->seat)

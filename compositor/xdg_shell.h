@@ -23,6 +23,9 @@ bool sw_xdg_shell_create(struct sw_server *server);
 
 /* The top-most view whose input region contains (x, y); surface-local coords out. */
 struct sw_view *sw_view_at(struct sw_server *server, double x, double y, double *sx, double *sy);
+/* The same, also giving the surface of the tree (maybe a subsurface) that was hit. */
+struct sw_view *sw_view_surface_at(struct sw_server *server, double x, double y,
+				   struct sw_surface **surface, double *sx, double *sy);
 /* Put a view on top (a click raises). */
 void sw_view_raise(struct sw_view *view);
 /* Damage the whole area the view covers. */

@@ -1,0 +1,328 @@
+/*
+ * wl_data_device_manager, selection only. The clipboard is another way fds
+ * travel between clients: on receive, the reader's pipe is handed to the
+ * owner of the selection and closed here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <wayland-server-core.h>
+#include <wayland-server-protocol.h>
+
+#include "data_device.h"
+#include "log.h"
+#include "server.h"
+
+#define DATA_DEVICE_MANAGER_VERSION 3
+
+struct sw_data_device_manager {
+	struct sw_server *server;
+	struct wl_global *global;
+	struct wl_list devices;            /* wl_data_device resources */
+	struct data_source *selection;     /* NULL when the clipboard is empty */
+	struct wl_client *focus;
+	struct wl_listener display_destroy;
+};
+
+struct data_source {
+	struct wl_resource *resource;
+	struct sw_data_device_manager *manager;
+	struct wl_array mime_types;        /* char * */
+	struct wl_list offers;             /* wl_data_offer resources made from it */
+};
+
+static struct sw_data_device_manager *manager_of(struct sw_server *server);
+
+/* ---- wl_data_offer ---- */
+
+static void
+offer_accept(struct wl_client *client, struct wl_resource *resource, uint32_t serial,
+	     const char *mime_type)
+{
+}
+
+static void
+offer_receive(struct wl_client *client, struct wl_resource *resource, const char *mime_type,
+	      int32_t fd)
+{
+	struct data_source *source = wl_resource_get_user_data(resource);
+	if (source)
+		wl_data_source_send_send(source->resource, mime_type, fd);
+	/* The owner got its own copy of the fd through the socket. */
+	close(fd);
+}
+
+static void
+offer_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
+offer_finish(struct wl_client *client, struct wl_resource *resource)
+{
+}
+
+static void
+offer_set_actions(struct wl_client *client, struct wl_resource *resource, uint32_t actions,
+		  uint32_t preferred)
+{
+}
+
+static const struct wl_data_offer_interface offer_impl = {
+	.accept = offer_accept,
+	.receive = offer_receive,
+	.destroy = offer_handle_destroy,
+	.finish = offer_finish,
+	.set_actions = offer_set_actions,
+};
+
+static void
+offer_resource_destroy(struct wl_resource *resource)
+{
+	wl_list_remove(wl_resource_get_link(resource));
+}
+
+static void
+send_selection(struct sw_data_device_manager *manager, struct wl_resource *device)
+{
+	struct data_source *source = manager->selection;
+	if (!source) {
+		wl_data_device_send_selection(device, NULL);
+		return;
+	}
+	struct wl_client *client = wl_resource_get_client(device);
+	struct wl_resource *offer = wl_resource_create(client, &wl_data_offer_interface,
+						       wl_resource_get_version(device), 0);
+	if (!offer) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	/* Offers do not keep the source alive: it makes them inert when it goes. */
+	wl_resource_set_implementation(offer, &offer_impl, source, offer_resource_destroy);
+	wl_list_insert(&source->offers, wl_resource_get_link(offer));
+	wl_data_device_send_data_offer(device, offer);
+	char **mime;
+	wl_array_for_each(mime, &source->mime_types)
+		wl_data_offer_send_offer(offer, *mime);
+	wl_data_device_send_selection(device, offer);
+}
+
+static void
+send_selection_to_focus(struct sw_data_device_manager *manager)
+{
+	if (!manager->focus)
+		return;
+	struct wl_resource *device;
+	wl_resource_for_each(device, &manager->devices) {
+		if (wl_resource_get_client(device) == manager->focus)
+			send_selection(manager, device);
+	}
+}
+
+/* ---- wl_data_source ---- */
+
+static void
+source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
+{
+	struct data_source *source = wl_resource_get_user_data(resource);
+	char **slot = wl_array_add(&source->mime_types, sizeof(*slot));
+	char *copy = strdup(mime_type);
+	if (!slot || !copy) {
+		if (slot)
+			source->mime_types.size -= sizeof(*slot);
+		free(copy);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	*slot = copy;
+}
+
+static void
+source_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
+source_set_actions(struct wl_client *client, struct wl_resource *resource, uint32_t actions)
+{
+}
+
+static const struct wl_data_source_interface source_impl = {
+	.offer = source_offer,
+	.destroy = source_handle_destroy,
+	.set_actions = source_set_actions,
+};
+
+static void
+source_resource_destroy(struct wl_resource *resource)
+{
+	struct data_source *source = wl_resource_get_user_data(resource);
+	if (source->manager->selection == source) {
+		source->manager->selection = NULL;
+		send_selection_to_focus(source->manager);
+	}
+	struct wl_resource *offer, *tmp;
+	wl_resource_for_each_safe(offer, tmp, &source->offers) {
+		wl_list_remove(wl_resource_get_link(offer));
+		wl_list_init(wl_resource_get_link(offer));
+		wl_resource_set_user_data(offer, NULL);
+	}
+	char **mime;
+	wl_array_for_each(mime, &source->mime_types)
+		free(*mime);
+	wl_array_release(&source->mime_types);
+	free(source);
+}
+
+/* ---- wl_data_device ---- */
+
+static void
+device_start_drag(struct wl_client *client, struct wl_resource *resource,
+		  struct wl_resource *source_resource, struct wl_resource *origin,
+		  struct wl_resource *icon, uint32_t serial)
+{
+	/* No drag and drop: the source learns at once that it was cancelled. */
+	if (source_resource)
+		wl_data_source_send_cancelled(source_resource);
+}
+
+static void
+device_set_selection(struct wl_client *client, struct wl_resource *resource,
+		     struct wl_resource *source_resource, uint32_t serial)
+{
+	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
+	if (!manager)
+		return;
+	struct data_source *source = source_resource ? wl_resource_get_user_data(source_resource) : NULL;
+	if (manager->selection == source)
+		return;
+	if (manager->selection)
+		wl_data_source_send_cancelled(manager->selection->resource);
+	manager->selection = source;
+	send_selection_to_focus(manager);
+}
+
+static void
+device_release(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_data_device_interface device_impl = {
+	.start_drag = device_start_drag,
+	.set_selection = device_set_selection,
+	.release = device_release,
+};
+
+static void
+device_resource_destroy(struct wl_resource *resource)
+{
+	wl_list_remove(wl_resource_get_link(resource));
+}
+
+/* ---- wl_data_device_manager ---- */
+
+static void
+manager_create_data_source(struct wl_client *client, struct wl_resource *resource, uint32_t id)
+{
+	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
+	struct data_source *source = calloc(1, sizeof(*source));
+	if (!source) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	source->resource = wl_resource_create(client, &wl_data_source_interface,
+					      wl_resource_get_version(resource), id);
+	if (!source->resource) {
+		free(source);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	source->manager = manager;
+	wl_array_init(&source->mime_types);
+	wl_list_init(&source->offers);
+	wl_resource_set_implementation(source->resource, &source_impl, source,
+				       source_resource_destroy);
+}
+
+static void
+manager_get_data_device(struct wl_client *client, struct wl_resource *resource, uint32_t id,
+			struct wl_resource *seat)
+{
+	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
+	struct wl_resource *device = wl_resource_create(client, &wl_data_device_interface,
+							wl_resource_get_version(resource), id);
+	if (!device) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(device, &device_impl, manager, device_resource_destroy);
+	wl_list_insert(&manager->devices, wl_resource_get_link(device));
+	if (manager->focus == client)
+		send_selection(manager, device);
+}
+
+static const struct wl_data_device_manager_interface manager_impl = {
+	.create_data_source = manager_create_data_source,
+	.get_data_device = manager_get_data_device,
+};
+
+static void
+manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *resource = wl_resource_create(client, &wl_data_device_manager_interface,
+							  (int)version, id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+}
+
+static void
+manager_display_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sw_data_device_manager *manager = wl_container_of(listener, manager, display_destroy);
+	wl_list_remove(&manager->display_destroy.link);
+	wl_global_destroy(manager->global);
+	free(manager);
+}
+
+static struct sw_data_device_manager *
+manager_of(struct sw_server *server)
+{
+	return server->data_device;
+}
+
+void
+sw_data_device_set_focus(struct sw_server *server, struct wl_client *client)
+{
+	struct sw_data_device_manager *manager = manager_of(server);
+	if (!manager || manager->focus == client)
+		return;
+	manager->focus = client;
+	send_selection_to_focus(manager);
+}
+
+bool
+sw_data_device_create(struct sw_server *server)
+{
+	struct sw_data_device_manager *manager = calloc(1, sizeof(*manager));
+	if (!manager)
+		return false;
+	manager->server = server;
+	wl_list_init(&manager->devices);
+	manager->global = wl_global_create(server->display, &wl_data_device_manager_interface,
+					   DATA_DEVICE_MANAGER_VERSION, manager, manager_bind);
+	if (!manager->global) {
+		free(manager);
+		return false;
+	}
+	manager->display_destroy.notify = manager_display_destroyed;
+	wl_display_add_destroy_listener(server->display, &manager->display_destroy);
+	server->data_device = manager;
+	return true;
+}
