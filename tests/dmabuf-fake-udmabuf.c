@@ -1,0 +1,138 @@
+/*
+ * LD_PRELOAD stand-in for /dev/udmabuf, for hosts without it (CI, sandboxes):
+ * lets sealway-dmabuf and the compositor run their whole dma-buf path
+ * end to end so the pixels can be checked. Test use only.
+ *
+ * - open("/dev/udmabuf") gives a placeholder fd;
+ * - UDMABUF_CREATE on it checks the kernel's seal rules (SHRINK required,
+ *   WRITE refused) and returns a dup of the memfd instead of a dma-buf;
+ * - fstatfs reports DMA_BUF_MAGIC for memfds named "sealway-udmabuf" (the
+ *   name the client gives them), so the compositor's check lets them in;
+ * - DMA_BUF_IOCTL_SYNC on such fds succeeds (memfds need no cache sync).
+ * Everything else goes to libc.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/magic.h>
+#include <linux/udmabuf.h>
+
+/* A preload library has no struct to hang state on: the placeholder fd is global. */
+static int fake_dev = -1;
+
+static bool
+is_fake_dmabuf(int fd)
+{
+	char path[64], target[256];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strncmp(target, "/memfd:sealway-udmabuf", 22) == 0;
+}
+
+static int
+fake_open(const char *name, const char *path, int flags, mode_t mode)
+{
+	int (*real)(const char *, int, ...) = dlsym(RTLD_NEXT, name);
+	if (strcmp(path, "/dev/udmabuf") != 0)
+		return real ? real(path, flags, mode) : (errno = ENOSYS, -1);
+	int fd = memfd_create("fake-udmabuf-device", MFD_CLOEXEC);
+	if (fd >= 0)
+		fake_dev = fd;
+	return fd;
+}
+
+int open(const char *path, int flags, ...);
+int open64(const char *path, int flags, ...);
+int ioctl(int fd, unsigned long request, ...);
+int fstatfs(int fd, struct statfs *buf);
+int fstatfs64(int fd, struct statfs64 *buf);
+
+int
+open(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+	va_end(ap);
+	return fake_open("open", path, flags, mode);
+}
+
+int
+open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+	va_end(ap);
+	return fake_open("open64", path, flags, mode);
+}
+
+int
+ioctl(int fd, unsigned long request, ...)
+{
+	int (*real)(int, unsigned long, ...) = dlsym(RTLD_NEXT, "ioctl");
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+
+	if (request == UDMABUF_CREATE && fd == fake_dev && fake_dev >= 0) {
+		const struct udmabuf_create *create = arg;
+		int memfd = (int)create->memfd;
+		int seals = fcntl(memfd, F_GET_SEALS);
+		/* The kernel's rules: shmem with F_SEAL_SHRINK, never F_SEAL_WRITE. */
+		if (seals < 0) {
+			errno = EBADFD;
+			return -1;
+		}
+		if (!(seals & F_SEAL_SHRINK) || (seals & F_SEAL_WRITE) || create->offset % 4096 ||
+		    create->size % 4096 || create->size == 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		return fcntl(memfd, F_DUPFD_CLOEXEC, 0);
+	}
+	if (request == DMA_BUF_IOCTL_SYNC && is_fake_dmabuf(fd)) {
+		const struct dma_buf_sync *sync = arg;
+		if (sync->flags & ~(uint64_t)DMA_BUF_SYNC_VALID_FLAGS_MASK) {
+			errno = EINVAL;
+			return -1;
+		}
+		return 0;
+	}
+	return real(fd, request, arg);
+}
+
+int
+fstatfs(int fd, struct statfs *buf)
+{
+	int (*real)(int, struct statfs *) = dlsym(RTLD_NEXT, "fstatfs");
+	int ret = real(fd, buf);
+	if (ret == 0 && is_fake_dmabuf(fd))
+		buf->f_type = DMA_BUF_MAGIC;
+	return ret;
+}
+
+int
+fstatfs64(int fd, struct statfs64 *buf)
+{
+	int (*real)(int, struct statfs64 *) = dlsym(RTLD_NEXT, "fstatfs64");
+	int ret = real(fd, buf);
+	if (ret == 0 && is_fake_dmabuf(fd))
+		buf->f_type = DMA_BUF_MAGIC;
+	return ret;
+}
