@@ -28,6 +28,7 @@
 #include "xdg_shell.h"
 
 #define SEAT_VERSION 7
+#define DATA_DEVICE_MANAGER_VERSION 3
 #define REPEAT_RATE 25    /* keys per second */
 #define REPEAT_DELAY 600  /* ms */
 
@@ -56,6 +57,7 @@ static const char *const arrow_rows[] = {
 struct sw_seat {
 	struct sw_server *server;
 	struct wl_global *global;
+	struct wl_global *data_device_manager;
 	struct wl_list resources;   /* wl_seat */
 	struct wl_list pointers;    /* wl_pointer */
 	struct wl_list keyboards;   /* wl_keyboard */
@@ -658,6 +660,106 @@ keyboard_send_keymap(struct sw_seat *seat, struct wl_resource *resource)
 	close(fd);
 }
 
+/*
+ * --- wl_data_device_manager ---
+ * Offered because common clients (wev, for one) bind it unconditionally.
+ * There is no clipboard and no drag and drop yet: sources and selections are
+ * accepted and never offered to anyone.
+ */
+
+static void
+data_source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
+{
+}
+
+static void
+data_source_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
+data_source_set_actions(struct wl_client *client, struct wl_resource *resource,
+			uint32_t dnd_actions)
+{
+}
+
+static const struct wl_data_source_interface data_source_impl = {
+	.offer = data_source_offer,
+	.destroy = data_source_destroy,
+	.set_actions = data_source_set_actions,
+};
+
+static void
+data_device_start_drag(struct wl_client *client, struct wl_resource *resource,
+		       struct wl_resource *source, struct wl_resource *origin,
+		       struct wl_resource *icon, uint32_t serial)
+{
+	/* No drag and drop: the drag ends at once. */
+	if (source)
+		wl_data_source_send_cancelled(source);
+}
+
+static void
+data_device_set_selection(struct wl_client *client, struct wl_resource *resource,
+			  struct wl_resource *source, uint32_t serial)
+{
+}
+
+static void
+data_device_release(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_data_device_interface data_device_impl = {
+	.start_drag = data_device_start_drag,
+	.set_selection = data_device_set_selection,
+	.release = data_device_release,
+};
+
+static void
+manager_create_data_source(struct wl_client *client, struct wl_resource *manager, uint32_t id)
+{
+	struct wl_resource *resource = wl_resource_create(client, &wl_data_source_interface,
+							  wl_resource_get_version(manager), id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &data_source_impl, NULL, NULL);
+}
+
+static void
+manager_get_data_device(struct wl_client *client, struct wl_resource *manager, uint32_t id,
+			struct wl_resource *seat_resource)
+{
+	struct wl_resource *resource = wl_resource_create(client, &wl_data_device_interface,
+							  wl_resource_get_version(manager), id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &data_device_impl, NULL, NULL);
+}
+
+static const struct wl_data_device_manager_interface data_device_manager_impl = {
+	.create_data_source = manager_create_data_source,
+	.get_data_device = manager_get_data_device,
+};
+
+static void
+data_device_manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *resource = wl_resource_create(client, &wl_data_device_manager_interface,
+							  (int)version, id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &data_device_manager_impl, NULL, NULL);
+}
+
 /* --- wl_seat --- */
 
 static void
@@ -818,8 +920,16 @@ sw_seat_create(struct sw_server *server)
 					seat_bind);
 	if (!seat->global)
 		goto err_arrow;
+	seat->data_device_manager = wl_global_create(server->display,
+						     &wl_data_device_manager_interface,
+						     DATA_DEVICE_MANAGER_VERSION, seat,
+						     data_device_manager_bind);
+	if (!seat->data_device_manager)
+		goto err_global;
 	return seat;
 
+err_global:
+	wl_global_destroy(seat->global);
 err_arrow:
 	pixman_image_unref(seat->arrow);
 err_seat:
@@ -840,6 +950,7 @@ sw_seat_destroy(struct sw_seat *seat)
 	orphan_resources(&seat->resources);
 	orphan_resources(&seat->pointers);
 	orphan_resources(&seat->keyboards);
+	wl_global_destroy(seat->data_device_manager);
 	wl_global_destroy(seat->global);
 	if (seat->keymap_fd >= 0)
 		close(seat->keymap_fd);

@@ -65,6 +65,14 @@ struct drm_backend {
 
 	bool atomic;
 	bool monotonic;   /* page-flip timestamps are CLOCK_MONOTONIC */
+	/*
+	 * The CRTC has a vblank interrupt. Without one (bochs-drm, for one) the
+	 * kernel completes a flip at once and stamps it with the current time:
+	 * we then pace frames ourselves on a grid of the mode's period.
+	 */
+	bool has_vblank;
+	uint64_t period_ns;
+	uint64_t last_vblank_ns;   /* grid point of the last frame shown (no vblank) */
 	uint32_t conn_id, crtc_id, plane_id;
 	drmModeModeInfo mode;
 	uint32_t mode_blob;
@@ -82,6 +90,7 @@ struct drm_backend {
 
 	struct wl_event_source *drm_source;
 	struct wl_event_source *idle_frame;
+	struct wl_event_source *frame_timer;   /* next grid point, without vblank */
 	struct wl_event_source *idle_present;
 	struct wl_listener session_active;
 };
@@ -113,8 +122,9 @@ mode_refresh_mhz(const drmModeModeInfo *mode)
 {
 	if (!mode->htotal || !mode->vtotal)
 		return (int32_t)mode->vrefresh * 1000;
-	uint64_t mhz = ((uint64_t)mode->clock * 1000000u / mode->htotal * 1000u +
-			mode->vtotal / 2) / mode->vtotal;
+	/* clock is in kHz: mHz = clock * 1e6 / (htotal * vtotal), rounded. */
+	uint64_t total = (uint64_t)mode->htotal * mode->vtotal;
+	uint64_t mhz = ((uint64_t)mode->clock * 1000000u + total / 2) / total;
 	if (mode->flags & DRM_MODE_FLAG_INTERLACE)
 		mhz *= 2;
 	if (mode->flags & DRM_MODE_FLAG_DBLSCAN)
@@ -122,6 +132,14 @@ mode_refresh_mhz(const drmModeModeInfo *mode)
 	if (mode->vscan > 1)
 		mhz /= mode->vscan;
 	return (int32_t)mhz;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* --- fatal signals: give the CRTC and the VT back, then let the signal do its work --- */
@@ -504,9 +522,9 @@ choose_pipe(struct drm_backend *drm, char *why, size_t why_len)
 	char desc[128];
 	snprintf(desc, sizeof(desc), "%s on %s, %ux%u@%.3f Hz", name, drm->path,
 		 drm->mode.hdisplay, drm->mode.vdisplay, mode_refresh_mhz(&drm->mode) / 1000.0);
-	sw_info("drm: %s: connector %s (id %u), CRTC %u, %s%u plane, mode %s %ux%u@%.3f Hz%s",
-		drm->path, name, drm->conn_id, drm->crtc_id, drm->atomic ? "primary " : "",
-		drm->plane_id, drm->mode.name, drm->mode.hdisplay, drm->mode.vdisplay,
+	sw_info("drm: %s: connector %s (id %u), CRTC %u, plane %u, mode %ux%u@%.3f Hz%s",
+		drm->path, name, drm->conn_id, drm->crtc_id, drm->plane_id,
+		drm->mode.hdisplay, drm->mode.vdisplay,
 		mode_refresh_mhz(&drm->mode) / 1000.0,
 		(drm->mode.type & DRM_MODE_TYPE_PREFERRED) ? " (preferred)" : "");
 
@@ -553,6 +571,16 @@ present_without_event(struct drm_backend *drm)
 static void
 frame_shown(struct drm_backend *drm, const struct sw_present_info *info)
 {
+	if (!drm->has_vblank) {
+		uint64_t t = (uint64_t)info->when.tv_sec * 1000000000u +
+			     (uint64_t)info->when.tv_nsec;
+		uint64_t last = drm->last_vblank_ns;
+		/* Stay on the grid unless we were idle for a while. */
+		if (!last || t < last || t - last > 4 * drm->period_ns)
+			drm->last_vblank_ns = t;
+		else
+			drm->last_vblank_ns += (t - last) / drm->period_ns * drm->period_ns;
+	}
 	drm->front = drm->pending;
 	drm->pending = -1;
 	sw_output_presented(drm->base.output, info);
@@ -590,6 +618,15 @@ handle_page_flip(int fd, unsigned seq, unsigned tv_sec, unsigned tv_usec, void *
 		.seq = seq,
 		.refresh_ns = mhz > 0 ? (uint32_t)(1000000000000ull / (uint64_t)mhz) : 0,
 	};
+	if (!drm->has_vblank) {
+		/* The kernel completed it at once, not at a vblank: no counter, no vsync. */
+		if (!drm->monotonic)
+			clock_gettime(CLOCK_MONOTONIC, &info.when);
+		info.seq = ++drm->frame_seq;
+		info.flags = WP_PRESENTATION_FEEDBACK_KIND_HW_COMPLETION;
+		frame_shown(drm, &info);
+		return;
+	}
 	if (drm->monotonic) {
 		info.flags = WP_PRESENTATION_FEEDBACK_KIND_VSYNC |
 			     WP_PRESENTATION_FEEDBACK_KIND_HW_CLOCK |
@@ -722,12 +759,25 @@ drm_commit(struct sw_backend *base, pixman_image_t *shadow, const pixman_region3
 }
 
 static void
+output_frame(struct drm_backend *drm)
+{
+	if (drm->session->active && !drm->gone)
+		sw_output_frame(drm->base.output);
+}
+
+static void
 handle_idle_frame(void *data)
 {
 	struct drm_backend *drm = data;
 	drm->idle_frame = NULL;
-	if (drm->session->active && !drm->gone)
-		sw_output_frame(drm->base.output);
+	output_frame(drm);
+}
+
+static int
+handle_frame_timer(void *data)
+{
+	output_frame(data);
+	return 0;
 }
 
 static void
@@ -739,6 +789,15 @@ drm_schedule_frame(struct sw_backend *base)
 	if (drm->pending >= 0) {
 		drm->frame_requested = true;
 		return;
+	}
+	if (!drm->has_vblank && drm->last_vblank_ns) {
+		uint64_t next = drm->last_vblank_ns + drm->period_ns, now = now_ns();
+		if (next > now) {
+			/* Timers have millisecond resolution: round up, never early. */
+			uint64_t ms = (next - now + 999999) / 1000000;
+			wl_event_source_timer_update(drm->frame_timer, (int)ms);
+			return;
+		}
 	}
 	if (!drm->idle_frame)
 		drm->idle_frame = wl_event_loop_add_idle(base->server->loop, handle_idle_frame,
@@ -759,6 +818,7 @@ handle_session_active(struct wl_listener *listener, void *data)
 			wl_event_source_remove(drm->idle_frame);
 			drm->idle_frame = NULL;
 		}
+		wl_event_source_timer_update(drm->frame_timer, 0);
 		sw_output_set_enabled(output, false);
 		return;
 	}
@@ -814,6 +874,7 @@ drm_destroy(struct sw_backend *base)
 		wl_event_source_remove(drm->idle_frame);
 	if (drm->idle_present)
 		wl_event_source_remove(drm->idle_present);
+	wl_event_source_remove(drm->frame_timer);
 	wl_event_source_remove(drm->drm_source);
 	wl_list_remove(&drm->session_active.link);
 	sw_output_destroy(drm->base.output);
@@ -937,8 +998,16 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 		snprintf(why, why_len, "%s: atomic modesetting unusable", drm->path);
 		goto err_output;
 	}
-	sw_info("drm: using %s modesetting (%s), flip timestamps %s", drm->atomic ? "atomic" :
-		"legacy", kms, drm->monotonic ? "CLOCK_MONOTONIC" : "not monotonic");
+	int32_t mhz = mode_refresh_mhz(&drm->mode);
+	drm->period_ns = 1000000000000ull / (uint64_t)(mhz > 0 ? mhz : 60000);
+	/* Only a driver without vblank support at all answers EOPNOTSUPP (EINVAL: CRTC off). */
+	uint64_t vbl_seq, vbl_ns;
+	drm->has_vblank = drmCrtcGetSequence(drm->fd, drm->crtc_id, &vbl_seq, &vbl_ns) == 0 ||
+			  errno != EOPNOTSUPP;
+	sw_info("drm: using %s modesetting (%s), %s", drm->atomic ? "atomic" : "legacy", kms,
+		!drm->has_vblank ? "no vblank interrupt: frames paced by a timer" :
+		drm->monotonic ? "vblank timestamps on CLOCK_MONOTONIC" :
+		"vblank timestamps not on CLOCK_MONOTONIC");
 
 	for (int i = 0; i < 2; i++) {
 		if (!fb_create(drm, &drm->fbs[i], drm->mode.hdisplay, drm->mode.vdisplay)) {
@@ -949,11 +1018,16 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 		}
 	}
 
+	drm->frame_timer = wl_event_loop_add_timer(server->loop, handle_frame_timer, drm);
+	if (!drm->frame_timer) {
+		snprintf(why, why_len, "cannot create a timer");
+		goto err_fbs;
+	}
 	drm->drm_source = wl_event_loop_add_fd(server->loop, drm->fd, WL_EVENT_READABLE,
 					       handle_drm_readable, drm);
 	if (!drm->drm_source) {
 		snprintf(why, why_len, "cannot watch the DRM fd");
-		goto err_fbs;
+		goto err_timer;
 	}
 	drm->session_active.notify = handle_session_active;
 	wl_signal_add(&drm->session->active_changed, &drm->session_active);
@@ -966,6 +1040,8 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	fatal_restore_install(drm);
 	return &drm->base;
 
+err_timer:
+	wl_event_source_remove(drm->frame_timer);
 err_fbs:
 	for (int i = 0; i < 2; i++)
 		fb_destroy(drm, &drm->fbs[i]);
