@@ -359,6 +359,10 @@ def build_initramfs(out, kernel_tree, programs, system_programs):
 
 # -------------------------------------------------------------------- VM ---
 
+class GuestTimeout(RigError):
+    pass
+
+
 class Result:
     def __init__(self, rc, out):
         self.rc = rc
@@ -369,7 +373,8 @@ class Result:
 
 
 class VM:
-    def __init__(self, workdir, kernel, initrd, width, height):
+    def __init__(self, workdir, kernel, initrd, width, height, verbose=False):
+        self.verbose = verbose
         self.workdir = workdir
         self.kernel = kernel
         self.initrd = initrd
@@ -446,20 +451,27 @@ class VM:
 
     def _reader(self):
         buf = b''
-        while True:
-            try:
-                data = self.chan.recv(65536)
-            except OSError:
-                data = b''
-            if not data:
-                self.lines.put(None)
-                return
-            buf += data
-            while b'\n' in buf:
-                line, buf = buf.split(b'\n', 1)
-                line = line.decode(errors='replace').rstrip('\r')
-                if line.startswith('@@SW '):
-                    self.lines.put(line[5:])
+        with open(os.path.join(self.workdir, 'channel.log'), 'wb') as raw:
+            while True:
+                try:
+                    data = self.chan.recv(65536)
+                except OSError:
+                    data = b''
+                if not data:
+                    self.lines.put(None)
+                    return
+                raw.write(data)
+                raw.flush()
+                buf += data
+                while b'\n' in buf:
+                    line, buf = buf.split(b'\n', 1)
+                    line = line.decode(errors='replace').rstrip('\r')
+                    # Tolerate stray bytes before the marker.
+                    at = line.find('@@SW ')
+                    if at >= 0:
+                        self.lines.put(line[at + 5:])
+                    elif self.verbose and line:
+                        log('channel noise: %r' % line[:200])
 
     def _expect(self, word, timeout):
         if self.dead:
@@ -468,7 +480,7 @@ class VM:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise RigError('no %s from the guest after %d s; console:\n%s'
+                raise GuestTimeout('no %s from the guest after %d s; console:\n%s'
                                % (word, timeout, self.console_tail()))
             try:
                 line = self.lines.get(timeout=min(left, 1.0))
@@ -488,13 +500,29 @@ class VM:
         rid = self.next_id
         self.next_id += 1
         enc = base64.b64encode(script.encode()).decode()
+        t0 = time.monotonic()
+        if self.verbose:
+            log('run #%d: %s' % (rid, script.strip().replace('\n', '; ')[:200]))
         self.chan.sendall(('RUN %d %d %s\n' % (rid, timeout, enc)).encode())
         while True:
-            line = self._expect('RESULT', timeout + 30)
+            try:
+                line = self._expect('RESULT', timeout + 30)
+            except GuestTimeout:
+                # Tell a lost answer from a stuck agent: the agent answers
+                # a PING only once it is done with the command.
+                self.chan.sendall(b'PING 0 0 x\n')
+                self._expect('PONG', 15)
+                raise ppm.CheckError('no answer from the guest to: %s'
+                                     % script.strip().splitlines()[0][:100])
             parts = line.split(' ')
             if int(parts[1]) == rid:
                 out = base64.b64decode(parts[3]) if len(parts) > 3 else b''
-                return Result(int(parts[2]), out.decode(errors='replace'))
+                res = Result(int(parts[2]), out.decode(errors='replace'))
+                if self.verbose:
+                    log('  #%d: status %d after %.2f s: %s' % (rid, res.rc, time.monotonic() - t0,
+                                                            res.out.strip()[-200:]))
+                return res
+            log('late result of #%s ignored' % parts[1])
 
     def qmp_command(self, name, **args):
         msg = {'execute': name}
@@ -602,6 +630,8 @@ def main():
                     '(default: BUILD_ROOT/meson-logs/vm)')
     ap.add_argument('--tap', action='store_true', help='TAP output on stdout (for meson)')
     ap.add_argument('--size', default='1024x768', help='display mode WxH')
+    ap.add_argument('-v', '--verbose', action='store_true',
+                    help='log every command sent to the guest and its result')
     args = ap.parse_args()
 
     table = scenarios.SCENARIOS
@@ -657,7 +687,7 @@ def main():
         log('kernel %s, modules %s, initramfs %.1f MiB (%.1f MiB packed), programs: %s'
             % (kernel_release(tree), ' '.join(order), size / 2**20,
                os.path.getsize(initrd) / 2**20, ' '.join(sorted(available))))
-        vm = VM(workdir, vmlinuz(tree), initrd, width, height)
+        vm = VM(workdir, vmlinuz(tree), initrd, width, height, args.verbose)
         vm.start()
         for sc in table:
             t0 = time.monotonic()
@@ -677,7 +707,7 @@ def main():
             t_stop = time.monotonic()
             vm.stop()
             log('VM stopped in %.1f s' % (time.monotonic() - t_stop))
-            for f in ('console.log', 'qemu.log'):
+            for f in ('console.log', 'qemu.log', 'channel.log'):
                 if os.path.exists(os.path.join(workdir, f)):
                     shutil.copy(os.path.join(workdir, f), artifacts)
         shutil.rmtree(workdir, ignore_errors=True)

@@ -2,6 +2,7 @@
 # Serves the host over ttyS1, a raw line channel kept apart from the kernel
 # console on ttyS0. The host sends
 #	RUN <id> <timeout-seconds> <base64 shell script>
+#	PING		(answered with @@SW PONG)
 #	POWEROFF
 # and the agent answers each RUN with one line
 #	@@SW RESULT <id> <exit-status> <base64 of the script's stdout+stderr>
@@ -25,6 +26,9 @@ while read -r verb id tmo script <&3; do
 		timeout "$tmo" sh /tmp/rig/cmd.sh > /tmp/rig/out 2>&1 < /dev/null
 		rc=$?
 		echo "@@SW RESULT $id $rc $(base64 -w0 /tmp/rig/out)" >&3
+		;;
+	PING)
+		echo "@@SW PONG" >&3
 		;;
 	POWEROFF)
 		echo "@@SW BYE" >&3
