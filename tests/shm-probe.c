@@ -266,13 +266,14 @@ static const struct wl_callback_listener frame_listener = {
 	.done = frame_done,
 };
 
-/* Attach, damage all, commit with a frame callback, and wait for it (or an error). */
+/* Attach, damage, commit with a frame callback, and wait for it (or an error). */
 static bool
-show_and_wait(struct probe_globals *g, struct probe_window *w, struct wl_buffer *buffer)
+show_and_wait(struct probe_globals *g, struct probe_window *w, struct wl_buffer *buffer,
+	      int32_t damage_width, int32_t damage_height)
 {
 	bool done = false;
 	wl_surface_attach(w->surface, buffer, 0, 0);
-	wl_surface_damage_buffer(w->surface, 0, 0, INT32_MAX, INT32_MAX);
+	wl_surface_damage_buffer(w->surface, 0, 0, damage_width, damage_height);
 	struct wl_callback *cb = wl_surface_frame(w->surface);
 	wl_callback_add_listener(cb, &frame_listener, &done);
 	wl_surface_commit(w->surface);
@@ -303,7 +304,7 @@ truncate_after_commit(struct probe_globals *g)
 	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, bytes);
 	struct wl_buffer *buffer =
 		wl_shm_pool_create_buffer(pool, 0, size, size, stride, SHM_XRGB8888);
-	if (!show_and_wait(g, &w, buffer)) {
+	if (!show_and_wait(g, &w, buffer, size, size)) {
 		fprintf(stderr, "probe: first frame not shown within 3 s\n");
 		close(fd);
 		return wl_display_get_error(g->display) ? SCENARIO_RAN : SCENARIO_SETUP_FAILED;
@@ -316,7 +317,26 @@ truncate_after_commit(struct probe_globals *g)
 		return SCENARIO_SETUP_FAILED;
 	}
 	close(fd);
-	show_and_wait(g, &w, buffer);
+	show_and_wait(g, &w, buffer, size, size);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+damage_int32_max(struct probe_globals *g)
+{
+	/* "Everything" written the way many toolkits write it: the largest int32 extents. */
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe damage"))
+		return SCENARIO_SETUP_FAILED;
+	int fd = probe_memfd(64 * 64 * 4, true);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 64 * 64 * 4);
+	close(fd);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	wl_surface_damage(w.surface, 0, 0, INT32_MAX, INT32_MAX);
+	if (!show_and_wait(g, &w, buffer, INT32_MAX, INT32_MAX))
+		fprintf(stderr, "probe: frame not shown within 3 s\n");
 	return SCENARIO_RAN;
 }
 
@@ -440,6 +460,8 @@ static const struct {
 	  "unsealed 4096-byte file, pool resized to 8192, buffer at 4096" },
 	{ "truncate-after-commit", truncate_after_commit,
 	  "ftruncate a shown 256x256 buffer's file to 0, then commit it again" },
+	{ "damage-int32-max", damage_int32_max,
+	  "a sound buffer committed with surface and buffer damage of INT32_MAX extents" },
 	{ "many-pools", many_pools, "1000 pools of 4 KiB, half destroyed" },
 	{ "garbage-on-socket", garbage_on_socket, "8 KiB of noise on the socket" },
 	{ "pool-unsealed", pool_unsealed, "a sound pool on an unsealed memfd" },
