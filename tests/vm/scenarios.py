@@ -370,7 +370,14 @@ def drm_presentation(t):
     if not m:
         raise CheckError('no presentation statistics line from sealway-shm: %s' % tail(out))
     presented, discarded, refresh_ns = (int(v) for v in m.groups())
-    seconds = float(e.group(2)) - float(e.group(1))
+    # Time the frames by the client's own log stamps (CLOCK_MONOTONIC), from
+    # its first line (window set up) to its last (statistics at exit), which
+    # leaves out the client's start-up; the guest's uptime is the fallback.
+    stamps = [float(v) for v in re.findall(r'^\[sealway-shm\s+(\d+\.\d+) ', out, re.M)]
+    if len(stamps) >= 2 and stamps[-1] > stamps[0]:
+        seconds = stamps[-1] - stamps[0]
+    else:
+        seconds = float(e.group(2)) - float(e.group(1))
     rate = presented / seconds if seconds > 0 else 0
     t.notes.append('presented=%d discarded=%d refresh_ns=%d in %.2f s = %.1f Hz'
                    % (presented, discarded, refresh_ns, seconds, rate))
@@ -378,12 +385,13 @@ def drm_presentation(t):
         raise CheckError('only %d of 120 frames presented (%d discarded)' % (presented, discarded))
     if not 1e9 / 80 <= refresh_ns <= 1e9 / 30:
         raise CheckError('refresh_ns=%d is not the refresh of a 30..80 Hz mode' % refresh_ns)
-    # Loose bounds around the mode's rate (30..75 Hz for a 60 Hz mode): the
-    # run includes the client's start-up, and the emulated CPU is slow.
+    # Loose bounds around the mode's rate (24..75 Hz for a 60 Hz mode): no
+    # faster than the flips allow, and not much slower even though the
+    # emulated CPU is slow and the host may be busy.
     mode_hz = 1e9 / refresh_ns
-    if not 0.5 * mode_hz <= rate <= 1.25 * mode_hz:
+    if not 0.4 * mode_hz <= rate <= 1.25 * mode_hz:
         raise CheckError('%d frames presented in %.2f s = %.1f Hz, want %.1f..%.1f Hz '
-                         'for the %.2f Hz mode' % (presented, seconds, rate, 0.5 * mode_hz,
+                         'for the %.2f Hz mode' % (presented, seconds, rate, 0.4 * mode_hz,
                                                   1.25 * mode_hz, mode_hz))
     t.signal('sealway')
     t.expect_exit('sealway', 0)
