@@ -206,17 +206,23 @@ class Compositor:
             self.tmp = None
 
     def __enter__(self):
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.remove_tmp()
+            raise
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.stop()
-        else:
-            if self.alive():
-                self._abort()
-            sys.stderr.write('--- compositor stderr (last lines) ---\n%s\n'
-                             % self.stderr_tail(60))
-        self.remove_tmp()
+        try:
+            if exc_type is None:
+                self.stop()
+            else:
+                if self.alive():
+                    self._abort()
+                sys.stderr.write('--- compositor stderr (last lines) ---\n%s\n'
+                                 % self.stderr_tail(60))
+        finally:
+            self.remove_tmp()
         return False
 
     # -- clients --------------------------------------------------------
