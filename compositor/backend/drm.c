@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <drm_fourcc.h>
+#include <libudev.h>
 #include <linux/kd.h>
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
@@ -93,6 +94,12 @@ struct drm_backend {
 	struct wl_event_source *frame_timer;   /* next grid point, without vblank */
 	struct wl_event_source *idle_present;
 	struct wl_listener session_active;
+	/* Connector changes (hotplug), from udev or straight from the kernel. */
+	struct udev *udev;
+	struct udev_monitor *udev_monitor;
+	struct wl_event_source *udev_source;
+	/* Applies `gone` to the output outside of the repaint that found it out. */
+	struct wl_event_source *idle_state;
 };
 
 /*
@@ -715,6 +722,36 @@ commit_legacy(struct drm_backend *drm, struct drm_fb *fb)
 	return 0;
 }
 
+static void
+handle_idle_state(void *data)
+{
+	struct drm_backend *drm = data;
+	drm->idle_state = NULL;
+	if (!drm->session->active)
+		return;
+	if (!drm->gone) {
+		/* Back: set the mode again and repaint everything. */
+		drm->needs_modeset = true;
+		drm->front = -1;
+		for (int i = 0; i < 2; i++)
+			pixman_region32_union_rect(&drm->fbs[i].damage, &drm->fbs[i].damage, 0, 0,
+						   drm->mode.hdisplay, drm->mode.vdisplay);
+	}
+	sw_output_set_enabled(drm->base.output, !drm->gone);
+}
+
+/* The connector went away (or came back): stop (or resume) presenting. */
+static void
+mark_gone(struct drm_backend *drm, bool gone)
+{
+	if (drm->gone == gone)
+		return;
+	drm->gone = gone;
+	if (!drm->idle_state)
+		drm->idle_state = wl_event_loop_add_idle(drm->base.server->loop,
+							 handle_idle_state, drm);
+}
+
 static bool
 drm_commit(struct sw_backend *base, pixman_image_t *shadow, const pixman_region32_t *damage)
 {
@@ -742,7 +779,7 @@ drm_commit(struct sw_backend *base, pixman_image_t *shadow, const pixman_region3
 		} else {
 			sw_err("drm: %s commit failed: %s; no longer presenting on this output",
 			       drm->atomic ? "atomic" : "legacy", strerror(-ret));
-			drm->gone = true;
+			mark_gone(drm, true);
 		}
 		/* It was not shown: it must be copied again next time. */
 		pixman_region32_union_rect(&fb->damage, &fb->damage, 0, 0,
@@ -806,6 +843,8 @@ drm_schedule_frame(struct sw_backend *base)
 
 /* --- VT switching --- */
 
+static void check_connector(struct drm_backend *drm);
+
 static void
 handle_session_active(struct wl_listener *listener, void *data)
 {
@@ -831,7 +870,87 @@ handle_session_active(struct wl_listener *listener, void *data)
 		pixman_region32_union_rect(&drm->fbs[i].damage, &drm->fbs[i].damage, 0, 0,
 					   drm->mode.hdisplay, drm->mode.vdisplay);
 	fatal_restore.armed = 1;
-	sw_output_set_enabled(output, true);
+	/* It may have been unplugged while we were away. */
+	check_connector(drm);
+	if (!drm->gone)
+		sw_output_set_enabled(output, true);
+}
+
+/* --- hotplug --- */
+
+static void
+check_connector(struct drm_backend *drm)
+{
+	drmModeConnector *conn = drmModeGetConnector(drm->fd, drm->conn_id);
+	bool connected = conn && conn->connection == DRM_MODE_CONNECTED;
+	drmModeFreeConnector(conn);
+	if (connected == !drm->gone)
+		return;
+	if (connected)
+		sw_info("drm: connector %s is back", drm->base.output->name);
+	else
+		sw_warn("drm: connector %s is gone: no longer presenting",
+			drm->base.output->name);
+	mark_gone(drm, !connected);
+}
+
+static int
+handle_udev_readable(int fd, uint32_t mask, void *data)
+{
+	struct drm_backend *drm = data;
+	struct udev_device *dev = udev_monitor_receive_device(drm->udev_monitor);
+	if (!dev)
+		return 0;
+	const char *action = udev_device_get_action(dev);
+	bool ours = udev_device_get_devnum(dev) == drm->base.drm_dev;
+	sw_debug("drm: uevent %s on %s", action ? action : "?",
+		 udev_device_get_sysname(dev));
+	if (ours && action && strcmp(action, "change") == 0 && drm->session->active)
+		check_connector(drm);
+	udev_device_unref(dev);
+	return 0;
+}
+
+/* Optional: without it a vanished connector is noticed by its failing commits. */
+static void
+watch_hotplug(struct drm_backend *drm)
+{
+	drm->udev = udev_new();
+	if (!drm->udev)
+		goto err;
+	/* With no udev daemon running, listen to the kernel's own events. */
+	const char *source = access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel";
+	drm->udev_monitor = udev_monitor_new_from_netlink(drm->udev, source);
+	if (!drm->udev_monitor)
+		goto err_udev;
+	if (udev_monitor_filter_add_match_subsystem_devtype(drm->udev_monitor, "drm", NULL) < 0 ||
+	    udev_monitor_enable_receiving(drm->udev_monitor) < 0)
+		goto err_monitor;
+	drm->udev_source = wl_event_loop_add_fd(drm->base.server->loop,
+						udev_monitor_get_fd(drm->udev_monitor),
+						WL_EVENT_READABLE, handle_udev_readable, drm);
+	if (!drm->udev_source)
+		goto err_monitor;
+	sw_debug("drm: watching %s events for hotplug", source);
+	return;
+
+err_monitor:
+	udev_monitor_unref(drm->udev_monitor);
+	drm->udev_monitor = NULL;
+err_udev:
+	udev_unref(drm->udev);
+	drm->udev = NULL;
+err:
+	sw_warn("drm: cannot watch for connector hotplug");
+}
+
+static void
+unwatch_hotplug(struct drm_backend *drm)
+{
+	if (drm->udev_source)
+		wl_event_source_remove(drm->udev_source);
+	udev_monitor_unref(drm->udev_monitor);
+	udev_unref(drm->udev);
 }
 
 /* --- creation and destruction --- */
@@ -874,6 +993,9 @@ drm_destroy(struct sw_backend *base)
 		wl_event_source_remove(drm->idle_frame);
 	if (drm->idle_present)
 		wl_event_source_remove(drm->idle_present);
+	if (drm->idle_state)
+		wl_event_source_remove(drm->idle_state);
+	unwatch_hotplug(drm);
 	wl_event_source_remove(drm->frame_timer);
 	wl_event_source_remove(drm->drm_source);
 	wl_list_remove(&drm->session_active.link);
@@ -1032,6 +1154,7 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	drm->session_active.notify = handle_session_active;
 	wl_signal_add(&drm->session->active_changed, &drm->session_active);
 
+	watch_hotplug(drm);
 	/* Input is optional: a VT with no keyboard still shows clients. */
 	drm->input = sw_input_create(server, drm->session);
 	if (!drm->input)
