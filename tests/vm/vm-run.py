@@ -21,6 +21,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -649,11 +650,15 @@ def main():
         table = [s for s in table if s.name in wanted]
 
     width, height = (int(v) for v in args.size.split('x'))
+    # A meson timeout sends SIGTERM: unwind so QEMU is stopped, not orphaned.
+    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit('vm-run: terminated'))
 
     if not shutil.which(QEMU):
         msg = '%s not found: apt-get install qemu-system-x86' % QEMU
         if in_ci():
             print('vm-run: FAIL: ' + msg, file=sys.stderr)
+            if args.tap:
+                print('Bail out! ' + msg, flush=True)
             return 1
         return skip(args.tap, msg)
 
