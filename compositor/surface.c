@@ -28,14 +28,31 @@ region_handle_destroy(struct wl_client *client, struct wl_resource *resource)
 	wl_resource_destroy(resource);
 }
 
+/* Region rectangles, clipped to a range where pixman's own arithmetic cannot overflow. */
+#define REGION_LIMIT (1 << 30)
+
+static bool
+clip_rect(int32_t x, int32_t y, int32_t width, int32_t height, pixman_box32_t *box)
+{
+	if (width <= 0 || height <= 0)
+		return false;
+	int64_t x1 = x, y1 = y, x2 = (int64_t)x + width, y2 = (int64_t)y + height;
+	box->x1 = (int32_t)(x1 < -REGION_LIMIT ? -REGION_LIMIT : x1);
+	box->y1 = (int32_t)(y1 < -REGION_LIMIT ? -REGION_LIMIT : y1);
+	box->x2 = (int32_t)(x2 > REGION_LIMIT ? REGION_LIMIT : x2);
+	box->y2 = (int32_t)(y2 > REGION_LIMIT ? REGION_LIMIT : y2);
+	return box->x2 > box->x1 && box->y2 > box->y1;
+}
+
 static void
 region_add(struct wl_client *client, struct wl_resource *resource, int32_t x, int32_t y,
 	   int32_t width, int32_t height)
 {
 	pixman_region32_t *region = wl_resource_get_user_data(resource);
-	if (width <= 0 || height <= 0)
-		return;
-	pixman_region32_union_rect(region, region, x, y, (unsigned)width, (unsigned)height);
+	pixman_box32_t b;
+	if (clip_rect(x, y, width, height, &b))
+		pixman_region32_union_rect(region, region, b.x1, b.y1, (unsigned)(b.x2 - b.x1),
+					   (unsigned)(b.y2 - b.y1));
 }
 
 static void
@@ -43,10 +60,12 @@ region_subtract(struct wl_client *client, struct wl_resource *resource, int32_t 
 		int32_t width, int32_t height)
 {
 	pixman_region32_t *region = wl_resource_get_user_data(resource);
-	if (width <= 0 || height <= 0)
+	pixman_box32_t b;
+	if (!clip_rect(x, y, width, height, &b))
 		return;
 	pixman_region32_t rect;
-	pixman_region32_init_rect(&rect, x, y, (unsigned)width, (unsigned)height);
+	pixman_region32_init_rect(&rect, b.x1, b.y1, (unsigned)(b.x2 - b.x1),
+				  (unsigned)(b.y2 - b.y1));
 	pixman_region32_subtract(region, region, &rect);
 	pixman_region32_fini(&rect);
 }
@@ -78,8 +97,8 @@ sw_surface_state_init(struct sw_surface_state *state)
 	pixman_region32_init(&state->buffer_damage);
 	pixman_region32_init(&state->opaque);
 	/* The default input region is infinite. */
-	pixman_region32_init_rect(&state->input, INT32_MIN / 2, INT32_MIN / 2, UINT32_MAX / 2,
-				  UINT32_MAX / 2);
+	pixman_region32_init_rect(&state->input, -REGION_LIMIT, -REGION_LIMIT, 2u * REGION_LIMIT,
+				  2u * REGION_LIMIT);
 	state->scale = 1;
 	state->transform = WL_OUTPUT_TRANSFORM_NORMAL;
 	wl_list_init(&state->frame_callbacks);
@@ -158,16 +177,34 @@ surface_attach(struct wl_client *client, struct wl_resource *resource,
 	pending->dy = y;
 }
 
+/*
+ * Clients damage "everything" with INT32_MAX sizes: clip rectangles to a
+ * range where later arithmetic (scaling, translation) cannot overflow.
+ */
+#define DAMAGE_LIMIT (1 << 24)
+
+static void
+add_damage(pixman_region32_t *region, int32_t x, int32_t y, int32_t width, int32_t height)
+{
+	if (width <= 0 || height <= 0)
+		return;
+	int64_t x1 = x, y1 = y, x2 = (int64_t)x + width, y2 = (int64_t)y + height;
+	if (x1 < 0) x1 = 0;
+	if (y1 < 0) y1 = 0;
+	if (x2 > DAMAGE_LIMIT) x2 = DAMAGE_LIMIT;
+	if (y2 > DAMAGE_LIMIT) y2 = DAMAGE_LIMIT;
+	if (x2 <= x1 || y2 <= y1)
+		return;
+	pixman_region32_union_rect(region, region, (int)x1, (int)y1, (unsigned)(x2 - x1),
+				   (unsigned)(y2 - y1));
+}
+
 static void
 surface_damage(struct wl_client *client, struct wl_resource *resource, int32_t x, int32_t y,
 	       int32_t width, int32_t height)
 {
 	struct sw_surface *surface = wl_resource_get_user_data(resource);
-	if (width <= 0 || height <= 0)
-		return;
-	pixman_region32_union_rect(&surface->pending.surface_damage,
-				   &surface->pending.surface_damage, x, y, (unsigned)width,
-				   (unsigned)height);
+	add_damage(&surface->pending.surface_damage, x, y, width, height);
 }
 
 static void
@@ -175,11 +212,7 @@ surface_damage_buffer(struct wl_client *client, struct wl_resource *resource, in
 		      int32_t y, int32_t width, int32_t height)
 {
 	struct sw_surface *surface = wl_resource_get_user_data(resource);
-	if (width <= 0 || height <= 0)
-		return;
-	pixman_region32_union_rect(&surface->pending.buffer_damage,
-				   &surface->pending.buffer_damage, x, y, (unsigned)width,
-				   (unsigned)height);
+	add_damage(&surface->pending.buffer_damage, x, y, width, height);
 }
 
 static void
@@ -208,8 +241,8 @@ set_region(pixman_region32_t *dst, struct wl_resource *region_resource, bool inf
 		pixman_region32_copy(dst, wl_resource_get_user_data(region_resource));
 	} else if (infinite_if_null) {
 		pixman_region32_fini(dst);
-		pixman_region32_init_rect(dst, INT32_MIN / 2, INT32_MIN / 2, UINT32_MAX / 2,
-					  UINT32_MAX / 2);
+		pixman_region32_init_rect(dst, -REGION_LIMIT, -REGION_LIMIT, 2u * REGION_LIMIT,
+					  2u * REGION_LIMIT);
 	} else {
 		pixman_region32_clear(dst);
 	}
@@ -300,6 +333,12 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 
 	/* Buffer damage, brought to surface coordinates (scale only; transforms are not rendered). */
 	int32_t scale = surface->current.scale;
+	pixman_region32_intersect_rect(&src->surface_damage, &src->surface_damage, 0, 0,
+				       (unsigned)surface->width, (unsigned)surface->height);
+	if (surface->buffer)
+		pixman_region32_intersect_rect(&src->buffer_damage, &src->buffer_damage, 0, 0,
+					       (unsigned)surface->buffer->width,
+					       (unsigned)surface->buffer->height);
 	pixman_region32_t bd;
 	pixman_region32_init(&bd);
 	int n;
