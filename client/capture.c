@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "anon-file.h"
 #include "formats.h"
 #include "log.h"
+#include "options.h"
 #include "png-write.h"
 #include "shm-buffer.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
@@ -503,18 +503,8 @@ usage(FILE *out)
 		"  --help                show this help\n");
 }
 
-static int __attribute__((format(printf, 1, 2)))
-bad_option(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	return 2;
-}
+/* Complaints name the program and end with the usage text; exit status 2. */
+#define bad_option(...) sw_bad_option(PROG, usage, __VA_ARGS__)
 
 static bool
 parse_expect(const char *s, struct expect *e)
@@ -535,11 +525,12 @@ parse_expect(const char *s, struct expect *e)
 	s = end + 1;
 	if (s[0] == '#')
 		s++;
-	if (strlen(s) != 6 || strspn(s, "0123456789abcdefABCDEF") != 6)
+	uint32_t rgb;
+	if (!sw_parse_hex(s, 6, &rgb))
 		return false;
 	e->x = (int32_t)x;
 	e->y = (int32_t)y;
-	e->rgb = (uint32_t)strtoul(s, NULL, 16);
+	e->rgb = rgb;
 	return true;
 }
 
@@ -613,7 +604,7 @@ main(int argc, char *argv[])
 	const char *output_name = NULL, *png_path = NULL, *ppm_path = NULL;
 	struct expect *expects = NULL;
 	size_t expect_count = 0;
-	unsigned long count = 1;
+	uint32_t count = 1;
 	bool cursor = false;
 	enum sw_log_level level = SW_LOG_WARN;
 	int ret = 1;
@@ -649,18 +640,13 @@ main(int argc, char *argv[])
 			expects[expect_count++] = e;
 			break;
 		}
-		case OPT_COUNT: {
-			char *end;
-			errno = 0;
-			count = strtoul(optarg, &end, 10);
-			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' || count < 1 ||
-			    count > 1000000) {
+		case OPT_COUNT:
+			if (!sw_parse_u32(optarg, 1, 1000000, &count)) {
 				free(expects);
 				return bad_option("invalid --count \"%s\" (expected 1 or more)",
 						  optarg);
 			}
 			break;
-		}
 		case OPT_DAMAGE:
 			capture.damage_mode = true;
 			break;
@@ -722,10 +708,10 @@ main(int argc, char *argv[])
 	if (!output)
 		goto out_capture;
 
-	for (unsigned long i = 0; i < count; i++) {
+	for (uint32_t i = 0; i < count; i++) {
 		if (capture_frame(&capture, output, cursor) < 0)
 			goto out_capture;
-		sw_info("frame %lu: %ux%u %s%s, %u damage rectangles", i + 1, capture.width,
+		sw_info("frame %u: %ux%u %s%s, %u damage rectangles", i + 1, capture.width,
 			capture.height, capture.buffer.format->name,
 			capture.flags & ZWLR_SCREENCOPY_FRAME_V1_FLAGS_Y_INVERT ? " (y-inverted)" : "",
 			capture.damage_rects);

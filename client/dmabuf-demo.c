@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "formats.h"
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 #include "log.h"
+#include "options.h"
 #include "window.h"
 #include "yuv.h"
 
@@ -609,57 +609,8 @@ usage(FILE *out)
 		"  --help             show this help\n");
 }
 
-static int __attribute__((format(printf, 1, 2)))
-bad_option(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	return 2;
-}
-
-static bool
-parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	char *end;
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return false;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-static bool
-parse_size(const char *s, uint32_t *w, uint32_t *h)
-{
-	char buf[32];
-	const char *x = strchr(s, 'x');
-	if (!x || (size_t)(x - s) >= sizeof(buf))
-		return false;
-	memcpy(buf, s, (size_t)(x - s));
-	buf[x - s] = '\0';
-	return parse_u32(buf, 1, 16384, w) && parse_u32(x + 1, 1, 16384, h);
-}
-
-static bool
-parse_color(const char *s, uint32_t *out)
-{
-	if (s[0] == '#')
-		s++;
-	else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	if (strlen(s) != 8 || strspn(s, "0123456789abcdefABCDEF") != 8)
-		return false;
-	*out = (uint32_t)strtoul(s, NULL, 16);
-	return true;
-}
+/* Complaints name the program and end with the usage text; exit status 2. */
+#define bad_option(...) sw_bad_option(PROG, usage, __VA_ARGS__)
 
 static int
 run(struct demo *demo)
@@ -743,17 +694,17 @@ main(int argc, char *argv[])
 			format_name = optarg;
 			break;
 		case OPT_SIZE:
-			if (!parse_size(optarg, &demo.width, &demo.height))
+			if (!sw_parse_size(optarg, &demo.width, &demo.height))
 				return bad_option("invalid --size \"%s\" (expected WxH, 1 to 16384 each)",
 						  optarg);
 			break;
 		case OPT_FRAMES:
-			if (!parse_u32(optarg, 0, UINT32_MAX, &frames))
+			if (!sw_parse_u32(optarg, 0, UINT32_MAX, &frames))
 				return bad_option("invalid --frames \"%s\" (expected a count, 0 = forever)",
 						  optarg);
 			break;
 		case OPT_COLOR:
-			if (!parse_color(optarg, &demo.color))
+			if (!sw_parse_color(optarg, &demo.color))
 				return bad_option("invalid --color \"%s\" (expected AARRGGBB in hex)",
 						  optarg);
 			demo.solid = true;
@@ -762,7 +713,7 @@ main(int argc, char *argv[])
 			demo.immed = true;
 			break;
 		case OPT_BUFFERS:
-			if (!parse_u32(optarg, 2, 3, &buffers))
+			if (!sw_parse_u32(optarg, 2, 3, &buffers))
 				return bad_option("invalid --buffers \"%s\" (expected 2 or 3)", optarg);
 			break;
 		case OPT_LOG:
