@@ -20,6 +20,7 @@
 #include "options.h"
 #include "png-write.h"
 #include "shm-buffer.h"
+#include "window.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 
 #define PROG "sealway-capture"
@@ -153,21 +154,10 @@ static const struct wl_registry_listener registry_listener = {
 static void
 report_connection_error(struct capture *capture)
 {
-	const struct wl_interface *iface = NULL;
-	uint32_t id = 0;
-	int err = wl_display_get_error(capture->display);
-
 	if (capture->broken)
 		return;
 	capture->broken = true;
-	if (err == EPROTO) {
-		uint32_t code = wl_display_get_protocol_error(capture->display, &iface, &id);
-		fprintf(stderr, PROG ": protocol error %u on %s@%u\n", code,
-			iface ? iface->name : "unknown", id);
-	} else {
-		fprintf(stderr, PROG ": lost the connection to the compositor: %s\n",
-			strerror(err ? err : errno));
-	}
+	sw_print_connection_error(PROG, capture->display);
 }
 
 /* Dispatch until *flag or *flag2 is set; -1 on error or timeout (reported). */
@@ -677,13 +667,9 @@ main(int argc, char *argv[])
 	sw_log_set_level(level);
 
 	wl_list_init(&capture.outputs);
-	capture.display = wl_display_connect(NULL);
-	if (!capture.display) {
-		const char *name = getenv("WAYLAND_DISPLAY");
-		fprintf(stderr, PROG ": cannot connect to Wayland display \"%s\": %s\n",
-			name ? name : "wayland-0", strerror(errno));
+	capture.display = sw_display_connect(PROG);
+	if (!capture.display)
 		goto out_expects;
-	}
 	capture.registry = wl_display_get_registry(capture.display);
 	if (!capture.registry) {
 		fprintf(stderr, PROG ": out of memory\n");

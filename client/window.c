@@ -130,24 +130,41 @@ static const struct wl_registry_listener registry_listener = {
 	.global_remove = registry_global_remove,
 };
 
+void
+sw_print_connection_error(const char *prog, struct wl_display *display)
+{
+	const struct wl_interface *iface = NULL;
+	uint32_t id = 0;
+	int err = wl_display_get_error(display);
+	if (err == EPROTO) {
+		uint32_t code = wl_display_get_protocol_error(display, &iface, &id);
+		fprintf(stderr, "%s: protocol error %u on %s@%u\n", prog, code,
+			iface ? iface->name : "unknown", id);
+	} else {
+		fprintf(stderr, "%s: lost the connection to the compositor: %s\n", prog,
+			strerror(err ? err : errno));
+	}
+}
+
 static void
 report_connection_error(struct sw_client *client)
 {
 	if (client->failed)
 		return;
 	client->failed = true;
+	sw_print_connection_error(client->prog, client->display);
+}
 
-	const struct wl_interface *iface = NULL;
-	uint32_t id = 0;
-	int err = wl_display_get_error(client->display);
-	if (err == EPROTO) {
-		uint32_t code = wl_display_get_protocol_error(client->display, &iface, &id);
-		fprintf(stderr, "%s: protocol error %u on %s@%u\n", client->prog, code,
-			iface ? iface->name : "unknown", id);
-	} else {
-		fprintf(stderr, "%s: lost the connection to the compositor: %s\n", client->prog,
-			strerror(err ? err : errno));
+struct wl_display *
+sw_display_connect(const char *prog)
+{
+	struct wl_display *display = wl_display_connect(NULL);
+	if (!display) {
+		const char *name = getenv("WAYLAND_DISPLAY");
+		fprintf(stderr, "%s: cannot connect to Wayland display \"%s\": %s\n", prog,
+			name ? name : "wayland-0", strerror(errno));
 	}
+	return display;
 }
 
 static void
@@ -185,13 +202,9 @@ sw_client_create(const struct sw_client_params *params)
 		goto err_sigmask;
 	}
 
-	client->display = wl_display_connect(NULL);
-	if (!client->display) {
-		const char *name = getenv("WAYLAND_DISPLAY");
-		fprintf(stderr, "%s: cannot connect to Wayland display \"%s\": %s\n",
-			params->prog, name ? name : "wayland-0", strerror(errno));
+	client->display = sw_display_connect(params->prog);
+	if (!client->display)
 		goto err_signalfd;
-	}
 
 	client->registry = wl_display_get_registry(client->display);
 	if (!client->registry) {

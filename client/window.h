@@ -51,6 +51,16 @@ struct sw_client {
 	void *global_data;
 };
 
+/* Connect to $WAYLAND_DISPLAY; NULL after "PROG: cannot connect ..." on stderr. */
+struct wl_display *sw_display_connect(const char *prog);
+
+/*
+ * Say on stderr why the connection failed, for a program that saw a
+ * libwayland call fail: "PROG: protocol error CODE on INTERFACE@ID" or
+ * "PROG: lost the connection to the compositor: REASON".
+ */
+void sw_print_connection_error(const char *prog, struct wl_display *display);
+
 /* Connect to $WAYLAND_DISPLAY and bind the globals; NULL after a one-line message. */
 struct sw_client *sw_client_create(const struct sw_client_params *params);
 void sw_client_destroy(struct sw_client *client);
