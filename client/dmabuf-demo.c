@@ -7,12 +7,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -28,7 +26,6 @@
 
 #define PROG "sealway-dmabuf"
 #define TILE 32         /* background tile size, pixels */
-#define DRAIN_MS 1000   /* how long to wait for the last presentation feedback */
 #define STRIDE_ALIGN 64 /* what most importers like; harmless for the CPU */
 
 struct format_pair {
@@ -612,38 +609,6 @@ usage(FILE *out)
 /* Complaints name the program and end with the usage text; exit status 2. */
 #define bad_option(...) sw_bad_option(PROG, usage, __VA_ARGS__)
 
-static int
-run(struct demo *demo)
-{
-	struct sw_client *client = demo->client;
-
-	while (!client->quit && !demo->done && !demo->failed &&
-	       !sw_window_closed(demo->window)) {
-		if (sw_client_dispatch(client, -1) < 0)
-			return -1;
-	}
-	if (demo->failed)
-		return -1;
-	demo->done = true;
-
-	/* Let the last frames' feedback arrive so the statistics are complete. */
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (sw_window_stats(demo->window)->pending > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		int64_t left = DRAIN_MS - ((now.tv_sec - start.tv_sec) * 1000 +
-					  (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0) {
-			sw_warn("%" PRIu64 " presentation feedbacks never answered",
-				sw_window_stats(demo->window)->pending);
-			break;
-		}
-		if (sw_client_dispatch(client, (int)left) < 0)
-			return client->quit ? 0 : -1;
-	}
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -791,7 +756,7 @@ main(int argc, char *argv[])
 	if (!demo.window)
 		goto out_dmabuf;
 
-	if (run(&demo) == 0)
+	if (sw_window_run(demo.window, &demo.done, &demo.failed) == 0)
 		ret = 0;
 	sw_window_print_stats(demo.window, stdout);
 	sw_window_destroy(demo.window);

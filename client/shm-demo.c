@@ -4,11 +4,9 @@
  * wp_presentation statistics.
  */
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <drm_fourcc.h>
 
@@ -22,7 +20,6 @@
 
 #define PROG "sealway-shm"
 #define CHECKER 32      /* background square size, pixels */
-#define DRAIN_MS 1000   /* how long to wait for the last presentation feedback */
 
 struct demo {
 	struct sw_client *client;
@@ -269,39 +266,6 @@ drawable(const struct sw_format *fmt)
 	return fmt->pixman != 0 || fmt->drm == DRM_FORMAT_NV12;
 }
 
-static int
-run(struct demo *demo)
-{
-	struct sw_client *client = demo->client;
-
-	while (!client->quit && !demo->done && !demo->failed &&
-	       !sw_window_closed(demo->window)) {
-		if (sw_client_dispatch(client, -1) < 0)
-			return -1;
-	}
-	if (demo->failed)
-		return -1;
-	/* No more commits, whatever callbacks still arrive. */
-	demo->done = true;
-
-	/* Let the last frames' feedback arrive so the statistics are complete. */
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (sw_window_stats(demo->window)->pending > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		int64_t left = DRAIN_MS - ((now.tv_sec - start.tv_sec) * 1000 +
-					  (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0) {
-			sw_warn("%" PRIu64 " presentation feedbacks never answered",
-				sw_window_stats(demo->window)->pending);
-			break;
-		}
-		if (sw_client_dispatch(client, (int)left) < 0)
-			return client->quit ? 0 : -1;
-	}
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -440,7 +404,7 @@ main(int argc, char *argv[])
 	if (!demo.window)
 		goto out_client;
 
-	if (run(&demo) == 0)
+	if (sw_window_run(demo.window, &demo.done, &demo.failed) == 0)
 		ret = 0;
 	sw_window_print_stats(demo.window, stdout);
 

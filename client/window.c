@@ -12,6 +12,7 @@
 #include "xdg-shell-client-protocol.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define DRAIN_MS 1000   /* how long to wait for the last presentation feedback */
 
 struct sw_feedback {
 	struct sw_window *window;
@@ -365,6 +366,38 @@ sw_client_dispatch(struct sw_client *client, int timeout_ms)
 err_connection:
 	report_connection_error(client);
 	return -1;
+}
+
+int
+sw_window_run(struct sw_window *window, bool *done, const bool *failed)
+{
+	struct sw_client *client = window->client;
+
+	while (!client->quit && !*done && !*failed && !sw_window_closed(window)) {
+		if (sw_client_dispatch(client, -1) < 0)
+			return -1;
+	}
+	if (*failed)
+		return -1;
+	/* No more commits, whatever callbacks still arrive. */
+	*done = true;
+
+	/* Let the last frames' feedback arrive so the statistics are complete. */
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (window->stats.pending > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t left = DRAIN_MS - ((now.tv_sec - start.tv_sec) * 1000 +
+					  (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0) {
+			sw_warn("%" PRIu64 " presentation feedbacks never answered",
+				window->stats.pending);
+			break;
+		}
+		if (sw_client_dispatch(client, (int)left) < 0)
+			return client->quit ? 0 : -1;
+	}
+	return 0;
 }
 
 /* ---- presentation statistics ---- */

@@ -137,6 +137,15 @@ bool sw_window_failed(const struct sw_window *window);
 const struct sw_present_stats *sw_window_stats(const struct sw_window *window);
 
 /*
+ * The main loop of a client with one window: dispatch until a signal, the
+ * window is closed, *done or *failed (both set by the draw callback). Then
+ * set *done, so that draw() commits no more, and wait up to a second for
+ * the feedback of the frames still in flight. Returns 0, or -1 when *failed
+ * or the connection broke (reported).
+ */
+int sw_window_run(struct sw_window *window, bool *done, const bool *failed);
+
+/*
  * Print the one-line summary to `out`:
  * "PROG: frames=N presented=P discarded=D refresh_ns=R
  *  commit_to_present_p50_us=X p99_us=Y", and a readable one to the log.
