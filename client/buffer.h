@@ -41,4 +41,10 @@ struct sw_buffer_impl {
 	void (*destroy)(void *impl_data, struct sw_buffer *buffer);
 };
 
+/*
+ * Destroy the wl_buffer and unmap `data` (size bytes), whichever exist: the
+ * common part of every allocator's destroy(). Safe to call twice.
+ */
+void sw_buffer_unmap(struct sw_buffer *buffer);
+
 #endif

@@ -387,12 +387,7 @@ static void
 dmabuf_alloc_destroy(void *data, struct sw_buffer *buffer)
 {
 	struct dmabuf_priv *priv = buffer->priv;
-	if (buffer->wl_buffer)
-		wl_buffer_destroy(buffer->wl_buffer);
-	buffer->wl_buffer = NULL;
-	if (buffer->data && munmap(buffer->data, buffer->size) < 0)
-		sw_warn("munmap: %s", strerror(errno));
-	buffer->data = NULL;
+	sw_buffer_unmap(buffer);
 	if (priv) {
 		close(priv->fd);
 		free(priv);
@@ -612,30 +607,21 @@ usage(FILE *out)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_ALLOC = 256, OPT_HEAP, OPT_FORMAT, OPT_SIZE, OPT_FRAMES, OPT_COLOR,
-	       OPT_IMMED, OPT_BUFFERS, OPT_LOG, OPT_HELP };
+	enum { OPT_ALLOC = 256, OPT_HEAP, OPT_FORMAT, OPT_IMMED };
 	static const struct option options[] = {
 		{ "alloc", required_argument, NULL, OPT_ALLOC },
 		{ "heap", required_argument, NULL, OPT_HEAP },
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "size", required_argument, NULL, OPT_SIZE },
-		{ "frames", required_argument, NULL, OPT_FRAMES },
-		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "immed", no_argument, NULL, OPT_IMMED },
-		{ "buffers", required_argument, NULL, OPT_BUFFERS },
-		{ "log", required_argument, NULL, OPT_LOG },
-		{ "help", no_argument, NULL, OPT_HELP },
+		SW_DEMO_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct sw_demo_options common = SW_DEMO_OPTIONS_INIT;
 	struct demo demo = {
 		.method = SW_DMABUF_UDMABUF,
-		.width = 256,
-		.height = 256,
 		.table_fd = -1,
 	};
 	const char *format_name = "XRGB8888";
-	uint32_t buffers = 2, frames = 0;
-	enum sw_log_level level = SW_LOG_INFO;
 	int ret = 1;
 
 	sw_log_set_tag(PROG);
@@ -658,48 +644,27 @@ main(int argc, char *argv[])
 		case OPT_FORMAT:
 			format_name = optarg;
 			break;
-		case OPT_SIZE:
-			if (!sw_parse_size(optarg, &demo.width, &demo.height))
-				return bad_option("invalid --size \"%s\" (expected WxH, 1 to 16384 each)",
-						  optarg);
-			break;
-		case OPT_FRAMES:
-			if (!sw_parse_u32(optarg, 0, UINT32_MAX, &frames))
-				return bad_option("invalid --frames \"%s\" (expected a count, 0 = forever)",
-						  optarg);
-			break;
-		case OPT_COLOR:
-			if (!sw_parse_color(optarg, &demo.color))
-				return bad_option("invalid --color \"%s\" (expected AARRGGBB in hex)",
-						  optarg);
-			demo.solid = true;
-			break;
 		case OPT_IMMED:
 			demo.immed = true;
 			break;
-		case OPT_BUFFERS:
-			if (!sw_parse_u32(optarg, 2, 3, &buffers))
-				return bad_option("invalid --buffers \"%s\" (expected 2 or 3)", optarg);
+		default: {
+			int status = sw_demo_option(PROG, usage, opt, argv, &common);
+			if (status >= 0)
+				return status;
 			break;
-		case OPT_LOG:
-			if (!sw_log_parse_level(optarg, &level))
-				return bad_option("invalid --log \"%s\" (expected error, warn, info or debug)",
-						  optarg);
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		default:
-			return bad_option("unknown option or missing argument: %s",
-					  argv[optind - 1]);
+		}
 		}
 	}
 	if (optind < argc)
 		return bad_option("unexpected argument \"%s\"", argv[optind]);
 	if (demo.heap && demo.method != SW_DMABUF_DMA_HEAP)
 		return bad_option("--heap needs --alloc=dma-heap");
-	sw_log_set_level(level);
-	demo.frames = frames;
+	sw_log_set_level(common.level);
+	demo.width = common.width;
+	demo.height = common.height;
+	demo.frames = common.frames;
+	demo.solid = common.solid;
+	demo.color = common.color;
 
 	demo.format = sw_format_from_name(format_name);
 	if (!demo.format || (demo.format->drm != DRM_FORMAT_XRGB8888 &&
@@ -735,7 +700,7 @@ main(int argc, char *argv[])
 		goto out_dmabuf;
 	}
 	sw_info("%ux%u %s, %u buffers from %s%s%s, %s, %s", demo.width, demo.height,
-		demo.format->name, buffers, sw_dmabuf_alloc_method_name(demo.method),
+		demo.format->name, common.buffers, sw_dmabuf_alloc_method_name(demo.method),
 		demo.method == SW_DMABUF_DMA_HEAP ? " " : "",
 		demo.method == SW_DMABUF_DMA_HEAP ? (demo.heap ? demo.heap : "system") : "",
 		demo.immed ? "create_immed" : "create", demo.solid ? "solid colour" : "animated");
@@ -746,7 +711,7 @@ main(int argc, char *argv[])
 		.width = demo.width,
 		.height = demo.height,
 		.format = demo.format,
-		.max_buffers = buffers,
+		.max_buffers = common.buffers,
 		.impl = &dmabuf_impl,
 		.impl_data = &demo,
 		.draw = draw,

@@ -86,11 +86,5 @@ err_fd:
 void
 sw_shm_buffer_destroy(struct sw_buffer *buffer)
 {
-	if (buffer->wl_buffer)
-		wl_buffer_destroy(buffer->wl_buffer);
-	buffer->wl_buffer = NULL;
-	if (buffer->data && munmap(buffer->data, buffer->size) < 0)
-		sw_warn("munmap: %s", strerror(errno));
-	buffer->data = NULL;
-	buffer->size = 0;
+	sw_buffer_unmap(buffer);
 }
