@@ -257,9 +257,6 @@ usage(FILE *out)
 		"  --help             show this help\n");
 }
 
-/* Complaints name the program and end with the usage text; exit status 2. */
-#define bad_option(...) sw_bad_option(PROG, usage, __VA_ARGS__)
-
 static bool
 drawable(const struct sw_format *fmt)
 {
@@ -269,31 +266,22 @@ drawable(const struct sw_format *fmt)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_SIZE = 256, OPT_FORMAT, OPT_FRAMES, OPT_COLOR, OPT_BUFFERS, OPT_TITLE,
-	       OPT_APP_ID, OPT_UNSEALED, OPT_POSIX_SHM, OPT_LOG, OPT_HELP };
+	enum { OPT_FORMAT = 256, OPT_TITLE, OPT_APP_ID, OPT_UNSEALED, OPT_POSIX_SHM };
 	static const struct option options[] = {
-		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "frames", required_argument, NULL, OPT_FRAMES },
-		{ "color", required_argument, NULL, OPT_COLOR },
-		{ "buffers", required_argument, NULL, OPT_BUFFERS },
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "app-id", required_argument, NULL, OPT_APP_ID },
 		{ "unsealed", no_argument, NULL, OPT_UNSEALED },
 		{ "posix-shm", no_argument, NULL, OPT_POSIX_SHM },
-		{ "log", required_argument, NULL, OPT_LOG },
-		{ "help", no_argument, NULL, OPT_HELP },
+		SW_DEMO_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct sw_demo_options common = SW_DEMO_OPTIONS_INIT;
 	struct demo demo = {
 		.method = SW_ALLOC_MEMFD_SEALED,
-		.width = 256,
-		.height = 256,
 	};
 	const char *format_name = "XRGB8888";
 	const char *title = PROG, *app_id = "org.sealway.shm";
-	uint32_t buffers = 2, frames = 0;
-	enum sw_log_level level = SW_LOG_INFO;
 	int ret = 1;
 
 	sw_log_set_tag(PROG);
@@ -301,28 +289,8 @@ main(int argc, char *argv[])
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
-		case OPT_SIZE:
-			if (!sw_parse_size(optarg, &demo.width, &demo.height))
-				return bad_option("invalid --size \"%s\" (expected WxH, 1 to 16384 each)",
-						  optarg);
-			break;
 		case OPT_FORMAT:
 			format_name = optarg;
-			break;
-		case OPT_FRAMES:
-			if (!sw_parse_u32(optarg, 0, UINT32_MAX, &frames))
-				return bad_option("invalid --frames \"%s\" (expected a count, 0 = forever)",
-						  optarg);
-			break;
-		case OPT_COLOR:
-			if (!sw_parse_color(optarg, &demo.color))
-				return bad_option("invalid --color \"%s\" (expected AARRGGBB in hex)",
-						  optarg);
-			demo.solid = true;
-			break;
-		case OPT_BUFFERS:
-			if (!sw_parse_u32(optarg, 2, 3, &buffers))
-				return bad_option("invalid --buffers \"%s\" (expected 2 or 3)", optarg);
 			break;
 		case OPT_TITLE:
 			title = optarg;
@@ -336,23 +304,22 @@ main(int argc, char *argv[])
 		case OPT_POSIX_SHM:
 			demo.method = SW_ALLOC_POSIX_SHM;
 			break;
-		case OPT_LOG:
-			if (!sw_log_parse_level(optarg, &level))
-				return bad_option("invalid --log \"%s\" (expected error, warn, info or debug)",
-						  optarg);
+		default: {
+			int status = sw_demo_option(PROG, usage, opt, argv, &common);
+			if (status >= 0)
+				return status;
 			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		default:
-			return bad_option("unknown option or missing argument: %s",
-					  argv[optind - 1]);
+		}
 		}
 	}
 	if (optind < argc)
-		return bad_option("unexpected argument \"%s\"", argv[optind]);
-	sw_log_set_level(level);
-	demo.frames = frames;
+		return sw_bad_option(PROG, usage, "unexpected argument \"%s\"", argv[optind]);
+	sw_log_set_level(common.level);
+	demo.width = common.width;
+	demo.height = common.height;
+	demo.frames = common.frames;
+	demo.solid = common.solid;
+	demo.color = common.color;
 
 	demo.format = sw_format_from_name(format_name);
 	if (!demo.format) {
@@ -385,7 +352,7 @@ main(int argc, char *argv[])
 		goto out_client;
 	}
 	sw_info("%ux%u %s, %u buffers from %s, %s", demo.width, demo.height, demo.format->name,
-		buffers, sw_alloc_method_name(demo.method),
+		common.buffers, sw_alloc_method_name(demo.method),
 		demo.solid ? "solid colour" : "animated");
 
 	struct sw_window_params window_params = {
@@ -394,7 +361,7 @@ main(int argc, char *argv[])
 		.width = demo.width,
 		.height = demo.height,
 		.format = demo.format,
-		.max_buffers = buffers,
+		.max_buffers = common.buffers,
 		.impl = &shm_impl,
 		.impl_data = &demo,
 		.draw = draw,
