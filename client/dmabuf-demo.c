@@ -21,8 +21,8 @@
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 #include "log.h"
 #include "options.h"
+#include "paint.h"
 #include "window.h"
-#include "yuv.h"
 
 #define PROG "sealway-dmabuf"
 #define TILE 32         /* background tile size, pixels */
@@ -403,40 +403,6 @@ static const struct sw_buffer_impl dmabuf_impl = {
 
 /* ---- drawing ---- */
 
-/* Paint `box` with a colour in the buffer's format. */
-static void
-paint_box(struct sw_buffer *buffer, pixman_image_t *image, const pixman_box32_t *box,
-	  uint32_t argb)
-{
-	if (box->x1 >= box->x2 || box->y1 >= box->y2)
-		return;
-	if (image) {
-		/* 8-bit channels widened so pixman narrows them back exactly. */
-		pixman_color_t color = {
-			.alpha = (uint16_t)(((argb >> 24) & 0xff) * 0x101),
-			.red = (uint16_t)(((argb >> 16) & 0xff) * 0x101),
-			.green = (uint16_t)(((argb >> 8) & 0xff) * 0x101),
-			.blue = (uint16_t)((argb & 0xff) * 0x101),
-		};
-		pixman_image_fill_boxes(PIXMAN_OP_SRC, image, &color, 1, box);
-		return;
-	}
-
-	/* NV12: full-resolution luma, one Cb/Cr pair per 2x2 block. */
-	struct sw_ycbcr c = sw_rgb_to_ycbcr601(argb);
-	uint8_t *base = buffer->data;
-	for (int32_t y = box->y1; y < box->y2; y++)
-		memset(base + buffer->offset[0] + (size_t)y * buffer->stride[0] + box->x1, c.y,
-		       (size_t)(box->x2 - box->x1));
-	for (int32_t y = box->y1 / 2; y < (box->y2 + 1) / 2; y++) {
-		uint8_t *row = base + buffer->offset[1] + (size_t)y * buffer->stride[1];
-		for (int32_t x = box->x1 / 2; x < (box->x2 + 1) / 2; x++) {
-			row[2 * x] = c.cb;
-			row[2 * x + 1] = c.cr;
-		}
-	}
-}
-
 /* Paint the region with the scene of `frame`: tiles and one moving square. */
 static void
 paint_scene(struct demo *demo, struct sw_buffer *buffer, pixman_image_t *image,
@@ -455,7 +421,7 @@ paint_scene(struct demo *demo, struct sw_buffer *buffer, pixman_image_t *image,
 					ty + TILE < b->y2 ? ty + TILE : b->y2,
 				};
 				bool odd = ((tx / TILE) + (ty / TILE)) & 1;
-				paint_box(buffer, image, &t, odd ? 0xff283848 : 0xff405060);
+				sw_paint_box(buffer, image, &t, odd ? 0xff283848 : 0xff405060);
 			}
 		}
 		pixman_box32_t s = {
@@ -464,7 +430,7 @@ paint_scene(struct demo *demo, struct sw_buffer *buffer, pixman_image_t *image,
 			square->x2 < b->x2 ? square->x2 : b->x2,
 			square->y2 < b->y2 ? square->y2 : b->y2,
 		};
-		paint_box(buffer, image, &s, 0xffd05030);
+		sw_paint_box(buffer, image, &s, 0xffd05030);
 	}
 }
 
@@ -545,7 +511,7 @@ draw(void *data, struct sw_window *window)
 	if (demo->solid) {
 		if (buffer->content_frame == 0) {
 			pixman_box32_t all = { 0, 0, (int32_t)buffer->width, (int32_t)buffer->height };
-			paint_box(buffer, image, &all, demo->color);
+			sw_paint_box(buffer, image, &all, demo->color);
 		}
 		/* Same picture every time, but each commit counts as a new frame. */
 		pixman_region32_copy(&damage, &repaint);

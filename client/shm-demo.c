@@ -6,7 +6,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <drm_fourcc.h>
 
@@ -14,9 +13,9 @@
 #include "formats.h"
 #include "log.h"
 #include "options.h"
+#include "paint.h"
 #include "shm-buffer.h"
 #include "window.h"
-#include "yuv.h"
 
 #define PROG "sealway-shm"
 #define CHECKER 32      /* background square size, pixels */
@@ -57,27 +56,6 @@ static const struct sw_buffer_impl shm_impl = {
 
 /* ---- drawing ---- */
 
-static void
-fill_nv12(struct sw_buffer *buffer, const pixman_box32_t *box, uint32_t argb)
-{
-	struct sw_ycbcr c = sw_rgb_to_ycbcr601(argb);
-
-	uint8_t *luma = (uint8_t *)buffer->data + buffer->offset[0];
-	for (int32_t row = box->y1; row < box->y2; row++)
-		memset(luma + (size_t)row * buffer->stride[0] + box->x1, c.y,
-		       (size_t)(box->x2 - box->x1));
-
-	/* One chroma sample per 2x2 block; rectangles here start on even pixels. */
-	uint8_t *chroma = (uint8_t *)buffer->data + buffer->offset[1];
-	for (int32_t row = box->y1 / 2; row < (box->y2 + 1) / 2; row++) {
-		uint8_t *p = chroma + (size_t)row * buffer->stride[1];
-		for (int32_t col = box->x1 / 2; col < (box->x2 + 1) / 2; col++) {
-			p[2 * col] = c.cb;
-			p[2 * col + 1] = c.cr;
-		}
-	}
-}
-
 /* Fill `box` clipped to `clip` with a colour, converted to the buffer format. */
 static void
 fill(struct sw_buffer *buffer, pixman_image_t *image, pixman_region32_t *clip,
@@ -89,20 +67,8 @@ fill(struct sw_buffer *buffer, pixman_image_t *image, pixman_region32_t *clip,
 
 	int n;
 	pixman_box32_t *boxes = pixman_region32_rectangles(&part, &n);
-	if (image) {
-		/* 8-bit channels widened so pixman's narrowing gives them back exactly. */
-		pixman_color_t color = {
-			.alpha = (uint16_t)(((argb >> 24) & 0xff) * 0x101),
-			.red = (uint16_t)(((argb >> 16) & 0xff) * 0x101),
-			.green = (uint16_t)(((argb >> 8) & 0xff) * 0x101),
-			.blue = (uint16_t)((argb & 0xff) * 0x101),
-		};
-		if (n > 0)
-			pixman_image_fill_boxes(PIXMAN_OP_SRC, image, &color, n, boxes);
-	} else {
-		for (int i = 0; i < n; i++)
-			fill_nv12(buffer, &boxes[i], argb);
-	}
+	for (int i = 0; i < n; i++)
+		sw_paint_box(buffer, image, &boxes[i], argb);
 	pixman_region32_fini(&part);
 }
 
