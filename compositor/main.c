@@ -365,6 +365,7 @@ out_dmabuf:
 out_seat:
 #endif
 	sw_seat_destroy(server.seat);
+	server.seat = NULL;
 out_backend:
 	wl_display_destroy_clients(server.display);
 	server.backend->impl->destroy(server.backend);

@@ -22,13 +22,13 @@
 #include "buffer.h"
 #include "log.h"
 #include "output.h"
+#include "data_device.h"
 #include "seat.h"
 #include "server.h"
 #include "surface.h"
 #include "xdg_shell.h"
 
 #define SEAT_VERSION 7
-#define DATA_DEVICE_MANAGER_VERSION 3
 #define REPEAT_RATE 25    /* keys per second */
 #define REPEAT_DELAY 600  /* ms */
 
@@ -57,7 +57,6 @@ static const char *const arrow_rows[] = {
 struct sw_seat {
 	struct sw_server *server;
 	struct wl_global *global;
-	struct wl_global *data_device_manager;
 	struct wl_list resources;   /* wl_seat */
 	struct wl_list pointers;    /* wl_pointer */
 	struct wl_list keyboards;   /* wl_keyboard */
@@ -345,17 +344,20 @@ pointer_clear_focus(struct sw_seat *seat)
 }
 
 static void
-pointer_set_focus(struct sw_seat *seat, struct sw_view *view, double sx, double sy)
+pointer_set_focus(struct sw_seat *seat, struct sw_view *view, struct sw_surface *surface,
+		  double sx, double sy)
 {
-	struct sw_surface *surface = view ? view->surface : NULL;
+	if (!view)
+		surface = NULL;
 	if (surface == seat->ptr_focus)
 		return;
 	pointer_clear_focus(seat);
 	if (!surface)
 		return;
 	seat->ptr_focus = surface;
-	seat->ptr_origin_x = view->x;
-	seat->ptr_origin_y = view->y;
+	/* Where the focused surface's origin is, in output coordinates. */
+	seat->ptr_origin_x = (int32_t)lround(seat->px - sx);
+	seat->ptr_origin_y = (int32_t)lround(seat->py - sy);
 	wl_signal_add(&surface->events.destroy, &seat->ptr_focus_destroy);
 	seat->ptr_enter_serial = wl_display_next_serial(seat->server->display);
 	struct wl_resource *resource;
@@ -392,9 +394,11 @@ pointer_update(struct sw_seat *seat, uint32_t time, bool moved)
 		sx = seat->px - seat->ptr_origin_x;
 		sy = seat->py - seat->ptr_origin_y;
 	} else {
-		struct sw_view *view = sw_view_at(seat->server, seat->px, seat->py, &sx, &sy);
-		if (!view || view->surface != seat->ptr_focus) {
-			pointer_set_focus(seat, view, sx, sy);
+		struct sw_surface *surface = NULL;
+		struct sw_view *view = sw_view_surface_at(seat->server, seat->px, seat->py, &surface,
+							  &sx, &sy);
+		if (!view || surface != seat->ptr_focus) {
+			pointer_set_focus(seat, view, surface, sx, sy);
 			cursor_damage(seat);
 			return;
 		}
@@ -538,6 +542,7 @@ keyboard_set_focus(struct sw_seat *seat, struct sw_surface *surface)
 		wl_list_remove(&seat->kbd_focus_destroy.link);
 		seat->kbd_focus = NULL;
 	}
+	sw_data_device_set_focus(seat->server, surface ? wl_resource_get_client(surface->resource) : NULL);
 	if (!surface)
 		return;
 	seat->kbd_focus = surface;
@@ -658,106 +663,6 @@ keyboard_send_keymap(struct sw_seat *seat, struct wl_resource *resource)
 	}
 	wl_keyboard_send_keymap(resource, WL_KEYBOARD_KEYMAP_FORMAT_NO_KEYMAP, fd, 0);
 	close(fd);
-}
-
-/*
- * --- wl_data_device_manager ---
- * Offered because common clients (wev, for one) bind it unconditionally.
- * There is no clipboard and no drag and drop yet: sources and selections are
- * accepted and never offered to anyone.
- */
-
-static void
-data_source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
-{
-}
-
-static void
-data_source_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static void
-data_source_set_actions(struct wl_client *client, struct wl_resource *resource,
-			uint32_t dnd_actions)
-{
-}
-
-static const struct wl_data_source_interface data_source_impl = {
-	.offer = data_source_offer,
-	.destroy = data_source_destroy,
-	.set_actions = data_source_set_actions,
-};
-
-static void
-data_device_start_drag(struct wl_client *client, struct wl_resource *resource,
-		       struct wl_resource *source, struct wl_resource *origin,
-		       struct wl_resource *icon, uint32_t serial)
-{
-	/* No drag and drop: the drag ends at once. */
-	if (source)
-		wl_data_source_send_cancelled(source);
-}
-
-static void
-data_device_set_selection(struct wl_client *client, struct wl_resource *resource,
-			  struct wl_resource *source, uint32_t serial)
-{
-}
-
-static void
-data_device_release(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static const struct wl_data_device_interface data_device_impl = {
-	.start_drag = data_device_start_drag,
-	.set_selection = data_device_set_selection,
-	.release = data_device_release,
-};
-
-static void
-manager_create_data_source(struct wl_client *client, struct wl_resource *manager, uint32_t id)
-{
-	struct wl_resource *resource = wl_resource_create(client, &wl_data_source_interface,
-							  wl_resource_get_version(manager), id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &data_source_impl, NULL, NULL);
-}
-
-static void
-manager_get_data_device(struct wl_client *client, struct wl_resource *manager, uint32_t id,
-			struct wl_resource *seat_resource)
-{
-	struct wl_resource *resource = wl_resource_create(client, &wl_data_device_interface,
-							  wl_resource_get_version(manager), id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &data_device_impl, NULL, NULL);
-}
-
-static const struct wl_data_device_manager_interface data_device_manager_impl = {
-	.create_data_source = manager_create_data_source,
-	.get_data_device = manager_get_data_device,
-};
-
-static void
-data_device_manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
-{
-	struct wl_resource *resource = wl_resource_create(client, &wl_data_device_manager_interface,
-							  (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &data_device_manager_impl, NULL, NULL);
 }
 
 /* --- wl_seat --- */
@@ -920,16 +825,8 @@ sw_seat_create(struct sw_server *server)
 					seat_bind);
 	if (!seat->global)
 		goto err_arrow;
-	seat->data_device_manager = wl_global_create(server->display,
-						     &wl_data_device_manager_interface,
-						     DATA_DEVICE_MANAGER_VERSION, seat,
-						     data_device_manager_bind);
-	if (!seat->data_device_manager)
-		goto err_global;
 	return seat;
 
-err_global:
-	wl_global_destroy(seat->global);
 err_arrow:
 	pixman_image_unref(seat->arrow);
 err_seat:
@@ -950,7 +847,6 @@ sw_seat_destroy(struct sw_seat *seat)
 	orphan_resources(&seat->resources);
 	orphan_resources(&seat->pointers);
 	orphan_resources(&seat->keyboards);
-	wl_global_destroy(seat->data_device_manager);
 	wl_global_destroy(seat->global);
 	if (seat->keymap_fd >= 0)
 		close(seat->keymap_fd);
