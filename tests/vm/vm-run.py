@@ -15,6 +15,7 @@ Exit status: 0 all selected scenarios passed, 1 some failed, 77 skipped
 import argparse
 import base64
 import gzip
+import hashlib
 import json
 import lzma
 import os
@@ -474,7 +475,8 @@ class VM:
                     elif self.verbose and line:
                         log('channel noise: %r' % line[:200])
 
-    def _expect(self, word, timeout):
+    def _expect(self, words, timeout):
+        word = words if isinstance(words, str) else '/'.join(words)
         if self.dead:
             raise RigError('the guest channel is closed; console:\n%s' % self.console_tail())
         deadline = time.monotonic() + timeout
@@ -493,7 +495,7 @@ class VM:
             if line is None:
                 self.dead = True
                 raise RigError('the guest channel closed; console:\n%s' % self.console_tail())
-            if line.split(' ', 1)[0] == word:
+            if line.split(' ', 1)[0] in ((words,) if isinstance(words, str) else words):
                 return line
 
     def run(self, script, timeout=30):
@@ -501,21 +503,43 @@ class VM:
         rid = self.next_id
         self.next_id += 1
         enc = base64.b64encode(script.encode()).decode()
+        # The agent checks the digest and asks again for a damaged line: a
+        # few bytes to the guest's UART are sometimes lost under emulation.
+        msg = ('RUN %d %d %s %s\n' % (rid, timeout, hashlib.md5(enc.encode()).hexdigest(),
+                                       enc)).encode()
         t0 = time.monotonic()
         if self.verbose:
             log('run #%d: %s' % (rid, script.strip().replace('\n', '; ')[:200]))
-        self.chan.sendall(('RUN %d %d %s\n' % (rid, timeout, enc)).encode())
+        self.chan.sendall(msg)
+        resent = 0
         while True:
             try:
-                line = self._expect('RESULT', timeout + 30)
+                line = self._expect(('RESULT', 'RETRY', 'ERROR'), timeout + 30)
             except GuestTimeout:
                 # Tell a lost answer from a stuck agent: the agent answers
-                # a PING only once it is done with the command.
-                self.chan.sendall(b'PING 0 0 x\n')
-                self._expect('PONG', 15)
-                raise ppm.CheckError('no answer from the guest to: %s'
-                                     % script.strip().splitlines()[0][:100])
+                # a PING only once it is done with the command. The leading
+                # newline completes the command's line if its end was lost.
+                self.chan.sendall(b'\nPING 0 0 0 x\n')
+                while True:
+                    line = self._expect(('RESULT', 'PONG'), 15)
+                    if line.startswith('RESULT %d ' % rid) or line == 'PONG':
+                        break
+                if line == 'PONG':
+                    raise ppm.CheckError('no answer from the guest to: %s'
+                                         % script.strip().splitlines()[0][:100])
             parts = line.split(' ')
+            if parts[0] in ('RETRY', 'ERROR'):
+                # ERROR: a line so damaged the agent could not tell its id;
+                # only one command is ever in flight, so it was this one.
+                if parts[0] == 'RETRY' and parts[1] != str(rid):
+                    continue
+                resent += 1
+                log('command #%d reached the guest damaged (%s); sending it again'
+                    % (rid, line[:80]))
+                if resent > 3:
+                    raise RigError('the channel to the guest keeps damaging commands')
+                self.chan.sendall(msg)
+                continue
             if int(parts[1]) == rid:
                 out = base64.b64decode(parts[3]) if len(parts) > 3 else b''
                 res = Result(int(parts[2]), out.decode(errors='replace'))
@@ -568,7 +592,7 @@ class VM:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             try:
-                self.chan.sendall(b'POWEROFF 0 0 x\n')
+                self.chan.sendall(b'POWEROFF 0 0 0 x\n')
                 self.proc.wait(timeout=15)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()

@@ -72,4 +72,9 @@ hostname sealway-vm
 # Something recognisable on the text console the compositor replaces.
 printf '\033[2J\033[Hsealway VM rig: text console on tty1\n' > /dev/tty1
 
-exec /rig/agent.sh
+# The agent must not be PID 1: orphaned processes are reparented to PID 1,
+# and a SIGCHLD arriving while busybox sh is inside `read` restarts the read
+# and loses the part of the line already taken from the serial port.
+/rig/agent.sh
+echo "rig: agent ended with status $?"
+poweroff -f
