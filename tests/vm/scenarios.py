@@ -30,6 +30,9 @@ CMD = {
     'shm-frames': 'sealway-shm --frames 120',
     'dmabuf': 'sealway-dmabuf --alloc=%(alloc)s --format %(format)s --color %(color)s '
               '--size 200x150 --frames 0',
+    'dmabuf-animated': 'sealway-dmabuf --alloc=%(alloc)s --format %(format)s '
+                       '--size 200x150 --frames 0',
+    'dmabuf-feedback': 'dmabuf-probe feedback',
     'simple-shm': 'weston-simple-shm',
     'wev': 'stdbuf -oL wev',
     'wayland-info': 'wayland-info',
@@ -413,6 +416,40 @@ def dmabuf(alloc, fmt, colour, tolerance):
     return scenario
 
 
+def dmabuf_animated(alloc, fmt):
+    def scenario(t):
+        client = CMD['dmabuf-animated'] % {'alloc': alloc, 'format': fmt}
+        t.start_sealway(client=client)
+        rect = (WIN_X, WIN_Y, WIN_X + 200, WIN_Y + 150)
+
+        def drawn(img):
+            compositor_picture(img)
+            if img.fraction(BACKGROUND, rect) > 0.5:
+                raise CheckError('the window area is still mostly background')
+        t.wait_screen(drawn, 'first', 60)
+        a = t.dump('a')
+        time.sleep(1)
+        b = t.dump('b')
+        # The client rewrites its dma-buf between frames: the picture follows, only there.
+        ppm.expect_diff_inside(a, b, rect)
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+    scenario.__doc__ = ('sealway-dmabuf %s %s animates inside its window and nowhere else'
+                        % (alloc, fmt))
+    return scenario
+
+
+def drm_dmabuf_feedback(t):
+    """The v4 feedback table on the DRM backend: read-only, sealed, 16-byte LINEAR entries"""
+    t.start_sealway()
+    out = t.sh(t.client_env() + CMD['dmabuf-feedback'], what='dmabuf-probe feedback')
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    if not lines or lines[-1].strip() != 'ok':
+        raise CheckError('dmabuf-probe feedback did not end with ok: %s' % tail(out))
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
 def drm_dmabuf_info(t):
     """wayland-info lists zwp_linux_dmabuf_v1 and its formats"""
     t.start_sealway()
@@ -445,6 +482,11 @@ SCENARIOS = [
              dmabuf('dma-heap', 'ARGB8888', 0x3366cc, 0)),
     Scenario('drm-dmabuf-nv12', COMPOSITOR + ['sealway-dmabuf'],
              dmabuf('udmabuf', 'NV12', 0x3060a0, 2)),
+    Scenario('drm-dmabuf-udmabuf-animated', COMPOSITOR + ['sealway-dmabuf'],
+             dmabuf_animated('udmabuf', 'XRGB8888')),
+    Scenario('drm-dmabuf-heap-nv12-animated', COMPOSITOR + ['sealway-dmabuf'],
+             dmabuf_animated('dma-heap', 'NV12')),
+    Scenario('drm-dmabuf-feedback', COMPOSITOR + ['dmabuf-probe'], drm_dmabuf_feedback),
     Scenario('drm-dmabuf-info', COMPOSITOR + ['wayland-info'], drm_dmabuf_info),
 ]
 
