@@ -111,6 +111,19 @@ class Compositor:
             time.sleep(0.02)
         raise BenchError('%s did not listen on %s within %.0f s' % (self.name, path, timeout))
 
+    def settle(self, quiet=0.02, window=0.5, timeout=20):
+        """Wait until start-up work (weston's helper clients drawing their
+        first frames, valgrind translating code) is over: less than `quiet`
+        of a CPU used over `window` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            cpu = Cpu(self.pid)
+            time.sleep(window)
+            if cpu.stop().sched_seconds < quiet * cpu.wall:
+                return
+        print('bench: note: %s still busy after %.0f s' % (self.name, timeout),
+              file=sys.stderr)
+
     def client_env(self):
         return dict(self.env, WAYLAND_DISPLAY=self.socket)
 
@@ -236,6 +249,7 @@ def callgrind_frames(name, cmd, runtime, socket_name, prog, frames, timeout):
     comp = Compositor(name + '-cg', vg, runtime, socket_name)
     try:
         comp.wait_ready(timeout)
+        comp.settle(timeout=timeout)
         subprocess.run(['callgrind_control', '--zero', str(comp.pid)], check=True,
                        capture_output=True, timeout=timeout)
         out = comp.run([prog['shm'], '--frames', str(frames), '--size', '512x512',
@@ -352,6 +366,7 @@ def main():
     window = 2.0 if args.quick else 5.0
     idle_s = 1.0 if args.quick else 2.0
     churn_n = 2000
+    churn_repeats = 1 if args.quick else 5  # 2000 shared-fd pools take only ~15 ms
 
     runtime = tempfile.mkdtemp(prefix='sealway-bench-')
     os.chmod(runtime, 0o700)
@@ -373,6 +388,8 @@ def main():
             comps[n] = Compositor(n, cmds[n], runtime, 'bench-' + n)
         for n in names:
             comps[n].wait_ready(10)
+        for n in names:
+            comps[n].settle()
         for _ in range(repeats):
             for n in names:
                 res[n]['animate'].append(animate(comps[n], prog, frames, '512x512'))
@@ -380,7 +397,7 @@ def main():
             res[n]['simple'].append(simple_shm(comps[n], prog, window))
         for n in names:
             res[n]['idle'].append(idle(comps[n], prog, idle_s))
-        for _ in range(repeats):
+        for _ in range(churn_repeats):
             for n in names:
                 for mode in ('reuse', 'fresh'):
                     res[n][mode].append(pool_churn(comps[n], prog, churn_n, mode))
@@ -443,7 +460,7 @@ def main():
         print(line)
     print('workload: sealway-shm --frames %d --size 512x512 (x%d, median), '
           'weston-simple-shm %.0f s, idle %.0f s, %d pools x%d; output 1024x768@60, pixman'
-          % (frames, repeats, window, idle_s, churn_n, repeats))
+          % (frames, repeats, window, idle_s, churn_n, churn_repeats))
     print()
     print_table(rows, names)
     for n in names:
