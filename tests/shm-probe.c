@@ -322,6 +322,54 @@ truncate_after_commit(struct probe_globals *g)
 }
 
 static enum scenario_result
+buffer_outlives_pool(struct probe_globals *g)
+{
+	const int32_t size = 64, stride = size * 4, bytes = stride * size;
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe outlives"))
+		return SCENARIO_SETUP_FAILED;
+	int fd = probe_memfd((size_t)bytes, false);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	uint32_t *pixels = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (pixels == MAP_FAILED) {
+		perror("mmap");
+		close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	for (int32_t i = 0; i < size * size; i++)
+		pixels[i] = 0xff3366ccu;
+	munmap(pixels, (size_t)bytes);
+
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, bytes);
+	struct wl_buffer *buffer =
+		wl_shm_pool_create_buffer(pool, 0, size, size, stride, SHM_XRGB8888);
+	/* Grow the file and the pool: the buffer keeps the mapping it was made from... */
+	if (ftruncate(fd, 4 * bytes) < 0) {
+		perror("ftruncate");
+		close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	close(fd);
+	wl_shm_pool_resize(pool, 4 * bytes);
+	/* ...and outlives the pool itself. */
+	wl_shm_pool_destroy(pool);
+	if (!show_and_wait(g, &w, buffer, size, size)) {
+		fprintf(stderr, "probe: frame not shown within 3 s\n");
+		return wl_display_get_error(g->display) ? SCENARIO_RAN : SCENARIO_SETUP_FAILED;
+	}
+	if (getenv("SHM_PROBE_HOLD")) {
+		/* Keep the window up while the test looks at the screen; it closes stdin when done. */
+		printf("shown\n");
+		fflush(stdout);
+		char c;
+		while (read(STDIN_FILENO, &c, 1) > 0)
+			;
+	}
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
 damage_int32_max(struct probe_globals *g)
 {
 	/* "Everything" written the way many toolkits write it: the largest int32 extents. */
@@ -460,6 +508,9 @@ static const struct {
 	  "unsealed 4096-byte file, pool resized to 8192, buffer at 4096" },
 	{ "truncate-after-commit", truncate_after_commit,
 	  "ftruncate a shown 256x256 buffer's file to 0, then commit it again" },
+	{ "buffer-outlives-pool", buffer_outlives_pool,
+	  "a 64x64 buffer shown after its pool was grown and destroyed (SHM_PROBE_HOLD=1: "
+	  "print 'shown', hold until stdin closes)" },
 	{ "damage-int32-max", damage_int32_max,
 	  "a sound buffer committed with surface and buffer damage of INT32_MAX extents" },
 	{ "many-pools", many_pools, "1000 pools of 4 KiB, half destroyed" },

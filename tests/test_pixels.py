@@ -54,6 +54,39 @@ def run_case(case, how):
               'by %s (%d differ: %s)' % (BACKGROUND, how, n, fmt_pixels(first)))
 
 
+def buffer_outlives_its_pool():
+    """A wl_shm buffer keeps showing its pixels after its pool was resized
+    (the buffer keeps the old mapping) and destroyed."""
+    import subprocess
+    with harness.Compositor() as comp:
+        probe = subprocess.Popen([harness.program('shm-probe'), 'buffer-outlives-pool'],
+                                 env=comp.env({'SHM_PROBE_HOLD': '1'}), stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            first = probe.stdout.readline().strip()
+            check(first == 'shown', 'the probe shows its buffer after destroying the pool '
+                  '(got %r; %s)' % (first, probe.stderr.read() if probe.poll() is not None else ''))
+            img = wait_for_window_at(comp, X0 + 32, Y0 + 32, 0x3366cc)
+            n, bad = img.mismatches((X0, Y0, X0 + 64, Y0 + 64), 0x3366cc, inside=True)
+            check(n == 0, 'every pixel of the 64x64 window is 3366cc although its pool is '
+                  'gone (%d differ: %s)' % (n, fmt_pixels(bad)))
+        finally:
+            out, err = probe.communicate(input='', timeout=10)
+        check(out.strip().splitlines()[-1:] == ['ok'],
+              'the client stays connected without a protocol error (got %r; %s)'
+              % (out, err.strip()))
+        comp.check_alive('a buffer outlived its pool')
+
+
+def wait_for_window_at(comp, x, y, expected, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        img = comp.capture('sealway-capture')
+        if img.pixel(x, y) == expected or time.monotonic() > deadline:
+            return img
+        time.sleep(0.1)
+
+
 def make(case, how):
     return lambda: run_case(case, how)
 
@@ -63,4 +96,5 @@ if __name__ == '__main__':
     for case in CASES:
         for how in ('sealway-capture', 'grim'):
             tests['%s-%s' % (case, how)] = make(case, how)
+    tests['buffer-outlives-its-pool'] = buffer_outlives_its_pool
     harness.main(tests)
