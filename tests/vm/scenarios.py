@@ -351,7 +351,7 @@ def drm_sigterm(t):
 
 
 def drm_vt_switch(t):
-    """Ctrl+Alt+F2 shows the other VT; Ctrl+Alt+F1 brings back the same picture"""
+    """Ctrl+Alt+F2 shows the other VT and pauses rendering; Ctrl+Alt+F1 repaints the same picture"""
     t.start_sealway(client=CMD['shm-green'])
     before = t.wait_screen(window_shows(GREEN, 200, 150), 'before', 60)
     time.sleep(1)
@@ -359,8 +359,11 @@ def drm_vt_switch(t):
     t.keys('ctrl', 'alt', 'f2')
     t.wait_screen(text_console, 'away', 20)
     t.sh('[ "$(cat /sys/class/tty/tty0/active)" = tty2 ]', what='tty2 is the active VT')
+    # sealway says it stopped rendering when its session was disabled.
+    t.waitlog('sealway', 'rendering paused', 20)
     time.sleep(1)
     t.keys('ctrl', 'alt', 'f1')
+    t.waitlog('sealway', 'full repaint', 20)
     t.wait_screen(lambda img: ppm.expect_same(before, img), 'back', 20)
     t.signal('sealway')
     t.expect_exit('sealway', 0)
