@@ -36,6 +36,7 @@ _PROGRAMS = {
     'sealway-capture': ('SEALWAY_CAPTURE', 'client/sealway-capture'),
     'shm-probe': ('SHM_PROBE', 'tests/shm-probe'),
     'pacing-probe': ('PACING_PROBE', 'tests/pacing-probe'),
+    'keymap-probe': ('KEYMAP_PROBE', 'tests/keymap-probe'),
 }
 
 

@@ -33,6 +33,7 @@ CMD = {
     'dmabuf-animated': 'sealway-dmabuf --alloc=%(alloc)s --format %(format)s '
                        '--size 200x150 --frames 0',
     'dmabuf-feedback': 'dmabuf-probe feedback',
+    'keymap': 'keymap-probe',
     'simple-shm': 'weston-simple-shm',
     'wev': 'stdbuf -oL wev',
     'wayland-info': 'wayland-info',
@@ -332,6 +333,16 @@ def drm_input(t):
     t.expect_exit('sealway', 0)
 
 
+def drm_keymap(t):
+    """The keyboard's keymap arrives as a read-only fd on a sealed memfd holding an XKB keymap"""
+    t.start_sealway()
+    out = t.sh(t.client_env() + CMD['keymap'], what='keymap-probe')
+    if out.strip().splitlines()[-1:] != ['ok']:
+        raise CheckError('keymap-probe: %s' % tail(out))
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
 def drm_ctrl_alt_backspace(t):
     """Ctrl+Alt+Backspace ends sealway with status 0 and gives back the text console"""
     t.start_sealway(client=CMD['shm-green'])
@@ -475,6 +486,7 @@ SCENARIOS = [
     Scenario('drm-simple-shm', COMPOSITOR + ['weston-simple-shm'], drm_simple_shm),
     Scenario('drm-shm-legacy', COMPOSITOR + ['sealway-shm'], drm_shm_legacy),
     Scenario('drm-input', COMPOSITOR + ['wev', 'stdbuf'], drm_input),
+    Scenario('drm-keymap', COMPOSITOR + ['keymap-probe'], drm_keymap),
     Scenario('drm-ctrl-alt-backspace', COMPOSITOR + ['sealway-shm'], drm_ctrl_alt_backspace),
     Scenario('drm-sigterm', COMPOSITOR + ['sealway-shm'], drm_sigterm),
     Scenario('drm-vt-switch', COMPOSITOR + ['sealway-shm'], drm_vt_switch),
