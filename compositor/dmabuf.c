@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,6 +496,12 @@ import_buffer(struct dmabuf_params *params, const struct sw_format *fmt, int32_t
 		snprintf(why, why_len, "%s stride %" PRIu32 " / offset %" PRIu32
 			 " not 4-byte aligned, cannot be read in place", fmt->name,
 			 params->planes[0].stride, params->planes[0].offset);
+		goto err_log;
+	}
+	/* pixman's stride is an int: 2 GiB would turn negative and read before the map. */
+	if (fmt->pixman && params->planes[0].stride > INT32_MAX) {
+		snprintf(why, why_len, "stride %" PRIu32 " is beyond what pixman can address",
+			 params->planes[0].stride);
 		goto err_log;
 	}
 

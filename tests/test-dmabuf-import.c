@@ -386,6 +386,38 @@ refusals_are_failed_events(struct sw_test *t)
 	ctx_fini(&c);
 }
 
+/*
+ * pixman takes the stride as an int: a stride of 2 GiB or more would turn
+ * negative there and rows would be read before the mapping. Such a buffer
+ * passes the size checks when the dma-buf is large enough (a sparse memfd
+ * here), so the import must refuse it.
+ */
+static void
+stride_beyond_int_refused(struct sw_test *t)
+{
+	struct ctx c;
+	SW_CHECK(t, ctx_init(&c), "client and server connect");
+	const struct plane_desc plane = { 0, 0x80000000u };
+	int fd = memfd_create("test-dmabuf-huge", MFD_CLOEXEC);
+	SW_CHECK(t, fd >= 0 && ftruncate(fd, (off_t)plane.stride * 2) == 0,
+		 "a sparse 4 GiB memfd");
+	bool failed;
+	struct sw_buffer *buf = make_buffer(&c, fd, &plane, 1, 16, 2, DRM_FORMAT_XRGB8888, 0,
+					    false, &failed);
+	SW_CHECK(t, !buf && failed, "a 2 GiB stride for pixman is refused with failed");
+	if (buf) {
+		pixman_image_t *img = buf->impl->begin_access(buf, NULL);
+		SW_CHECK(t, img && pixman_image_get_stride(img) > 0,
+			 "had it been taken, pixman's stride would be %d",
+			 img ? pixman_image_get_stride(img) : 0);
+		buf->impl->end_access(buf);
+		destroy_client_buffer(&c);
+	}
+	SW_CHECK(t, wl_display_get_error(c.cdisplay) == 0, "the client stays connected");
+	close(fd);
+	ctx_fini(&c);
+}
+
 static void
 yuv_roundtrip(struct sw_test *t)
 {
@@ -415,5 +447,6 @@ main(void)
 	SW_RUN(&t, rgb_in_place);
 	SW_RUN(&t, nv12_converted_where_damaged);
 	SW_RUN(&t, refusals_are_failed_events);
+	SW_RUN(&t, stride_beyond_int_refused);
 	return sw_test_finish(&t);
 }
