@@ -1,0 +1,400 @@
+/*
+ * A hostile client of the compositor core (wl_surface, wl_subsurface,
+ * xdg_shell, screencopy, wl_shm pool lifetimes). Like shm-probe, it does one
+ * misbehaviour named on the command line, roundtrips and prints what became
+ * of its connection on stdout:
+ *
+ *   ok | protocol-error interface=NAME code=N | disconnected
+ *
+ * A scenario may also print "held" and wait for stdin to close (for the test
+ * to look at the compositor while the client is still connected). Exit
+ * status 0 when the scenario ran, 2 when it could not be set up.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <wayland-client.h>
+
+#include "probe-util.h"
+#include "wlr-screencopy-unstable-v1-client-protocol.h"
+#include "xdg-shell-client-protocol.h"
+
+#define SHM_XRGB8888 1u
+
+enum scenario_result {
+	SCENARIO_RAN = 0,
+	SCENARIO_SETUP_FAILED = -1,
+};
+
+struct core {
+	struct probe_globals g;
+	struct wl_registry *registry;
+	struct wl_subcompositor *subcompositor;
+	struct zwlr_screencopy_manager_v1 *screencopy;
+	struct wl_output *output;
+};
+
+typedef enum scenario_result (*scenario_fn)(struct core *c);
+
+static void
+registry_global(void *data, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version)
+{
+	struct core *c = data;
+	if (strcmp(interface, wl_subcompositor_interface.name) == 0)
+		c->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
+	else if (strcmp(interface, zwlr_screencopy_manager_v1_interface.name) == 0)
+		c->screencopy = wl_registry_bind(registry, name,
+						 &zwlr_screencopy_manager_v1_interface, 3);
+	else if (strcmp(interface, wl_output_interface.name) == 0 && !c->output)
+		c->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
+}
+
+static void
+registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_global,
+	.global_remove = registry_global_remove,
+};
+
+/* An XRGB8888 buffer of w x h from a sealed memfd, filled with `pixel`. */
+static struct wl_buffer *
+make_buffer(struct core *c, int32_t w, int32_t h)
+{
+	int fd = probe_memfd((size_t)w * (size_t)h * 4, true);
+	if (fd < 0)
+		return NULL;
+	struct wl_shm_pool *pool = wl_shm_create_pool(c->g.shm, fd, w * h * 4);
+	close(fd);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, SHM_XRGB8888);
+	wl_shm_pool_destroy(pool);
+	return buffer;
+}
+
+static void
+show(struct wl_surface *surface, struct wl_buffer *buffer)
+{
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, INT32_MAX, INT32_MAX);
+	wl_surface_commit(surface);
+}
+
+/* A mapped 64x64 toplevel. */
+static bool
+map_toplevel(struct core *c, struct probe_window *w)
+{
+	if (!probe_window_map(&c->g, w, "core-probe"))
+		return false;
+	struct wl_buffer *buffer = make_buffer(c, 64, 64);
+	if (!buffer)
+		return false;
+	show(w->surface, buffer);
+	return probe_roundtrip_timeout(c->g.display, 3000);
+}
+
+static void
+popup_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
+{
+	bool *configured = data;
+	xdg_surface_ack_configure(xdg_surface, serial);
+	*configured = true;
+}
+
+static const struct xdg_surface_listener popup_xdg_listener = {
+	.configure = popup_configure,
+};
+
+static struct xdg_positioner *
+make_positioner(struct core *c, int32_t ax, int32_t ay, int32_t aw, int32_t ah)
+{
+	struct xdg_positioner *pos = xdg_wm_base_create_positioner(c->g.wm_base);
+	xdg_positioner_set_size(pos, 16, 16);
+	xdg_positioner_set_anchor_rect(pos, ax, ay, aw, ah);
+	return pos;
+}
+
+/* ---- scenarios ---- */
+
+static enum scenario_result
+wm_base_destroyed_first(struct core *c)
+{
+	/* The xdg_surface outlives its xdg_wm_base, then asks for a popup on a bad positioner. */
+	struct wl_surface *surface = wl_compositor_create_surface(c->g.compositor);
+	struct xdg_surface *xdg = xdg_wm_base_get_xdg_surface(c->g.wm_base, surface);
+	struct xdg_positioner *pos = xdg_wm_base_create_positioner(c->g.wm_base);
+	xdg_wm_base_destroy(c->g.wm_base);
+	c->g.wm_base = NULL;
+	xdg_surface_get_popup(xdg, NULL, pos);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+popup_parent_surface_destroyed(struct core *c)
+{
+	struct probe_window w;
+	if (!map_toplevel(c, &w))
+		return SCENARIO_SETUP_FAILED;
+	struct wl_surface *surface = wl_compositor_create_surface(c->g.compositor);
+	struct xdg_surface *xdg = xdg_wm_base_get_xdg_surface(c->g.wm_base, surface);
+	bool configured = false;
+	xdg_surface_add_listener(xdg, &popup_xdg_listener, &configured);
+	xdg_surface_get_popup(xdg, w.xdg_surface, make_positioner(c, 0, 0, 8, 8));
+	wl_surface_commit(surface);
+	if (!probe_wait_for(c->g.display, &configured, 3000))
+		return SCENARIO_SETUP_FAILED;
+	/* The parent's wl_surface goes first; its xdg_surface and toplevel stay. */
+	wl_surface_destroy(w.surface);
+	show(surface, make_buffer(c, 16, 16));
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+popup_anchor_overflow(struct core *c)
+{
+	struct probe_window w;
+	if (!map_toplevel(c, &w))
+		return SCENARIO_SETUP_FAILED;
+	struct wl_surface *surface = wl_compositor_create_surface(c->g.compositor);
+	struct xdg_surface *xdg = xdg_wm_base_get_xdg_surface(c->g.wm_base, surface);
+	bool configured = false;
+	xdg_surface_add_listener(xdg, &popup_xdg_listener, &configured);
+	struct xdg_positioner *pos = make_positioner(c, INT32_MAX - 4, INT32_MAX - 4, INT32_MAX,
+						     INT32_MAX);
+	xdg_positioner_set_anchor(pos, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT);
+	xdg_positioner_set_offset(pos, INT32_MAX, INT32_MAX);
+	xdg_surface_get_popup(xdg, w.xdg_surface, pos);
+	wl_surface_commit(surface);
+	if (!probe_wait_for(c->g.display, &configured, 3000))
+		return SCENARIO_SETUP_FAILED;
+	show(surface, make_buffer(c, 16, 16));
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+subsurface_position_overflow(struct core *c)
+{
+	struct probe_window w;
+	if (!c->subcompositor || !map_toplevel(c, &w))
+		return SCENARIO_SETUP_FAILED;
+	struct wl_surface *child = wl_compositor_create_surface(c->g.compositor);
+	struct wl_subsurface *sub = wl_subcompositor_get_subsurface(c->subcompositor, child,
+								    w.surface);
+	wl_subsurface_set_desync(sub);
+	show(child, make_buffer(c, 16, 16));
+	wl_subsurface_set_position(sub, INT32_MAX, INT32_MAX);
+	wl_surface_commit(w.surface);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+buffer_scale_overflow(struct core *c)
+{
+	struct wl_surface *surface = wl_compositor_create_surface(c->g.compositor);
+	wl_surface_set_buffer_scale(surface, INT32_MAX);
+	show(surface, make_buffer(c, 64, 64));
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+screencopy_region_overflow(struct core *c)
+{
+	if (!c->screencopy || !c->output)
+		return SCENARIO_SETUP_FAILED;
+	zwlr_screencopy_manager_v1_capture_output_region(c->screencopy, 0, c->output, INT32_MAX,
+							 INT32_MAX, INT32_MAX, INT32_MAX);
+	zwlr_screencopy_manager_v1_capture_output_region(c->screencopy, 0, c->output, -INT32_MAX,
+							 -INT32_MAX, INT32_MAX, INT32_MAX);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+window_geometry_empty(struct core *c)
+{
+	struct probe_window w;
+	if (!probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	xdg_surface_set_window_geometry(w.xdg_surface, 0, 0, 0, 16);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+wm_base_destroy_with_surfaces(struct core *c)
+{
+	struct wl_surface *surface = wl_compositor_create_surface(c->g.compositor);
+	xdg_wm_base_get_xdg_surface(c->g.wm_base, surface);
+	xdg_wm_base_destroy(c->g.wm_base);
+	c->g.wm_base = NULL;
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+subsurface_deep_chain(struct core *c)
+{
+	/*
+	 * A chain of subsurfaces 100000 deep, built from the leaf up (each new
+	 * surface becomes the parent of the previous root), then shown.
+	 */
+	enum { DEPTH = 100000 };
+	if (!c->subcompositor)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *buffer = make_buffer(c, 4, 4);
+	struct wl_surface *leaf = wl_compositor_create_surface(c->g.compositor);
+	show(leaf, buffer);
+	struct wl_surface *root = leaf;
+	for (int i = 0; i < DEPTH; i++) {
+		struct wl_surface *parent = wl_compositor_create_surface(c->g.compositor);
+		wl_subcompositor_get_subsurface(c->subcompositor, root, parent);
+		root = parent;
+		if (i % 1000 == 999 && !probe_roundtrip_timeout(c->g.display, 10000))
+			return SCENARIO_RAN;
+		if (wl_display_get_error(c->g.display))
+			return SCENARIO_RAN;
+	}
+	struct probe_window w = { .surface = root };
+	w.xdg_surface = xdg_wm_base_get_xdg_surface(c->g.wm_base, root);
+	bool configured = false;
+	xdg_surface_add_listener(w.xdg_surface, &popup_xdg_listener, &configured);
+	xdg_surface_get_toplevel(w.xdg_surface);
+	wl_surface_commit(root);
+	if (!probe_wait_for(c->g.display, &configured, 10000))
+		return SCENARIO_RAN;
+	show(root, make_buffer(c, 8, 8));
+	return SCENARIO_RAN;
+}
+
+/*
+ * `count` pools, each destroyed right after making one buffer that is kept.
+ * With `hold`, prints "held" and keeps the connection until stdin closes.
+ */
+static enum scenario_result
+pools_with_kept_buffers(struct core *c, int count, bool hold)
+{
+	for (int i = 0; i < count; i++) {
+		int fd = probe_memfd(4096, true);
+		if (fd < 0)
+			return SCENARIO_SETUP_FAILED;
+		struct wl_shm_pool *pool = wl_shm_create_pool(c->g.shm, fd, 4096);
+		close(fd);
+		wl_shm_pool_create_buffer(pool, 0, 32, 32, 128, SHM_XRGB8888);
+		wl_shm_pool_destroy(pool);
+		/* Keep the fds in flight bounded by both ends' buffers. */
+		if (i % 50 == 49 && (!probe_roundtrip_timeout(c->g.display, 5000) ||
+				     wl_display_get_error(c->g.display)))
+			return SCENARIO_RAN;
+	}
+	if (!hold || !probe_roundtrip_timeout(c->g.display, 5000) ||
+	    wl_display_get_error(c->g.display))
+		return SCENARIO_RAN;
+	printf("held\n");
+	fflush(stdout);
+	char byte;
+	while (read(STDIN_FILENO, &byte, 1) > 0)
+		;
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pools_destroyed_buffers_kept(struct core *c)
+{
+	/* The pools are gone, so the compositor has no reason to keep their fds. */
+	return pools_with_kept_buffers(c, 3000, true);
+}
+
+static enum scenario_result
+pool_mappings_limit(struct core *c)
+{
+	/* Each kept buffer pins a mapping of its pool: more than any client needs. */
+	return pools_with_kept_buffers(c, 6000, false);
+}
+
+static enum scenario_result
+roundtrip_only(struct core *c)
+{
+	return SCENARIO_RAN;
+}
+
+static const struct {
+	const char *name;
+	scenario_fn run;
+	const char *what;
+} scenarios[] = {
+	{ "roundtrip", roundtrip_only, "connect and roundtrip, nothing else" },
+	{ "wm-base-destroyed-first", wm_base_destroyed_first,
+	  "destroy xdg_wm_base, then get_popup on an incomplete positioner" },
+	{ "wm-base-destroy-with-surfaces", wm_base_destroy_with_surfaces,
+	  "destroy xdg_wm_base while an xdg_surface lives" },
+	{ "popup-parent-surface-destroyed", popup_parent_surface_destroyed,
+	  "destroy a popup parent's wl_surface, then map the popup" },
+	{ "popup-anchor-overflow", popup_anchor_overflow,
+	  "popup anchored at INT32_MAX with INT32_MAX offsets" },
+	{ "subsurface-position-overflow", subsurface_position_overflow,
+	  "subsurface of a mapped toplevel moved to INT32_MAX,INT32_MAX" },
+	{ "buffer-scale-overflow", buffer_scale_overflow,
+	  "buffer scale INT32_MAX with buffer damage" },
+	{ "screencopy-region-overflow", screencopy_region_overflow,
+	  "capture_output_region at +-INT32_MAX of INT32_MAX size" },
+	{ "window-geometry-empty", window_geometry_empty, "set_window_geometry 0x16" },
+	{ "subsurface-deep-chain", subsurface_deep_chain,
+	  "a chain of 100000 nested subsurfaces, mapped" },
+	{ "pools-destroyed-buffers-kept", pools_destroyed_buffers_kept,
+	  "3000 pools destroyed after one buffer each; hold until stdin closes" },
+	{ "pool-mappings-limit", pool_mappings_limit,
+	  "6000 pools destroyed after one buffer each" },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: core-probe SCENARIO\nscenarios:\n");
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		fprintf(out, "  %-32s %s\n", scenarios[i].name, scenarios[i].what);
+}
+
+int
+main(int argc, char *argv[])
+{
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	scenario_fn run = NULL;
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (strcmp(argv[1], scenarios[i].name) == 0)
+			run = scenarios[i].run;
+	if (!run) {
+		fprintf(stderr, "core-probe: unknown scenario '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+
+	struct core c = { 0 };
+	if (!probe_connect(&c.g))
+		return 2;
+	c.registry = wl_display_get_registry(c.g.display);
+	wl_registry_add_listener(c.registry, &registry_listener, &c);
+	if (wl_display_roundtrip(c.g.display) < 0 || !c.g.shm || !c.g.compositor ||
+	    !c.g.wm_base) {
+		fprintf(stderr, "core-probe: missing globals\n");
+		return 2;
+	}
+
+	int status = 0;
+	if (run(&c) == SCENARIO_SETUP_FAILED) {
+		fprintf(stderr, "core-probe: scenario %s could not be set up\n", argv[1]);
+		status = 2;
+	} else if (probe_roundtrip_timeout(c.g.display, 10000)) {
+		probe_report(c.g.display);
+	} else {
+		printf("no-answer\n");
+	}
+	/* Proxies are left to the connection: the scenarios leave objects behind on purpose. */
+	wl_display_disconnect(c.g.display);
+	return status;
+}

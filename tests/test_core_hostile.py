@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Hostile clients of the compositor core (surfaces, subsurfaces, xdg_shell,
+screencopy, shm pool lifetimes), one core-probe scenario each: the client
+gets exactly the protocol error the specification names (or none), the
+compositor survives without a sanitizer report, serves the next client, and
+is back to its baseline of file descriptors once the offender is gone.
+
+Usage: test_core_hostile.py [SCENARIO...]   (core-probe scenario names)
+"""
+
+import os
+import subprocess
+
+import harness
+from harness import check
+
+# scenario: the line core-probe must print
+CASES = {
+    # xdg_wm_base.destroy with a live xdg_surface is defunct_surfaces (1), not a dangling pointer.
+    'wm-base-destroyed-first': 'protocol-error interface=xdg_wm_base code=1',
+    'wm-base-destroy-with-surfaces': 'protocol-error interface=xdg_wm_base code=1',
+    'popup-parent-surface-destroyed': 'ok',
+    'popup-anchor-overflow': 'ok',
+    'subsurface-position-overflow': 'ok',
+    # 64 is not a multiple of the scale: wl_surface.invalid_size (2).
+    'buffer-scale-overflow': 'protocol-error interface=wl_surface code=2',
+    'screencopy-region-overflow': 'ok',
+    # xdg_surface.invalid_size (5), not invalid_serial (4).
+    'window-geometry-empty': 'protocol-error interface=xdg_surface code=5',
+    # Refused with wl_subcompositor.bad_surface (0) once the tree is too deep.
+    'subsurface-deep-chain': 'protocol-error interface=wl_subcompositor code=0',
+    'pools-destroyed-buffers-kept': 'ok',
+    # Buffers pin their pools' mappings: a client cannot hold unboundedly many.
+    'pool-mappings-limit': 'protocol-error interface=wl_shm code=2',
+}
+
+# Scenarios that hold their connection: fds the compositor may keep meanwhile.
+HELD_FD_ALLOWANCE = {'pools-destroyed-buffers-kept': 8}
+
+
+def core_probe():
+    path = os.environ.get('CORE_PROBE') or os.path.join(
+        os.environ.get('SW_BUILD_ROOT', ''), 'tests', 'core-probe')
+    if not os.access(path, os.X_OK):
+        raise harness.Skip('core-probe not built (%s)' % path)
+    return path
+
+
+def run_held(comp, scenario, baseline):
+    """Run a scenario that prints "held": count the fds while it is connected."""
+    p = subprocess.Popen([core_probe(), scenario], env=comp.env(), stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = p.stdout.readline().decode().strip()
+        if line == 'held':
+            held = comp.fd_count()
+            check(held <= baseline + HELD_FD_ALLOWANCE[scenario],
+                  '%s: the compositor holds at most %d fds while the client is connected '
+                  '(baseline %d, got %d)' % (scenario, baseline + HELD_FD_ALLOWANCE[scenario],
+                                             baseline, held))
+        p.stdin.close()
+        out, err = p.communicate(timeout=30)
+    except BaseException:
+        p.kill()
+        p.wait()
+        raise
+    lines = (line + '\n' + out.decode()).strip().splitlines()
+    return lines[-1] if lines else '', err.decode()
+
+
+def run_case(scenario):
+    expected = CASES[scenario]
+    with harness.Compositor() as comp:
+        comp.roundtrip()
+        baseline = comp.settled_fd_count()
+
+        if scenario in HELD_FD_ALLOWANCE:
+            result, err = run_held(comp, scenario, baseline)
+        else:
+            res = comp.run([core_probe(), scenario], timeout=60)
+            check(res.returncode == 0, 'core-probe %s can set up its scenario (status %d)\n%s'
+                  % (scenario, res.returncode, res.stderr.strip()))
+            lines = res.stdout.strip().splitlines()
+            result, err = (lines[-1] if lines else ''), res.stderr
+        comp.check_alive('core-probe ' + scenario)
+        check(result == expected, '%s ends as "%s" (got %r)\n  probe stderr: %s'
+              % (scenario, expected, result, err.strip()[-400:]))
+
+        comp.roundtrip()
+        comp.run([harness.program('sealway-shm'), '--frames', '5', '--size', '64x64'],
+                 timeout=20, check_status=0)
+        comp.check_alive('core-probe %s and a client after it' % scenario)
+        count = comp.wait_fd_count(baseline)
+        check(count == baseline, 'after %s the compositor is back to %d fds (got %d)'
+              % (scenario, baseline, count))
+
+
+def make(scenario):
+    return lambda: run_case(scenario)
+
+
+if __name__ == '__main__':
+    harness.main({name: make(name) for name in CASES})
