@@ -11,6 +11,25 @@ struct sw_server;
 struct sw_buffer;
 struct sw_surface;
 
+/*
+ * Positions a client chooses (subsurface offsets, popup placement) are clamped
+ * to +-SW_COORD_LIMIT, and subsurface trees are at most SW_SUBSURFACE_DEPTH
+ * deep, so that summing them along a tree stays far from int32 overflow and
+ * walking a tree recursively cannot exhaust the stack.
+ */
+#define SW_COORD_LIMIT (1 << 20)
+#define SW_SUBSURFACE_DEPTH 64
+
+static inline int32_t
+sw_clamp_coord(int64_t v)
+{
+	if (v < -SW_COORD_LIMIT)
+		return -SW_COORD_LIMIT;
+	if (v > SW_COORD_LIMIT)
+		return SW_COORD_LIMIT;
+	return (int32_t)v;
+}
+
 /* Double-buffered wl_surface state. */
 struct sw_surface_state {
 	bool buffer_attached;             /* attach was called (buffer may be NULL) */

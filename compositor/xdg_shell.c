@@ -21,6 +21,13 @@ struct sw_xdg_shell {
 	struct wl_listener display_destroy;
 };
 
+/* One bound xdg_wm_base: it must outlive the xdg_surfaces made from it. */
+struct wm_base {
+	struct wl_resource *resource;
+	struct sw_xdg_shell *shell;
+	struct wl_list surfaces;      /* xdg_surface.base_link */
+};
+
 struct positioner {
 	int32_t width, height;
 	int32_t anchor_x, anchor_y, anchor_w, anchor_h;
@@ -32,7 +39,8 @@ enum xdg_role_kind { XDG_ROLE_NONE, XDG_ROLE_TOPLEVEL, XDG_ROLE_POPUP };
 
 struct xdg_surface {
 	struct wl_resource *resource;
-	struct wl_resource *wm_base;
+	struct wm_base *base;        /* NULL once the client is being torn down */
+	struct wl_list base_link;
 	struct sw_surface *surface;
 	struct wl_listener surface_destroy;
 	enum xdg_role_kind kind;
@@ -47,7 +55,19 @@ struct xdg_surface {
 	struct xdg_surface *parent;
 	struct wl_listener parent_destroy;
 	int32_t popup_x, popup_y, popup_w, popup_h;
+	/* Emitted when this struct goes (its resource may stay, inert): popups let go. */
+	struct wl_signal destroy_signal;
 };
+
+/*
+ * Where xdg_wm_base errors about `xdg` go. The wm_base can only be gone while
+ * the client is being torn down (destroying it earlier is defunct_surfaces).
+ */
+static struct wl_resource *
+wm_base_error_target(struct xdg_surface *xdg)
+{
+	return xdg->base ? xdg->base->resource : xdg->resource;
+}
 
 static const struct sw_surface_role xdg_toplevel_role;
 static const struct sw_surface_role xdg_popup_role;
@@ -112,8 +132,8 @@ view_map(struct xdg_surface *xdg)
 		server->next_x += CASCADE_STEP;
 		server->next_y += CASCADE_STEP;
 	} else if (xdg->parent) {
-		view->x = xdg->parent->view.x + xdg->popup_x;
-		view->y = xdg->parent->view.y + xdg->popup_y;
+		view->x = sw_clamp_coord((int64_t)xdg->parent->view.x + xdg->popup_x);
+		view->y = sw_clamp_coord((int64_t)xdg->parent->view.y + xdg->popup_y);
 	}
 	view->mapped = true;
 	view->surface->view = view;
@@ -385,34 +405,36 @@ popup_grab(struct wl_client *client, struct wl_resource *resource, struct wl_res
 static void
 place_popup(struct xdg_surface *xdg, const struct positioner *pos)
 {
-	int32_t ax = pos->anchor_x, ay = pos->anchor_y;
+	/* 64-bit: every term is a client's int32, and their sum must not overflow. */
+	int64_t ax = pos->anchor_x, ay = pos->anchor_y;
+	int64_t aw = pos->anchor_w, ah = pos->anchor_h, w = pos->width, h = pos->height;
 	/* The anchor point on the anchor rectangle. */
 	switch (pos->anchor) {
-	case XDG_POSITIONER_ANCHOR_TOP: ax += pos->anchor_w / 2; break;
-	case XDG_POSITIONER_ANCHOR_BOTTOM: ax += pos->anchor_w / 2; ay += pos->anchor_h; break;
-	case XDG_POSITIONER_ANCHOR_LEFT: ay += pos->anchor_h / 2; break;
-	case XDG_POSITIONER_ANCHOR_RIGHT: ax += pos->anchor_w; ay += pos->anchor_h / 2; break;
+	case XDG_POSITIONER_ANCHOR_TOP: ax += aw / 2; break;
+	case XDG_POSITIONER_ANCHOR_BOTTOM: ax += aw / 2; ay += ah; break;
+	case XDG_POSITIONER_ANCHOR_LEFT: ay += ah / 2; break;
+	case XDG_POSITIONER_ANCHOR_RIGHT: ax += aw; ay += ah / 2; break;
 	case XDG_POSITIONER_ANCHOR_TOP_LEFT: break;
-	case XDG_POSITIONER_ANCHOR_BOTTOM_LEFT: ay += pos->anchor_h; break;
-	case XDG_POSITIONER_ANCHOR_TOP_RIGHT: ax += pos->anchor_w; break;
-	case XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT: ax += pos->anchor_w; ay += pos->anchor_h; break;
-	default: ax += pos->anchor_w / 2; ay += pos->anchor_h / 2; break;
+	case XDG_POSITIONER_ANCHOR_BOTTOM_LEFT: ay += ah; break;
+	case XDG_POSITIONER_ANCHOR_TOP_RIGHT: ax += aw; break;
+	case XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT: ax += aw; ay += ah; break;
+	default: ax += aw / 2; ay += ah / 2; break;
 	}
 	/* The gravity says which way the popup extends from that point. */
-	int32_t x = ax, y = ay;
+	int64_t x = ax, y = ay;
 	switch (pos->gravity) {
-	case XDG_POSITIONER_GRAVITY_TOP: x -= pos->width / 2; y -= pos->height; break;
-	case XDG_POSITIONER_GRAVITY_BOTTOM: x -= pos->width / 2; break;
-	case XDG_POSITIONER_GRAVITY_LEFT: x -= pos->width; y -= pos->height / 2; break;
-	case XDG_POSITIONER_GRAVITY_RIGHT: y -= pos->height / 2; break;
-	case XDG_POSITIONER_GRAVITY_TOP_LEFT: x -= pos->width; y -= pos->height; break;
-	case XDG_POSITIONER_GRAVITY_BOTTOM_LEFT: x -= pos->width; break;
-	case XDG_POSITIONER_GRAVITY_TOP_RIGHT: y -= pos->height; break;
+	case XDG_POSITIONER_GRAVITY_TOP: x -= w / 2; y -= h; break;
+	case XDG_POSITIONER_GRAVITY_BOTTOM: x -= w / 2; break;
+	case XDG_POSITIONER_GRAVITY_LEFT: x -= w; y -= h / 2; break;
+	case XDG_POSITIONER_GRAVITY_RIGHT: y -= h / 2; break;
+	case XDG_POSITIONER_GRAVITY_TOP_LEFT: x -= w; y -= h; break;
+	case XDG_POSITIONER_GRAVITY_BOTTOM_LEFT: x -= w; break;
+	case XDG_POSITIONER_GRAVITY_TOP_RIGHT: y -= h; break;
 	case XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT: break;
-	default: x -= pos->width / 2; y -= pos->height / 2; break;
+	default: x -= w / 2; y -= h / 2; break;
 	}
-	xdg->popup_x = x + pos->offset_x;
-	xdg->popup_y = y + pos->offset_y;
+	xdg->popup_x = sw_clamp_coord(x + pos->offset_x);
+	xdg->popup_y = sw_clamp_coord(y + pos->offset_y);
 	xdg->popup_w = pos->width;
 	xdg->popup_h = pos->height;
 }
@@ -434,7 +456,7 @@ popup_reposition(struct wl_client *client, struct wl_resource *resource,
 {
 	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
 	const struct positioner *pos = wl_resource_get_user_data(positioner_resource);
-	if (!xdg || !positioner_complete(xdg->wm_base, pos))
+	if (!xdg || !positioner_complete(wm_base_error_target(xdg), pos))
 		return;
 	place_popup(xdg, pos);
 	xdg_popup_send_repositioned(resource, token);
@@ -483,7 +505,7 @@ xdg_surface_get_toplevel(struct wl_client *client, struct wl_resource *resource,
 	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
 	if (!xdg || !check_new_role(xdg, resource))
 		return;
-	if (!sw_surface_set_role(xdg->surface, &xdg_toplevel_role, xdg, xdg->wm_base,
+	if (!sw_surface_set_role(xdg->surface, &xdg_toplevel_role, xdg, wm_base_error_target(xdg),
 				 XDG_WM_BASE_ERROR_ROLE))
 		return;
 	xdg->role_resource = wl_resource_create(client, &xdg_toplevel_interface,
@@ -514,15 +536,17 @@ xdg_surface_get_popup(struct wl_client *client, struct wl_resource *resource, ui
 {
 	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
 	const struct positioner *pos = wl_resource_get_user_data(positioner_resource);
-	if (!xdg || !check_new_role(xdg, resource) || !positioner_complete(xdg->wm_base, pos))
+	if (!xdg || !check_new_role(xdg, resource) ||
+	    !positioner_complete(wm_base_error_target(xdg), pos))
 		return;
 	struct xdg_surface *parent = parent_resource ? wl_resource_get_user_data(parent_resource) : NULL;
-	if (parent_resource && !parent) {
-		wl_resource_post_error(xdg->wm_base, XDG_WM_BASE_ERROR_INVALID_POPUP_PARENT,
-				       "popup parent is defunct");
+	if ((parent_resource && !parent) || parent == xdg) {
+		wl_resource_post_error(wm_base_error_target(xdg), XDG_WM_BASE_ERROR_INVALID_POPUP_PARENT,
+				       parent ? "a popup cannot be its own parent"
+					      : "popup parent is defunct");
 		return;
 	}
-	if (!sw_surface_set_role(xdg->surface, &xdg_popup_role, xdg, xdg->wm_base,
+	if (!sw_surface_set_role(xdg->surface, &xdg_popup_role, xdg, wm_base_error_target(xdg),
 				 XDG_WM_BASE_ERROR_ROLE))
 		return;
 	xdg->role_resource = wl_resource_create(client, &xdg_popup_interface,
@@ -537,7 +561,8 @@ xdg_surface_get_popup(struct wl_client *client, struct wl_resource *resource, ui
 	if (parent) {
 		xdg->parent = parent;
 		xdg->parent_destroy.notify = popup_parent_destroyed;
-		wl_resource_add_destroy_listener(parent->resource, &xdg->parent_destroy);
+		/* Not the resource's destroy: the parent's struct can go first, with its wl_surface. */
+		wl_signal_add(&parent->destroy_signal, &xdg->parent_destroy);
 	}
 }
 
@@ -554,7 +579,7 @@ xdg_surface_set_window_geometry(struct wl_client *client, struct wl_resource *re
 		return;
 	}
 	if (width <= 0 || height <= 0)
-		wl_resource_post_error(resource, XDG_WM_BASE_ERROR_INVALID_SURFACE_STATE,
+		wl_resource_post_error(resource, XDG_SURFACE_ERROR_INVALID_SIZE,
 				       "window geometry %dx%d is empty", width, height);
 }
 
@@ -591,6 +616,8 @@ static void
 xdg_surface_free(struct xdg_surface *xdg)
 {
 	role_destroy(xdg);
+	wl_signal_emit_mutable(&xdg->destroy_signal, xdg);
+	wl_list_remove(&xdg->base_link);
 	wl_list_remove(&xdg->surface_destroy.link);
 	wl_list_remove(&xdg->view.link);
 	if (xdg->surface && xdg->surface->role_data == xdg)
@@ -739,6 +766,13 @@ positioner_resource_destroy(struct wl_resource *resource)
 static void
 wm_base_handle_destroy(struct wl_client *client, struct wl_resource *resource)
 {
+	struct wm_base *base = wl_resource_get_user_data(resource);
+	if (!wl_list_empty(&base->surfaces)) {
+		wl_resource_post_error(resource, XDG_WM_BASE_ERROR_DEFUNCT_SURFACES,
+				       "xdg_wm_base destroyed while %d xdg_surfaces made from it live",
+				       wl_list_length(&base->surfaces));
+		return;
+	}
 	wl_resource_destroy(resource);
 }
 
@@ -765,7 +799,8 @@ static void
 wm_base_get_xdg_surface(struct wl_client *client, struct wl_resource *resource, uint32_t id,
 			struct wl_resource *surface_resource)
 {
-	struct sw_xdg_shell *shell = wl_resource_get_user_data(resource);
+	struct wm_base *base = wl_resource_get_user_data(resource);
+	struct sw_xdg_shell *shell = base->shell;
 	struct sw_surface *surface = sw_surface_from_resource(surface_resource);
 	if (surface->role_data) {
 		wl_resource_post_error(resource, XDG_WM_BASE_ERROR_ROLE,
@@ -798,7 +833,9 @@ wm_base_get_xdg_surface(struct wl_client *client, struct wl_resource *resource, 
 		wl_client_post_no_memory(client);
 		return;
 	}
-	xdg->wm_base = resource;
+	xdg->base = base;
+	wl_list_insert(&base->surfaces, &xdg->base_link);
+	wl_signal_init(&xdg->destroy_signal);
 	xdg->surface = surface;
 	xdg->view.server = shell->server;
 	xdg->view.surface = surface;
@@ -824,15 +861,37 @@ static const struct xdg_wm_base_interface wm_base_impl = {
 };
 
 static void
+wm_base_resource_destroy(struct wl_resource *resource)
+{
+	struct wm_base *base = wl_resource_get_user_data(resource);
+	/* Only at client teardown can xdg_surfaces remain: they forget their wm_base. */
+	struct xdg_surface *xdg, *tmp;
+	wl_list_for_each_safe(xdg, tmp, &base->surfaces, base_link) {
+		xdg->base = NULL;
+		wl_list_remove(&xdg->base_link);
+		wl_list_init(&xdg->base_link);
+	}
+	free(base);
+}
+
+static void
 wm_base_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(client, &xdg_wm_base_interface,
-							  (int)version, id);
-	if (!resource) {
+	struct wm_base *base = calloc(1, sizeof(*base));
+	if (!base) {
 		wl_client_post_no_memory(client);
 		return;
 	}
-	wl_resource_set_implementation(resource, &wm_base_impl, data, NULL);
+	base->resource = wl_resource_create(client, &xdg_wm_base_interface, (int)version, id);
+	if (!base->resource) {
+		free(base);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	base->shell = data;
+	wl_list_init(&base->surfaces);
+	wl_resource_set_implementation(base->resource, &wm_base_impl, base,
+				       wm_base_resource_destroy);
 }
 
 static void
