@@ -111,8 +111,8 @@ subsurface_set_position(struct wl_client *client, struct wl_resource *resource, 
 	struct sw_subsurface *sub = wl_resource_get_user_data(resource);
 	if (!sub)
 		return;
-	sub->pending_x = x;
-	sub->pending_y = y;
+	sub->pending_x = sw_clamp_coord(x);
+	sub->pending_y = sw_clamp_coord(y);
 }
 
 /* Find which list `sibling` is in relative to `parent`, or NULL if it is not a sibling. */
@@ -237,6 +237,36 @@ is_ancestor(struct sw_surface *candidate, struct sw_surface *surface)
 	return false;
 }
 
+/* Levels of subsurfaces below `surface` (0: none). Bounded by SW_SUBSURFACE_DEPTH. */
+static int
+subtree_height(struct sw_surface *surface)
+{
+	int height = 0;
+	struct wl_list *lists[] = { &surface->subsurfaces_below, &surface->subsurfaces_above };
+	for (size_t l = 0; l < 2; l++) {
+		struct sw_subsurface *sub;
+		wl_list_for_each(sub, lists[l], link) {
+			int h = 1 + subtree_height(sub->surface);
+			if (h > height)
+				height = h;
+		}
+	}
+	return height;
+}
+
+/* Levels of subsurfaces above `surface` (0: it is a root). */
+static int
+depth_of(struct sw_surface *surface)
+{
+	int depth = 0;
+	struct sw_subsurface *sub;
+	while ((sub = sw_subsurface_from_surface(surface)) && sub->parent) {
+		depth++;
+		surface = sub->parent;
+	}
+	return depth;
+}
+
 static void
 subcompositor_get_subsurface(struct wl_client *client, struct wl_resource *resource, uint32_t id,
 			     struct wl_resource *surface_resource,
@@ -254,6 +284,15 @@ subcompositor_get_subsurface(struct wl_client *client, struct wl_resource *resou
 		wl_resource_post_error(resource, WL_SUBCOMPOSITOR_ERROR_BAD_SURFACE,
 				       "wl_surface@%u already has a role",
 				       wl_resource_get_id(surface_resource));
+		return;
+	}
+	/* Trees are walked recursively (repaint, commit): keep them shallow. */
+	int depth = depth_of(parent) + 1 + subtree_height(surface);
+	if (depth > SW_SUBSURFACE_DEPTH) {
+		wl_resource_post_error(resource, WL_SUBCOMPOSITOR_ERROR_BAD_SURFACE,
+				       "wl_surface@%u would make a subsurface tree %d deep (at most %d)",
+				       wl_resource_get_id(surface_resource), depth,
+				       SW_SUBSURFACE_DEPTH);
 		return;
 	}
 	struct sw_subsurface *sub = calloc(1, sizeof(*sub));
