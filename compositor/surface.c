@@ -344,8 +344,10 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 	int n;
 	pixman_box32_t *boxes = pixman_region32_rectangles(&src->buffer_damage, &n);
 	for (int i = 0; i < n; i++) {
+		/* Rounded outwards; 64-bit because the scale is the client's int32. */
 		int32_t x1 = boxes[i].x1 / scale, y1 = boxes[i].y1 / scale;
-		int32_t x2 = (boxes[i].x2 + scale - 1) / scale, y2 = (boxes[i].y2 + scale - 1) / scale;
+		int32_t x2 = (int32_t)(((int64_t)boxes[i].x2 + scale - 1) / scale);
+		int32_t y2 = (int32_t)(((int64_t)boxes[i].y2 + scale - 1) / scale);
 		pixman_region32_union_rect(&bd, &bd, x1, y1, (unsigned)(x2 - x1),
 					   (unsigned)(y2 - y1));
 	}
@@ -427,6 +429,15 @@ static void
 surface_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct sw_surface *surface = wl_resource_get_user_data(resource);
+	const struct sw_buffer *buffer = surface->pending.buffer_attached ? surface->pending.buffer
+									  : surface->buffer;
+	int32_t scale = surface->pending.scale;
+	if (buffer && (buffer->width % scale != 0 || buffer->height % scale != 0)) {
+		wl_resource_post_error(resource, WL_SURFACE_ERROR_INVALID_SIZE,
+				       "buffer of %dx%d is not a multiple of the buffer scale %d",
+				       buffer->width, buffer->height, scale);
+		return;
+	}
 	struct sw_subsurface *sub = sw_subsurface_from_surface(surface);
 	if (sub) {
 		/* A synchronized subsurface's commit waits for its parent's. */
