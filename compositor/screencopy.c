@@ -245,13 +245,13 @@ manager_capture(struct wl_client *client, struct wl_resource *resource, uint32_t
 		zwlr_screencopy_frame_v1_send_failed(frame_resource);
 		return;
 	}
-	/* Clip the requested region to the output. */
-	pixman_box32_t box = { x, y, x + w, y + h };
-	if (box.x1 < 0) box.x1 = 0;
-	if (box.y1 < 0) box.y1 = 0;
-	if (box.x2 > output->width) box.x2 = output->width;
-	if (box.y2 > output->height) box.y2 = output->height;
-	if (w <= 0 || h <= 0 || box.x2 <= box.x1 || box.y2 <= box.y1) {
+	/* Clip the requested region to the output, in 64 bits: x + w is the client's sum. */
+	int64_t x1 = x, y1 = y, x2 = (int64_t)x + w, y2 = (int64_t)y + h;
+	if (x1 < 0) x1 = 0;
+	if (y1 < 0) y1 = 0;
+	if (x2 > output->width) x2 = output->width;
+	if (y2 > output->height) y2 = output->height;
+	if (w <= 0 || h <= 0 || x2 <= x1 || y2 <= y1) {
 		zwlr_screencopy_frame_v1_send_failed(frame_resource);
 		return;
 	}
@@ -264,14 +264,14 @@ manager_capture(struct wl_client *client, struct wl_resource *resource, uint32_t
 	frame->resource = frame_resource;
 	frame->manager = manager;
 	frame->output = output;
-	frame->box = box;
+	frame->box = (pixman_box32_t){ (int32_t)x1, (int32_t)y1, (int32_t)x2, (int32_t)y2 };
 	wl_list_init(&frame->buffer_destroy.link);
 	wl_list_init(&frame->frame_rendered.link);
 	wl_list_insert(&manager->frames, &frame->link);
 	wl_resource_set_user_data(frame_resource, frame);
 
 	const struct sw_format *fmt = sw_format_from_drm(DRM_FORMAT_XRGB8888);
-	uint32_t width = (uint32_t)(box.x2 - box.x1), height = (uint32_t)(box.y2 - box.y1);
+	uint32_t width = (uint32_t)(x2 - x1), height = (uint32_t)(y2 - y1);
 	zwlr_screencopy_frame_v1_send_buffer(frame_resource, fmt->shm, width, height,
 					     (uint32_t)sw_format_min_stride(fmt, 0, width));
 	if (wl_resource_get_version(frame_resource) >= ZWLR_SCREENCOPY_FRAME_V1_BUFFER_DONE_SINCE_VERSION)
