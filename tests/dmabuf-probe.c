@@ -10,19 +10,26 @@
  * any broken expectation ("check-failed: ..."). No dma-buf is needed: the
  * parameter errors need only fds and numbers, so memfds stand in.
  *
+ * The "cursor" scenario is not hostile: it shows a window and, over it, a
+ * cursor surface, both on udmabuf dma-bufs, and keeps running until SIGTERM;
+ * SIGUSR1 destroys the cursor surface while it is set.
+ *
  * Exit status: 0 the scenario ran, 1 a check failed, 2 it could not be set up.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
+#include <linux/udmabuf.h>
 #include <wayland-client.h>
 
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
@@ -660,6 +667,220 @@ formats_v3(struct probe *p)
 	return p->checks_failed ? SCENARIO_CHECK_FAILED : SCENARIO_RAN;
 }
 
+/* ---- cursor: a dma-buf window with a dma-buf cursor surface over it ---- */
+
+/* Set by signal handlers: what the cursor scenario is asked to do next. */
+static volatile sig_atomic_t cursor_stop, cursor_drop;
+
+static void
+cursor_on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		cursor_drop = 1;
+	else
+		cursor_stop = 1;
+}
+
+/* A w x h dma-buf from /dev/udmabuf filled with `colour`, as a wl_buffer; NULL if none. */
+static struct wl_buffer *
+udmabuf_buffer(struct probe *p, int32_t w, int32_t h, uint32_t format, uint32_t colour)
+{
+	uint32_t stride = (uint32_t)w * 4;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t ps = page > 0 ? (size_t)page : 4096;
+	size_t size = ((size_t)stride * (size_t)h + ps - 1) / ps * ps;
+	struct wl_buffer *buffer = NULL;
+
+	int memfd = memfd_create("sealway-udmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (memfd < 0) {
+		fprintf(stderr, "dmabuf-probe: memfd_create: %s\n", strerror(errno));
+		return NULL;
+	}
+	if (ftruncate(memfd, (off_t)size) < 0) {
+		fprintf(stderr, "dmabuf-probe: ftruncate: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (px == MAP_FAILED) {
+		fprintf(stderr, "dmabuf-probe: mmap: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
+		px[i] = colour;
+	munmap(px, size);
+	/* udmabuf wants the memfd unable to shrink under the dma-buf. */
+	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
+		fprintf(stderr, "dmabuf-probe: F_ADD_SEALS: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		fprintf(stderr, "dmabuf-probe: /dev/udmabuf: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	struct udmabuf_create create = {
+		.memfd = (uint32_t)memfd, .flags = UDMABUF_FLAGS_CLOEXEC, .size = size,
+	};
+	int fd = ioctl(dev, UDMABUF_CREATE, &create);
+	close(dev);
+	if (fd < 0) {
+		fprintf(stderr, "dmabuf-probe: UDMABUF_CREATE: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, stride, 0, 0);
+	buffer = zwp_linux_buffer_params_v1_create_immed(params, w, h, format, 0);
+	zwp_linux_buffer_params_v1_destroy(params);
+	close(fd);
+out_memfd:
+	close(memfd);
+	return buffer;
+}
+
+struct cursor_probe {
+	struct wl_surface *cursor;
+	struct wl_seat *seat;
+	struct wl_pointer *pointer;
+	unsigned sets;
+};
+
+static void
+cursor_pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+		     struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
+{
+	struct cursor_probe *c = data;
+	if (!c->cursor)
+		return;
+	wl_pointer_set_cursor(pointer, serial, c->cursor, 0, 0);
+	printf("cursor-set %u at %.0f,%.0f\n", ++c->sets, wl_fixed_to_double(x),
+	       wl_fixed_to_double(y));
+}
+
+static void
+cursor_pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+		     struct wl_surface *surface)
+{
+}
+
+static void
+cursor_pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time, wl_fixed_t x,
+		      wl_fixed_t y)
+{
+}
+
+static void
+cursor_pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial, uint32_t time,
+		      uint32_t button, uint32_t state)
+{
+}
+
+static void
+cursor_pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis,
+		    wl_fixed_t value)
+{
+}
+
+/* Version 1: only the events that version has. */
+static const struct wl_pointer_listener cursor_pointer_listener = {
+	.enter = cursor_pointer_enter,
+	.leave = cursor_pointer_leave,
+	.motion = cursor_pointer_motion,
+	.button = cursor_pointer_button,
+	.axis = cursor_pointer_axis,
+};
+
+static void
+cursor_seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct cursor_probe *c = data;
+	if ((caps & WL_SEAT_CAPABILITY_POINTER) && !c->pointer) {
+		c->pointer = wl_seat_get_pointer(seat);
+		wl_pointer_add_listener(c->pointer, &cursor_pointer_listener, c);
+	}
+}
+
+static const struct wl_seat_listener cursor_seat_listener = {
+	.capabilities = cursor_seat_capabilities,
+};
+
+static void
+cursor_registry_global(void *data, struct wl_registry *registry, uint32_t name,
+		       const char *interface, uint32_t version)
+{
+	struct cursor_probe *c = data;
+	if (strcmp(interface, wl_seat_interface.name) != 0 || c->seat)
+		return;
+	c->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+	wl_seat_add_listener(c->seat, &cursor_seat_listener, c);
+}
+
+static const struct wl_registry_listener cursor_registry_listener = {
+	.global = cursor_registry_global,
+	.global_remove = registry_global_remove,
+};
+
+static enum scenario_result
+cursor(struct probe *p)
+{
+	struct cursor_probe c = { 0 };
+	struct probe_window win = { 0 };
+	enum scenario_result res = SCENARIO_SETUP_FAILED;
+	struct sigaction sa = { .sa_handler = cursor_on_signal };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGUSR1, &sa, NULL) < 0)
+		return SCENARIO_SETUP_FAILED;
+
+	struct wl_registry *registry = wl_display_get_registry(p->g.display);
+	wl_registry_add_listener(registry, &cursor_registry_listener, &c);
+	probe_roundtrip_timeout(p->g.display, 5000);
+	if (!c.seat) {
+		fprintf(stderr, "dmabuf-probe: no wl_seat\n");
+		goto out_registry;
+	}
+	/* Window 0x3366cc, cursor opaque magenta, both 200x150 / 16x16 dma-bufs. */
+	struct wl_buffer *win_buf = udmabuf_buffer(p, 200, 150, DRM_FORMAT_XRGB8888, 0xff3366cc);
+	struct wl_buffer *cur_buf = udmabuf_buffer(p, 16, 16, DRM_FORMAT_ARGB8888, 0xffff00ff);
+	if (!win_buf || !cur_buf || !probe_window_map(&p->g, &win, "dmabuf-probe cursor"))
+		goto out_buffers;
+	c.cursor = wl_compositor_create_surface(p->g.compositor);
+	wl_surface_attach(c.cursor, cur_buf, 0, 0);
+	wl_surface_damage(c.cursor, 0, 0, 16, 16);
+	wl_surface_commit(c.cursor);
+	wl_surface_attach(win.surface, win_buf, 0, 0);
+	wl_surface_damage(win.surface, 0, 0, 200, 150);
+	wl_surface_commit(win.surface);
+	probe_roundtrip_timeout(p->g.display, 5000);
+	printf("mapped\n");
+
+	res = SCENARIO_RAN;
+	while (!cursor_stop && wl_display_get_error(p->g.display) == 0) {
+		if (cursor_drop && c.cursor) {
+			/* Destroyed while it is the cursor: the compositor must drop it. */
+			wl_surface_destroy(c.cursor);
+			c.cursor = NULL;
+			probe_roundtrip_timeout(p->g.display, 5000);
+			printf("cursor-destroyed\n");
+		}
+		if (probe_dispatch_timeout(p->g.display, 100) < 0)
+			break;
+	}
+	if (c.cursor)
+		wl_surface_destroy(c.cursor);
+	if (c.pointer)
+		wl_pointer_destroy(c.pointer);
+	probe_window_destroy(&win);
+out_buffers:
+	if (win_buf)
+		wl_buffer_destroy(win_buf);
+	if (cur_buf)
+		wl_buffer_destroy(cur_buf);
+	wl_seat_destroy(c.seat);
+out_registry:
+	wl_registry_destroy(registry);
+	return res;
+}
+
 static const struct {
 	const char *name;
 	scenario_fn run;
@@ -694,6 +915,8 @@ static const struct {
 	{ "many-params", many_params, 4, "300 params with memfds, destroyed, refused or kept" },
 	{ "feedback", feedback, 4, "default and surface feedback: the format table" },
 	{ "formats-v3", formats_v3, 3, "bind version 3: format and modifier events" },
+	{ "cursor", cursor, 4, "udmabuf window and cursor surface until SIGTERM (SIGUSR1: "
+	  "destroy the cursor)" },
 };
 
 static void
