@@ -19,6 +19,10 @@ WIDTH, HEIGHT = 1024, 768
 SOCKET = 'wl-vm'
 BACKGROUND = 0x202830
 GREEN = 0x00ff00
+BLUE = 0x3366cc
+MAGENTA = 0xff00ff
+# The default arrow's fill; nothing else the scenarios show is pure white.
+ARROW_WHITE = 0xffffff
 # The first toplevel is placed at (32,32).
 WIN_X, WIN_Y = 32, 32
 
@@ -33,6 +37,8 @@ CMD = {
     'dmabuf-animated': 'sealway-dmabuf --alloc=%(alloc)s --format %(format)s '
                        '--size 200x150 --frames 0',
     'dmabuf-feedback': 'dmabuf-probe feedback',
+    # A 200x150 0x3366cc window and a 16x16 magenta cursor surface (hotspot 0,0).
+    'dmabuf-cursor': 'dmabuf-probe cursor',
     'keymap': 'keymap-probe',
     'simple-shm': 'weston-simple-shm',
     'wev': 'stdbuf -oL wev',
@@ -107,9 +113,9 @@ class Ctx:
     def signal(self, name, sig='TERM'):
         self.sh('kill -%s $(cat /tmp/rig/%s.pid)' % (sig, name))
 
-    def start_sealway(self, extra='', client=None):
+    def start_sealway(self, extra='', client=None, env=''):
         """Starts the compositor on the DRM device, waits until it listens."""
-        cmd = CMD['sealway'] + (' ' + extra if extra else '')
+        cmd = env + CMD['sealway'] + (' ' + extra if extra else '')
         if client:
             cmd += ' -- ' + client
         self.spawn('sealway', cmd)
@@ -150,6 +156,30 @@ class Ctx:
 
     def mouse_move(self, dx, dy):
         self.vm.mouse_move(dx, dy)
+
+    def click(self, button='left'):
+        self.vm.mouse_button(button)
+
+    def pointer_to(self, x, y, within, locate=None):
+        """Steers the pointer to within `within` pixels of (x, y) by what the
+        screen shows (locate(img) -> (x, y) or None; the arrow by default):
+        relative motion is accelerated, so one move cannot be aimed."""
+        locate = locate or arrow_at
+        for _ in range(15):
+            time.sleep(0.5)
+            pos = locate(self.vm.screendump())
+            if pos is None:
+                raise CheckError('no pointer on the screen')
+            dx, dy = x - pos[0], y - pos[1]
+            if abs(dx) <= within and abs(dy) <= within:
+                return pos
+            # Half the way: a burst moves about twice as far as its counts.
+            self.mouse_move(max(-150, min(150, dx // 2)), max(-150, min(150, dy // 2)))
+        raise CheckError('the pointer is at %d,%d, not within %d of %d,%d'
+                         % (pos[0], pos[1], within, x, y))
+
+    def fd_count(self, name):
+        return int(self.sh('ls /proc/$(cat /tmp/rig/%s.pid)/fd | wc -l' % name).strip())
 
 
 def describe_status(rc):
@@ -195,6 +225,24 @@ def text_console(img):
     if bg > 0.01 or black < 0.8:
         raise CheckError('not the text console: %.1f%% black, %.1f%% compositor background'
                          % (black * 100, bg * 100))
+
+
+def find_colour(img, colour):
+    """The top-most, then left-most pixel of exactly `colour`, or None."""
+    needle = bytes(((colour >> 16) & 0xff, (colour >> 8) & 0xff, colour & 0xff))
+    i = img.data.find(needle)
+    while i >= 0 and i % 3:
+        i = img.data.find(needle, i + 1)
+    if i < 0:
+        return None
+    return ((i // 3) % img.width, (i // 3) // img.width)
+
+
+def arrow_at(img):
+    """The pointer's position from the default arrow, whose first white
+    pixel is one right of and two below its tip; None without an arrow."""
+    p = find_colour(img, ARROW_WHITE)
+    return None if p is None else (p[0] - 1, p[1] - 2)
 
 
 def compositor_picture(img):
@@ -477,6 +525,139 @@ def drm_dmabuf_info(t):
     t.expect_exit('sealway', 0)
 
 
+def drm_cursor_surface(t):
+    """A client's dma-buf cursor surface replaces the arrow over its window; destroyed while set, the arrow is back"""
+    t.start_sealway()
+    t.spawn('cursor', t.client_env() + CMD['dmabuf-cursor'])
+    t.wait_screen(window_shows(BLUE, 200, 150), 'window', 60)
+
+    def arrow_or_client_cursor(img):
+        return arrow_at(img) or find_colour(img, MAGENTA)
+    t.pointer_to(WIN_X + 100, WIN_Y + 75, 50, arrow_or_client_cursor)
+    t.waitlog('cursor', 'cursor-set', 20)
+
+    def client_cursor(img):
+        p = find_colour(img, MAGENTA)
+        if p is None:
+            raise CheckError('no magenta cursor surface on the screen')
+        ppm.expect_rect(img, (p[0], p[1], p[0] + 16, p[1] + 16), MAGENTA)
+        if find_colour(img, ARROW_WHITE):
+            raise CheckError('the arrow is drawn as well')
+    t.wait_screen(client_cursor, 'client-cursor', 20)
+    t.signal('cursor', 'USR1')
+    t.waitlog('cursor', 'cursor-destroyed', 20)
+
+    def arrow_back(img):
+        if find_colour(img, MAGENTA):
+            raise CheckError('the destroyed cursor surface is still drawn')
+        if arrow_at(img) is None:
+            raise CheckError('no arrow')
+    t.wait_screen(arrow_back, 'arrow-back', 20)
+    t.signal('cursor')
+    t.expect_exit('cursor', 0)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def drm_click_raise(t):
+    """A click on the lower of two overlapping toplevels raises it and gives it the keyboard"""
+    t.start_sealway()
+    t.spawn('wev', t.client_env() + CMD['wev'])   # 640x480 at (32,32)
+
+    def wev_mapped(img):
+        compositor_picture(img)
+        if img.pixel(WIN_X + 50, WIN_Y + 50) == BACKGROUND:
+            raise CheckError('no wev window')
+    t.wait_screen(wev_mapped, 'wev', 60)
+    t.spawn('green', t.client_env() + CMD['shm-green'])   # 200x150 at (64,64), on top
+    green = (WIN_X + 32, WIN_Y + 32, WIN_X + 232, WIN_Y + 182)
+    t.wait_screen(lambda img: ppm.expect_rect(img, green, GREEN), 'green-on-top', 60)
+    t.waitlog('wev', 'wl_keyboard. leave', 20)
+    # Over wev, well away from the green window, then click.
+    t.pointer_to(480, 380, 80)
+    t.click()
+
+    def wev_on_top(img):
+        if img.fraction(GREEN, green) > 0.01:
+            raise CheckError('the green toplevel still covers wev')
+    t.wait_screen(wev_on_top, 'raised', 20)
+    deadline = time.monotonic() + 20
+    while True:
+        out = t.log('wev')
+        leave = out.rfind('wl_keyboard] leave')
+        if out.find('wl_keyboard] enter', leave) > 0 and 'wl_pointer] button' in out:
+            break
+        if time.monotonic() > deadline:
+            raise CheckError('wev got no pointer button and keyboard enter after its '
+                             'leave; its log: %s' % tail(out, 20))
+        time.sleep(0.5)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def drm_fatal_signal(t):
+    """kill -SEGV: sealway dies of the signal and the text console comes back"""
+    # ASan would report the sent SIGSEGV as a crash; let it die as a plain build does.
+    t.start_sealway(client=CMD['shm-green'],
+                    env='ASAN_OPTIONS=${ASAN_OPTIONS}:handle_segv=0 ')
+    t.wait_screen(window_shows(GREEN, 200, 150), 'before', 60)
+    t.signal('sealway', 'SEGV')
+    t.expect_exit('sealway', 128 + 11, 20)
+    t.wait_screen(text_console, 'after', 20)
+
+
+def drm_mode_800x600(t):
+    """--mode=800x600 is honoured: an 800x600 picture, and the 1024x768 console after exit"""
+    t.start_sealway('--mode=800x600', client=CMD['shm-green'])
+
+    def picture(img):
+        ppm.expect_size(img, 800, 600)
+        ppm.expect_rect(img, (WIN_X, WIN_Y, WIN_X + 200, WIN_Y + 150), GREEN)
+        ppm.expect_pixel(img, 797, 597, BACKGROUND)
+    t.wait_screen(picture, 'picture', 60)
+    if not re.search(r'mode 800x600@', t.log('sealway')):
+        raise CheckError("sealway's log does not name the 800x600 mode")
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    t.wait_screen(text_console, 'console-after', 20)
+
+
+def drm_dmabuf_disconnect(t):
+    """A udmabuf client killed mid-animation: sealway runs on, its fds back to the baseline"""
+    t.start_sealway()
+    time.sleep(1)   # input devices are opened just after start
+    base = t.fd_count('sealway')
+    t.spawn('dmabuf', t.client_env() + CMD['dmabuf-animated']
+            % {'alloc': 'udmabuf', 'format': 'XRGB8888'})
+    rect = (WIN_X, WIN_Y, WIN_X + 200, WIN_Y + 150)
+
+    def drawn(img):
+        compositor_picture(img)
+        if img.fraction(BACKGROUND, rect) > 0.5:
+            raise CheckError('the window area is still mostly background')
+    t.wait_screen(drawn, 'first', 60)
+    a = t.dump('a')
+    time.sleep(0.5)
+    ppm.expect_diff_inside(a, t.dump('b'), rect)
+    during = t.fd_count('sealway')
+    t.signal('dmabuf', 'KILL')
+    t.waitexit('dmabuf')
+    t.wait_screen(lambda img: ppm.expect_rect(img, rect, BACKGROUND), 'gone', 20)
+    deadline = time.monotonic() + 10
+    while True:
+        after = t.fd_count('sealway')
+        if after <= base:
+            break
+        if time.monotonic() > deadline:
+            raise CheckError('sealway has %d fds, %d before the client came (%d with it)'
+                             % (after, base, during))
+        time.sleep(0.5)
+    t.notes.append('sealway fds: %d before, %d with the client, %d after' % (base, during, after))
+    t.check_running()
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
 COMPOSITOR = ['sealway']
 SCENARIOS = [
     Scenario('rig-devices', [], rig_devices),
@@ -503,6 +684,11 @@ SCENARIOS = [
              dmabuf_animated('dma-heap', 'NV12')),
     Scenario('drm-dmabuf-feedback', COMPOSITOR + ['dmabuf-probe'], drm_dmabuf_feedback),
     Scenario('drm-dmabuf-info', COMPOSITOR + ['wayland-info'], drm_dmabuf_info),
+    Scenario('drm-cursor-surface', COMPOSITOR + ['dmabuf-probe'], drm_cursor_surface),
+    Scenario('drm-click-raise', COMPOSITOR + ['wev', 'stdbuf', 'sealway-shm'], drm_click_raise),
+    Scenario('drm-fatal-signal', COMPOSITOR + ['sealway-shm'], drm_fatal_signal),
+    Scenario('drm-mode-800x600', COMPOSITOR + ['sealway-shm'], drm_mode_800x600),
+    Scenario('drm-dmabuf-disconnect', COMPOSITOR + ['sealway-dmabuf'], drm_dmabuf_disconnect),
 ]
 
 
