@@ -63,7 +63,9 @@ def run_held(comp, scenario, baseline):
                   '%s: the compositor holds at most %d fds while the client is connected '
                   '(baseline %d, got %d)' % (scenario, baseline + HELD_FD_ALLOWANCE[scenario],
                                              baseline, held))
+        # Closing stdin lets the probe go; communicate() must not touch it again.
         p.stdin.close()
+        p.stdin = None
         out, err = p.communicate(timeout=30)
     except BaseException:
         p.kill()
