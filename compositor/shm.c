@@ -25,8 +25,14 @@
 #include "shm.h"
 
 #define SHM_VERSION 1
-/* Each pool keeps its fd open; one client must not exhaust the compositor's fds. */
+/* Each pool keeps its fd open until destroyed; one client must not exhaust the compositor's fds. */
 #define MAX_POOLS_PER_CLIENT 1024
+/*
+ * Buffers keep their pool's mapping after the pool is destroyed or resized;
+ * bound them too, or a client could use up the process's map count
+ * (vm.max_map_count) and address space for every other client.
+ */
+#define MAX_MAPPINGS_PER_CLIENT 4096
 
 struct sw_shm {
 	struct sw_server *server;
@@ -36,8 +42,11 @@ struct sw_shm {
 	struct sigaction old_sigbus;
 };
 
+struct shm_pool;
+
 /* One mmap of a pool's fd. Resizes make new ones; buffers keep theirs alive. */
 struct shm_mapping {
+	struct shm_pool *pool;     /* outlives it: buffers hold both */
 	void *data;
 	size_t size;
 	unsigned refs;
@@ -51,9 +60,10 @@ struct shm_pool {
 	struct wl_resource *resource; /* NULL once destroyed by the client */
 	struct wl_client *client;
 	struct wl_list link;
-	int fd;
+	int fd;                    /* -1 once the resource is gone: no resize can come */
 	int seals;
 	struct shm_mapping *mapping;
+	unsigned mappings;         /* live mappings, this one and those buffers keep */
 	unsigned refs;             /* the resource and every buffer */
 };
 
@@ -98,16 +108,18 @@ mapping_unref(struct shm_mapping *mapping)
 {
 	if (--mapping->refs > 0)
 		return;
+	mapping->pool->mappings--;
 	munmap(mapping->data, mapping->size);
 	free(mapping);
 }
 
 static struct shm_mapping *
-mapping_create(int fd, size_t size)
+mapping_create(struct shm_pool *pool, int fd, size_t size)
 {
 	struct shm_mapping *mapping = calloc(1, sizeof(*mapping));
 	if (!mapping)
 		return NULL;
+	mapping->pool = pool;
 	mapping->data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (mapping->data == MAP_FAILED) {
 		int saved = errno;
@@ -117,6 +129,7 @@ mapping_create(int fd, size_t size)
 	}
 	mapping->size = size;
 	mapping->refs = 1;
+	pool->mappings++;
 	return mapping;
 }
 
@@ -126,7 +139,8 @@ pool_unref(struct shm_pool *pool)
 	if (--pool->refs > 0)
 		return;
 	mapping_unref(pool->mapping);
-	close(pool->fd);
+	if (pool->fd >= 0)
+		close(pool->fd);
 	wl_list_remove(&pool->link);
 	free(pool);
 }
@@ -163,7 +177,8 @@ shm_buffer_end_access(struct sw_buffer *base)
 		return true;
 
 	struct stat st;
-	long long file_size = fstat(buffer->pool->fd, &st) == 0 ? (long long)st.st_size : -1;
+	int fd = buffer->pool->fd;
+	long long file_size = fd >= 0 && fstat(fd, &st) == 0 ? (long long)st.st_size : -1;
 	sw_warn("client truncated its shm pool of %zu bytes (file now %lld bytes); disconnecting it",
 		m->size, file_size);
 	struct wl_resource *target = base->resource ? base->resource : buffer->pool->resource;
@@ -318,6 +333,18 @@ check_file_size(int fd, int64_t size, char *why, size_t len)
 	return true;
 }
 
+static unsigned
+client_mapping_count(struct sw_shm *shm, struct wl_client *client)
+{
+	unsigned n = 0;
+	struct shm_pool *pool;
+	wl_list_for_each(pool, &shm->pools, link) {
+		if (pool->client == client)
+			n += pool->mappings;
+	}
+	return n;
+}
+
 static void
 pool_resize(struct wl_client *client, struct wl_resource *resource, int32_t size)
 {
@@ -340,7 +367,13 @@ pool_resize(struct wl_client *client, struct wl_resource *resource, int32_t size
 				       (pool->seals & F_SEAL_GROW) ? " and F_SEAL_GROW forbids growing it" : "");
 		return;
 	}
-	struct shm_mapping *mapping = mapping_create(pool->fd, (size_t)size);
+	if (client_mapping_count(pool->shm, client) >= MAX_MAPPINGS_PER_CLIENT) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "resize: client already holds %d pool mappings (buffers keep "
+				       "those of destroyed and resized pools)", MAX_MAPPINGS_PER_CLIENT);
+		return;
+	}
+	struct shm_mapping *mapping = mapping_create(pool, pool->fd, (size_t)size);
 	if (!mapping) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "resize: mmap of %d bytes failed: %s", size, strerror(errno));
@@ -363,6 +396,9 @@ pool_resource_destroy(struct wl_resource *resource)
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
 	pool->resource = NULL;
+	/* Only resize needs the fd: buffers live on their mappings. */
+	close(pool->fd);
+	pool->fd = -1;
 	pool_unref(pool);
 }
 
@@ -447,6 +483,13 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 				       "create_pool: client already holds %d pools", MAX_POOLS_PER_CLIENT);
 		goto err_fd;
 	}
+	if (client_mapping_count(shm, client) >= MAX_MAPPINGS_PER_CLIENT) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: client already holds %d pool mappings (buffers "
+				       "keep those of destroyed and resized pools)",
+				       MAX_MAPPINGS_PER_CLIENT);
+		goto err_fd;
+	}
 
 	struct shm_pool *pool = calloc(1, sizeof(*pool));
 	if (!pool) {
@@ -454,7 +497,7 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 		goto err_fd;
 	}
 	/* Map before creating the resource, so no half-built pool reaches a destructor. */
-	pool->mapping = mapping_create(fd, (size_t)size);
+	pool->mapping = mapping_create(pool, fd, (size_t)size);
 	if (!pool->mapping) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: mmap of %d bytes failed: %s", size,
