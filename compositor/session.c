@@ -66,7 +66,12 @@ handle_seat_readable(int fd, uint32_t mask, void *data)
 {
 	struct sw_session *session = data;
 	if (libseat_dispatch(session->seat, 0) < 0) {
-		sw_err("session: libseat_dispatch: %s", strerror(errno));
+		sw_err("session: lost the seat (libseat_dispatch: %s)", strerror(errno));
+		/* Stop watching: a dead connection stays readable and would spin the loop. */
+		wl_event_source_remove(session->source);
+		session->source = NULL;
+		session->active = false;
+		wl_signal_emit_mutable(&session->lost, session);
 		return 0;
 	}
 	return 0;
@@ -81,6 +86,7 @@ sw_session_create(struct wl_event_loop *loop, char *why, size_t why_len)
 		return NULL;
 	}
 	wl_signal_init(&session->active_changed);
+	wl_signal_init(&session->lost);
 	wl_list_init(&session->devices);
 
 	enum sw_log_level lvl = sw_log_get_level();
@@ -138,7 +144,8 @@ sw_session_destroy(struct sw_session *session)
 		sw_warn("session: device fd %d still open at exit", dev->fd);
 		sw_session_close_device(session, dev->fd);
 	}
-	wl_event_source_remove(session->source);
+	if (session->source)
+		wl_event_source_remove(session->source);
 	/* For a VT-bound seat this gives the VT back in text mode. */
 	if (libseat_close_seat(session->seat) != 0)
 		sw_err("session: libseat_close_seat: %s", strerror(errno));

@@ -20,6 +20,8 @@ struct sw_session {
 	 * every listener ran.
 	 */
 	struct wl_signal active_changed;
+	/* Emitted once when the connection to the seat is lost; the session is then dead. */
+	struct wl_signal lost;
 	struct wl_list devices;   /* sw_session_device.link */
 };
 

@@ -94,6 +94,7 @@ struct drm_backend {
 	struct wl_event_source *frame_timer;   /* next grid point, without vblank */
 	struct wl_event_source *idle_present;
 	struct wl_listener session_active;
+	struct wl_listener session_lost;
 	/* Connector changes (hotplug), from udev or straight from the kernel. */
 	struct udev *udev;
 	struct udev_monitor *udev_monitor;
@@ -846,6 +847,15 @@ drm_schedule_frame(struct sw_backend *base)
 static void check_connector(struct drm_backend *drm);
 
 static void
+handle_session_lost(struct wl_listener *listener, void *data)
+{
+	struct drm_backend *drm = wl_container_of(listener, drm, session_lost);
+	/* Without the seat there are no devices to draw on or read from. */
+	sw_err("drm: the seat session is gone; exiting");
+	sw_server_terminate(drm->base.server, 1);
+}
+
+static void
 handle_session_active(struct wl_listener *listener, void *data)
 {
 	struct drm_backend *drm = wl_container_of(listener, drm, session_active);
@@ -999,6 +1009,7 @@ drm_destroy(struct sw_backend *base)
 	wl_event_source_remove(drm->frame_timer);
 	wl_event_source_remove(drm->drm_source);
 	wl_list_remove(&drm->session_active.link);
+	wl_list_remove(&drm->session_lost.link);
 	sw_output_destroy(drm->base.output);
 	for (int i = 0; i < 2; i++)
 		fb_destroy(drm, &drm->fbs[i]);
@@ -1153,6 +1164,8 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	}
 	drm->session_active.notify = handle_session_active;
 	wl_signal_add(&drm->session->active_changed, &drm->session_active);
+	drm->session_lost.notify = handle_session_lost;
+	wl_signal_add(&drm->session->lost, &drm->session_lost);
 
 	watch_hotplug(drm);
 	/* Input is optional: a VT with no keyboard still shows clients. */
