@@ -872,8 +872,13 @@ sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view)
 		struct sw_view *next = topmost_toplevel(seat, view);
 		keyboard_set_focus(seat, next ? next->surface : NULL);
 	}
-	if (seat->ptr_focus == view->surface) {
+	int32_t dx, dy;
+	if (seat->ptr_focus && sw_surface_get_root(seat->ptr_focus, &dx, &dy) == view->surface) {
 		pointer_clear_focus(seat);
+		seat->buttons_down = 0;
 		cursor_damage(seat);
+		/* Whatever is now under the pointer gets it, without waiting for motion. */
+		if (seat->has_pointer)
+			pointer_update(seat, now_msec(), false);
 	}
 }
