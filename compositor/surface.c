@@ -11,8 +11,11 @@
 #include "surface.h"
 #include "xdg_shell.h"
 
-/* The highest version bookworm's libwayland defines (wl_surface.offset). */
-#define COMPOSITOR_VERSION 5
+/*
+ * What this file implements (wl_surface.offset, v5); never more than the
+ * installed libwayland defines, so an older one still gets a valid global.
+ */
+#define COMPOSITOR_VERSION_IMPLEMENTED 5
 
 struct sw_compositor {
 	struct sw_server *server;
@@ -712,7 +715,10 @@ sw_compositor_create(struct sw_server *server)
 		return false;
 	compositor->server = server;
 	compositor->global = wl_global_create(server->display, &wl_compositor_interface,
-					      COMPOSITOR_VERSION, compositor, compositor_bind);
+					      wl_compositor_interface.version < COMPOSITOR_VERSION_IMPLEMENTED
+						      ? wl_compositor_interface.version
+						      : COMPOSITOR_VERSION_IMPLEMENTED,
+					      compositor, compositor_bind);
 	if (!compositor->global) {
 		free(compositor);
 		return false;

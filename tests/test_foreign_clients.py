@@ -37,6 +37,41 @@ def weston_simple_shm_animates():
               'apart (%d changed)' % changed)
 
 
+def waypipe_forwards_a_client():
+    """waypipe copies a client's shm buffers into pools of its own on our side
+    of the link: weston-simple-shm, forwarded through it, shows and animates."""
+    waypipe = harness.tool('waypipe')
+    simple = harness.tool('weston-simple-shm')
+    with harness.Compositor() as comp:
+        sock = os.path.join(comp.tmp, 'waypipe.sock')
+        # The client end talks to the compositor; the server end runs the program.
+        comp.spawn([waypipe, '--no-gpu', '-s', sock, 'client'])
+        deadline = time.monotonic() + 5
+        while not os.path.exists(sock) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(os.path.exists(sock), 'waypipe client creates its socket %s' % sock)
+        server = comp.spawn([waypipe, '--no-gpu', '-s', sock, 'server', '--', simple])
+        rect = (X0, Y0, X0 + 250, Y0 + 250)
+        deadline = time.monotonic() + 10
+        while True:
+            first = comp.capture('sealway-capture')
+            drawn = first.count_not(rect, BACKGROUND)
+            if drawn > 1000 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        check(server.poll() is None, 'waypipe server keeps running weston-simple-shm '
+              '(exit %s): %s' % (server.poll(), open(server.log_path).read().strip()[-500:]))
+        check(drawn > 1000, 'the forwarded window draws into (%d,%d)-(%d,%d) (%d '
+              'non-background pixels)' % (*rect, drawn))
+        time.sleep(0.3)
+        second = comp.capture('sealway-capture')
+        a, b = first.region_bytes(rect), second.region_bytes(rect)
+        changed = sum(1 for i in range(0, len(a), 3) if a[i:i + 3] != b[i:i + 3])
+        check(changed > 100, 'the forwarded window animates (%d pixels changed in 0.3 s)'
+              % changed)
+        comp.check_alive('a client was forwarded through waypipe')
+
+
 def foot_starts_and_draws():
     exe = harness.tool('foot')
     with harness.Compositor() as comp:
@@ -97,5 +132,5 @@ def wayland_info_lists_globals_and_formats():
 
 if __name__ == '__main__':
     harness.main({f.__name__: f for f in (
-        weston_simple_shm_animates, foot_starts_and_draws,
+        weston_simple_shm_animates, foot_starts_and_draws, waypipe_forwards_a_client,
         wayland_info_lists_globals_and_formats)})
