@@ -42,7 +42,7 @@ export XDG_RUNTIME_DIR="$runtime"
 socket=sealway-demo
 "$sealway" --backend=headless --socket=$socket --size=1024x768 > "$runtime/sealway.out" &
 compositor=$!
-trap 'kill $compositor 2>/dev/null; rm -rf "$runtime"' EXIT
+trap 'kill $compositor 2>/dev/null || true; rm -rf "$runtime"' EXIT
 for _ in $(seq 50); do
 	[ -S "$runtime/$socket" ] && break
 	sleep 0.1
