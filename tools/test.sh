@@ -9,11 +9,16 @@ cd "$(dirname "$0")/.."
 sh .ci/deps.sh
 
 build=${SEALWAY_TEST_BUILD:-build-test}
+build_failed() {
+	echo "test: the build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+}
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
-		-Dbuildtype=debugoptimized
+		-Dbuildtype=debugoptimized || build_failed
 fi
-ninja -C "$build"
+ninja -C "$build" || build_failed
 
 # A sanitizer report is a failure: make UBSan fatal and keep stack traces.
 # (ASan's options are set per process by the harness: leak checks on for the
