@@ -53,18 +53,24 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version)
 {
 	struct probe_globals *g = data;
+	const struct probe_connect_options *o = g->options;
 
 	if (strcmp(interface, wl_compositor_interface.name) == 0) {
 		g->compositor = wl_registry_bind(registry, name, &wl_compositor_interface,
-						 min_u32(version, 4));
+						 min_u32(version, o->compositor_version ?
+								  o->compositor_version : 4));
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		g->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		g->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+		g->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface,
+					      min_u32(version, o->wm_base_version ?
+							       o->wm_base_version : 1));
 		xdg_wm_base_add_listener(g->wm_base, &wm_base_listener, g);
 	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
 		g->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, 1);
 		wp_presentation_add_listener(g->presentation, &presentation_listener, g);
+	} else if (o->global) {
+		o->global(o->data, registry, name, interface, version);
 	}
 }
 
@@ -78,10 +84,27 @@ static const struct wl_registry_listener registry_listener = {
 	.global_remove = registry_global_remove,
 };
 
+/* One initial roundtrip: true when it came back and the connection is sound. */
+static bool
+initial_roundtrip(struct wl_display *display, int timeout_ms)
+{
+	if (timeout_ms <= 0)
+		return wl_display_roundtrip(display) >= 0;
+	return probe_roundtrip_timeout(display, timeout_ms) && wl_display_get_error(display) == 0;
+}
+
 bool
 probe_connect(struct probe_globals *g)
 {
+	static const struct probe_connect_options defaults = { 0 };
+	return probe_connect_with(g, &defaults);
+}
+
+bool
+probe_connect_with(struct probe_globals *g, const struct probe_connect_options *options)
+{
 	memset(g, 0, sizeof(*g));
+	g->options = options;
 	g->display = wl_display_connect(NULL);
 	if (!g->display) {
 		fprintf(stderr, "probe: cannot connect to WAYLAND_DISPLAY=%s: %s\n",
@@ -92,7 +115,8 @@ probe_connect(struct probe_globals *g)
 	g->registry = wl_display_get_registry(g->display);
 	wl_registry_add_listener(g->registry, &registry_listener, g);
 	/* Two roundtrips: the globals, then the events bound objects send at once. */
-	if (wl_display_roundtrip(g->display) < 0 || wl_display_roundtrip(g->display) < 0) {
+	if (!initial_roundtrip(g->display, options->timeout_ms) ||
+	    !initial_roundtrip(g->display, options->timeout_ms)) {
 		fprintf(stderr, "probe: initial roundtrip failed\n");
 		return false;
 	}
@@ -293,4 +317,42 @@ probe_report(struct wl_display *display)
 		printf("disconnected\n");
 	}
 	fflush(stdout);
+}
+
+void
+probe_settle(struct wl_display *display, int timeout_ms)
+{
+	if (probe_roundtrip_timeout(display, timeout_ms))
+		probe_report(display);
+	else
+		printf("no-answer\n");
+}
+
+static const char *
+entry_string(const void *table, size_t i, size_t stride, size_t offset)
+{
+	const char *const *field = (const void *)((const char *)table + i * stride + offset);
+	return *field;
+}
+
+int
+probe_pick_scenario(int argc, char *argv[], const char *prog, const void *table,
+		    size_t count, size_t stride, size_t what_offset)
+{
+	if (argc == 2) {
+		for (size_t i = 0; i < count; i++)
+			if (strcmp(argv[1], entry_string(table, i, stride, 0)) == 0)
+				return (int)i;
+		fprintf(stderr, "%s: unknown scenario '%s'\n", prog, argv[1]);
+	}
+	int width = 0;
+	for (size_t i = 0; i < count; i++) {
+		int len = (int)strlen(entry_string(table, i, stride, 0));
+		width = len > width ? len : width;
+	}
+	fprintf(stderr, "usage: %s SCENARIO\nscenarios:\n", prog);
+	for (size_t i = 0; i < count; i++)
+		fprintf(stderr, "  %-*s  %s\n", width, entry_string(table, i, stride, 0),
+			entry_string(table, i, stride, what_offset));
+	return -1;
 }

@@ -2,9 +2,26 @@
 #define SW_PROBE_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <wayland-client.h>
+
+/*
+ * What probe_connect_with does beyond probe_connect: bind wl_compositor and
+ * xdg_wm_base at higher versions, hand every global it has no place for to
+ * `global`, and give up on initial roundtrips that take too long. Zeroes
+ * (and NULL) are probe_connect's choices. It must outlive the connection:
+ * globals may come later.
+ */
+struct probe_connect_options {
+	uint32_t compositor_version;	/* highest to bind; 0: 4 */
+	uint32_t wm_base_version;	/* highest to bind; 0: 1 */
+	int timeout_ms;			/* for each initial roundtrip; 0: no limit */
+	void (*global)(void *data, struct wl_registry *registry, uint32_t name,
+		       const char *interface, uint32_t version);
+	void *data;
+};
 
 /* The globals a test client may want; any of them may be NULL if not advertised. */
 struct probe_globals {
@@ -16,10 +33,12 @@ struct probe_globals {
 	struct wp_presentation *presentation;
 	uint32_t presentation_clock;
 	bool presentation_clock_known;
+	const struct probe_connect_options *options;
 };
 
 /* Connect to $WAYLAND_DISPLAY and bind the globals; false (logged) on failure. */
 bool probe_connect(struct probe_globals *g);
+bool probe_connect_with(struct probe_globals *g, const struct probe_connect_options *options);
 void probe_disconnect(struct probe_globals *g);
 
 /*
@@ -61,5 +80,23 @@ int probe_memfd(size_t size, bool sealed);
  * "ok", "protocol-error interface=NAME code=N" or "disconnected".
  */
 void probe_report(struct wl_display *display);
+/*
+ * After a scenario: roundtrip (a request's error reaches its sender by then)
+ * and probe_report, or print "no-answer" if the server said nothing in time.
+ */
+void probe_settle(struct wl_display *display, int timeout_ms);
+
+/*
+ * The index in a probe's scenario table of the one named by its only
+ * argument; -1 after printing the usage on stderr if it names none. The
+ * table has `count` entries `stride` bytes apart, each holding its name (a
+ * const char *) at its start and one line of help at `what_offset`.
+ */
+int probe_pick_scenario(int argc, char *argv[], const char *prog, const void *table,
+			size_t count, size_t stride, size_t what_offset);
+/* probe_pick_scenario for an array of entries with `name` first and `what`. */
+#define PROBE_PICK_SCENARIO(argc, argv, prog, table)                                       \
+	probe_pick_scenario(argc, argv, prog, table, sizeof(table) / sizeof((table)[0]),   \
+			    sizeof((table)[0]), offsetof(__typeof__((table)[0]), what))
 
 #endif
