@@ -42,6 +42,18 @@ create_pool_and_close(struct probe_globals *g, int fd, int32_t size)
 	(void)pool; /* freed with the connection */
 }
 
+/* A pool of `pool_size` bytes on a fresh memfd of `file_size`; NULL (logged) without one. */
+static struct wl_shm_pool *
+memfd_pool(struct probe_globals *g, size_t file_size, int32_t pool_size, bool sealed)
+{
+	int fd = probe_memfd(file_size, sealed);
+	if (fd < 0)
+		return NULL;
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, pool_size);
+	close(fd);
+	return pool;
+}
+
 static enum scenario_result
 pool_fd_pipe(struct probe_globals *g)
 {
@@ -114,11 +126,8 @@ pool_fd_devnull(struct probe_globals *g)
 static enum scenario_result
 pool_with_size(struct probe_globals *g, size_t file_size, int32_t pool_size)
 {
-	int fd = probe_memfd(file_size, true);
-	if (fd < 0)
-		return SCENARIO_SETUP_FAILED;
-	create_pool_and_close(g, fd, pool_size);
-	return SCENARIO_RAN;
+	/* The pool is freed with the connection. */
+	return memfd_pool(g, file_size, pool_size, true) ? SCENARIO_RAN : SCENARIO_SETUP_FAILED;
 }
 
 static enum scenario_result
@@ -144,11 +153,9 @@ static enum scenario_result
 buffer_with(struct probe_globals *g, int32_t offset, int32_t width, int32_t height,
 	    int32_t stride, uint32_t format)
 {
-	int fd = probe_memfd(65536, true);
-	if (fd < 0)
+	struct wl_shm_pool *pool = memfd_pool(g, 65536, 65536, true);
+	if (!pool)
 		return SCENARIO_SETUP_FAILED;
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 65536);
-	close(fd);
 	wl_shm_pool_create_buffer(pool, offset, width, height, stride, format);
 	return SCENARIO_RAN;
 }
@@ -219,11 +226,9 @@ buffer_format_unknown(struct probe_globals *g)
 static enum scenario_result
 pool_resize_shrink(struct probe_globals *g)
 {
-	int fd = probe_memfd(8192, false);
-	if (fd < 0)
+	struct wl_shm_pool *pool = memfd_pool(g, 8192, 8192, false);
+	if (!pool)
 		return SCENARIO_SETUP_FAILED;
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 8192);
-	close(fd);
 	wl_shm_pool_resize(pool, 4096);
 	return SCENARIO_RAN;
 }
@@ -232,11 +237,9 @@ pool_resize_shrink(struct probe_globals *g)
 static enum scenario_result
 resize_past_eof(struct probe_globals *g, bool sealed)
 {
-	int fd = probe_memfd(4096, sealed);
-	if (fd < 0)
+	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, sealed);
+	if (!pool)
 		return SCENARIO_SETUP_FAILED;
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 4096);
-	close(fd);
 	wl_shm_pool_resize(pool, 8192);
 	wl_shm_pool_create_buffer(pool, 4096, 32, 32, 128, SHM_XRGB8888);
 	return SCENARIO_RAN;
@@ -280,30 +283,50 @@ show_and_wait(struct probe_globals *g, struct probe_window *w, struct wl_buffer 
 	return probe_wait_for(g->display, &done, 3000);
 }
 
-static enum scenario_result
-truncate_after_commit(struct probe_globals *g)
+/*
+ * A size x size XRGB8888 buffer filled with one colour, on a pool on an
+ * unsealed memfd; the fd stays open in *fd for the scenario to resize the
+ * file, the pool is left in *pool unless that is NULL. NULL (logged, nothing
+ * left open) on failure.
+ */
+static struct wl_buffer *
+filled_buffer(struct probe_globals *g, int32_t size, int *fd, struct wl_shm_pool **pool)
 {
-	const int32_t size = 256, stride = size * 4, bytes = stride * size;
-	struct probe_window w;
-	if (!probe_window_map(g, &w, "shm-probe truncate"))
-		return SCENARIO_SETUP_FAILED;
-
-	int fd = probe_memfd((size_t)bytes, false);
-	if (fd < 0)
-		return SCENARIO_SETUP_FAILED;
-	uint32_t *pixels = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	const int32_t stride = size * 4, bytes = stride * size;
+	*fd = probe_memfd((size_t)bytes, false);
+	if (*fd < 0)
+		return NULL;
+	uint32_t *pixels = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
 	if (pixels == MAP_FAILED) {
 		perror("mmap");
-		close(fd);
-		return SCENARIO_SETUP_FAILED;
+		close(*fd);
+		return NULL;
 	}
 	for (int32_t i = 0; i < size * size; i++)
 		pixels[i] = 0xff3366ccu;
 	munmap(pixels, (size_t)bytes);
 
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, bytes);
-	struct wl_buffer *buffer =
-		wl_shm_pool_create_buffer(pool, 0, size, size, stride, SHM_XRGB8888);
+	struct wl_shm_pool *p = wl_shm_create_pool(g->shm, *fd, bytes);
+	if (pool)
+		*pool = p;
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(p, 0, size, size, stride, SHM_XRGB8888);
+	if (!buffer)
+		close(*fd);
+	return buffer;
+}
+
+static enum scenario_result
+truncate_after_commit(struct probe_globals *g)
+{
+	const int32_t size = 256;
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe truncate"))
+		return SCENARIO_SETUP_FAILED;
+
+	int fd;
+	struct wl_buffer *buffer = filled_buffer(g, size, &fd, NULL);
+	if (!buffer)
+		return SCENARIO_SETUP_FAILED;
 	if (!show_and_wait(g, &w, buffer, size, size)) {
 		fprintf(stderr, "probe: first frame not shown within 3 s\n");
 		close(fd);
@@ -324,26 +347,15 @@ truncate_after_commit(struct probe_globals *g)
 static enum scenario_result
 buffer_outlives_pool(struct probe_globals *g)
 {
-	const int32_t size = 64, stride = size * 4, bytes = stride * size;
+	const int32_t size = 64, bytes = size * 4 * size;
 	struct probe_window w;
 	if (!probe_window_map(g, &w, "shm-probe outlives"))
 		return SCENARIO_SETUP_FAILED;
-	int fd = probe_memfd((size_t)bytes, false);
-	if (fd < 0)
+	int fd;
+	struct wl_shm_pool *pool;
+	struct wl_buffer *buffer = filled_buffer(g, size, &fd, &pool);
+	if (!buffer)
 		return SCENARIO_SETUP_FAILED;
-	uint32_t *pixels = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (pixels == MAP_FAILED) {
-		perror("mmap");
-		close(fd);
-		return SCENARIO_SETUP_FAILED;
-	}
-	for (int32_t i = 0; i < size * size; i++)
-		pixels[i] = 0xff3366ccu;
-	munmap(pixels, (size_t)bytes);
-
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, bytes);
-	struct wl_buffer *buffer =
-		wl_shm_pool_create_buffer(pool, 0, size, size, stride, SHM_XRGB8888);
 	/* Grow the file and the pool: the buffer keeps the mapping it was made from... */
 	if (ftruncate(fd, 4 * bytes) < 0) {
 		perror("ftruncate");
@@ -376,11 +388,9 @@ damage_int32_max(struct probe_globals *g)
 	struct probe_window w;
 	if (!probe_window_map(g, &w, "shm-probe damage"))
 		return SCENARIO_SETUP_FAILED;
-	int fd = probe_memfd(64 * 64 * 4, true);
-	if (fd < 0)
+	struct wl_shm_pool *pool = memfd_pool(g, 64 * 64 * 4, 64 * 64 * 4, true);
+	if (!pool)
 		return SCENARIO_SETUP_FAILED;
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 64 * 64 * 4);
-	close(fd);
 	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
 	wl_surface_damage(w.surface, 0, 0, INT32_MAX, INT32_MAX);
 	if (!show_and_wait(g, &w, buffer, INT32_MAX, INT32_MAX))
@@ -393,11 +403,9 @@ many_pools(struct probe_globals *g)
 {
 	enum { COUNT = 1000 };
 	for (int i = 0; i < COUNT; i++) {
-		int fd = probe_memfd(4096, true);
-		if (fd < 0)
+		struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, true);
+		if (!pool)
 			return SCENARIO_SETUP_FAILED;
-		struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 4096);
-		close(fd);
 		/* Half are destroyed at once, half live until the client goes away. */
 		if (i % 2)
 			wl_shm_pool_destroy(pool);
@@ -450,11 +458,9 @@ garbage_on_socket(struct probe_globals *g)
 static enum scenario_result
 pool_from_memfd(struct probe_globals *g, bool sealed)
 {
-	int fd = probe_memfd(16384, sealed);
-	if (fd < 0)
+	struct wl_shm_pool *pool = memfd_pool(g, 16384, 16384, sealed);
+	if (!pool)
 		return SCENARIO_SETUP_FAILED;
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
-	close(fd);
 	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
 	return SCENARIO_RAN;
 }
@@ -519,30 +525,12 @@ static const struct {
 	{ "pool-sealed", pool_sealed, "a sound pool on a memfd sealed SHRINK|GROW" },
 };
 
-static void
-usage(FILE *out)
-{
-	fprintf(out, "usage: shm-probe SCENARIO\nscenarios:\n");
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		fprintf(out, "  %-30s %s\n", scenarios[i].name, scenarios[i].what);
-}
-
 int
 main(int argc, char *argv[])
 {
-	if (argc != 2) {
-		usage(stderr);
+	int which = PROBE_PICK_SCENARIO(argc, argv, "shm-probe", scenarios);
+	if (which < 0)
 		return 2;
-	}
-	scenario_fn run = NULL;
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		if (strcmp(argv[1], scenarios[i].name) == 0)
-			run = scenarios[i].run;
-	if (!run) {
-		fprintf(stderr, "shm-probe: unknown scenario '%s'\n", argv[1]);
-		usage(stderr);
-		return 2;
-	}
 
 	struct probe_globals g;
 	if (!probe_connect(&g))
@@ -554,15 +542,11 @@ main(int argc, char *argv[])
 	}
 
 	int status = 0;
-	if (run(&g) == SCENARIO_SETUP_FAILED) {
+	if (scenarios[which].run(&g) == SCENARIO_SETUP_FAILED) {
 		fprintf(stderr, "shm-probe: scenario %s could not be set up\n", argv[1]);
 		status = 2;
 	} else {
-		/* Errors are reported to the request's sender after a roundtrip at the latest. */
-		if (probe_roundtrip_timeout(g.display, 5000))
-			probe_report(g.display);
-		else
-			printf("no-answer\n");
+		probe_settle(g.display, 5000);
 	}
 	probe_disconnect(&g);
 	return status;
