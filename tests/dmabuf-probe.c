@@ -145,6 +145,44 @@ add_memfd(struct zwp_linux_buffer_params_v1 *params, size_t size, uint32_t idx,
 	return true;
 }
 
+/* New params with a fresh memfd as plane `idx`; NULL if the memfd could not be made. */
+static struct zwp_linux_buffer_params_v1 *
+params_with_memfd(struct probe *p, size_t size, uint32_t idx, uint32_t offset, uint32_t stride,
+		  uint64_t modifier)
+{
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	return add_memfd(params, size, idx, offset, stride, modifier) ? params : NULL;
+}
+
+/* New params with fresh LINEAR memfds as plane 0 (at 0) and plane `idx1` (at `offset1`). */
+static struct zwp_linux_buffer_params_v1 *
+params_with_two_memfds(struct probe *p, size_t size, uint32_t stride, uint32_t idx1,
+		       uint32_t offset1)
+{
+	struct zwp_linux_buffer_params_v1 *params =
+		params_with_memfd(p, size, 0, 0, stride, DRM_FORMAT_MOD_LINEAR);
+	if (!params || !add_memfd(params, size, idx1, offset1, stride, DRM_FORMAT_MOD_LINEAR))
+		return NULL;
+	return params;
+}
+
+/* create() with nobody listening, for errors that end the connection; NULL: setup failed. */
+static enum scenario_result
+create_unheard(struct zwp_linux_buffer_params_v1 *params, int32_t w, int32_t h, uint32_t format)
+{
+	if (!params)
+		return SCENARIO_SETUP_FAILED;
+	zwp_linux_buffer_params_v1_create(params, w, h, format, 0);
+	return SCENARIO_RAN;
+}
+
+/* Plane 0 of a 64x64 XRGB8888 buffer on a 16 KiB memfd: sound in every way but the fd. */
+static struct zwp_linux_buffer_params_v1 *
+sound_params(struct probe *p)
+{
+	return params_with_memfd(p, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR);
+}
+
 struct create_result {
 	bool created, failed;
 };
@@ -186,8 +224,9 @@ static enum scenario_result
 one_plane(struct probe *p, int32_t w, int32_t h, uint32_t format, size_t size,
 	  uint32_t offset, uint32_t stride, bool immed)
 {
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	if (!add_memfd(params, size, 0, offset, stride, DRM_FORMAT_MOD_LINEAR))
+	struct zwp_linux_buffer_params_v1 *params =
+		params_with_memfd(p, size, 0, offset, stride, DRM_FORMAT_MOD_LINEAR);
+	if (!params)
 		return SCENARIO_SETUP_FAILED;
 	if (immed) {
 		zwp_linux_buffer_params_v1_create_immed(params, w, h, format, 0);
@@ -210,27 +249,22 @@ roundtrip_only(struct probe *p)
 static enum scenario_result
 plane_idx(struct probe *p)
 {
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	return add_memfd(params, 16384, 4, 0, 256, DRM_FORMAT_MOD_LINEAR) ?
+	return params_with_memfd(p, 16384, 4, 0, 256, DRM_FORMAT_MOD_LINEAR) ?
 		SCENARIO_RAN : SCENARIO_SETUP_FAILED;
 }
 
 static enum scenario_result
 plane_set(struct probe *p)
 {
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR) ||
-	    !add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR))
-		return SCENARIO_SETUP_FAILED;
-	return SCENARIO_RAN;
+	return params_with_two_memfds(p, 16384, 256, 0, 0) ? SCENARIO_RAN : SCENARIO_SETUP_FAILED;
 }
 
 static enum scenario_result
 already_used_add(struct probe *p)
 {
 	struct create_result r = { 0 };
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR))
+	struct zwp_linux_buffer_params_v1 *params = sound_params(p);
+	if (!params)
 		return SCENARIO_SETUP_FAILED;
 	/* A memfd is refused at import: a `failed` event, the params are used up. */
 	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
@@ -242,8 +276,8 @@ static enum scenario_result
 already_used_create(struct probe *p)
 {
 	struct create_result r = { 0 };
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR))
+	struct zwp_linux_buffer_params_v1 *params = sound_params(p);
+	if (!params)
 		return SCENARIO_SETUP_FAILED;
 	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
 	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_XRGB8888, 0);
@@ -260,24 +294,16 @@ incomplete_missing(struct probe *p)
 static enum scenario_result
 incomplete_extra(struct probe *p)
 {
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR) ||
-	    !add_memfd(params, 16384, 1, 0, 256, DRM_FORMAT_MOD_LINEAR))
-		return SCENARIO_SETUP_FAILED;
-	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_XRGB8888, 0);
-	return SCENARIO_RAN;
+	return create_unheard(params_with_two_memfds(p, 16384, 256, 1, 0), 64, 64,
+			      DRM_FORMAT_XRGB8888);
 }
 
 static enum scenario_result
 incomplete_gap(struct probe *p)
 {
 	/* Planes 0 and 2 of NV12: 1 is missing and 2 is too many. */
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	if (!add_memfd(params, 8192, 0, 0, 64, DRM_FORMAT_MOD_LINEAR) ||
-	    !add_memfd(params, 8192, 2, 4096, 64, DRM_FORMAT_MOD_LINEAR))
-		return SCENARIO_SETUP_FAILED;
-	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_NV12, 0);
-	return SCENARIO_RAN;
+	return create_unheard(params_with_two_memfds(p, 8192, 64, 2, 4096), 64, 64,
+			      DRM_FORMAT_NV12);
 }
 
 static enum scenario_result
@@ -297,8 +323,7 @@ static enum scenario_result
 invalid_modifier(struct probe *p)
 {
 	/* Version 4: refused at add already. */
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	return add_memfd(params, 16384, 0, 0, 256, I915_FORMAT_MOD_X_TILED) ?
+	return params_with_memfd(p, 16384, 0, 0, 256, I915_FORMAT_MOD_X_TILED) ?
 		SCENARIO_RAN : SCENARIO_SETUP_FAILED;
 }
 
@@ -306,11 +331,8 @@ static enum scenario_result
 invalid_modifier_at_create(struct probe *p)
 {
 	/* Version 3 (bound by main for this scenario): refused at create. */
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	if (!add_memfd(params, 16384, 0, 0, 256, I915_FORMAT_MOD_X_TILED))
-		return SCENARIO_SETUP_FAILED;
-	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_XRGB8888, 0);
-	return SCENARIO_RAN;
+	return create_unheard(params_with_memfd(p, 16384, 0, 0, 256, I915_FORMAT_MOD_X_TILED), 64,
+			      64, DRM_FORMAT_XRGB8888);
 }
 
 static enum scenario_result
@@ -373,8 +395,8 @@ static enum scenario_result
 memfd_create_req(struct probe *p)
 {
 	struct create_result r = { 0 };
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	if (!add_memfd(params, 16384, 0, 0, 256, DRM_FORMAT_MOD_LINEAR))
+	struct zwp_linux_buffer_params_v1 *params = sound_params(p);
+	if (!params)
 		return SCENARIO_SETUP_FAILED;
 	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
 	if (!r.failed && !r.created)
@@ -413,8 +435,9 @@ many_params(struct probe *p)
 {
 	/* fds left in params that are destroyed, refused or never used must all be closed. */
 	for (int i = 0; i < 300; i++) {
-		struct zwp_linux_buffer_params_v1 *params = params_new(p);
-		if (!add_memfd(params, 4096, 0, 0, 64, DRM_FORMAT_MOD_LINEAR))
+		struct zwp_linux_buffer_params_v1 *params =
+			params_with_memfd(p, 4096, 0, 0, 64, DRM_FORMAT_MOD_LINEAR);
+		if (!params)
 			return SCENARIO_SETUP_FAILED;
 		if (i % 3 == 1)
 			zwp_linux_buffer_params_v1_create(params, 16, 16, DRM_FORMAT_XRGB8888, 0);
@@ -919,30 +942,12 @@ static const struct {
 	  "destroy the cursor)" },
 };
 
-static void
-usage(FILE *out)
-{
-	fprintf(out, "usage: dmabuf-probe SCENARIO\nscenarios:\n");
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		fprintf(out, "  %-26s %s\n", scenarios[i].name, scenarios[i].what);
-}
-
 int
 main(int argc, char *argv[])
 {
-	if (argc != 2) {
-		usage(stderr);
+	int which = PROBE_PICK_SCENARIO(argc, argv, "dmabuf-probe", scenarios);
+	if (which < 0)
 		return 2;
-	}
-	size_t which = sizeof(scenarios) / sizeof(scenarios[0]);
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		if (strcmp(argv[1], scenarios[i].name) == 0)
-			which = i;
-	if (which == sizeof(scenarios) / sizeof(scenarios[0])) {
-		fprintf(stderr, "dmabuf-probe: unknown scenario '%s'\n", argv[1]);
-		usage(stderr);
-		return 2;
-	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	struct probe p = { .bind_version = scenarios[which].version };
@@ -969,11 +974,7 @@ main(int argc, char *argv[])
 	} else {
 		if (res == SCENARIO_CHECK_FAILED)
 			status = 1;
-		/* Errors reach the sender after a roundtrip at the latest. */
-		if (probe_roundtrip_timeout(p.g.display, 5000) || wl_display_get_error(p.g.display))
-			probe_report(p.g.display);
-		else
-			printf("no-answer\n");
+		probe_settle(p.g.display, 5000);
 	}
 	if (p.dmabuf)
 		zwp_linux_dmabuf_v1_destroy(p.dmabuf);
