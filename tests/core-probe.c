@@ -32,7 +32,6 @@ enum scenario_result {
 
 struct core {
 	struct probe_globals g;
-	struct wl_registry *registry;
 	struct wl_subcompositor *subcompositor;
 	struct zwlr_screencopy_manager_v1 *screencopy;
 	struct wl_output *output;
@@ -44,6 +43,7 @@ static void
 registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version)
 {
+	/* The globals probe_globals has no place for. */
 	struct core *c = data;
 	if (strcmp(interface, wl_subcompositor_interface.name) == 0)
 		c->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
@@ -53,16 +53,6 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 	else if (strcmp(interface, wl_output_interface.name) == 0 && !c->output)
 		c->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
 }
-
-static void
-registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_global_remove,
-};
 
 /* An XRGB8888 buffer of w x h from a sealed memfd, filled with `pixel`. */
 static struct wl_buffer *
@@ -349,50 +339,28 @@ static const struct {
 	  "6000 pools destroyed after one buffer each" },
 };
 
-static void
-usage(FILE *out)
-{
-	fprintf(out, "usage: core-probe SCENARIO\nscenarios:\n");
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		fprintf(out, "  %-32s %s\n", scenarios[i].name, scenarios[i].what);
-}
-
 int
 main(int argc, char *argv[])
 {
-	if (argc != 2) {
-		usage(stderr);
+	int which = PROBE_PICK_SCENARIO(argc, argv, "core-probe", scenarios);
+	if (which < 0)
 		return 2;
-	}
-	scenario_fn run = NULL;
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		if (strcmp(argv[1], scenarios[i].name) == 0)
-			run = scenarios[i].run;
-	if (!run) {
-		fprintf(stderr, "core-probe: unknown scenario '%s'\n", argv[1]);
-		usage(stderr);
-		return 2;
-	}
 
 	struct core c = { 0 };
-	if (!probe_connect(&c.g))
+	const struct probe_connect_options options = { .global = registry_global, .data = &c };
+	if (!probe_connect_with(&c.g, &options))
 		return 2;
-	c.registry = wl_display_get_registry(c.g.display);
-	wl_registry_add_listener(c.registry, &registry_listener, &c);
-	if (wl_display_roundtrip(c.g.display) < 0 || !c.g.shm || !c.g.compositor ||
-	    !c.g.wm_base) {
+	if (!c.g.shm || !c.g.compositor || !c.g.wm_base) {
 		fprintf(stderr, "core-probe: missing globals\n");
 		return 2;
 	}
 
 	int status = 0;
-	if (run(&c) == SCENARIO_SETUP_FAILED) {
+	if (scenarios[which].run(&c) == SCENARIO_SETUP_FAILED) {
 		fprintf(stderr, "core-probe: scenario %s could not be set up\n", argv[1]);
 		status = 2;
-	} else if (probe_roundtrip_timeout(c.g.display, 10000)) {
-		probe_report(c.g.display);
 	} else {
-		printf("no-answer\n");
+		probe_settle(c.g.display, 10000);
 	}
 	/* Proxies are left to the connection: the scenarios leave objects behind on purpose. */
 	wl_display_disconnect(c.g.display);
