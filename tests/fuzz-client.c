@@ -59,14 +59,10 @@ struct errors {
 
 struct fuzz {
 	uint64_t rng;
-	struct wl_display *display;
-	struct wl_registry *registry;
-	struct wl_compositor *compositor;
+	struct probe_connect_options connect_options;
+	struct probe_globals g;		/* display, compositor, shm, wm_base, presentation */
 	struct wl_subcompositor *subcompositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
 	struct zwlr_screencopy_manager_v1 *screencopy;
-	struct wp_presentation *presentation;
 	struct wl_output *output;
 	struct object objects[MAX_OBJECTS];
 	unsigned connections;
@@ -177,16 +173,6 @@ forget(struct object *o)
 /* ---- events ---- */
 
 static void
-wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
-{
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_ping,
-};
-
-static void
 xdg_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
 {
 	struct object *o = data;
@@ -260,38 +246,18 @@ static void
 registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version)
 {
+	/* The globals probe_globals has no place for. */
 	struct fuzz *f = data;
-	if (strcmp(interface, wl_compositor_interface.name) == 0)
-		f->compositor = wl_registry_bind(registry, name, &wl_compositor_interface,
-						 min_u32(version, 5));
-	else if (strcmp(interface, wl_subcompositor_interface.name) == 0)
+	if (strcmp(interface, wl_subcompositor_interface.name) == 0)
 		f->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
-	else if (strcmp(interface, wl_shm_interface.name) == 0)
-		f->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		f->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface,
-					      min_u32(version, 5));
-		xdg_wm_base_add_listener(f->wm_base, &wm_base_listener, f);
-	} else if (strcmp(interface, zwlr_screencopy_manager_v1_interface.name) == 0)
+	else if (strcmp(interface, zwlr_screencopy_manager_v1_interface.name) == 0)
 		f->screencopy = wl_registry_bind(registry, name,
 						 &zwlr_screencopy_manager_v1_interface,
 						 min_u32(version, 3));
-	else if (strcmp(interface, wp_presentation_interface.name) == 0)
-		f->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, 1);
 	else if (strcmp(interface, wl_output_interface.name) == 0 && !f->output)
 		f->output = wl_registry_bind(registry, name, &wl_output_interface,
 					     min_u32(version, 4));
 }
-
-static void
-registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_global_remove,
-};
 
 /* ---- connection ---- */
 
@@ -312,36 +278,31 @@ disconnect(struct fuzz *f)
 			forget(&f->objects[i]);
 		}
 	}
-	destroy_proxy((void **)&f->compositor);
 	destroy_proxy((void **)&f->subcompositor);
-	destroy_proxy((void **)&f->shm);
-	destroy_proxy((void **)&f->wm_base);
 	destroy_proxy((void **)&f->screencopy);
-	destroy_proxy((void **)&f->presentation);
 	destroy_proxy((void **)&f->output);
-	destroy_proxy((void **)&f->registry);
-	if (f->display)
-		wl_display_disconnect(f->display);
-	f->display = NULL;
+	/* No destroy requests for these either: forgotten here, not by probe_disconnect. */
+	destroy_proxy((void **)&f->g.wm_base);
+	destroy_proxy((void **)&f->g.presentation);
+	probe_disconnect(&f->g);
 }
 
 static bool
 connect_display(struct fuzz *f)
 {
-	f->display = wl_display_connect(NULL);
-	if (!f->display) {
-		fprintf(stderr, "fuzz-client: cannot connect: %s\n", strerror(errno));
+	f->connect_options = (struct probe_connect_options){
+		.compositor_version = 5,
+		.wm_base_version = 5,
+		.timeout_ms = ROUNDTRIP_TIMEOUT_MS,
+		.global = registry_global,
+		.data = f,
+	};
+	bool connected = probe_connect_with(&f->g, &f->connect_options);
+	if (f->g.display)
+		f->connections++;
+	if (!connected)
 		return false;
-	}
-	f->connections++;
-	f->registry = wl_display_get_registry(f->display);
-	wl_registry_add_listener(f->registry, &registry_listener, f);
-	if (!probe_roundtrip_timeout(f->display, ROUNDTRIP_TIMEOUT_MS) ||
-	    wl_display_get_error(f->display)) {
-		fprintf(stderr, "fuzz-client: initial roundtrip failed\n");
-		return false;
-	}
-	if (!f->compositor || !f->shm || !f->wm_base || !f->subcompositor) {
+	if (!f->g.compositor || !f->g.shm || !f->g.wm_base || !f->subcompositor) {
 		fprintf(stderr, "fuzz-client: core globals missing\n");
 		return false;
 	}
@@ -351,7 +312,7 @@ connect_display(struct fuzz *f)
 static void
 note_error(struct fuzz *f)
 {
-	int err = wl_display_get_error(f->display);
+	int err = wl_display_get_error(f->g.display);
 	if (err != EPROTO) {
 		fprintf(stderr, "fuzz-client: connection lost after request %u: %s\n", f->requests,
 			strerror(err));
@@ -360,7 +321,7 @@ note_error(struct fuzz *f)
 	}
 	const struct wl_interface *iface = NULL;
 	uint32_t id;
-	uint32_t code = wl_display_get_protocol_error(f->display, &iface, &id);
+	uint32_t code = wl_display_get_protocol_error(f->g.display, &iface, &id);
 	const char *name = iface ? iface->name : "unknown";
 	for (size_t i = 0; i < f->nerrors; i++) {
 		if (f->errors[i].code == code && strcmp(f->errors[i].iface, name) == 0) {
@@ -393,7 +354,7 @@ act_pool(struct fuzz *f)
 	int flags = (seals & 1 ? F_SEAL_SHRINK : 0) | (seals & 2 ? F_SEAL_GROW : 0);
 	if (flags && fcntl(fd, F_ADD_SEALS, flags) < 0)
 		fprintf(stderr, "fuzz-client: F_ADD_SEALS: %s\n", strerror(errno));
-	struct object *o = new_object(f, K_POOL, wl_shm_create_pool(f->shm, fd, size));
+	struct object *o = new_object(f, K_POOL, wl_shm_create_pool(f->g.shm, fd, size));
 	if (!o) {
 		close(fd);
 		return;
@@ -477,7 +438,7 @@ act_surface(struct fuzz *f)
 {
 	struct object *s = pick(f, K_SURFACE);
 	if (!s || chance(f, 10)) {
-		new_object(f, K_SURFACE, wl_compositor_create_surface(f->compositor));
+		new_object(f, K_SURFACE, wl_compositor_create_surface(f->g.compositor));
 		return;
 	}
 	struct wl_surface *surface = s->proxy;
@@ -529,9 +490,9 @@ act_surface(struct fuzz *f)
 		break;
 	}
 	case 12:
-		if (f->presentation) {
+		if (f->g.presentation) {
 			struct wp_presentation_feedback *fb =
-				wp_presentation_feedback(f->presentation, surface);
+				wp_presentation_feedback(f->g.presentation, surface);
 			wp_presentation_feedback_destroy(fb);
 		}
 		break;
@@ -549,7 +510,7 @@ act_region(struct fuzz *f)
 {
 	struct object *r = pick(f, K_REGION);
 	if (!r || chance(f, 20)) {
-		new_object(f, K_REGION, wl_compositor_create_region(f->compositor));
+		new_object(f, K_REGION, wl_compositor_create_region(f->g.compositor));
 		return;
 	}
 	switch (below(f, 3)) {
@@ -616,7 +577,7 @@ act_positioner(struct fuzz *f)
 {
 	struct object *p = pick(f, K_POSITIONER);
 	if (!p || chance(f, 20)) {
-		p = new_object(f, K_POSITIONER, xdg_wm_base_create_positioner(f->wm_base));
+		p = new_object(f, K_POSITIONER, xdg_wm_base_create_positioner(f->g.wm_base));
 		/* Usually complete from the start, so popups get made. */
 		if (p && chance(f, 80)) {
 			xdg_positioner_set_size(p->proxy, 1 + (int32_t)below(f, 64),
@@ -670,7 +631,7 @@ act_xdg_surface(struct fuzz *f)
 		struct object *s = pick(f, K_SURFACE);
 		if (!s)
 			return;
-		x = new_object(f, K_XDG_SURFACE, xdg_wm_base_get_xdg_surface(f->wm_base, s->proxy));
+		x = new_object(f, K_XDG_SURFACE, xdg_wm_base_get_xdg_surface(f->g.wm_base, s->proxy));
 		if (x)
 			xdg_surface_add_listener(x->proxy, &xdg_surface_listener, x);
 		return;
@@ -824,11 +785,11 @@ act_rare(struct fuzz *f)
 	switch (below(f, 3)) {
 	case 0:
 		/* Defunct surfaces if any xdg_surface lives. */
-		xdg_wm_base_destroy(f->wm_base);
-		f->wm_base = NULL;
+		xdg_wm_base_destroy(f->g.wm_base);
+		f->g.wm_base = NULL;
 		break;
 	case 1:
-		wl_display_flush(f->display);
+		wl_display_flush(f->g.display);
 		break;
 	default:
 		break;
@@ -839,11 +800,11 @@ act_rare(struct fuzz *f)
 static void
 act_window(struct fuzz *f)
 {
-	struct object *s = new_object(f, K_SURFACE, wl_compositor_create_surface(f->compositor));
+	struct object *s = new_object(f, K_SURFACE, wl_compositor_create_surface(f->g.compositor));
 	if (!s)
 		return;
 	struct object *x = new_object(f, K_XDG_SURFACE,
-				      xdg_wm_base_get_xdg_surface(f->wm_base, s->proxy));
+				      xdg_wm_base_get_xdg_surface(f->g.wm_base, s->proxy));
 	if (!x)
 		return;
 	xdg_surface_add_listener(x->proxy, &xdg_surface_listener, x);
@@ -935,16 +896,16 @@ main(int argc, char *argv[])
 		 * a new one. At once after destroying xdg_wm_base, which we cannot
 		 * use again.
 		 */
-		if (below(&f, 12) == 0 || f.requests == total || !f.wm_base) {
-			if (!probe_roundtrip_timeout(f.display, ROUNDTRIP_TIMEOUT_MS)) {
+		if (below(&f, 12) == 0 || f.requests == total || !f.g.wm_base) {
+			if (!probe_roundtrip_timeout(f.g.display, ROUNDTRIP_TIMEOUT_MS)) {
 				fprintf(stderr, "fuzz-client: the compositor did not answer within %d ms "
 						"(seed %" PRIu64 ", request %u)\n",
 					ROUNDTRIP_TIMEOUT_MS, seed, f.requests);
 				status = 1;
 				break;
 			}
-			if (wl_display_get_error(f.display) || !f.wm_base) {
-				if (wl_display_get_error(f.display))
+			if (wl_display_get_error(f.g.display) || !f.g.wm_base) {
+				if (wl_display_get_error(f.g.display))
 					note_error(&f);
 				disconnect(&f);
 				if (!connect_display(&f)) {
@@ -959,7 +920,7 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < f.nerrors; i++)
 		printf(" %s/%u=%u", f.errors[i].iface, f.errors[i].code, f.errors[i].count);
 	printf("\n");
-	if (f.display)
+	if (f.g.display)
 		disconnect(&f);
 	return status;
 }
