@@ -667,27 +667,47 @@ keyboard_send_keymap(struct sw_seat *seat, struct wl_resource *resource)
 
 /* --- wl_seat --- */
 
+/*
+ * The wl_pointer or wl_keyboard `id` asked of a wl_seat, linked into `list`
+ * when the seat still exists (an inert one when it is gone). NULL when the
+ * seat never had the device (a protocol error) or memory ran out.
+ */
+static struct wl_resource *
+seat_create_device(struct wl_client *client, struct wl_resource *resource, uint32_t id,
+		   const struct wl_interface *interface, const void *impl, bool had,
+		   const char *what, struct wl_list *list)
+{
+	struct sw_seat *seat = wl_resource_get_user_data(resource);
+	if (seat && !had) {
+		wl_resource_post_error(resource, WL_SEAT_ERROR_MISSING_CAPABILITY,
+				       "this seat has no %s", what);
+		return NULL;
+	}
+	struct wl_resource *device = wl_resource_create(client, interface,
+							wl_resource_get_version(resource), id);
+	if (!device) {
+		wl_client_post_no_memory(client);
+		return NULL;
+	}
+	if (!seat) {
+		wl_resource_set_implementation(device, impl, NULL, NULL);
+		return device;
+	}
+	wl_resource_set_implementation(device, impl, seat, unlink_resource);
+	wl_list_insert(list, wl_resource_get_link(device));
+	return device;
+}
+
 static void
 seat_get_pointer(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct sw_seat *seat = wl_resource_get_user_data(resource);
-	if (seat && !seat->had_pointer) {
-		wl_resource_post_error(resource, WL_SEAT_ERROR_MISSING_CAPABILITY,
-				       "this seat has no pointer");
+	struct wl_resource *pointer =
+		seat_create_device(client, resource, id, &wl_pointer_interface, &pointer_impl,
+				   seat && seat->had_pointer, "pointer",
+				   seat ? &seat->pointers : NULL);
+	if (!pointer || !seat)
 		return;
-	}
-	struct wl_resource *pointer = wl_resource_create(client, &wl_pointer_interface,
-							 wl_resource_get_version(resource), id);
-	if (!pointer) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	if (!seat) {
-		wl_resource_set_implementation(pointer, &pointer_impl, NULL, NULL);
-		return;
-	}
-	wl_resource_set_implementation(pointer, &pointer_impl, seat, unlink_resource);
-	wl_list_insert(&seat->pointers, wl_resource_get_link(pointer));
 	if (same_client(pointer, seat->ptr_focus)) {
 		wl_pointer_send_enter(pointer, seat->ptr_enter_serial, seat->ptr_focus->resource,
 				      wl_fixed_from_double(seat->px - seat->ptr_origin_x),
@@ -700,23 +720,12 @@ static void
 seat_get_keyboard(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct sw_seat *seat = wl_resource_get_user_data(resource);
-	if (seat && !seat->had_keyboard) {
-		wl_resource_post_error(resource, WL_SEAT_ERROR_MISSING_CAPABILITY,
-				       "this seat has no keyboard");
+	struct wl_resource *keyboard =
+		seat_create_device(client, resource, id, &wl_keyboard_interface, &keyboard_impl,
+				   seat && seat->had_keyboard, "keyboard",
+				   seat ? &seat->keyboards : NULL);
+	if (!keyboard || !seat)
 		return;
-	}
-	struct wl_resource *keyboard = wl_resource_create(client, &wl_keyboard_interface,
-							  wl_resource_get_version(resource), id);
-	if (!keyboard) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	if (!seat) {
-		wl_resource_set_implementation(keyboard, &keyboard_impl, NULL, NULL);
-		return;
-	}
-	wl_resource_set_implementation(keyboard, &keyboard_impl, seat, unlink_resource);
-	wl_list_insert(&seat->keyboards, wl_resource_get_link(keyboard));
 	keyboard_send_keymap(seat, keyboard);
 	if (wl_resource_get_version(keyboard) >= WL_KEYBOARD_REPEAT_INFO_SINCE_VERSION)
 		wl_keyboard_send_repeat_info(keyboard, REPEAT_RATE, REPEAT_DELAY);
