@@ -35,6 +35,7 @@ struct core {
 	struct wl_subcompositor *subcompositor;
 	struct zwlr_screencopy_manager_v1 *screencopy;
 	struct wl_output *output;
+	bool popup_configured;	/* outlives the scenarios: a configure may come later */
 };
 
 typedef enum scenario_result (*scenario_fn)(struct core *c);
@@ -110,6 +111,19 @@ make_positioner(struct core *c, int32_t ax, int32_t ay, int32_t aw, int32_t ah)
 	return pos;
 }
 
+/* A popup of `parent` placed by `pos`, once configured; NULL if that took too long. */
+static struct wl_surface *
+map_popup(struct core *c, struct probe_window *parent, struct xdg_positioner *pos)
+{
+	struct wl_surface *surface = wl_compositor_create_surface(c->g.compositor);
+	struct xdg_surface *xdg = xdg_wm_base_get_xdg_surface(c->g.wm_base, surface);
+	c->popup_configured = false;
+	xdg_surface_add_listener(xdg, &popup_xdg_listener, &c->popup_configured);
+	xdg_surface_get_popup(xdg, parent->xdg_surface, pos);
+	wl_surface_commit(surface);
+	return probe_wait_for(c->g.display, &c->popup_configured, 3000) ? surface : NULL;
+}
+
 /* ---- scenarios ---- */
 
 static enum scenario_result
@@ -131,13 +145,8 @@ popup_parent_surface_destroyed(struct core *c)
 	struct probe_window w;
 	if (!map_toplevel(c, &w))
 		return SCENARIO_SETUP_FAILED;
-	struct wl_surface *surface = wl_compositor_create_surface(c->g.compositor);
-	struct xdg_surface *xdg = xdg_wm_base_get_xdg_surface(c->g.wm_base, surface);
-	bool configured = false;
-	xdg_surface_add_listener(xdg, &popup_xdg_listener, &configured);
-	xdg_surface_get_popup(xdg, w.xdg_surface, make_positioner(c, 0, 0, 8, 8));
-	wl_surface_commit(surface);
-	if (!probe_wait_for(c->g.display, &configured, 3000))
+	struct wl_surface *surface = map_popup(c, &w, make_positioner(c, 0, 0, 8, 8));
+	if (!surface)
 		return SCENARIO_SETUP_FAILED;
 	/* The parent's wl_surface goes first; its xdg_surface and toplevel stay. */
 	wl_surface_destroy(w.surface);
@@ -151,17 +160,12 @@ popup_anchor_overflow(struct core *c)
 	struct probe_window w;
 	if (!map_toplevel(c, &w))
 		return SCENARIO_SETUP_FAILED;
-	struct wl_surface *surface = wl_compositor_create_surface(c->g.compositor);
-	struct xdg_surface *xdg = xdg_wm_base_get_xdg_surface(c->g.wm_base, surface);
-	bool configured = false;
-	xdg_surface_add_listener(xdg, &popup_xdg_listener, &configured);
 	struct xdg_positioner *pos = make_positioner(c, INT32_MAX - 4, INT32_MAX - 4, INT32_MAX,
 						     INT32_MAX);
 	xdg_positioner_set_anchor(pos, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT);
 	xdg_positioner_set_offset(pos, INT32_MAX, INT32_MAX);
-	xdg_surface_get_popup(xdg, w.xdg_surface, pos);
-	wl_surface_commit(surface);
-	if (!probe_wait_for(c->g.display, &configured, 3000))
+	struct wl_surface *surface = map_popup(c, &w, pos);
+	if (!surface)
 		return SCENARIO_SETUP_FAILED;
 	show(surface, make_buffer(c, 16, 16));
 	return SCENARIO_RAN;
