@@ -304,15 +304,16 @@ pointer_set_cursor(struct wl_client *client, struct wl_resource *resource, uint3
 	cursor_damage(seat);
 }
 
+/* wl_pointer, wl_keyboard and wl_seat .release: the resource goes, nothing else. */
 static void
-pointer_release(struct wl_client *client, struct wl_resource *resource)
+resource_release(struct wl_client *client, struct wl_resource *resource)
 {
 	wl_resource_destroy(resource);
 }
 
 static const struct wl_pointer_interface pointer_impl = {
 	.set_cursor = pointer_set_cursor,
-	.release = pointer_release,
+	.release = resource_release,
 };
 
 static void
@@ -509,14 +510,8 @@ sw_seat_pointer_frame(struct sw_seat *seat)
 
 /* --- wl_keyboard --- */
 
-static void
-keyboard_release(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct wl_keyboard_interface keyboard_impl = {
-	.release = keyboard_release,
+	.release = resource_release,
 };
 
 static void
@@ -741,17 +736,11 @@ seat_get_touch(struct wl_client *client, struct wl_resource *resource, uint32_t 
 			       "this seat has no touch device");
 }
 
-static void
-seat_release(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct wl_seat_interface seat_impl = {
 	.get_pointer = seat_get_pointer,
 	.get_keyboard = seat_get_keyboard,
 	.get_touch = seat_get_touch,
-	.release = seat_release,
+	.release = resource_release,
 };
 
 static uint32_t
