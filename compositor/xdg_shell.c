@@ -51,6 +51,8 @@ struct xdg_surface {
 	bool initial_commit_done;    /* the commit that asks for the first configure */
 	struct wl_event_source *configure_idle;
 	char *title, *app_id;
+	/* toplevels: size limits, double-buffered (0 = none) */
+	int32_t pending_min_w, pending_min_h, pending_max_w, pending_max_h;
 	/* popups */
 	struct xdg_surface *parent;
 	struct wl_listener parent_destroy;
@@ -216,6 +218,16 @@ xdg_role_commit(struct sw_surface *surface)
 		return;
 	struct sw_view *view = &xdg->view;
 
+	/* A maximum below the minimum is illegal once both are committed. */
+	if (xdg->kind == XDG_ROLE_TOPLEVEL &&
+	    ((xdg->pending_max_w > 0 && xdg->pending_min_w > xdg->pending_max_w) ||
+	     (xdg->pending_max_h > 0 && xdg->pending_min_h > xdg->pending_max_h))) {
+		wl_resource_post_error(xdg->role_resource, XDG_TOPLEVEL_ERROR_INVALID_SIZE,
+				       "maximum size %dx%d is below the minimum size %dx%d",
+				       xdg->pending_max_w, xdg->pending_max_h, xdg->pending_min_w,
+				       xdg->pending_min_h);
+		return;
+	}
 	if (!xdg->initial_commit_done) {
 		xdg->initial_commit_done = true;
 		schedule_configure(xdg);
@@ -351,13 +363,36 @@ toplevel_resize(struct wl_client *client, struct wl_resource *resource,
 {
 }
 
-static void
-toplevel_set_size(struct wl_client *client, struct wl_resource *resource, int32_t width,
-		  int32_t height)
+static bool
+size_valid(struct wl_resource *resource, const char *what, int32_t width, int32_t height)
 {
-	if (width < 0 || height < 0)
-		wl_resource_post_error(resource, XDG_TOPLEVEL_ERROR_INVALID_SIZE,
-				       "size %dx%d has a negative dimension", width, height);
+	if (width >= 0 && height >= 0)
+		return true;
+	wl_resource_post_error(resource, XDG_TOPLEVEL_ERROR_INVALID_SIZE,
+			       "%s size %dx%d has a negative dimension", what, width, height);
+	return false;
+}
+
+static void
+toplevel_set_max_size(struct wl_client *client, struct wl_resource *resource, int32_t width,
+		      int32_t height)
+{
+	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
+	if (!size_valid(resource, "maximum", width, height) || !xdg)
+		return;
+	xdg->pending_max_w = width;
+	xdg->pending_max_h = height;
+}
+
+static void
+toplevel_set_min_size(struct wl_client *client, struct wl_resource *resource, int32_t width,
+		      int32_t height)
+{
+	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
+	if (!size_valid(resource, "minimum", width, height) || !xdg)
+		return;
+	xdg->pending_min_w = width;
+	xdg->pending_min_h = height;
 }
 
 static void
@@ -379,8 +414,8 @@ static const struct xdg_toplevel_interface toplevel_impl = {
 	.show_window_menu = toplevel_show_window_menu,
 	.move = toplevel_move,
 	.resize = toplevel_resize,
-	.set_max_size = toplevel_set_size,
-	.set_min_size = toplevel_set_size,
+	.set_max_size = toplevel_set_max_size,
+	.set_min_size = toplevel_set_min_size,
 	.set_maximized = toplevel_noop,
 	.unset_maximized = toplevel_noop,
 	.set_fullscreen = toplevel_set_fullscreen,

@@ -219,6 +219,18 @@ window_geometry_empty(struct core *c)
 }
 
 static enum scenario_result
+max_size_below_min(struct core *c)
+{
+	struct probe_window w;
+	if (!probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	xdg_toplevel_set_min_size(w.toplevel, 200, 100);
+	xdg_toplevel_set_max_size(w.toplevel, 100, 100);
+	wl_surface_commit(w.surface);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
 wm_base_destroy_with_surfaces(struct core *c)
 {
 	struct wl_surface *surface = wl_compositor_create_surface(c->g.compositor);
@@ -335,6 +347,7 @@ static const struct {
 	{ "screencopy-region-overflow", screencopy_region_overflow,
 	  "capture_output_region at +-INT32_MAX of INT32_MAX size" },
 	{ "window-geometry-empty", window_geometry_empty, "set_window_geometry 0x16" },
+	{ "max-size-below-min", max_size_below_min, "min size 200x100, max size 100x100, commit" },
 	{ "subsurface-deep-chain", subsurface_deep_chain,
 	  "a chain of 100000 nested subsurfaces, mapped" },
 	{ "pools-destroyed-buffers-kept", pools_destroyed_buffers_kept,

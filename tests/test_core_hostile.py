@@ -32,6 +32,9 @@ CASES = {
     'screencopy-region-overflow': 'ok',
     # xdg_surface.invalid_size (5), not invalid_serial (4).
     'window-geometry-empty': 'protocol-error interface=xdg_surface code=5',
+    # A committed maximum below the minimum: xdg_toplevel.invalid_size (2), naming both.
+    'max-size-below-min': ('protocol-error interface=xdg_toplevel code=2',
+                           r'maximum size 100x100 is below the minimum size 200x100'),
     # Refused with wl_subcompositor.bad_surface (0) once the tree is too deep.
     'subsurface-deep-chain': 'protocol-error interface=wl_subcompositor code=0',
     'pools-destroyed-buffers-kept': 'ok',
