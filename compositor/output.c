@@ -314,6 +314,8 @@ add_item(struct sw_surface *surface, int32_t x, int32_t y, void *data)
 		.y = y,
 		.width = surface->width,
 		.height = surface->height,
+		/* Same numbering, checked where surface.c converts regions. */
+		.transform = (enum sw_render_transform)surface->current.transform,
 		.opaque = !buffer->format->has_alpha,
 	};
 	list->count++;

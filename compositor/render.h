@@ -8,6 +8,40 @@
 #include <pixman.h>
 
 /*
+ * A transform an image's content has undergone: a rotation by quarter turns
+ * counter-clockwise, the FLIPPED ones mirrored around the vertical axis too.
+ * The values follow the common Wayland numbering, but the renderer owns this
+ * type; the exact point mapping is in render.c.
+ */
+enum sw_render_transform {
+	SW_RENDER_TRANSFORM_NORMAL = 0,
+	SW_RENDER_TRANSFORM_90 = 1,
+	SW_RENDER_TRANSFORM_180 = 2,
+	SW_RENDER_TRANSFORM_270 = 3,
+	SW_RENDER_TRANSFORM_FLIPPED = 4,
+	SW_RENDER_TRANSFORM_FLIPPED_90 = 5,
+	SW_RENDER_TRANSFORM_FLIPPED_180 = 6,
+	SW_RENDER_TRANSFORM_FLIPPED_270 = 7,
+};
+
+/* Whether the transform exchanges width and height. */
+static inline bool
+sw_render_transform_swaps(enum sw_render_transform t)
+{
+	return ((unsigned)t & 1u) != 0;
+}
+
+/* The transform that undoes `t`. */
+enum sw_render_transform sw_render_transform_invert(enum sw_render_transform t);
+
+/*
+ * Map a region of a width x height area through `t`; the result lies in the
+ * transformed area (height x width when `t` swaps). `dst` may be `src`.
+ */
+void sw_render_transform_region(pixman_region32_t *dst, pixman_region32_t *src,
+				enum sw_render_transform t, int32_t width, int32_t height);
+
+/*
  * The renderer knows nothing of Wayland: it composites images, bottom first,
  * into a target, touching only the damaged region.
  */
@@ -15,6 +49,8 @@ struct sw_render_item {
 	pixman_image_t *image;
 	int32_t x, y;            /* target coordinates of the image's top-left */
 	int32_t width, height;   /* size on the target (image is scaled to it) */
+	/* What the image's content has undergone; it is drawn with that undone. */
+	enum sw_render_transform transform;
 	bool opaque;             /* SRC instead of OVER */
 };
 

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "output.h"
 #include "presentation.h"
+#include "render.h"
 #include "server.h"
 #include "surface.h"
 #include "xdg_shell.h"
@@ -307,6 +308,23 @@ state_move(struct sw_surface_state *dst, struct sw_surface_state *src)
 	wl_list_init(&src->feedbacks);
 }
 
+/* wl_output.transform and the renderer's enum share their numbering. */
+_Static_assert((int)SW_RENDER_TRANSFORM_90 == (int)WL_OUTPUT_TRANSFORM_90 &&
+	       (int)SW_RENDER_TRANSFORM_180 == (int)WL_OUTPUT_TRANSFORM_180 &&
+	       (int)SW_RENDER_TRANSFORM_270 == (int)WL_OUTPUT_TRANSFORM_270 &&
+	       (int)SW_RENDER_TRANSFORM_FLIPPED == (int)WL_OUTPUT_TRANSFORM_FLIPPED &&
+	       (int)SW_RENDER_TRANSFORM_FLIPPED_90 == (int)WL_OUTPUT_TRANSFORM_FLIPPED_90 &&
+	       (int)SW_RENDER_TRANSFORM_FLIPPED_180 == (int)WL_OUTPUT_TRANSFORM_FLIPPED_180 &&
+	       (int)SW_RENDER_TRANSFORM_FLIPPED_270 == (int)WL_OUTPUT_TRANSFORM_FLIPPED_270,
+	       "renderer transforms numbered like wl_output.transform");
+
+static enum sw_render_transform
+render_transform(int32_t transform)
+{
+	/* Validated in set_buffer_transform. */
+	return (enum sw_render_transform)transform;
+}
+
 static void
 surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 {
@@ -323,57 +341,72 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 		set_pending_buffer(src, NULL);
 		src->buffer_attached = false;
 	}
+	/* A new scale or transform lays the whole buffer out anew. */
+	bool relaid = surface->current.scale != src->scale ||
+		      surface->current.transform != src->transform;
 	surface->current.scale = src->scale;
 	surface->current.transform = src->transform;
+	enum sw_render_transform transform = render_transform(surface->current.transform);
+	int32_t scale = surface->current.scale;
+	int32_t buffer_width = 0, buffer_height = 0;
 	if (surface->buffer) {
-		surface->width = surface->buffer->width / surface->current.scale;
-		surface->height = surface->buffer->height / surface->current.scale;
-	} else {
-		surface->width = surface->height = 0;
+		buffer_width = surface->buffer->width;
+		buffer_height = surface->buffer->height;
 	}
+	/* The content was transformed by the client: undoing it may swap the sides. */
+	int32_t tw = sw_render_transform_swaps(transform) ? buffer_height : buffer_width;
+	int32_t th = sw_render_transform_swaps(transform) ? buffer_width : buffer_height;
+	surface->width = tw / scale;
+	surface->height = th / scale;
 	bool resized = surface->width != surface->prev_width ||
 		       surface->height != surface->prev_height;
 
-	/* Buffer damage, brought to surface coordinates (scale only; transforms are not rendered). */
-	int32_t scale = surface->current.scale;
+	/* Buffer damage, brought to surface coordinates: transform undone, then scale. */
 	pixman_region32_intersect_rect(&src->surface_damage, &src->surface_damage, 0, 0,
 				       (unsigned)surface->width, (unsigned)surface->height);
-	if (surface->buffer)
-		pixman_region32_intersect_rect(&src->buffer_damage, &src->buffer_damage, 0, 0,
-					       (unsigned)surface->buffer->width,
-					       (unsigned)surface->buffer->height);
+	pixman_region32_intersect_rect(&src->buffer_damage, &src->buffer_damage, 0, 0,
+				       (unsigned)buffer_width, (unsigned)buffer_height);
 	pixman_region32_t bd;
 	pixman_region32_init(&bd);
+	sw_render_transform_region(&bd, &src->buffer_damage, transform, buffer_width,
+				   buffer_height);
 	int n;
-	pixman_box32_t *boxes = pixman_region32_rectangles(&src->buffer_damage, &n);
+	pixman_box32_t *boxes = pixman_region32_rectangles(&bd, &n);
+	pixman_region32_t scaled;
+	pixman_region32_init(&scaled);
 	for (int i = 0; i < n; i++) {
 		/* Rounded outwards; 64-bit because the scale is the client's int32. */
 		int32_t x1 = boxes[i].x1 / scale, y1 = boxes[i].y1 / scale;
 		int32_t x2 = (int32_t)(((int64_t)boxes[i].x2 + scale - 1) / scale);
 		int32_t y2 = (int32_t)(((int64_t)boxes[i].y2 + scale - 1) / scale);
-		pixman_region32_union_rect(&bd, &bd, x1, y1, (unsigned)(x2 - x1),
+		pixman_region32_union_rect(&scaled, &scaled, x1, y1, (unsigned)(x2 - x1),
 					   (unsigned)(y2 - y1));
 	}
-	pixman_region32_union(&surface->damage, &src->surface_damage, &bd);
-	pixman_region32_fini(&bd);
-	if (resized)
+	pixman_region32_union(&surface->damage, &src->surface_damage, &scaled);
+	pixman_region32_fini(&scaled);
+	if (resized || relaid)
 		pixman_region32_union_rect(&surface->damage, &surface->damage, 0, 0,
 					   (unsigned)surface->width, (unsigned)surface->height);
 	pixman_region32_intersect_rect(&surface->damage, &surface->damage, 0, 0,
 				       (unsigned)surface->width, (unsigned)surface->height);
 
-	/* What converting buffer kinds must refresh, in buffer coordinates. */
+	/*
+	 * What converting buffer kinds must refresh, in buffer coordinates:
+	 * surface damage scaled up, then given the client's transform again.
+	 */
 	pixman_region32_union(&surface->buffer_damage, &surface->buffer_damage, &src->buffer_damage);
+	pixman_region32_clear(&bd);
 	boxes = pixman_region32_rectangles(&src->surface_damage, &n);
 	for (int i = 0; i < n; i++)
-		pixman_region32_union_rect(&surface->buffer_damage, &surface->buffer_damage,
-					   boxes[i].x1 * scale, boxes[i].y1 * scale,
+		pixman_region32_union_rect(&bd, &bd, boxes[i].x1 * scale, boxes[i].y1 * scale,
 					   (unsigned)((boxes[i].x2 - boxes[i].x1) * scale),
 					   (unsigned)((boxes[i].y2 - boxes[i].y1) * scale));
-	if (resized)
+	sw_render_transform_region(&bd, &bd, sw_render_transform_invert(transform), tw, th);
+	pixman_region32_union(&surface->buffer_damage, &surface->buffer_damage, &bd);
+	pixman_region32_fini(&bd);
+	if (resized || relaid)
 		pixman_region32_union_rect(&surface->buffer_damage, &surface->buffer_damage, 0, 0,
-					   (unsigned)(surface->width * scale),
-					   (unsigned)(surface->height * scale));
+					   (unsigned)buffer_width, (unsigned)buffer_height);
 	pixman_region32_clear(&src->surface_damage);
 	pixman_region32_clear(&src->buffer_damage);
 
