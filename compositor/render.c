@@ -119,6 +119,16 @@ set_transform(pixman_image_t *image, const struct sw_render_item *it)
 }
 
 void
+sw_render_copy(pixman_image_t *target, const struct sw_render_item *item)
+{
+	if (item->width <= 0 || item->height <= 0)
+		return;
+	set_transform(item->image, item);
+	pixman_image_composite32(PIXMAN_OP_SRC, item->image, NULL, target, 0, 0, 0, 0, item->x,
+				 item->y, item->width, item->height);
+}
+
+void
 sw_render(pixman_image_t *target, const pixman_region32_t *damage, uint32_t background,
 	  const struct sw_render_item *items, size_t count)
 {

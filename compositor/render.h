@@ -56,5 +56,7 @@ struct sw_render_item {
 
 void sw_render(pixman_image_t *target, const pixman_region32_t *damage, uint32_t background,
 	       const struct sw_render_item *items, size_t count);
+/* Draw one item as it would be composited, replacing what is under it (no blending). */
+void sw_render_copy(pixman_image_t *target, const struct sw_render_item *item);
 
 #endif

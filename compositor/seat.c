@@ -23,6 +23,7 @@
 #include "log.h"
 #include "output.h"
 #include "data_device.h"
+#include "render.h"
 #include "seat.h"
 #include "server.h"
 #include "surface.h"
@@ -207,8 +208,14 @@ cursor_surface_copy(struct sw_seat *seat)
 		pixman_image_unref(copy);
 		return;
 	}
-	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, copy, 0, 0, 0, 0, 0, 0,
-				 surface->width, surface->height);
+	/* Drawn as the renderer would draw a window: scale and buffer transform undone. */
+	struct sw_render_item item = {
+		.image = src,
+		.width = surface->width,
+		.height = surface->height,
+		.transform = (enum sw_render_transform)surface->current.transform,
+	};
+	sw_render_copy(copy, &item);
 	if (!buffer->impl->end_access(buffer)) {
 		pixman_image_unref(copy);
 		return;
