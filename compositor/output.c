@@ -177,6 +177,8 @@ sw_output_create(struct sw_server *server, struct sw_backend *backend, const cha
 	wl_list_init(&output->resources);
 	wl_list_init(&output->xdg_resources);
 	wl_list_init(&output->presented_feedbacks);
+	wl_array_init(&output->render_items);
+	wl_array_init(&output->render_reads);
 	wl_signal_init(&output->events.frame_rendered);
 	wl_signal_init(&output->events.present);
 	pixman_region32_init_rect(&output->damage, 0, 0, (unsigned)width, (unsigned)height);
@@ -229,6 +231,8 @@ sw_output_destroy(struct sw_output *output)
 	wl_global_destroy(output->global);
 	pixman_image_unref(output->shadow);
 	pixman_region32_fini(&output->damage);
+	wl_array_release(&output->render_items);
+	wl_array_release(&output->render_reads);
 	free(output);
 }
 
@@ -268,57 +272,36 @@ sw_output_damage_whole(struct sw_output *output)
 	sw_output_damage_box(output, 0, 0, output->width, output->height);
 }
 
-/* A buffer being read during one repaint. */
-struct frame_read {
-	struct sw_buffer *buffer;
-};
-
-struct repaint_list {
-	struct sw_render_item *items;
-	struct frame_read *reads;
-	size_t count, capacity;
-};
-
-static void
-count_one(struct sw_surface *surface, int32_t x, int32_t y, void *data)
-{
-	(*(size_t *)data)++;
-}
-
-static size_t
-count_surfaces(struct sw_server *server)
-{
-	size_t n = 0;
-	struct sw_view *view;
-	wl_list_for_each(view, &server->views, link) {
-		if (view->mapped)
-			sw_surface_for_each(view->surface, view->x, view->y, count_one, &n);
-	}
-	return n;
-}
-
+/* Queue one surface for this repaint; its buffer is read until end_access. */
 static void
 add_item(struct sw_surface *surface, int32_t x, int32_t y, void *data)
 {
-	struct repaint_list *list = data;
+	struct sw_output *output = data;
 	struct sw_buffer *buffer = surface->buffer;
-	if (list->count >= list->capacity)
+	struct sw_render_item *item = wl_array_add(&output->render_items, sizeof(*item));
+	struct sw_buffer **read = wl_array_add(&output->render_reads, sizeof(*read));
+	if (!item || !read) {
+		sw_err("out of memory while repainting");
+		if (item)
+			output->render_items.size -= sizeof(*item);
 		return;
+	}
 	pixman_image_t *image = buffer->impl->begin_access(buffer, &surface->buffer_damage);
-	if (!image)
+	if (!image) {
+		output->render_items.size -= sizeof(*item);
+		output->render_reads.size -= sizeof(*read);
 		return;
-	list->reads[list->count].buffer = buffer;
-	list->items[list->count] = (struct sw_render_item){
+	}
+	*read = buffer;
+	*item = (struct sw_render_item){
 		.image = image,
 		.x = x,
 		.y = y,
 		.width = surface->width,
 		.height = surface->height,
-		/* Same numbering, checked where surface.c converts regions. */
 		.transform = (enum sw_render_transform)surface->current.transform,
 		.opaque = !buffer->format->has_alpha,
 	};
-	list->count++;
 }
 
 struct frame_done {
@@ -348,28 +331,21 @@ sw_output_frame(struct sw_output *output)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	uint32_t msec = (uint32_t)((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
 
-	size_t nviews = count_surfaces(server) + 1;
-	struct sw_render_item *items = calloc(nviews, sizeof(*items));
-	struct frame_read *reads = calloc(nviews, sizeof(*reads));
-	if (!items || !reads) {
-		sw_err("out of memory while repainting");
-		goto out;
-	}
-
 	bool damaged = pixman_region32_not_empty(&output->damage);
-	size_t count = 0;
 	struct sw_view *view;
-	struct repaint_list list = { .items = items, .reads = reads, .capacity = nviews };
 	if (damaged) {
+		output->render_items.size = 0;
+		output->render_reads.size = 0;
 		wl_list_for_each(view, &server->views, link) {
 			if (view->mapped)
-				sw_surface_for_each(view->surface, view->x, view->y, add_item, &list);
+				sw_surface_for_each(view->surface, view->x, view->y, add_item, output);
 		}
-		count = list.count;
 		pixman_image_t *cursor;
 		int32_t cx, cy;
-		if (server->seat && sw_seat_get_cursor(server->seat, &cursor, &cx, &cy)) {
-			items[count] = (struct sw_render_item){
+		struct sw_render_item *item;
+		if (server->seat && sw_seat_get_cursor(server->seat, &cursor, &cx, &cy) &&
+		    (item = wl_array_add(&output->render_items, sizeof(*item)))) {
+			*item = (struct sw_render_item){
 				.image = cursor,
 				.x = cx,
 				.y = cy,
@@ -377,15 +353,15 @@ sw_output_frame(struct sw_output *output)
 				.height = pixman_image_get_height(cursor),
 				.opaque = false,
 			};
-			count++;
 		}
 
-		sw_render(output->shadow, &output->damage, server->background, items, count);
+		sw_render(output->shadow, &output->damage, server->background,
+			  output->render_items.data,
+			  output->render_items.size / sizeof(struct sw_render_item));
 
-		for (size_t i = 0; i < count; i++) {
-			if (reads[i].buffer)
-				reads[i].buffer->impl->end_access(reads[i].buffer);
-		}
+		struct sw_buffer **read;
+		wl_array_for_each(read, &output->render_reads)
+			(*read)->impl->end_access(*read);
 	}
 
 	/* The surfaces' committed state has now been used: tell their clients. */
@@ -405,10 +381,6 @@ sw_output_frame(struct sw_output *output)
 			sw_presentation_discard_list(&output->presented_feedbacks);
 	}
 	pixman_region32_clear(&output->damage);
-
-out:
-	free(items);
-	free(reads);
 }
 
 void

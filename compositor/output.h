@@ -45,6 +45,9 @@ struct sw_output {
 	struct wl_list resources;        /* wl_output resources */
 	struct wl_list xdg_resources;    /* zxdg_output_v1 resources */
 	struct wl_list presented_feedbacks; /* feedbacks of the frame on its way */
+	/* Reused by every repaint, so a frame allocates nothing once warm. */
+	struct wl_array render_items;        /* struct sw_render_item */
+	struct wl_array render_reads;        /* struct sw_buffer *: accesses to end */
 
 	struct {
 		/* After the shadow was updated, with the frame's damage (pixman_region32_t *). */
