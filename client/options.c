@@ -19,33 +19,6 @@ sw_bad_option(const char *prog, void (*usage)(FILE *out), const char *fmt, ...)
 }
 
 bool
-sw_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	char *end;
-	errno = 0;
-	/* strtoull would take blanks and a sign, and wrap negative numbers. */
-	if (*s < '0' || *s > '9')
-		return false;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-bool
-sw_parse_size(const char *s, uint32_t *w, uint32_t *h)
-{
-	char buf[32];
-	const char *x = strchr(s, 'x');
-	if (!x || (size_t)(x - s) >= sizeof(buf))
-		return false;
-	memcpy(buf, s, (size_t)(x - s));
-	buf[x - s] = '\0';
-	return sw_parse_u32(buf, 1, 16384, w) && sw_parse_u32(x + 1, 1, 16384, h);
-}
-
-bool
 sw_parse_hex(const char *s, size_t digits, uint32_t *out)
 {
 	if (digits < 1 || digits > 8 || strlen(s) != digits ||

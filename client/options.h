@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "parse.h"
 
 /*
  * Command-line helpers shared by the client programs, so that they parse
@@ -20,12 +21,6 @@
  */
 int sw_bad_option(const char *prog, void (*usage)(FILE *out), const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* A decimal number in [min, max], digits only (no sign, no blanks). */
-bool sw_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
-
-/* "WxH", each 1 to 16384. */
-bool sw_parse_size(const char *s, uint32_t *w, uint32_t *h);
 
 /* Exactly `digits` hexadecimal digits (1 to 8) and nothing else. */
 bool sw_parse_hex(const char *s, size_t digits, uint32_t *out);

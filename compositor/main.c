@@ -16,6 +16,7 @@
 #include "dmabuf.h"
 #include "log.h"
 #include "output.h"
+#include "parse.h"
 #include "presentation.h"
 #include "screencopy.h"
 #include "seat.h"
@@ -68,22 +69,6 @@ fail_option(const char *fmt, ...)
 }
 
 static bool
-parse_size(const char *s, int32_t *w, int32_t *h)
-{
-	char *end;
-	long lw = strtol(s, &end, 10);
-	if (end == s || *end != 'x')
-		return false;
-	const char *hs = end + 1;
-	long lh = strtol(hs, &end, 10);
-	if (end == hs || *end != '\0' || lw < 1 || lh < 1 || lw > 16384 || lh > 16384)
-		return false;
-	*w = (int32_t)lw;
-	*h = (int32_t)lh;
-	return true;
-}
-
-static bool
 parse_refresh(const char *s, int32_t *mhz)
 {
 	char *end;
@@ -131,10 +116,14 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 				return fail_option("bad socket name '%s': a plain file name is needed", optarg);
 			opts->socket = optarg;
 			break;
-		case OPT_SIZE:
-			if (!parse_size(optarg, &opts->width, &opts->height))
+		case OPT_SIZE: {
+			uint32_t w, h;
+			if (!sw_parse_size(optarg, &w, &h))
 				return fail_option("bad size '%s': expected WxH, e.g. 1024x768", optarg);
+			opts->width = (int32_t)w;
+			opts->height = (int32_t)h;
 			break;
+		}
 		case OPT_REFRESH:
 			if (!parse_refresh(optarg, &opts->refresh_mhz))
 				return fail_option("bad refresh rate '%s': expected 1..1000 Hz", optarg);

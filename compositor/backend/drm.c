@@ -30,6 +30,7 @@
 #include "formats.h"
 #include "input.h"
 #include "log.h"
+#include "parse.h"
 #include "output.h"
 #include "presentation-time-server-protocol.h"
 #include "server.h"
@@ -415,26 +416,15 @@ find_crtc(int fd, drmModeRes *res, drmModeConnector *conn)
 static bool
 parse_mode(const char *str, int *w, int *h, int *hz)
 {
-	char *end;
-	*hz = 0;
-	long lw = strtol(str, &end, 10);
-	if (end == str || *end != 'x')
+	uint32_t uw, uh, uhz = 0;
+	const char *rest;
+	if (!sw_parse_size_prefix(str, &uw, &uh, &rest))
 		return false;
-	const char *hs = end + 1;
-	long lh = strtol(hs, &end, 10);
-	if (end == hs || lw <= 0 || lh <= 0 || lw > 16384 || lh > 16384)
+	if (*rest == '@' ? !sw_parse_u32(rest + 1, 1, 1000, &uhz) : *rest != '\0')
 		return false;
-	if (*end == '@') {
-		const char *rs = end + 1;
-		long lr = strtol(rs, &end, 10);
-		if (end == rs || lr <= 0 || lr > 1000)
-			return false;
-		*hz = (int)lr;
-	}
-	if (*end != '\0')
-		return false;
-	*w = (int)lw;
-	*h = (int)lh;
+	*w = (int)uw;
+	*h = (int)uh;
+	*hz = (int)uhz;
 	return true;
 }
 
