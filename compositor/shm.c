@@ -37,12 +37,24 @@
 struct sw_shm {
 	struct sw_server *server;
 	struct wl_global *global;
-	struct wl_list pools;     /* shm_pool.link */
 	struct wl_listener display_destroy;
 	struct sigaction old_sigbus;
 };
 
 struct shm_pool;
+
+/*
+ * What one client holds, for the per-client limits, counted as it changes
+ * so no request has to walk every pool. libwayland tells client-destroy
+ * listeners before it destroys the client's resources, so the pools (and
+ * the buffers that keep them) hold a reference too.
+ */
+struct shm_client {
+	struct wl_listener client_destroy; /* found again by wl_client_get_destroy_listener */
+	unsigned refs;                     /* the live client, and each of its pools */
+	unsigned pools;                    /* live wl_shm_pool resources */
+	unsigned mappings;                 /* live mappings, with those buffers keep */
+};
 
 /* One mmap of a pool's fd. Resizes make new ones; buffers keep theirs alive. */
 struct shm_mapping {
@@ -59,11 +71,10 @@ struct shm_pool {
 	struct sw_shm *shm;
 	struct wl_resource *resource; /* NULL once destroyed by the client */
 	struct wl_client *client;
-	struct wl_list link;
+	struct shm_client *owner;
 	int fd;                    /* -1 once the resource is gone: no resize can come */
 	int seals;
 	struct shm_mapping *mapping;
-	unsigned mappings;         /* live mappings, this one and those buffers keep */
 	unsigned refs;             /* the resource and every buffer */
 };
 
@@ -108,7 +119,7 @@ mapping_unref(struct shm_mapping *mapping)
 {
 	if (--mapping->refs > 0)
 		return;
-	mapping->pool->mappings--;
+	mapping->pool->owner->mappings--;
 	munmap(mapping->data, mapping->size);
 	free(mapping);
 }
@@ -129,8 +140,41 @@ mapping_create(struct shm_pool *pool, int fd, size_t size)
 	}
 	mapping->size = size;
 	mapping->refs = 1;
-	pool->mappings++;
+	pool->owner->mappings++;
 	return mapping;
+}
+
+static void
+shm_client_unref(struct shm_client *owner)
+{
+	if (--owner->refs == 0)
+		free(owner);
+}
+
+static void
+shm_client_destroyed(struct wl_listener *listener, void *data)
+{
+	struct shm_client *owner = wl_container_of(listener, owner, client_destroy);
+	wl_list_remove(&owner->client_destroy.link);
+	shm_client_unref(owner);
+}
+
+/* The accounting of `client`, made on its first pool; NULL when out of memory. */
+static struct shm_client *
+shm_client_get(struct wl_client *client)
+{
+	struct wl_listener *listener = wl_client_get_destroy_listener(client, shm_client_destroyed);
+	if (listener) {
+		struct shm_client *owner = wl_container_of(listener, owner, client_destroy);
+		return owner;
+	}
+	struct shm_client *owner = calloc(1, sizeof(*owner));
+	if (!owner)
+		return NULL;
+	owner->refs = 1;
+	owner->client_destroy.notify = shm_client_destroyed;
+	wl_client_add_destroy_listener(client, &owner->client_destroy);
+	return owner;
 }
 
 static void
@@ -141,7 +185,7 @@ pool_unref(struct shm_pool *pool)
 	mapping_unref(pool->mapping);
 	if (pool->fd >= 0)
 		close(pool->fd);
-	wl_list_remove(&pool->link);
+	shm_client_unref(pool->owner);
 	free(pool);
 }
 
@@ -313,36 +357,16 @@ pool_handle_destroy(struct wl_client *client, struct wl_resource *resource)
 	wl_resource_destroy(resource);
 }
 
-/*
- * The size the file behind `fd` must have for a pool of `size`: checks the
- * fd's current size. Returns false with a message in `why`.
- */
+/* A pool of `size` needs a file at least that large. Returns false with a message in `why`. */
 static bool
-check_file_size(int fd, int64_t size, char *why, size_t len)
+check_file_size(const struct stat *st, int64_t size, char *why, size_t len)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		snprintf(why, len, "fstat failed: %s", strerror(errno));
-		return false;
-	}
-	if ((int64_t)st.st_size < size) {
+	if ((int64_t)st->st_size < size) {
 		snprintf(why, len, "pool size %lld is larger than the file (%lld bytes)",
-			 (long long)size, (long long)st.st_size);
+			 (long long)size, (long long)st->st_size);
 		return false;
 	}
 	return true;
-}
-
-static unsigned
-client_mapping_count(struct sw_shm *shm, struct wl_client *client)
-{
-	unsigned n = 0;
-	struct shm_pool *pool;
-	wl_list_for_each(pool, &shm->pools, link) {
-		if (pool->client == client)
-			n += pool->mappings;
-	}
-	return n;
 }
 
 static void
@@ -362,12 +386,18 @@ pool_resize(struct wl_client *client, struct wl_resource *resource, int32_t size
 	/* Seals can be added at any time: read them again. */
 	int seals = fcntl(pool->fd, F_GET_SEALS);
 	pool->seals = seals < 0 ? 0 : seals;
-	if (!check_file_size(pool->fd, size, why, sizeof(why))) {
+	struct stat st;
+	if (fstat(pool->fd, &st) < 0) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize: fstat failed: %s",
+				       strerror(errno));
+		return;
+	}
+	if (!check_file_size(&st, size, why, sizeof(why))) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize: %s%s", why,
 				       (pool->seals & F_SEAL_GROW) ? " and F_SEAL_GROW forbids growing it" : "");
 		return;
 	}
-	if (client_mapping_count(pool->shm, client) >= MAX_MAPPINGS_PER_CLIENT) {
+	if (pool->owner->mappings >= MAX_MAPPINGS_PER_CLIENT) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "resize: client already holds %d pool mappings (buffers keep "
 				       "those of destroyed and resized pools)", MAX_MAPPINGS_PER_CLIENT);
@@ -396,6 +426,7 @@ pool_resource_destroy(struct wl_resource *resource)
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
 	pool->resource = NULL;
+	pool->owner->pools--;
 	/* Only resize needs the fd: buffers live on their mappings. */
 	close(pool->fd);
 	pool->fd = -1;
@@ -428,18 +459,6 @@ fd_unsuitable(int fd, const struct stat *st)
 	return NULL;
 }
 
-static unsigned
-client_pool_count(struct sw_shm *shm, struct wl_client *client)
-{
-	unsigned n = 0;
-	struct shm_pool *pool;
-	wl_list_for_each(pool, &shm->pools, link) {
-		if (pool->client == client && pool->resource)
-			n++;
-	}
-	return n;
-}
-
 static void
 shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t id, int32_t fd,
 		int32_t size)
@@ -465,7 +484,7 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 				       "create_pool: size %d is not positive", size);
 		goto err_fd;
 	}
-	if (!check_file_size(fd, size, why, sizeof(why))) {
+	if (!check_file_size(&st, size, why, sizeof(why))) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "create_pool: %s", why);
 		goto err_fd;
 	}
@@ -478,12 +497,17 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 				       "compositor (--shm-seals=require)");
 		goto err_fd;
 	}
-	if (client_pool_count(shm, client) >= MAX_POOLS_PER_CLIENT) {
+	struct shm_client *owner = shm_client_get(client);
+	if (!owner) {
+		wl_client_post_no_memory(client);
+		goto err_fd;
+	}
+	if (owner->pools >= MAX_POOLS_PER_CLIENT) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: client already holds %d pools", MAX_POOLS_PER_CLIENT);
 		goto err_fd;
 	}
-	if (client_mapping_count(shm, client) >= MAX_MAPPINGS_PER_CLIENT) {
+	if (owner->mappings >= MAX_MAPPINGS_PER_CLIENT) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: client already holds %d pool mappings (buffers "
 				       "keep those of destroyed and resized pools)",
@@ -496,6 +520,7 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 		wl_client_post_no_memory(client);
 		goto err_fd;
 	}
+	pool->owner = owner;
 	/* Map before creating the resource, so no half-built pool reaches a destructor. */
 	pool->mapping = mapping_create(pool, fd, (size_t)size);
 	if (!pool->mapping) {
@@ -515,7 +540,8 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	pool->fd = fd;
 	pool->seals = seals;
 	pool->refs = 1;
-	wl_list_insert(&shm->pools, &pool->link);
+	owner->refs++;
+	owner->pools++;
 	wl_resource_set_implementation(pool->resource, &pool_impl, pool, pool_resource_destroy);
 
 	if (sw_log_get_level() >= SW_LOG_DEBUG) {
@@ -574,7 +600,6 @@ sw_shm_create(struct sw_server *server)
 	if (!shm)
 		return false;
 	shm->server = server;
-	wl_list_init(&shm->pools);
 
 	struct sigaction sa = { 0 };
 	sa.sa_sigaction = sigbus_handler;
