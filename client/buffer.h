@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pixman.h>
 #include <wayland-client.h>
 
 #include "formats.h"
@@ -26,6 +27,7 @@ struct sw_buffer {
 	bool busy;              /* attached and not yet released by the compositor */
 	uint64_t content_frame; /* frame number drawn into it, 0 = undefined content */
 	void *priv;             /* allocator-private */
+	pixman_image_t *image;  /* plane 0 wrapped for pixman, made once (sw_buffer_image) */
 	void *owner;            /* whoever hands the buffer out (the window) */
 };
 
@@ -40,6 +42,13 @@ struct sw_buffer_impl {
 	/* Release everything create() made, the wl_buffer included. */
 	void (*destroy)(void *impl_data, struct sw_buffer *buffer);
 };
+
+/*
+ * The buffer's plane 0 as a pixman image, made on first use and kept for the
+ * buffer's life (no allocation per frame). NULL (logged) when the format has
+ * no pixman equivalent or pixman refuses the layout.
+ */
+pixman_image_t *sw_buffer_image(struct sw_buffer *buffer);
 
 /*
  * Destroy the wl_buffer and unmap `data` (size bytes), whichever exist: the

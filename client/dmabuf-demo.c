@@ -484,16 +484,9 @@ draw(void *data, struct sw_window *window)
 	struct dmabuf_priv *priv = buffer->priv;
 
 	pixman_image_t *image = NULL;
-	if (demo->format->pixman) {
-		image = pixman_image_create_bits(demo->format->pixman, (int)buffer->width,
-						 (int)buffer->height,
-						 (uint32_t *)((uint8_t *)buffer->data + buffer->offset[0]),
-						 (int)buffer->stride[0]);
-		if (!image) {
-			sw_err("pixman cannot wrap the buffer");
-			demo->failed = true;
-			return;
-		}
+	if (demo->format->pixman && !(image = sw_buffer_image(buffer))) {
+		demo->failed = true;
+		return;
 	}
 
 	/* CPU writes to a dma-buf go between START and END, so caches are kept coherent. */
@@ -542,8 +535,6 @@ draw(void *data, struct sw_window *window)
 	if (demo->frames && stats->commits >= demo->frames)
 		demo->done = true;
 out_image:
-	if (image)
-		pixman_image_unref(image);
 }
 
 /* ---- command line ---- */

@@ -152,15 +152,9 @@ draw(void *data, struct sw_window *window)
 	}
 
 	pixman_image_t *image = NULL;
-	if (demo->format->pixman) {
-		image = pixman_image_create_bits(demo->format->pixman, (int)buffer->width,
-						 (int)buffer->height, buffer->data,
-						 (int)buffer->stride[0]);
-		if (!image) {
-			sw_err("pixman cannot wrap the buffer");
-			demo->failed = true;
-			return;
-		}
+	if (demo->format->pixman && !(image = sw_buffer_image(buffer))) {
+		demo->failed = true;
+		return;
 	}
 
 	uint64_t frame = sw_window_next_frame(window);
@@ -194,8 +188,6 @@ draw(void *data, struct sw_window *window)
 	sw_window_commit(window, buffer, &damage);
 	pixman_region32_fini(&damage);
 	pixman_region32_fini(&repaint);
-	if (image)
-		pixman_image_unref(image);
 
 	if (demo->frames && stats->commits >= demo->frames)
 		demo->done = true;
