@@ -45,7 +45,13 @@ static const char usage[] =
 struct run_state {
 	struct sw_server *server;
 	pid_t child;
+	/* The fd limit sealway was started with, which its client gets back. */
+	struct rlimit nofile;
+	bool have_nofile;
 };
+
+/* How long a client may take to go after SIGTERM before it is killed. */
+#define CLIENT_TERM_GRACE_MS 2000
 
 void
 sw_server_terminate(struct sw_server *server, int code)
@@ -193,7 +199,7 @@ handle_sigchld(int sig, void *data)
 }
 
 static pid_t
-spawn_client(char **argv, const char *socket_name)
+spawn_client(struct run_state *run, char **argv, const char *socket_name)
 {
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -201,24 +207,72 @@ spawn_client(char **argv, const char *socket_name)
 		return -1;
 	}
 	if (pid == 0) {
+		/* Its own process group, so that whatever it starts goes with it at exit. */
+		setpgid(0, 0);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* An ignored signal stays ignored across exec: undo ours. */
+		signal(SIGPIPE, SIG_DFL);
+		if (run->have_nofile && setrlimit(RLIMIT_NOFILE, &run->nofile) < 0)
+			fprintf(stderr, "sealway: cannot restore the fd limit of %s: %s\n",
+				argv[0], strerror(errno));
 		setenv("WAYLAND_DISPLAY", socket_name, 1);
 		unsetenv("WAYLAND_SOCKET");
 		execvp(argv[0], argv);
 		fprintf(stderr, "sealway: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	/* Also here: the group must exist before we may signal it, whoever runs first. */
+	if (setpgid(pid, pid) < 0 && errno != EACCES)
+		sw_debug("setpgid(%d): %s", (int)pid, strerror(errno));
 	return pid;
 }
 
+/*
+ * We are going away, and so does the client we started, with everything in
+ * its process group: SIGTERM, then SIGKILL if it is still there after a grace
+ * period, so that a client ignoring SIGTERM cannot hold up the exit.
+ */
 static void
-raise_fd_limit(void)
+stop_client(struct run_state *run)
+{
+	pid_t pid = run->child;
+	if (pid <= 0)
+		return;
+	if (kill(-pid, SIGTERM) < 0 && kill(pid, SIGTERM) < 0)
+		sw_warn("cannot send SIGTERM to client %d: %s", (int)pid, strerror(errno));
+	for (int waited = 0; waited < CLIENT_TERM_GRACE_MS; waited += 10) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+		if (r == pid || (r < 0 && errno == ECHILD)) {
+			run->child = 0;
+			/* What it left behind in its group still goes. */
+			kill(-pid, SIGKILL);
+			return;
+		}
+		usleep(10000);
+	}
+	sw_warn("client %d still running %d ms after SIGTERM: killing it", (int)pid,
+		CLIENT_TERM_GRACE_MS);
+	if (kill(-pid, SIGKILL) < 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	run->child = 0;
+}
+
+static void
+raise_fd_limit(struct run_state *run)
 {
 	/* Every shm pool keeps its fd; take all the descriptors the hard limit allows. */
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		sw_warn("cannot read the fd limit: %s", strerror(errno));
+		return;
+	}
+	run->nofile = rl;
+	run->have_nofile = true;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			sw_warn("cannot raise the fd limit: %s", strerror(errno));
@@ -267,7 +321,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit();
+	raise_fd_limit(&run);
 
 	server.background = BACKGROUND_XRGB;
 	server.next_x = server.next_y = 32;
@@ -334,7 +388,7 @@ main(int argc, char **argv)
 
 	printf("sealway: listening on %s\n", server.socket_name);
 	if (server.opts.client_argv) {
-		run.child = spawn_client(server.opts.client_argv, server.socket_name);
+		run.child = spawn_client(&run, server.opts.client_argv, server.socket_name);
 		if (run.child < 0)
 			goto out_dmabuf;
 	}
@@ -342,11 +396,7 @@ main(int argc, char **argv)
 	wl_display_run(server.display);
 	ret = server.exit_code;
 
-	if (run.child > 0) {
-		/* We are going away: so does the client we started. */
-		kill(run.child, SIGTERM);
-		waitpid(run.child, NULL, 0);
-	}
+	stop_client(&run);
 out_dmabuf:
 	wl_display_destroy_clients(server.display);
 #ifdef SW_HAVE_DMABUF

@@ -2,18 +2,22 @@
 """The command line: bad options are refused with one line on stderr and a
 non-zero status, a missing XDG_RUNTIME_DIR is a clear error, `-- CLIENT`
 runs the client against the compositor and exits with its status, and
-SIGINT/SIGTERM stop it cleanly."""
+SIGINT/SIGTERM stop it cleanly, also when the client ignores SIGTERM; the
+client starts with the fd limit and signal dispositions sealway was given, not
+the ones sealway set for itself."""
 
 import os
+import resource
 import signal
 import subprocess
 import tempfile
+import time
 
 import harness
 from harness import check
 
 
-def run_sealway(args, runtime_dir=True, timeout=10):
+def run_sealway(args, runtime_dir=True, timeout=10, preexec_fn=None):
     env = harness.client_env()
     env.pop('XDG_RUNTIME_DIR', None)
     with tempfile.TemporaryDirectory(prefix='sealway-cli-') as tmp:
@@ -24,7 +28,8 @@ def run_sealway(args, runtime_dir=True, timeout=10):
         try:
             res = subprocess.run([harness.program('sealway')] + args, env=env,
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, timeout=timeout)
+                                 stderr=subprocess.PIPE, timeout=timeout,
+                                 preexec_fn=preexec_fn)
         except subprocess.TimeoutExpired:
             raise harness.Failure('sealway %s finishes within %d s' % (' '.join(args), timeout))
     return res.returncode, res.stdout.decode(errors='replace'), res.stderr.decode(errors='replace')
@@ -99,8 +104,72 @@ def signals_stop_it_cleanly():
             comp.remove_tmp()
 
 
+def exit_is_prompt_when_the_client_ignores_sigterm():
+    # The client and the sleep it starts both ignore SIGTERM (sh's trap is inherited).
+    with tempfile.TemporaryDirectory(prefix='sealway-cli-') as tmp:
+        rt = os.path.join(tmp, 'runtime')
+        os.mkdir(rt, 0o700)
+        env = harness.client_env({'XDG_RUNTIME_DIR': rt})
+        env['ASAN_OPTIONS'] = os.environ.get('ASAN_OPTIONS', 'detect_leaks=1')
+        marker = os.path.join(tmp, 'client-started')
+        # Output to files, not pipes: a surviving grandchild must not hold up the test.
+        with open(os.path.join(tmp, 'out'), 'wb') as out, \
+                open(os.path.join(tmp, 'err'), 'wb') as err:
+            proc = subprocess.Popen(
+                [harness.program('sealway'), '--backend=headless', '--socket=sealway-cli-0',
+                 '--', 'sh', '-c', 'trap "" TERM; touch "$0"; sleep 30', marker],
+                env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            try:
+                deadline = time.monotonic() + 10
+                while not os.path.exists(marker) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                check(os.path.exists(marker), 'the client starts within 10 s')
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    rc = proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    raise harness.Failure('sealway exits within 10 s of SIGTERM although its '
+                                          'client ignores SIGTERM (it sleeps 30 s)')
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        with open(os.path.join(tmp, 'err'), errors='replace') as f:
+            text = f.read()
+    check(rc == 0, 'sealway exits with status 0 on SIGTERM (got %d)\n%s' % (rc, text))
+    check('still running' in text, 'sealway says it killed the client that ignored SIGTERM '
+          '(stderr: %s)' % text.strip())
+    for pattern in harness.SANITIZER_PATTERNS:
+        check(pattern not in text, 'sealway runs without "%s" reports' % pattern)
+
+
+def client_gets_the_original_fd_limit_and_sigpipe():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard <= 64:
+        raise harness.Skip('the hard fd limit (%d) leaves no room below it' % hard)
+    # A soft limit below the hard one, which sealway raises for itself.
+    want = min(soft, hard // 2, 512)
+
+    def lower_soft_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    # cat's own SigIgn is what sh (and so the client) was started with.
+    rc, out, err = run_sealway(['--backend=headless', '--socket=sealway-cli-0', '--',
+                                'sh', '-c', 'echo "nofile $(ulimit -Sn)"; cat /proc/self/status'],
+                               preexec_fn=lower_soft_limit)
+    check(rc == 0, 'the client runs (status %d)\n%s' % (rc, err.strip()))
+    lines = out.splitlines()
+    nofile = [l.split()[1] for l in lines if l.startswith('nofile ')]
+    check(nofile == [str(want)], 'the client has the soft fd limit sealway was started with, '
+          '%d, not the raised %d (it says %s)' % (want, hard, nofile))
+    sigign = [int(l.split()[1], 16) for l in lines if l.startswith('SigIgn:')]
+    check(len(sigign) == 1, 'the client can read its SigIgn (output: %s)' % out.strip())
+    check(not sigign[0] & (1 << (signal.SIGPIPE - 1)),
+          'SIGPIPE is not ignored in the client (SigIgn %016x)' % sigign[0])
+
+
 if __name__ == '__main__':
     harness.main({f.__name__: f for f in (
         bad_options_are_refused_with_one_line, missing_xdg_runtime_dir_is_a_clear_error,
         client_exit_status_is_the_compositors, client_runs_against_the_compositor,
-        signals_stop_it_cleanly)})
+        signals_stop_it_cleanly, exit_is_prompt_when_the_client_ignores_sigterm,
+        client_gets_the_original_fd_limit_and_sigpipe)})
