@@ -89,6 +89,15 @@ struct drm_backend {
 	bool frame_requested;  /* schedule_frame came while a flip was pending */
 	bool gone;             /* the connector vanished or refused: stop presenting */
 	uint64_t frame_seq;    /* for frames shown without a flip event */
+	/*
+	 * What changed on the output but is on no buffer scanned out yet: a
+	 * commit came while a flip was pending, or failed. It is damage again
+	 * for the frame after the flip or for the retry.
+	 */
+	pixman_region32_t deferred;
+	/* Consecutive failed commits; only the first of a run is logged. */
+	unsigned commit_failures;
+	struct wl_event_source *retry_timer;
 
 	struct wl_event_source *drm_source;
 	struct wl_event_source *idle_frame;
@@ -556,6 +565,8 @@ out_res:
 
 static void
 handle_idle_present(void *data);
+static void
+flush_deferred(struct drm_backend *drm);
 
 static void
 present_without_event(struct drm_backend *drm)
@@ -582,6 +593,7 @@ frame_shown(struct drm_backend *drm, const struct sw_present_info *info)
 	drm->front = drm->pending;
 	drm->pending = -1;
 	sw_output_presented(drm->base.output, info);
+	flush_deferred(drm);
 	if (drm->frame_requested) {
 		drm->frame_requested = false;
 		drm->base.impl->schedule_frame(&drm->base);
@@ -652,13 +664,13 @@ handle_drm_readable(int fd, uint32_t mask, void *data)
 }
 
 static int
-commit_atomic(struct drm_backend *drm, struct drm_fb *fb)
+commit_atomic(struct drm_backend *drm, struct drm_fb *fb, bool nonblock)
 {
 	drmModeAtomicReq *req = drmModeAtomicAlloc();
 	if (!req)
 		return -ENOMEM;
 	const struct drm_props *p = &drm->props;
-	uint32_t flags = DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK;
+	uint32_t flags = DRM_MODE_PAGE_FLIP_EVENT | (nonblock ? DRM_MODE_ATOMIC_NONBLOCK : 0);
 	bool ok = true;
 	if (drm->needs_modeset) {
 		if (!drm->mode_blob &&
@@ -743,42 +755,110 @@ mark_gone(struct drm_backend *drm, bool gone)
 							 handle_idle_state, drm);
 }
 
+/* Errors that a later commit of the same frame can get past. */
+static bool
+commit_error_is_transient(int err)
+{
+	switch (err) {
+	case EBUSY:    /* a nonblocking commit met one still in flight */
+	case EINVAL:   /* the state raced with something (a hotplug, another CRTC) */
+	case ENOSPC:   /* bandwidth or memory for the configuration, for now */
+	case ENOMEM:
+	case EAGAIN:
+	case EINTR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Make the deferred damage the output's again: the next frame commits it. */
+static void
+flush_deferred(struct drm_backend *drm)
+{
+	if (!pixman_region32_not_empty(&drm->deferred) || !drm->session->active || drm->gone)
+		return;
+	sw_output_damage_region(drm->base.output, &drm->deferred);
+	pixman_region32_clear(&drm->deferred);
+}
+
+static int
+handle_retry_timer(void *data)
+{
+	flush_deferred(data);
+	return 0;
+}
+
+/* A commit failed for a reason that may pass: show the whole frame again soon. */
+static void
+schedule_retry(struct drm_backend *drm)
+{
+	pixman_region32_union_rect(&drm->deferred, &drm->deferred, 0, 0,
+				   drm->mode.hdisplay, drm->mode.vdisplay);
+	/* One frame period, doubling while it keeps failing, up to a second. */
+	uint64_t ms = drm->period_ns / 1000000u;
+	for (unsigned i = 1; i < drm->commit_failures && ms < 1000; i++)
+		ms *= 2;
+	ms = ms < 1 ? 1 : ms > 1000 ? 1000 : ms;
+	wl_event_source_timer_update(drm->retry_timer, (int)ms);
+}
+
 static bool
 drm_commit(struct sw_backend *base, pixman_image_t *shadow, const pixman_region32_t *damage)
 {
 	struct drm_backend *drm = drm_from_backend(base);
 	if (!drm->session->active || drm->gone)
 		return false;
-	if (drm->pending >= 0) {
-		sw_warn("drm: commit while a flip is pending: frame dropped");
-		return false;
-	}
-
 	/* Every buffer is now that much behind the shadow. */
 	for (int i = 0; i < 2; i++)
 		pixman_region32_union(&drm->fbs[i].damage, &drm->fbs[i].damage,
 				      (pixman_region32_t *)damage);
+	if (drm->pending >= 0) {
+		/* The buffers keep the damage; the frame after the flip shows it. */
+		sw_debug("drm: commit while a flip is pending: deferred to the next frame");
+		pixman_region32_union(&drm->deferred, &drm->deferred, (pixman_region32_t *)damage);
+		return false;
+	}
 	int back = drm->front == 0 ? 1 : 0;
 	struct drm_fb *fb = &drm->fbs[back];
 	fb_update(fb, shadow);
 
-	int ret = drm->atomic ? commit_atomic(drm, fb) : commit_legacy(drm, fb);
+	const char *api = drm->atomic ? "atomic" : "legacy";
+	int ret = drm->atomic ? commit_atomic(drm, fb, true) : commit_legacy(drm, fb);
+	if (ret < 0 && drm->atomic && commit_error_is_transient(-ret)) {
+		/* A blocking commit waits for whatever the nonblocking one ran into. */
+		int first = ret;
+		ret = commit_atomic(drm, fb, false);
+		sw_debug("drm: nonblocking atomic commit failed (%s); blocking one: %s",
+			 strerror(-first), ret < 0 ? strerror(-ret) : "done");
+	}
 	if (ret < 0) {
-		if (ret == -EACCES || ret == -EPERM) {
-			/* The session is being taken away: the enable event will repaint. */
-			sw_warn("drm: commit refused (%s): not DRM master", strerror(-ret));
-		} else {
-			sw_err("drm: %s commit failed: %s; no longer presenting on this output",
-			       drm->atomic ? "atomic" : "legacy", strerror(-ret));
-			mark_gone(drm, true);
-		}
 		/* It was not shown: it must be copied again next time. */
 		pixman_region32_union_rect(&fb->damage, &fb->damage, 0, 0,
 					   drm->mode.hdisplay, drm->mode.vdisplay);
+		if (ret == -EACCES || ret == -EPERM) {
+			/* The session is being taken away: the enable event will repaint. */
+			sw_warn("drm: commit refused (%s): not DRM master", strerror(-ret));
+		} else if (commit_error_is_transient(-ret)) {
+			if (drm->commit_failures++ == 0)
+				sw_warn("drm: %s %s failed: %s; retrying with a full repaint "
+					"(again quietly until one works)", api,
+					drm->needs_modeset ? "modeset" : "commit", strerror(-ret));
+			schedule_retry(drm);
+		} else {
+			sw_err("drm: %s commit failed: %s; no longer presenting on this output "
+			       "until it is plugged in again", api, strerror(-ret));
+			mark_gone(drm, true);
+		}
 		return false;
 	}
+	if (drm->commit_failures) {
+		sw_info("drm: %s commit works again after %u failed attempts", api,
+			drm->commit_failures);
+		drm->commit_failures = 0;
+	}
 	if (drm->needs_modeset)
-		sw_info("drm: %s modeset done", drm->atomic ? "atomic" : "legacy");
+		sw_info("drm: %s modeset done", api);
 	drm->needs_modeset = false;
 	drm->pending = back;
 	if (ret == 1)
@@ -858,6 +938,7 @@ handle_session_active(struct wl_listener *listener, void *data)
 			drm->idle_frame = NULL;
 		}
 		wl_event_source_timer_update(drm->frame_timer, 0);
+		wl_event_source_timer_update(drm->retry_timer, 0);
 		sw_output_set_enabled(output, false);
 		return;
 	}
@@ -866,6 +947,9 @@ handle_session_active(struct wl_listener *listener, void *data)
 	drm->front = -1;
 	drm->pending = -1;
 	drm->frame_requested = false;
+	drm->commit_failures = 0;
+	/* Enabling the output repaints it all. */
+	pixman_region32_clear(&drm->deferred);
 	for (int i = 0; i < 2; i++)
 		pixman_region32_union_rect(&drm->fbs[i].damage, &drm->fbs[i].damage, 0, 0,
 					   drm->mode.hdisplay, drm->mode.vdisplay);
@@ -996,6 +1080,7 @@ drm_destroy(struct sw_backend *base)
 	if (drm->idle_state)
 		wl_event_source_remove(drm->idle_state);
 	unwatch_hotplug(drm);
+	wl_event_source_remove(drm->retry_timer);
 	wl_event_source_remove(drm->frame_timer);
 	wl_event_source_remove(drm->drm_source);
 	wl_list_remove(&drm->session_active.link);
@@ -1006,6 +1091,7 @@ drm_destroy(struct sw_backend *base)
 	if (drm->mode_blob)
 		drmModeDestroyPropertyBlob(drm->fd, drm->mode_blob);
 	drmModeFreeCrtc(drm->saved_crtc);
+	pixman_region32_fini(&drm->deferred);
 	sw_session_close_device(drm->session, drm->fd);
 	sw_session_destroy(drm->session);
 	free(drm);
@@ -1087,6 +1173,7 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	drm->pending = -1;
 	drm->needs_modeset = true;
 	drm->format = sw_format_from_drm(DRM_FORMAT_XRGB8888);
+	pixman_region32_init(&drm->deferred);
 
 	/* Without a card there is nothing to take the VT for: leave it alone. */
 	if (!any_card_present()) {
@@ -1146,11 +1233,16 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 		snprintf(why, why_len, "cannot create a timer");
 		goto err_fbs;
 	}
+	drm->retry_timer = wl_event_loop_add_timer(server->loop, handle_retry_timer, drm);
+	if (!drm->retry_timer) {
+		snprintf(why, why_len, "cannot create a timer");
+		goto err_frame_timer;
+	}
 	drm->drm_source = wl_event_loop_add_fd(server->loop, drm->fd, WL_EVENT_READABLE,
 					       handle_drm_readable, drm);
 	if (!drm->drm_source) {
 		snprintf(why, why_len, "cannot watch the DRM fd");
-		goto err_timer;
+		goto err_retry_timer;
 	}
 	drm->session_active.notify = handle_session_active;
 	wl_signal_add(&drm->session->active_changed, &drm->session_active);
@@ -1166,7 +1258,9 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	fatal_restore_install(drm);
 	return &drm->base;
 
-err_timer:
+err_retry_timer:
+	wl_event_source_remove(drm->retry_timer);
+err_frame_timer:
 	wl_event_source_remove(drm->frame_timer);
 err_fbs:
 	for (int i = 0; i < 2; i++)
@@ -1179,6 +1273,7 @@ err_card:
 err_session:
 	sw_session_destroy(drm->session);
 err_drm:
+	pixman_region32_fini(&drm->deferred);
 	free(drm);
 	return NULL;
 }

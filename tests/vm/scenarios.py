@@ -9,6 +9,7 @@ Command lines of the programs under test live in CMD below, in one place.
 
 import os
 import re
+import shlex
 import sys
 import time
 
@@ -25,6 +26,13 @@ MAGENTA = 0xff00ff
 ARROW_WHITE = 0xffffff
 # The first toplevel is placed at (32,32).
 WIN_X, WIN_Y = 32, 32
+# The unprivileged user of the seatd scenarios (made by guest/init.sh).
+USER = 'sw'
+USER_RUNTIME_DIR = '/run/user/1000'
+# Preloaded to inject faults (tests/vm/fault-preload.c); ASan must then be
+# told not to insist on being first in the library list.
+FAULT_ENV = ('ASAN_OPTIONS=${ASAN_OPTIONS}:verify_asan_link_order=0 '
+             'LD_PRELOAD=/sw/bin/fault-preload.so ')
 
 # Every command line of the programs under test; edit here when options change.
 CMD = {
@@ -44,6 +52,8 @@ CMD = {
     'wev': 'stdbuf -oL wev',
     'wayland-info': 'wayland-info',
     'kms-probe': 'kms-probe --mode %dx%d --color 3366cc' % (WIDTH, HEIGHT),
+    'vt-probe': 'vt-probe',
+    'seatd': 'seatd -g video -l info',
 }
 
 
@@ -64,6 +74,7 @@ class Ctx:
         self.artdir = artdir
         self.notes = []
         self.running = []   # spawned programs expected to keep running
+        self.as_user = False   # sealway runs as USER through seatd
 
     # -- guest ---------------------------------------------------------
     def run(self, script, timeout=30):
@@ -113,16 +124,40 @@ class Ctx:
     def signal(self, name, sig='TERM'):
         self.sh('kill -%s $(cat /tmp/rig/%s.pid)' % (sig, name))
 
-    def start_sealway(self, extra='', client=None, env=''):
+    def start_sealway(self, extra='', client=None, env='', wait=True):
         """Starts the compositor on the DRM device, waits until it listens."""
         cmd = env + CMD['sealway'] + (' ' + extra if extra else '')
         if client:
             cmd += ' -- ' + client
+        if self.as_user:
+            cmd = self.user_cmd(cmd, 'LIBSEAT_BACKEND=seatd ')
         self.spawn('sealway', cmd)
-        self.waitlog('sealway', 'listening on', 60)
+        if wait:
+            self.waitlog('sealway', 'listening on', 60)
+
+    def user_cmd(self, cmd, env=''):
+        """cmd (with VAR=value words before it) run as USER in its own runtime dir."""
+        return 'su -s /bin/sh %s -c %s' % (USER, shlex.quote(
+            'exec env -u LIBSEAT_BACKEND XDG_RUNTIME_DIR=%s %s%s'
+            % (USER_RUNTIME_DIR, env, cmd)))
+
+    def start_seatd(self):
+        self.spawn('seatd', CMD['seatd'])
+        self.sh('i=0; while [ ! -S /run/seatd.sock ] && [ $i -lt 100 ]; do usleep 100000; '
+                'i=$((i + 1)); done; [ -S /run/seatd.sock ]', what='seatd makes its socket')
 
     def client_env(self):
+        if self.as_user:
+            return 'XDG_RUNTIME_DIR=%s WAYLAND_DISPLAY=%s ' % (USER_RUNTIME_DIR, SOCKET)
         return 'WAYLAND_DISPLAY=%s ' % SOCKET
+
+    def vt_state(self):
+        """The foreground VT's keyboard, display and switching modes."""
+        out = self.sh(CMD['vt-probe'], what='vt-probe')
+        m = re.search(r'kbmode=(\S+) kdmode=(\S+) vtmode=(\S+)', out)
+        if not m:
+            raise CheckError('vt-probe said: %s' % tail(out))
+        return m.groups()
 
     def expect_exit(self, name, status, timeout=20):
         rc = self.waitexit(name, timeout)
@@ -653,6 +688,33 @@ def drm_dmabuf_disconnect(t):
     t.expect_exit('sealway', 0)
 
 
+def drm_commit_busy(t):
+    """EBUSY on the first atomic commits: sealway retries (blocking, then next frame) and shows the picture"""
+    t.start_sealway(client=CMD['shm-green'], env=FAULT_ENV + 'SW_FAULT_COMMIT=1:3:EBUSY ')
+    t.wait_screen(window_shows(GREEN, 200, 150), 'green', 60)
+    log = t.log('sealway')
+    warned = len(re.findall(r'retrying with a full repaint', log))
+    if warned != 1:
+        raise CheckError('sealway warns %d times about the failed commits, want once: %s'
+                         % (warned, tail(log)))
+    if 'works again' not in log:
+        raise CheckError('sealway does not say when commits work again: %s' % tail(log))
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def drm_flip_einval_legacy(t):
+    """EINVAL on legacy page flips: the frame is retried, not the output given up"""
+    # The modeset (drmModeSetCrtc) shows the first frame; flips 1..4 fail.
+    t.start_sealway('--kms=legacy', client=CMD['shm-green'],
+                    env=FAULT_ENV + 'SW_FAULT_COMMIT=1:4:EINVAL ')
+    t.wait_screen(window_shows(GREEN, 200, 150), 'green', 60)
+    if 'page flip number 1 fails' not in t.log('sealway'):
+        raise CheckError('no page flip failed, so nothing was tested: %s' % tail(t.log('sealway')))
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
 COMPOSITOR = ['sealway']
 SCENARIOS = [
     Scenario('rig-devices', [], rig_devices),
@@ -684,6 +746,9 @@ SCENARIOS = [
     Scenario('drm-fatal-signal', COMPOSITOR + ['sealway-shm'], drm_fatal_signal),
     Scenario('drm-mode-800x600', COMPOSITOR + ['sealway-shm'], drm_mode_800x600),
     Scenario('drm-dmabuf-disconnect', COMPOSITOR + ['sealway-dmabuf'], drm_dmabuf_disconnect),
+    Scenario('drm-commit-busy', COMPOSITOR + ['sealway-shm', 'fault-preload.so'], drm_commit_busy),
+    Scenario('drm-flip-einval-legacy', COMPOSITOR + ['sealway-shm', 'fault-preload.so'],
+             drm_flip_einval_legacy),
 ]
 
 
@@ -706,7 +771,8 @@ def run_scenario(sc, vm, available, artdir):
             leftovers = vm.run('stopall; sanitizer_reports', 30).out.strip()
             logs = vm.run('for f in /tmp/rig/*.log; do echo "=== $f"; cat "$f"; done; '
                           'rm -f /tmp/rig/*.log /tmp/rig/*.pid /tmp/rig/*.rc '
-                          '/run/user/0/wl-* /run/user/0/*.lock; chvt 1', 30).out
+                          '/run/user/0/wl-* /run/user/0/*.lock /run/user/1000/wl-* '
+                          '/run/user/1000/*.lock; chvt 1', 30).out
             with open(os.path.join(artdir, 'guest-logs.txt'), 'w') as f:
                 f.write(logs)
             reports = [ln for ln in leftovers.splitlines() if ln.startswith('/tmp/rig/')]

@@ -67,6 +67,15 @@ done
 
 mkdir -p /run/user/0 /root /tmp/rig
 chmod 0700 /run/user/0
+
+# An unprivileged user in the video group, for the scenarios that run sealway
+# through seatd (`seatd -g video` lets that group's members have the seat).
+echo 'sw:x:1000:1000:sealway test user:/home/sw:/bin/sh' >> /etc/passwd
+sed -i 's/^video:x:44:$/video:x:44:sw/' /etc/group
+echo 'sw:x:1000:' >> /etc/group
+mkdir -p /run/user/1000 /home/sw
+chown 1000:1000 /run/user/1000 /home/sw
+chmod 0700 /run/user/1000
 hostname sealway-vm
 
 # Something recognisable on the text console the compositor replaces.
