@@ -1267,8 +1267,9 @@ err_fbs:
 		fb_destroy(drm, &drm->fbs[i]);
 err_output:
 	sw_output_destroy(drm->base.output);
-	drmModeFreeCrtc(drm->saved_crtc);
 err_card:
+	/* choose_pipe may have saved the CRTC before it failed. */
+	drmModeFreeCrtc(drm->saved_crtc);
 	sw_session_close_device(drm->session, drm->fd);
 err_session:
 	sw_session_destroy(drm->session);

@@ -715,6 +715,16 @@ def drm_flip_einval_legacy(t):
     t.expect_exit('sealway', 0)
 
 
+def drm_output_fails_no_leak(t):
+    """The output cannot be created: sealway --backend=drm exits 1 saying so, and leaks nothing"""
+    t.start_sealway(env=FAULT_ENV + 'SW_FAULT_NO_OUTPUT=1 ', wait=False)
+    t.expect_exit('sealway', 1, 60)
+    log = t.log('sealway')
+    if 'cannot create the output' not in log:
+        raise CheckError('sealway does not say the output could not be created: %s' % tail(log))
+    # A leak report in the log fails the scenario (run_scenario looks).
+
+
 COMPOSITOR = ['sealway']
 SCENARIOS = [
     Scenario('rig-devices', [], rig_devices),
@@ -749,6 +759,8 @@ SCENARIOS = [
     Scenario('drm-commit-busy', COMPOSITOR + ['sealway-shm', 'fault-preload.so'], drm_commit_busy),
     Scenario('drm-flip-einval-legacy', COMPOSITOR + ['sealway-shm', 'fault-preload.so'],
              drm_flip_einval_legacy),
+    Scenario('drm-output-fails-no-leak', COMPOSITOR + ['fault-preload.so'],
+             drm_output_fails_no_leak),
 ]
 
 
