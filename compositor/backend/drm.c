@@ -663,6 +663,63 @@ handle_drm_readable(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+/*
+ * Planes a previous DRM master left on our CRTC (a cursor, an overlay) would
+ * cover our picture: switch them off in the modeset. Only planes on our CRTC,
+ * so other CRTCs keep what they show.
+ */
+static bool
+atomic_add_stray_planes_off(struct drm_backend *drm, drmModeAtomicReq *req)
+{
+	drmModePlaneRes *planes = drmModeGetPlaneResources(drm->fd);
+	if (!planes)
+		return true;
+	bool ok = true;
+	for (uint32_t i = 0; i < planes->count_planes && ok; i++) {
+		uint32_t id = planes->planes[i];
+		if (id == drm->plane_id)
+			continue;
+		uint64_t crtc = 0, fb = 0;
+		uint32_t crtc_prop = find_prop(drm->fd, id, DRM_MODE_OBJECT_PLANE, "CRTC_ID", &crtc);
+		uint32_t fb_prop = find_prop(drm->fd, id, DRM_MODE_OBJECT_PLANE, "FB_ID", &fb);
+		if (!crtc_prop || !fb_prop || crtc != drm->crtc_id)
+			continue;
+		sw_info("drm: plane %u (framebuffer %u) was left on CRTC %u: switching it off",
+			id, (uint32_t)fb, drm->crtc_id);
+		ok = drmModeAtomicAddProperty(req, id, fb_prop, 0) >= 0 &&
+		     drmModeAtomicAddProperty(req, id, crtc_prop, 0) >= 0;
+	}
+	drmModeFreePlaneResources(planes);
+	return ok;
+}
+
+/* The same for legacy KMS: the cursor and any overlay plane on our CRTC. */
+static void
+legacy_stray_planes_off(struct drm_backend *drm)
+{
+	/* Fails with ENXIO where the CRTC has no cursor: nothing to hide then. */
+	if (drmModeSetCursor(drm->fd, drm->crtc_id, 0, 0, 0) != 0 && errno != ENXIO)
+		sw_debug("drm: hiding the cursor: %s", strerror(errno));
+	drmModePlaneRes *planes = drmModeGetPlaneResources(drm->fd);
+	if (!planes)
+		return;
+	for (uint32_t i = 0; i < planes->count_planes; i++) {
+		drmModePlane *plane = drmModeGetPlane(drm->fd, planes->planes[i]);
+		if (!plane)
+			continue;
+		if (plane->crtc_id == drm->crtc_id && plane->fb_id) {
+			sw_info("drm: plane %u (framebuffer %u) was left on CRTC %u: switching it off",
+				plane->plane_id, plane->fb_id, drm->crtc_id);
+			if (drmModeSetPlane(drm->fd, plane->plane_id, drm->crtc_id, 0, 0, 0, 0, 0, 0,
+					    0, 0, 0, 0) != 0)
+				sw_warn("drm: cannot switch plane %u off: %s", plane->plane_id,
+					strerror(errno));
+		}
+		drmModeFreePlane(plane);
+	}
+	drmModeFreePlaneResources(planes);
+}
+
 static int
 commit_atomic(struct drm_backend *drm, struct drm_fb *fb, bool nonblock)
 {
@@ -685,6 +742,7 @@ commit_atomic(struct drm_backend *drm, struct drm_fb *fb, bool nonblock)
 		ok = ok && drmModeAtomicAddProperty(req, drm->crtc_id, p->crtc_mode_id,
 						    drm->mode_blob) >= 0;
 		ok = ok && drmModeAtomicAddProperty(req, drm->crtc_id, p->crtc_active, 1) >= 0;
+		ok = ok && atomic_add_stray_planes_off(drm, req);
 		flags |= DRM_MODE_ATOMIC_ALLOW_MODESET;
 	}
 	uint32_t plane = drm->plane_id;
@@ -718,6 +776,7 @@ commit_legacy(struct drm_backend *drm, struct drm_fb *fb)
 		if (drmModeSetCrtc(drm->fd, drm->crtc_id, fb->fb_id, 0, 0, &conn, 1,
 				   &drm->mode) != 0)
 			return -errno;
+		legacy_stray_planes_off(drm);
 		return 1;
 	}
 	if (drmModePageFlip(drm->fd, drm->crtc_id, fb->fb_id, DRM_MODE_PAGE_FLIP_EVENT, drm) != 0)
