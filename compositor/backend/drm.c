@@ -21,6 +21,7 @@
 #include <drm_fourcc.h>
 #include <libudev.h>
 #include <linux/kd.h>
+#include <linux/vt.h>
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
 #include <xf86drm.h>
@@ -124,6 +125,9 @@ static struct {
 	uint32_t x, y;
 	bool mode_valid;
 	drmModeModeInfo mode;
+	/* The VT's keyboard mode before the session took the VT (it sets K_OFF). */
+	bool kb_mode_valid;
+	int kb_mode;
 	struct sigaction old[4];
 } fatal_restore;
 
@@ -173,10 +177,18 @@ fatal_signal_handler(int sig, siginfo_t *info, void *ucontext)
 				       fatal_restore.x, fatal_restore.y, &conn, 1,
 				       &fatal_restore.mode);
 		}
-		/* tty0 is the foreground VT, which is ours while the session is active. */
+		/*
+		 * tty0 is the foreground VT, which is ours while the session is active.
+		 * Give it back as a usable console: the keyboard in its old mode, text,
+		 * and switching left to the kernel (nobody will answer VT_PROCESS now).
+		 */
 		int tty = open("/dev/tty0", O_RDWR | O_NOCTTY | O_CLOEXEC);
 		if (tty >= 0) {
+			if (fatal_restore.kb_mode_valid)
+				ioctl(tty, KDSKBMODE, fatal_restore.kb_mode);
 			ioctl(tty, KDSETMODE, KD_TEXT);
+			struct vt_mode auto_mode = { .mode = VT_AUTO };
+			ioctl(tty, VT_SETMODE, &auto_mode);
 			close(tty);
 		}
 	}
@@ -190,6 +202,27 @@ fatal_signal_handler(int sig, siginfo_t *info, void *ucontext)
 	/* A fault re-executes and faults again; a sent signal must be sent again. */
 	if (info->si_code <= 0)
 		raise(sig);
+}
+
+/* Before the session takes the VT: what its keyboard mode was, for the crash handler. */
+static void
+fatal_restore_save_vt(void)
+{
+	fatal_restore.kb_mode_valid = false;
+	int tty = open("/dev/tty0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (tty < 0) {
+		/* Not ours to touch (a seat daemon gives the VT back if we die). */
+		sw_debug("drm: /dev/tty0: %s: a crash leaves the VT to the seat", strerror(errno));
+		return;
+	}
+	int mode;
+	if (ioctl(tty, KDGKBMODE, &mode) == 0) {
+		fatal_restore.kb_mode = mode;
+		fatal_restore.kb_mode_valid = true;
+	} else {
+		sw_debug("drm: KDGKBMODE on /dev/tty0: %s", strerror(errno));
+	}
+	close(tty);
 }
 
 static void
@@ -1239,6 +1272,7 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 		snprintf(why, why_len, "no /dev/dri/card* device");
 		goto err_drm;
 	}
+	fatal_restore_save_vt();
 	drm->session = sw_session_create(server->loop, why, why_len);
 	if (!drm->session)
 		goto err_drm;

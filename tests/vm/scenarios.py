@@ -688,6 +688,63 @@ def drm_dmabuf_disconnect(t):
     t.expect_exit('sealway', 0)
 
 
+def console_reads_keys(t):
+    """Typed keys reach a reader of the VT: its keyboard works as a console's."""
+    t.spawn('console-read', 'head -n 1 /dev/tty1')
+    time.sleep(0.5)
+    for k in ('o', 'k', 'ret'):
+        t.keys(k)
+    rc = t.waitexit('console-read', 10)
+    if rc != 0 or 'ok' not in t.log('console-read'):
+        raise CheckError('keys typed on the console do not reach /dev/tty1 (read: %r)'
+                         % t.log('console-read').strip())
+
+
+def drm_exit_vt_state(t):
+    """The VT while sealway runs (no keyboard, graphics, process switching) and after it exits"""
+    before = t.vt_state()
+    t.start_sealway(client=CMD['shm-green'])
+    t.wait_screen(window_shows(GREEN, 200, 150), 'before', 60)
+    during = t.vt_state()
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    t.wait_screen(text_console, 'after', 20)
+    after = t.vt_state()
+    t.notes.append('VT before %s, during %s, after %s'
+                   % (' '.join(before), ' '.join(during), ' '.join(after)))
+    if during[:2] != ('K_OFF', 'KD_GRAPHICS'):
+        raise CheckError('while sealway runs the VT is %s, want K_OFF KD_GRAPHICS'
+                         % ' '.join(during))
+    if after[:2] != before[:2]:
+        raise CheckError('after sealway the VT is %s, before it was %s'
+                         % (' '.join(after), ' '.join(before)))
+    console_reads_keys(t)
+
+
+def drm_crash_restores_vt(t):
+    """A real SIGSEGV mid-frame, no seat daemon left: sealway's handler gives back the keyboard mode, KD_TEXT and VT_AUTO"""
+    kb = t.vt_state()[0]
+    # The 20th KMS commit writes through a bad pointer, with sealway-shm's
+    # frames on screen. libseat's built-in seat daemon (a child process) is
+    # killed first: it would restore the VT itself, so only sealway's crash
+    # handler can. ASan is kept out of the way as for a plain build.
+    t.start_sealway(client=CMD['shm-frames'],
+                    env='ASAN_OPTIONS=${ASAN_OPTIONS}:verify_asan_link_order=0:handle_segv=0 '
+                    'LD_PRELOAD=/sw/bin/fault-preload.so SW_FAULT_SEGV_AT_COMMIT=20 '
+                    'SW_FAULT_CRASH_ALONE=1 ')
+    t.expect_exit('sealway', 128 + 11, 60)
+    log = t.log('sealway')
+    if 'fault-preload: atomic commit: writing through' not in log or 'killing child' not in log:
+        raise CheckError('sealway did not die of the injected fault alone: %s' % tail(log))
+    t.wait_screen(text_console, 'after', 20)
+    after = t.vt_state()
+    t.notes.append('VT keyboard before %s; after the crash %s' % (kb, ' '.join(after)))
+    if after != (kb, 'KD_TEXT', 'VT_AUTO'):
+        raise CheckError('after the crash the VT is %s, want %s KD_TEXT VT_AUTO'
+                         % (' '.join(after), kb))
+    console_reads_keys(t)
+
+
 def drm_commit_busy(t):
     """EBUSY on the first atomic commits: sealway retries (blocking, then next frame) and shows the picture"""
     t.start_sealway(client=CMD['shm-green'], env=FAULT_ENV + 'SW_FAULT_COMMIT=1:3:EBUSY ')
@@ -756,6 +813,9 @@ SCENARIOS = [
     Scenario('drm-fatal-signal', COMPOSITOR + ['sealway-shm'], drm_fatal_signal),
     Scenario('drm-mode-800x600', COMPOSITOR + ['sealway-shm'], drm_mode_800x600),
     Scenario('drm-dmabuf-disconnect', COMPOSITOR + ['sealway-dmabuf'], drm_dmabuf_disconnect),
+    Scenario('drm-exit-vt-state', COMPOSITOR + ['sealway-shm', 'vt-probe'], drm_exit_vt_state),
+    Scenario('drm-crash-restores-vt', COMPOSITOR + ['sealway-shm', 'vt-probe', 'fault-preload.so'],
+             drm_crash_restores_vt),
     Scenario('drm-commit-busy', COMPOSITOR + ['sealway-shm', 'fault-preload.so'], drm_commit_busy),
     Scenario('drm-flip-einval-legacy', COMPOSITOR + ['sealway-shm', 'fault-preload.so'],
              drm_flip_einval_legacy),
