@@ -8,7 +8,7 @@ pkgs="
   libdrm-dev libpixman-1-dev libpng-dev
   libseat-dev libinput-dev libxkbcommon-dev libudev-dev
   weston wayland-utils grim foot wev waypipe
-  qemu-system-x86 busybox-static cpio gzip xz-utils kmod
+  qemu-system-x86 busybox-static cpio gzip xz-utils kmod seatd
   python3 fonts-dejavu-core
 "
 missing=""

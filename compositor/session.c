@@ -10,6 +10,14 @@
 #include "log.h"
 #include "session.h"
 
+/*
+ * While a seat is being opened, libseat's messages are only what it tries
+ * (every backend in turn, the VT it cannot open...): debug output, as the one
+ * line of advice on failure comes from us. libseat's log handler has no user
+ * data, hence the file-level flag.
+ */
+static bool opening_seat;
+
 /* An fd handed out by libseat, with the id libseat wants back when closing it. */
 struct sw_session_device {
 	int fd;
@@ -22,6 +30,10 @@ handle_libseat_log(enum libseat_log_level level, const char *fmt, va_list args)
 {
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, args);
+	if (opening_seat) {
+		sw_debug("libseat: %s", msg);
+		return;
+	}
 	switch (level) {
 	case LIBSEAT_LOG_LEVEL_ERROR:
 		sw_err("libseat: %s", msg);
@@ -77,6 +89,20 @@ handle_seat_readable(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+/* One line: why there is no seat and, for a user, what to do about it. */
+static void
+no_seat_why(char *why, size_t why_len, const char *what, const char *err)
+{
+	if (geteuid() != 0)
+		snprintf(why, why_len, "no seat session for this user (%s: %s): log in on a VT "
+			 "(logind gives the session), or run `seatd -g video` as root, join the "
+			 "video group and set LIBSEAT_BACKEND=seatd (--log=debug shows what "
+			 "libseat tried)", what, err);
+	else
+		snprintf(why, why_len, "no seat session (%s: %s; --log=debug shows what libseat "
+			 "tried)", what, err);
+}
+
 struct sw_session *
 sw_session_create(struct wl_event_loop *loop, char *why, size_t why_len)
 {
@@ -95,23 +121,26 @@ sw_session_create(struct wl_event_loop *loop, char *why, size_t why_len)
 			      lvl >= SW_LOG_INFO ? LIBSEAT_LOG_LEVEL_INFO :
 			      LIBSEAT_LOG_LEVEL_ERROR);
 
+	opening_seat = true;
 	session->seat = libseat_open_seat(&seat_listener, session);
 	if (!session->seat) {
-		snprintf(why, why_len, "no seat session (libseat: %s)", strerror(errno));
+		no_seat_why(why, why_len, "libseat", strerror(errno));
 		goto err_session;
 	}
 
 	/* The enable event comes asynchronously; wait a little for it. */
 	for (int i = 0; i < 50 && !session->active; i++) {
 		if (libseat_dispatch(session->seat, 100) < 0) {
-			snprintf(why, why_len, "libseat_dispatch: %s", strerror(errno));
+			no_seat_why(why, why_len, "libseat_dispatch", strerror(errno));
 			goto err_seat;
 		}
 	}
 	if (!session->active) {
-		snprintf(why, why_len, "the seat did not become active");
+		/* libseat's built-in seat opens for anyone, yet only root can take a VT. */
+		no_seat_why(why, why_len, "libseat", "the seat did not become active");
 		goto err_seat;
 	}
+	opening_seat = false;
 
 	int fd = libseat_get_fd(session->seat);
 	if (fd < 0) {
@@ -130,6 +159,7 @@ sw_session_create(struct wl_event_loop *loop, char *why, size_t why_len)
 err_seat:
 	libseat_close_seat(session->seat);
 err_session:
+	opening_seat = false;
 	free(session);
 	return NULL;
 }

@@ -782,6 +782,38 @@ def drm_output_fails_no_leak(t):
     # A leak report in the log fails the scenario (run_scenario looks).
 
 
+def as_user(func, doc):
+    def scenario(t):
+        t.as_user = True
+        t.start_seatd()
+        func(t)
+    scenario.__doc__ = doc
+    return scenario
+
+
+def drm_user_no_seat(t):
+    """As a user without a seat manager: one line saying what to do; --backend=auto runs headless"""
+    env = 'ASAN_OPTIONS=${ASAN_OPTIONS} '
+    base = CMD['sealway'].replace('--backend=drm ', '')
+    t.spawn('nodrm', t.user_cmd(base + ' --backend=drm', env))
+    t.expect_exit('nodrm', 1, 60)
+    log = t.log('nodrm')
+    lines = [ln for ln in log.splitlines() if ln.strip()]
+    advice = [ln for ln in lines if 'seatd' in ln]
+    if (len(lines) != 1 or len(advice) != 1 or 'log in on a VT' not in advice[0]):
+        raise CheckError('want one line saying to log in on a VT or run seatd, got: %s'
+                         % tail(log))
+    t.notes.append(advice[0].strip())
+    t.spawn('auto', t.user_cmd(base + ' --backend=auto', env))
+    t.waitlog('auto', 'listening on', 60)
+    log = t.log('auto')
+    if not re.search(r'backend: headless, because no seat session.*seatd', log):
+        raise CheckError('--backend=auto does not say it runs headless for want of a seat: %s'
+                         % tail(log))
+    t.signal('auto')
+    t.expect_exit('auto', 0)
+
+
 COMPOSITOR = ['sealway']
 SCENARIOS = [
     Scenario('rig-devices', [], rig_devices),
@@ -821,6 +853,16 @@ SCENARIOS = [
              drm_flip_einval_legacy),
     Scenario('drm-output-fails-no-leak', COMPOSITOR + ['fault-preload.so'],
              drm_output_fails_no_leak),
+    Scenario('user-drm-shm', COMPOSITOR + ['seatd', 'sealway-shm'],
+             as_user(drm_shm, 'As a user through seatd: ' + drm_shm.__doc__)),
+    Scenario('user-drm-input', COMPOSITOR + ['seatd', 'wev', 'stdbuf'],
+             as_user(drm_input, 'As a user through seatd: ' + drm_input.__doc__)),
+    Scenario('user-drm-vt-switch', COMPOSITOR + ['seatd', 'sealway-shm'],
+             as_user(drm_vt_switch, 'As a user through seatd: VT switch away and back')),
+    Scenario('user-drm-ctrl-alt-backspace', COMPOSITOR + ['seatd', 'sealway-shm'],
+             as_user(drm_ctrl_alt_backspace, 'As a user through seatd: ' +
+                     drm_ctrl_alt_backspace.__doc__)),
+    Scenario('user-no-seat', COMPOSITOR, drm_user_no_seat),
 ]
 
 
