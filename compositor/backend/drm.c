@@ -717,8 +717,12 @@ atomic_add_stray_planes_off(struct drm_backend *drm, drmModeAtomicReq *req)
 		uint32_t fb_prop = find_prop(drm->fd, id, DRM_MODE_OBJECT_PLANE, "FB_ID", &fb);
 		if (!crtc_prop || !fb_prop || crtc != drm->crtc_id)
 			continue;
-		sw_info("drm: plane %u (framebuffer %u) was left on CRTC %u: switching it off",
-			id, (uint32_t)fb, drm->crtc_id);
+		/* Said once, not again for each retry of a failing modeset. */
+		if (drm->commit_failures)
+			sw_debug("drm: plane %u still on CRTC %u: switching it off", id, drm->crtc_id);
+		else
+			sw_info("drm: plane %u (framebuffer %u) was left on CRTC %u: switching it off",
+				id, (uint32_t)fb, drm->crtc_id);
 		ok = drmModeAtomicAddProperty(req, id, fb_prop, 0) >= 0 &&
 		     drmModeAtomicAddProperty(req, id, crtc_prop, 0) >= 0;
 	}
@@ -726,9 +730,13 @@ atomic_add_stray_planes_off(struct drm_backend *drm, drmModeAtomicReq *req)
 	return ok;
 }
 
-/* The same for legacy KMS: the cursor and any overlay plane on our CRTC. */
+/*
+ * The same for legacy KMS: the cursor and any overlay plane on our CRTC. The
+ * list has the primary planes too when the atomic cap was set before we fell
+ * back to legacy: ours then shows `fb` and stays.
+ */
 static void
-legacy_stray_planes_off(struct drm_backend *drm)
+legacy_stray_planes_off(struct drm_backend *drm, const struct drm_fb *fb)
 {
 	/* Fails with ENXIO where the CRTC has no cursor: nothing to hide then. */
 	if (drmModeSetCursor(drm->fd, drm->crtc_id, 0, 0, 0) != 0 && errno != ENXIO)
@@ -740,7 +748,10 @@ legacy_stray_planes_off(struct drm_backend *drm)
 		drmModePlane *plane = drmModeGetPlane(drm->fd, planes->planes[i]);
 		if (!plane)
 			continue;
-		if (plane->crtc_id == drm->crtc_id && plane->fb_id) {
+		uint64_t type = DRM_PLANE_TYPE_OVERLAY;
+		find_prop(drm->fd, plane->plane_id, DRM_MODE_OBJECT_PLANE, "type", &type);
+		if (plane->crtc_id == drm->crtc_id && plane->fb_id && plane->fb_id != fb->fb_id &&
+		    type != DRM_PLANE_TYPE_PRIMARY) {
 			sw_info("drm: plane %u (framebuffer %u) was left on CRTC %u: switching it off",
 				plane->plane_id, plane->fb_id, drm->crtc_id);
 			if (drmModeSetPlane(drm->fd, plane->plane_id, drm->crtc_id, 0, 0, 0, 0, 0, 0,
@@ -809,7 +820,7 @@ commit_legacy(struct drm_backend *drm, struct drm_fb *fb)
 		if (drmModeSetCrtc(drm->fd, drm->crtc_id, fb->fb_id, 0, 0, &conn, 1,
 				   &drm->mode) != 0)
 			return -errno;
-		legacy_stray_planes_off(drm);
+		legacy_stray_planes_off(drm, fb);
 		return 1;
 	}
 	if (drmModePageFlip(drm->fd, drm->crtc_id, fb->fb_id, DRM_MODE_PAGE_FLIP_EVENT, drm) != 0)
@@ -945,8 +956,8 @@ drm_commit(struct sw_backend *base, pixman_image_t *shadow, const pixman_region3
 		return false;
 	}
 	if (drm->commit_failures) {
-		sw_info("drm: %s commit works again after %u failed attempts", api,
-			drm->commit_failures);
+		sw_info("drm: %s commit works again after %u failed attempt%s", api,
+			drm->commit_failures, drm->commit_failures == 1 ? "" : "s");
 		drm->commit_failures = 0;
 	}
 	if (drm->needs_modeset)
