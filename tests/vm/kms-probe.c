@@ -3,8 +3,11 @@
  * compositor. It lights up the first connected connector with a dumb buffer
  * of one solid colour using legacy KMS (drmModeSetCrtc), reports what it did
  * on stdout and keeps the picture until SIGTERM/SIGINT or --hold expires.
+ * With --planes it first lists every plane (universal planes: primary and
+ * cursor ones too) with its type and what it shows.
  *
  * Usage: kms-probe [--device PATH] [--mode WxH] [--color RRGGBB] [--hold SECONDS]
+ *                  [--planes]
  */
 
 #include <errno.h>
@@ -38,6 +41,7 @@ struct probe_options {
 	int width, height;	/* 0: the connector's preferred mode */
 	uint32_t color;
 	int hold_s;
+	int planes;
 };
 
 static int
@@ -48,6 +52,7 @@ parse_options(int argc, char **argv, struct probe_options *opt)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "color", required_argument, NULL, 'c' },
 		{ "hold", required_argument, NULL, 'h' },
+		{ "planes", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -82,6 +87,9 @@ parse_options(int argc, char **argv, struct probe_options *opt)
 		case 'h':
 			opt->hold_s = atoi(optarg);
 			break;
+		case 'p':
+			opt->planes = 1;
+			break;
 		default:
 			sw_err("usage: kms-probe [--device PATH] [--mode WxH] "
 			       "[--color RRGGBB] [--hold SECONDS]");
@@ -89,6 +97,49 @@ parse_options(int argc, char **argv, struct probe_options *opt)
 		}
 	}
 	return 0;
+}
+
+static const char *
+plane_type(int fd, uint32_t plane_id)
+{
+	drmModeObjectProperties *props =
+		drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
+	const char *type = "?";
+	for (uint32_t i = 0; props && i < props->count_props; i++) {
+		drmModePropertyRes *prop = drmModeGetProperty(fd, props->props[i]);
+		if (prop && strcmp(prop->name, "type") == 0) {
+			uint64_t v = props->prop_values[i];
+			type = v == DRM_PLANE_TYPE_PRIMARY ? "primary" :
+			       v == DRM_PLANE_TYPE_CURSOR ? "cursor" :
+			       v == DRM_PLANE_TYPE_OVERLAY ? "overlay" : "?";
+		}
+		drmModeFreeProperty(prop);
+	}
+	drmModeFreeObjectProperties(props);
+	return type;
+}
+
+static void
+list_planes(int fd)
+{
+	drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+	drmModePlaneRes *res = drmModeGetPlaneResources(fd);
+	if (!res) {
+		sw_err("drmModeGetPlaneResources: %s", strerror(errno));
+		return;
+	}
+	printf("kms-probe: %u plane(s)\n", res->count_planes);
+	for (uint32_t i = 0; i < res->count_planes; i++) {
+		drmModePlane *p = drmModeGetPlane(fd, res->planes[i]);
+		if (!p)
+			continue;
+		printf("kms-probe: plane %u type=%s crtc=%u fb=%u possible_crtcs=0x%x\n",
+		       p->plane_id, plane_type(fd, p->plane_id), p->crtc_id, p->fb_id,
+		       p->possible_crtcs);
+		drmModeFreePlane(p);
+	}
+	drmModeFreePlaneResources(res);
+	fflush(stdout);
 }
 
 static drmModeConnector *
@@ -181,6 +232,8 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
+	if (opt.planes)
+		list_planes(fd);
 	ver = drmGetVersion(fd);
 	res = drmModeGetResources(fd);
 	if (!ver || !res) {

@@ -51,7 +51,7 @@ CMD = {
     'simple-shm': 'weston-simple-shm',
     'wev': 'stdbuf -oL wev',
     'wayland-info': 'wayland-info',
-    'kms-probe': 'kms-probe --mode %dx%d --color 3366cc' % (WIDTH, HEIGHT),
+    'kms-probe': 'kms-probe --planes --mode %dx%d --color 3366cc' % (WIDTH, HEIGHT),
     'vt-probe': 'vt-probe',
     'seatd': 'seatd -g video -l info',
 }
@@ -328,6 +328,8 @@ def rig_kms(t):
     """A dumb-buffer modeset by kms-probe is what the screendump shows"""
     t.spawn('kms-probe', CMD['kms-probe'])
     t.waitlog('kms-probe', 'kms-probe: driver=', 30)
+    # What planes the driver has (sealway switches off stray ones at modeset).
+    t.notes.extend(ln.strip() for ln in t.log('kms-probe').splitlines() if 'plane' in ln)
     t.wait_screen(lambda img: (ppm.expect_size(img, WIDTH, HEIGHT),
                                ppm.expect_rect(img, (0, 0, WIDTH, HEIGHT), 0x3366cc)),
                   'probe', 20)
