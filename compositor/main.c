@@ -286,7 +286,7 @@ create_backend(struct sw_server *server)
 	if (strcmp(choice, "headless") == 0)
 		return sw_headless_backend_create(server);
 
-	char why[256] = "the DRM backend is not built (needs libseat, libinput, xkbcommon, libudev)";
+	char why[512] = "the DRM backend is not built (needs libseat, libinput, xkbcommon, libudev)";
 	struct sw_backend *backend = NULL;
 #ifdef SW_HAVE_DRM
 	backend = sw_drm_backend_create(server, why, sizeof(why));
