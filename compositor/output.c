@@ -251,6 +251,8 @@ sw_output_damage_region(struct sw_output *output, const pixman_region32_t *regio
 	pixman_region32_union(&output->damage, &output->damage, (pixman_region32_t *)region);
 	pixman_region32_intersect_rect(&output->damage, &output->damage, 0, 0,
 				       (unsigned)output->width, (unsigned)output->height);
+	/* Every commit of every client adds to it until the next repaint. */
+	sw_region_bound(&output->damage, SW_DAMAGE_RECTS);
 	if (pixman_region32_not_empty(&output->damage))
 		sw_output_schedule_frame(output);
 }

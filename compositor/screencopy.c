@@ -15,6 +15,7 @@
 #include "server.h"
 #include "shm.h"
 #include "screencopy.h"
+#include "surface.h"
 #include "wlr-screencopy-unstable-v1-server-protocol.h"
 
 #define SCREENCOPY_VERSION 3
@@ -312,6 +313,8 @@ manager_handle_rendered(struct wl_listener *listener, void *data)
 	struct sc_manager *manager = wl_container_of(listener, manager, frame_rendered);
 	pixman_region32_t *damage = data;
 	pixman_region32_union(&manager->damage, &manager->damage, damage);
+	/* It grows with every repaint until the client copies: one damage event per rectangle. */
+	sw_region_bound(&manager->damage, SW_DAMAGE_RECTS);
 }
 
 static void
