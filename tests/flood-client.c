@@ -24,13 +24,14 @@
  *   feedbacks              wp_presentation.feedback in that one commit
  *   subsurfaces            new wl_surfaces made subsurfaces of the window
  *   positioners            xdg_positioners, each given a size and an anchor
- *   offers                 wl_data_source.offer of 1000-byte mime types, set
- *                          as the selection
+ *   offers, offers-short   wl_data_source.offer of 1000-byte (200-byte) mime
+ *                          types, set as the selection
  *   binds                  wl_registry.bind of wl_output (reading the events
  *                          of each batch, as a client would)
  *
- * It prints "shown" once the frame callback came, or how the connection
- * ended (probe_report), then holds until stdin closes.
+ * It prints "shown" once the frame callback came, "no-memory" after a
+ * wl_display.no_memory error, or how else the connection ended
+ * (probe_report), then holds until stdin closes.
  *
  *   flood-client bystander [clipboard]
  *
@@ -65,6 +66,7 @@
 #define RED 0xffff0000u
 #define BLUE 0xff0000ffu
 #define MIME_LENGTH 1000
+#define MIME_LENGTH_SHORT 200
 
 struct flood {
 	struct probe_globals g;
@@ -85,7 +87,8 @@ flush_all(struct wl_display *display)
 	for (;;) {
 		if (wl_display_flush(display) >= 0)
 			return true;
-		if (errno != EAGAIN)
+		/* A fatal error may be EAGAIN too: then the connection is gone for good. */
+		if (errno != EAGAIN || wl_display_get_error(display))
 			return false;
 		struct pollfd pfd = { .fd = wl_display_get_fd(display), .events = POLLOUT };
 		if (poll(&pfd, 1, 10000) <= 0 || (pfd.revents & (POLLERR | POLLHUP)))
@@ -240,11 +243,12 @@ flood_one(struct flood *f, const char *kind, long i, struct probe_window *w,
 		struct xdg_positioner *pos = xdg_wm_base_create_positioner(f->g.wm_base);
 		xdg_positioner_set_size(pos, 1 + x, 1 + y);
 		xdg_positioner_set_anchor_rect(pos, x, y, 1, 1);
-	} else if (strcmp(kind, "offers") == 0) {
+	} else if (strncmp(kind, "offers", 6) == 0) {
+		size_t length = strcmp(kind, "offers") == 0 ? MIME_LENGTH : MIME_LENGTH_SHORT;
 		char mime[MIME_LENGTH + 1];
 		int n = snprintf(mime, sizeof(mime), "text/x-flood-%ld-", i);
-		memset(mime + n, 'a', MIME_LENGTH - (size_t)n);
-		mime[MIME_LENGTH] = '\0';
+		memset(mime + n, 'a', length - (size_t)n);
+		mime[length] = '\0';
 		wl_data_source_offer(source, mime);
 	} else if (strcmp(kind, "binds") == 0) {
 		if (!f->has_output)
@@ -268,7 +272,7 @@ run_kind(struct flood *f, const char *kind, long count)
 	struct wl_data_device *device = NULL;
 	if (strcmp(kind, "region-alternate") == 0)
 		wl_region_add(region, 0, 0, WINDOW_SIZE, WINDOW_SIZE);
-	if (strcmp(kind, "offers") == 0) {
+	if (strncmp(kind, "offers", 6) == 0) {
 		if (!f->data_device_manager || !f->seat)
 			return 2;
 		source = wl_data_device_manager_create_data_source(f->data_device_manager);
@@ -281,9 +285,15 @@ run_kind(struct flood *f, const char *kind, long count)
 		return 0;
 
 	bool reads = strcmp(kind, "binds") == 0;
+	/*
+	 * Offers are up to 1 KiB each: only a few fit in libwayland's buffer
+	 * between flushes. Binds go one at a time, each answer read, so the one
+	 * refused is the last one sent.
+	 */
+	int batch = strncmp(kind, "offers", 6) == 0 ? 2 : reads ? 1 : BATCH;
 	long sent = 0;
 	while (sent < count) {
-		for (int i = 0; i < BATCH && sent < count; i++, sent++) {
+		for (int i = 0; i < batch && sent < count; i++, sent++) {
 			if (!flood_one(f, kind, sent, &w, region, source)) {
 				fprintf(stderr, "flood-client: %s cannot be flooded here\n", kind);
 				return 2;
@@ -310,6 +320,9 @@ run_kind(struct flood *f, const char *kind, long count)
 	flush_all(f->g.display);
 	if (probe_wait_for(f->g.display, &shown, 60000) && !wl_display_get_error(f->g.display))
 		printf("shown\n");
+	else if (wl_display_get_error(f->g.display) == ENOMEM)
+		/* wl_display.error no_memory: libwayland reports it as ENOMEM, not EPROTO. */
+		printf("no-memory\n");
 	else if (wl_display_get_error(f->g.display))
 		probe_report(f->g.display);
 	else
