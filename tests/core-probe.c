@@ -36,6 +36,7 @@ struct core {
 	struct zwlr_screencopy_manager_v1 *screencopy;
 	struct wl_output *output;
 	bool popup_configured;	/* outlives the scenarios: a configure may come later */
+	int32_t popup_x, popup_y, popup_w, popup_h;	/* its last xdg_popup.configure */
 };
 
 typedef enum scenario_result (*scenario_fn)(struct core *c);
@@ -111,6 +112,26 @@ make_positioner(struct core *c, int32_t ax, int32_t ay, int32_t aw, int32_t ah)
 	return pos;
 }
 
+static void
+popup_geometry(void *data, struct xdg_popup *popup, int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	struct core *c = data;
+	c->popup_x = x;
+	c->popup_y = y;
+	c->popup_w = w;
+	c->popup_h = h;
+}
+
+static void
+popup_done(void *data, struct xdg_popup *popup)
+{
+}
+
+static const struct xdg_popup_listener popup_listener = {
+	.configure = popup_geometry,
+	.popup_done = popup_done,
+};
+
 /* A popup of `parent` placed by `pos`, once configured; NULL if that took too long. */
 static struct wl_surface *
 map_popup(struct core *c, struct probe_window *parent, struct xdg_positioner *pos)
@@ -119,7 +140,8 @@ map_popup(struct core *c, struct probe_window *parent, struct xdg_positioner *po
 	struct xdg_surface *xdg = xdg_wm_base_get_xdg_surface(c->g.wm_base, surface);
 	c->popup_configured = false;
 	xdg_surface_add_listener(xdg, &popup_xdg_listener, &c->popup_configured);
-	xdg_surface_get_popup(xdg, parent->xdg_surface, pos);
+	struct xdg_popup *popup = xdg_surface_get_popup(xdg, parent->xdg_surface, pos);
+	xdg_popup_add_listener(popup, &popup_listener, c);
 	wl_surface_commit(surface);
 	return probe_wait_for(c->g.display, &c->popup_configured, 3000) ? surface : NULL;
 }
@@ -167,6 +189,9 @@ popup_anchor_overflow(struct core *c)
 	struct wl_surface *surface = map_popup(c, &w, pos);
 	if (!surface)
 		return SCENARIO_SETUP_FAILED;
+	/* Where it was placed, for the test to judge. */
+	fprintf(stderr, "core-probe: popup configured at %d,%d size %dx%d\n", c->popup_x,
+		c->popup_y, c->popup_w, c->popup_h);
 	show(surface, make_buffer(c, 16, 16));
 	return SCENARIO_RAN;
 }
@@ -196,15 +221,93 @@ buffer_scale_overflow(struct core *c)
 	return SCENARIO_RAN;
 }
 
+/* What became of a screencopy frame: buffer offered, failed. */
+struct capture_answer {
+	bool answered, failed;
+	uint32_t width, height;
+};
+
+static void
+capture_buffer(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
+	       uint32_t width, uint32_t height, uint32_t stride)
+{
+	struct capture_answer *a = data;
+	a->width = width;
+	a->height = height;
+}
+
+static void
+capture_flags(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t flags)
+{
+}
+
+static void
+capture_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t sec_hi,
+	      uint32_t sec_lo, uint32_t nsec)
+{
+	struct capture_answer *a = data;
+	a->answered = true;
+}
+
+static void
+capture_failed(void *data, struct zwlr_screencopy_frame_v1 *frame)
+{
+	struct capture_answer *a = data;
+	a->answered = a->failed = true;
+}
+
+static void
+capture_damage(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t x, uint32_t y,
+	       uint32_t w, uint32_t h)
+{
+}
+
+static void
+capture_linux_dmabuf(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
+		     uint32_t width, uint32_t height)
+{
+}
+
+static void
+capture_buffer_done(void *data, struct zwlr_screencopy_frame_v1 *frame)
+{
+	/* Offered a buffer: nothing was refused, and no copy will follow here. */
+	struct capture_answer *a = data;
+	a->answered = true;
+}
+
+static const struct zwlr_screencopy_frame_v1_listener capture_listener = {
+	.buffer = capture_buffer,
+	.flags = capture_flags,
+	.ready = capture_ready,
+	.failed = capture_failed,
+	.damage = capture_damage,
+	.linux_dmabuf = capture_linux_dmabuf,
+	.buffer_done = capture_buffer_done,
+};
+
 static enum scenario_result
 screencopy_region_overflow(struct core *c)
 {
+	/* Both regions lie wholly outside the output: each frame must fail. */
+	static const int32_t regions[][4] = {
+		{ INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX },
+		{ -INT32_MAX, -INT32_MAX, INT32_MAX, INT32_MAX },
+	};
 	if (!c->screencopy || !c->output)
 		return SCENARIO_SETUP_FAILED;
-	zwlr_screencopy_manager_v1_capture_output_region(c->screencopy, 0, c->output, INT32_MAX,
-							 INT32_MAX, INT32_MAX, INT32_MAX);
-	zwlr_screencopy_manager_v1_capture_output_region(c->screencopy, 0, c->output, -INT32_MAX,
-							 -INT32_MAX, INT32_MAX, INT32_MAX);
+	struct capture_answer answers[2] = { 0 };
+	for (int i = 0; i < 2; i++) {
+		struct zwlr_screencopy_frame_v1 *frame =
+			zwlr_screencopy_manager_v1_capture_output_region(
+				c->screencopy, 0, c->output, regions[i][0], regions[i][1],
+				regions[i][2], regions[i][3]);
+		zwlr_screencopy_frame_v1_add_listener(frame, &capture_listener, &answers[i]);
+		if (!probe_wait_for(c->g.display, &answers[i].answered, 3000))
+			return SCENARIO_RAN;
+		fprintf(stderr, "core-probe: capture %d: %s\n", i,
+			answers[i].failed ? "failed" : "offered a buffer");
+	}
 	return SCENARIO_RAN;
 }
 
@@ -321,6 +424,50 @@ pool_mappings_limit(struct core *c)
 }
 
 static enum scenario_result
+ack_configure_twice(struct core *c)
+{
+	/* probe_window_map acked the first configure already. */
+	struct probe_window w;
+	if (!probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	xdg_surface_ack_configure(w.xdg_surface, w.configure_serial);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+ack_configure_zero(struct core *c)
+{
+	struct probe_window w;
+	if (!probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	/* Only a display's serial counter that wrapped hands out 0: this one did not. */
+	xdg_surface_ack_configure(w.xdg_surface, 0);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+ack_configure_uint32_max(struct core *c)
+{
+	struct probe_window w;
+	if (!probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	xdg_surface_ack_configure(w.xdg_surface, UINT32_MAX);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+ack_configure_of_another_surface(struct core *c)
+{
+	/* Two unmapped toplevels: the first one's serial acked on the second. */
+	struct probe_window first, second;
+	if (!probe_window_map(&c->g, &first, "core-probe") ||
+	    !probe_window_map(&c->g, &second, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	xdg_surface_ack_configure(second.xdg_surface, first.configure_serial);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
 roundtrip_only(struct core *c)
 {
 	return SCENARIO_RAN;
@@ -354,6 +501,12 @@ static const struct {
 	  "3000 pools destroyed after one buffer each; hold until stdin closes" },
 	{ "pool-mappings-limit", pool_mappings_limit,
 	  "6000 pools destroyed after one buffer each" },
+	{ "ack-configure-twice", ack_configure_twice, "ack the same configure serial twice" },
+	{ "ack-configure-zero", ack_configure_zero, "ack_configure 0, a serial never sent" },
+	{ "ack-configure-uint32-max", ack_configure_uint32_max,
+	  "ack_configure UINT32_MAX, a serial never sent" },
+	{ "ack-configure-of-another-surface", ack_configure_of_another_surface,
+	  "ack on one xdg_surface the serial sent to another" },
 };
 
 int

@@ -25,11 +25,13 @@ CASES = {
     'wm-base-destroyed-first': DEFUNCT,
     'wm-base-destroy-with-surfaces': DEFUNCT,
     'popup-parent-surface-destroyed': 'ok',
-    'popup-anchor-overflow': 'ok',
+    # Placed within the compositor's coordinate limit (+-2^20), not at a wrapped int32.
+    'popup-anchor-overflow': ('ok', r'popup configured at -?\d{1,7},-?\d{1,7} size 16x16'),
     'subsurface-position-overflow': 'ok',
     # 64 is not a multiple of the scale: wl_surface.invalid_size (2).
     'buffer-scale-overflow': 'protocol-error interface=wl_surface code=2',
-    'screencopy-region-overflow': 'ok',
+    # A region wholly outside the output: the frame fails (no error, no buffer offered).
+    'screencopy-region-overflow': ('ok', r'capture 0: failed\n(.*\n)*.*capture 1: failed'),
     # xdg_surface.invalid_size (5), not invalid_serial (4).
     'window-geometry-empty': 'protocol-error interface=xdg_surface code=5',
     # A committed maximum below the minimum: xdg_toplevel.invalid_size (2), naming both.
@@ -40,6 +42,12 @@ CASES = {
     'pools-destroyed-buffers-kept': 'ok',
     # Buffers pin their pools' mappings: a client cannot hold unboundedly many.
     'pool-mappings-limit': 'protocol-error interface=wl_shm code=2',
+    # A serial acked twice, never sent, or sent to another surface: xdg_surface.invalid_serial (4).
+    'ack-configure-twice': ('protocol-error interface=xdg_surface code=4',
+                            r'ack_configure serial \d+ was not sent to this xdg_surface'),
+    'ack-configure-zero': 'protocol-error interface=xdg_surface code=4',
+    'ack-configure-uint32-max': 'protocol-error interface=xdg_surface code=4',
+    'ack-configure-of-another-surface': 'protocol-error interface=xdg_surface code=4',
 }
 
 # Scenarios that hold their connection: fds the compositor may keep meanwhile.
