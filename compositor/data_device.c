@@ -10,6 +10,7 @@
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
 
+#include "client_count.h"
 #include "data_device.h"
 #include "log.h"
 #include "server.h"
@@ -263,6 +264,7 @@ static void
 device_resource_destroy(struct wl_resource *resource)
 {
 	wl_list_remove(wl_resource_get_link(resource));
+	sw_client_count_release(wl_resource_get_client(resource), &wl_data_device_interface);
 }
 
 /* ---- wl_data_device_manager ---- */
@@ -295,9 +297,13 @@ manager_get_data_device(struct wl_client *client, struct wl_resource *resource, 
 			struct wl_resource *seat)
 {
 	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
+	/* Each selection change walks every device: a client may not add them unboundedly. */
+	if (!sw_client_count_take(client, &wl_data_device_interface, SW_BINDS_PER_CLIENT))
+		return;
 	struct wl_resource *device = wl_resource_create(client, &wl_data_device_interface,
 							wl_resource_get_version(resource), id);
 	if (!device) {
+		sw_client_count_release(client, &wl_data_device_interface);
 		wl_client_post_no_memory(client);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <wayland-server-core.h>
 
 #include "buffer.h"
+#include "client_count.h"
 #include "formats.h"
 #include "log.h"
 #include "output.h"
@@ -331,14 +332,21 @@ manager_resource_destroy(struct wl_resource *resource)
 	wl_list_remove(&manager->frame_rendered.link);
 	pixman_region32_fini(&manager->damage);
 	free(manager);
+	sw_client_count_release(wl_resource_get_client(resource),
+				&zwlr_screencopy_manager_v1_interface);
 }
 
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
 	struct sw_screencopy *sc = data;
+	/* Every repaint calls each manager's listener: a client may not add them unboundedly. */
+	if (!sw_client_count_take(client, &zwlr_screencopy_manager_v1_interface,
+				  SW_BINDS_PER_CLIENT))
+		return;
 	struct sc_manager *manager = calloc(1, sizeof(*manager));
 	if (!manager) {
+		sw_client_count_release(client, &zwlr_screencopy_manager_v1_interface);
 		wl_client_post_no_memory(client);
 		return;
 	}
@@ -346,6 +354,7 @@ manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id
 					       (int)version, id);
 	if (!manager->resource) {
 		free(manager);
+		sw_client_count_release(client, &zwlr_screencopy_manager_v1_interface);
 		wl_client_post_no_memory(client);
 		return;
 	}

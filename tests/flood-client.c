@@ -26,8 +26,10 @@
  *   positioners            xdg_positioners, each given a size and an anchor
  *   offers, offers-short   wl_data_source.offer of 1000-byte (200-byte) mime
  *                          types, set as the selection
- *   binds                  wl_registry.bind of wl_output (reading the events
- *                          of each batch, as a client would)
+ *   binds                  wl_registry.bind of wl_output (reading the answer
+ *                          to each, as a client would)
+ *   screencopy-binds       wl_registry.bind of zwlr_screencopy_manager_v1, likewise
+ *   data-devices           wl_data_device_manager.get_data_device, likewise
  *
  * It prints "shown" once the frame callback came, "no-memory" after a
  * wl_display.no_memory error, or how else the connection ended
@@ -56,6 +58,7 @@
 
 #include "presentation-time-client-protocol.h"
 #include "probe-util.h"
+#include "wlr-screencopy-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 /* Requests between flushes: well below what fits in libwayland's 4 KiB buffer. */
@@ -73,8 +76,8 @@ struct flood {
 	struct wl_subcompositor *subcompositor;
 	struct wl_seat *seat;
 	struct wl_data_device_manager *data_device_manager;
-	uint32_t output_name;
-	bool has_output;
+	uint32_t output_name, screencopy_name;
+	bool has_output, has_screencopy;
 	/* bystander with clipboard: offers of the newest wl_data_offer, and of the selection */
 	struct wl_data_offer *newest_offer;
 	int newest_offers, selection_offers;
@@ -111,6 +114,9 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 	} else if (strcmp(interface, wl_output_interface.name) == 0 && !f->has_output) {
 		f->output_name = name;
 		f->has_output = true;
+	} else if (strcmp(interface, zwlr_screencopy_manager_v1_interface.name) == 0) {
+		f->screencopy_name = name;
+		f->has_screencopy = true;
 	}
 }
 
@@ -254,6 +260,15 @@ flood_one(struct flood *f, const char *kind, long i, struct probe_window *w,
 		if (!f->has_output)
 			return false;
 		wl_registry_bind(f->g.registry, f->output_name, &wl_output_interface, 1);
+	} else if (strcmp(kind, "screencopy-binds") == 0) {
+		if (!f->has_screencopy)
+			return false;
+		wl_registry_bind(f->g.registry, f->screencopy_name,
+				 &zwlr_screencopy_manager_v1_interface, 1);
+	} else if (strcmp(kind, "data-devices") == 0) {
+		if (!f->data_device_manager || !f->seat)
+			return false;
+		wl_data_device_manager_get_data_device(f->data_device_manager, f->seat);
 	} else {
 		return false;
 	}
@@ -284,7 +299,8 @@ run_kind(struct flood *f, const char *kind, long count)
 	if (!fgets(line, sizeof(line), stdin))
 		return 0;
 
-	bool reads = strcmp(kind, "binds") == 0;
+	bool reads = strcmp(kind, "binds") == 0 || strcmp(kind, "screencopy-binds") == 0 ||
+		     strcmp(kind, "data-devices") == 0;
 	/*
 	 * Offers are up to 1 KiB each: only a few fit in libwayland's buffer
 	 * between flushes. Binds go one at a time, each answer read, so the one

@@ -98,8 +98,6 @@ def run_flood(mode):
 MAX_FRAME_GAP_MS = 1000
 # data_device.c keeps at most this many mime types per wl_data_source.
 MIME_TYPES_PER_SOURCE = 64
-# output.c grants a client at most this many wl_output binds.
-OUTPUT_BINDS_PER_CLIENT = 64
 BLUE = 0x0000ff
 SHOWN = {'shown'}
 NO_MEMORY = 'no-memory'
@@ -119,8 +117,10 @@ LIST_FLOODS = {
     'positioners': (100000, SHOWN),
     'offers': (600, SHOWN),
     'offers-short': (600, SHOWN),
-    # Past the limit a bind is refused with no_memory.
+    # Past the limit a bind is refused with no_memory (64 per client and global).
     'binds': (100000, {NO_MEMORY}),
+    'screencopy-binds': (100000, {NO_MEMORY}),
+    'data-devices': (100000, {NO_MEMORY}),
 }
 
 
