@@ -155,15 +155,14 @@ source_offer(struct wl_client *client, struct wl_resource *resource, const char 
 {
 	struct data_source *source = wl_resource_get_user_data(resource);
 	size_t count = source->mime_types.size / sizeof(char *);
-	size_t length = strnlen(mime_type, MIME_TYPE_MAX_LENGTH + 1);
+	size_t length = strlen(mime_type);
 	if (count >= MIME_TYPES_PER_SOURCE || length > MIME_TYPE_MAX_LENGTH) {
 		/* Logged once per source: a flood of offers must not flood the log. */
 		if (source->refused++ == 0)
-			sw_warn("wl_data_source@%u: mime type \"%.40s%s\" (%zu%s bytes) refused: at "
-				"most %d of at most %d bytes per source; later refusals not logged",
-				wl_resource_get_id(resource), mime_type,
-				length > 40 ? "..." : "", length,
-				length > MIME_TYPE_MAX_LENGTH ? "+" : "", MIME_TYPES_PER_SOURCE,
+			sw_warn("wl_data_source@%u: mime type \"%.40s%s\" (%zu bytes) refused: a "
+				"source keeps at most %d mime types of at most %d bytes; later "
+				"refusals are not logged", wl_resource_get_id(resource), mime_type,
+				length > 40 ? "..." : "", length, MIME_TYPES_PER_SOURCE,
 				MIME_TYPE_MAX_LENGTH);
 		return;
 	}

@@ -118,9 +118,8 @@ output_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 	if (oc && oc->count >= SW_OUTPUT_BINDS_PER_CLIENT) {
 		pid_t pid;
 		wl_client_get_credentials(client, &pid, NULL, NULL);
-		sw_warn("client (pid %d) binds wl_output a %dth time: refused with no_memory, "
-			"at most %d binds per client", (int)pid, oc->count + 1,
-			SW_OUTPUT_BINDS_PER_CLIENT);
+		sw_warn("client (pid %d) asks for a wl_output a %dth time: refused with no_memory, "
+			"at most %d per client", (int)pid, oc->count + 1, SW_OUTPUT_BINDS_PER_CLIENT);
 		wl_client_post_no_memory(client);
 		return;
 	}

@@ -102,6 +102,18 @@ BLUE = 0x0000ff
 SHOWN = {'shown'}
 NO_MEMORY = 'no-memory'
 
+# What the compositor logs when it bounds a flood: kind -> regex of its stderr.
+LOGGED = {
+    'region-add': r'wl_region@\d+ has more than 1024 rectangles: it is now its bounding box',
+    'region-alternate': r'wl_region@\d+ has more than 1024 rectangles',
+    'offers': r'mime type "text/x-flood-0-a+\.\.\." \(1000 bytes\) refused',
+    'offers-short': r'mime type "text/x-flood-64-a+\.\.\." \(200 bytes\) refused: a source '
+                    r'keeps at most 64 mime types of at most 255 bytes',
+    'binds': r'asks for a wl_output a 65th time: refused with no_memory, at most 64',
+    'screencopy-binds': r'zwlr_screencopy_manager_v1 a 65th time: refused with no_memory',
+    'data-devices': r'wl_data_device a 65th time: refused with no_memory',
+}
+
 # kind: (count, outcomes the flooder may report)
 LIST_FLOODS = {
     'damage': (100000, SHOWN),
@@ -175,6 +187,10 @@ def run_list_floods(floods, clipboard=False):
                 expected = LIST_FLOODS[kind][1]
                 check(outcome in expected, 'flood-client %s %d ends as one of %s (got %r)'
                       % (kind, count, sorted(expected), outcome))
+                if kind in LOGGED:
+                    check(re.search(LOGGED[kind], comp.stderr_text()),
+                          'the compositor logs why it bounded the %s flood: /%s/'
+                          % (kind, LOGGED[kind]))
             if outcomes[0] == 'shown':
                 # The first window is placed at FIRST_WINDOW; (2, 2) of it was damaged.
                 img = comp.capture_sealway()

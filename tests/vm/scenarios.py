@@ -44,6 +44,9 @@ CMD = {
     'wev': 'stdbuf -oL wev',
     'wayland-info': 'wayland-info',
     'kms-probe': 'kms-probe --mode %dx%d --color 3366cc' % (WIDTH, HEIGHT),
+    # A 200x150 0x3366cc window whose cursor takes INT32_MIN/MAX hotspots and offsets;
+    # the probe leaves its proxies to the connection, so leaks are not its verdict.
+    'cursor-extremes': 'ASAN_OPTIONS=detect_leaks=0 core-probe cursor-hotspot-extremes',
 }
 
 
@@ -653,6 +656,40 @@ def drm_dmabuf_disconnect(t):
     t.expect_exit('sealway', 0)
 
 
+def drm_cursor_hotspot_extremes(t):
+    """A cursor with INT32_MIN/INT32_MAX hotspots and attach offsets, reset on every motion, overflows nothing (UBSan halts on it): the compositor keeps drawing"""
+    t.start_sealway()
+    t.spawn('probe', t.client_env() + CMD['cursor-extremes'])
+    t.wait_screen(window_shows(BLUE, 200, 150), 'window', 60)
+
+    # Over the window the client's cursor is far off the screen: no arrow shows then.
+    def arrow_or_inside(img):
+        return arrow_at(img) or (WIN_X + 100, WIN_Y + 75)
+    t.pointer_to(WIN_X + 100, WIN_Y + 75, 50, arrow_or_inside)
+    t.waitlog('probe', 'cursor-set', 20)
+    # Every motion over the window sets another extreme hotspot.
+    for dx, dy in ((10, 0), (0, 10), (-10, 0), (0, -10)) * 3:
+        t.mouse_move(dx, dy)
+        time.sleep(0.1)
+
+    def window_without_arrow(img):
+        window_shows(BLUE, 200, 150)(img)
+        if find_colour(img, ARROW_WHITE):
+            raise CheckError('the arrow is drawn over the window whose cursor is set')
+    t.wait_screen(window_without_arrow, 'extreme-cursor', 20)
+    # Out of the window the arrow is drawn again: the compositor still renders.
+    t.pointer_to(WIN_X + 500, WIN_Y + 400, 60, arrow_or_inside)
+
+    def arrow_drawn(img):
+        if arrow_at(img) is None:
+            raise CheckError('no arrow outside the window')
+    t.wait_screen(arrow_drawn, 'arrow-outside', 20)
+    t.signal('probe')
+    t.expect_exit('probe', 0)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
 COMPOSITOR = ['sealway']
 SCENARIOS = [
     Scenario('rig-devices', [], rig_devices),
@@ -684,6 +721,8 @@ SCENARIOS = [
     Scenario('drm-fatal-signal', COMPOSITOR + ['sealway-shm'], drm_fatal_signal),
     Scenario('drm-mode-800x600', COMPOSITOR + ['sealway-shm'], drm_mode_800x600),
     Scenario('drm-dmabuf-disconnect', COMPOSITOR + ['sealway-dmabuf'], drm_dmabuf_disconnect),
+    Scenario('drm-cursor-hotspot-extremes', COMPOSITOR + ['core-probe'],
+             drm_cursor_hotspot_extremes),
 ]
 
 
