@@ -224,19 +224,56 @@ popup_anchor_overflow(struct core *c)
 	return SCENARIO_RAN;
 }
 
+static void
+shown_done(void *data, struct wl_callback *callback, uint32_t msec)
+{
+	bool *shown = data;
+	*shown = true;
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener shown_listener = {
+	.done = shown_done,
+};
+
+/* Print "held" and keep the connection until stdin closes. */
+static void
+hold(void)
+{
+	printf("held\n");
+	fflush(stdout);
+	char byte;
+	while (read(STDIN_FILENO, &byte, 1) > 0)
+		;
+}
+
 static enum scenario_result
 subsurface_position_overflow(struct core *c)
 {
+	/*
+	 * A green 64x64 toplevel with a red 16x16 desynchronized subsurface moved
+	 * to INT32_MAX,INT32_MAX: once that frame is shown, held for the test to
+	 * see the red child nowhere on the output.
+	 */
 	struct probe_window w;
-	if (!c->subcompositor || !map_toplevel(c, &w))
+	if (!c->subcompositor || !probe_window_map(&c->g, &w, "core-probe"))
 		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *green = make_filled_buffer(c, 64, 64, 0xff00ff00);
+	struct wl_buffer *red = make_filled_buffer(c, 16, 16, 0xffff0000);
+	if (!green || !red)
+		return SCENARIO_SETUP_FAILED;
+	show(w.surface, green);
 	struct wl_surface *child = wl_compositor_create_surface(c->g.compositor);
 	struct wl_subsurface *sub = wl_subcompositor_get_subsurface(c->subcompositor, child,
 								    w.surface);
 	wl_subsurface_set_desync(sub);
-	show(child, make_buffer(c, 16, 16));
+	show(child, red);
 	wl_subsurface_set_position(sub, INT32_MAX, INT32_MAX);
+	bool shown = false;
+	wl_callback_add_listener(wl_surface_frame(w.surface), &shown_listener, &shown);
 	wl_surface_commit(w.surface);
+	if (probe_wait_for(c->g.display, &shown, 5000))
+		hold();
 	return SCENARIO_RAN;
 }
 
@@ -631,18 +668,6 @@ cursor_hotspot_extremes(struct core *c)
 	return SCENARIO_RAN;
 }
 
-static void
-shown_done(void *data, struct wl_callback *callback, uint32_t msec)
-{
-	bool *shown = data;
-	*shown = true;
-	wl_callback_destroy(callback);
-}
-
-static const struct wl_callback_listener shown_listener = {
-	.done = shown_done,
-};
-
 static enum scenario_result
 damage_int32_max_held(struct core *c)
 {
@@ -663,13 +688,8 @@ damage_int32_max_held(struct core *c)
 	wl_surface_damage_buffer(w.surface, 0, 0, INT32_MAX, INT32_MAX);
 	wl_callback_add_listener(wl_surface_frame(w.surface), &shown_listener, &shown);
 	wl_surface_commit(w.surface);
-	if (!probe_wait_for(c->g.display, &shown, 5000))
-		return SCENARIO_RAN;
-	printf("held\n");
-	fflush(stdout);
-	char byte;
-	while (read(STDIN_FILENO, &byte, 1) > 0)
-		;
+	if (probe_wait_for(c->g.display, &shown, 5000))
+		hold();
 	return SCENARIO_RAN;
 }
 
@@ -694,7 +714,8 @@ static const struct {
 	{ "popup-anchor-overflow", popup_anchor_overflow,
 	  "popup anchored at INT32_MAX with INT32_MAX offsets" },
 	{ "subsurface-position-overflow", subsurface_position_overflow,
-	  "subsurface of a mapped toplevel moved to INT32_MAX,INT32_MAX" },
+	  "subsurface of a mapped toplevel moved to INT32_MAX,INT32_MAX; hold until stdin "
+	  "closes" },
 	{ "buffer-scale-overflow", buffer_scale_overflow,
 	  "buffer scale INT32_MAX with buffer damage" },
 	{ "screencopy-region-overflow", screencopy_region_overflow,

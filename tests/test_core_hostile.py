@@ -51,7 +51,25 @@ CASES = {
 }
 
 # Scenarios that hold their connection: fds the compositor may keep meanwhile.
-HELD_FD_ALLOWANCE = {'pools-destroyed-buffers-kept': 8}
+HELD_FD_ALLOWANCE = {'pools-destroyed-buffers-kept': 8, 'subsurface-position-overflow': 8}
+
+
+def subsurface_placed_off_screen(comp):
+    """The green parent is drawn whole and the red child, placed at
+    INT32_MAX,INT32_MAX (clamped far off the output), nowhere."""
+    img = comp.capture_sealway()
+    x0, y0 = harness.FIRST_WINDOW
+    bad, first = img.mismatches((x0, y0, x0 + 64, y0 + 64), 0x00ff00)
+    check(bad == 0, 'subsurface-position-overflow: the parent is drawn whole at %d,%d '
+          '(%d pixels differ: %s)' % (x0, y0, bad, harness.fmt_pixels(first)))
+    red = img.count_not((0, 0, img.width, img.height), 0xff0000)
+    check(red == img.width * img.height, 'subsurface-position-overflow: the child moved to '
+          'INT32_MAX,INT32_MAX is not drawn on the output (%d red pixels)'
+          % (img.width * img.height - red))
+
+
+# What to look at while a held scenario is connected.
+HELD_CHECK = {'subsurface-position-overflow': subsurface_placed_off_screen}
 
 
 def core_probe():
@@ -74,6 +92,8 @@ def run_held(comp, scenario, baseline):
                   '%s: the compositor holds at most %d fds while the client is connected '
                   '(baseline %d, got %d)' % (scenario, baseline + HELD_FD_ALLOWANCE[scenario],
                                              baseline, held))
+            if scenario in HELD_CHECK:
+                HELD_CHECK[scenario](comp)
         # Closing stdin lets the probe go; communicate() must not touch it again.
         p.stdin.close()
         p.stdin = None
