@@ -10,11 +10,22 @@
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
 
+#include "client_count.h"
 #include "data_device.h"
 #include "log.h"
 #include "server.h"
 
 #define DATA_DEVICE_MANAGER_VERSION 3
+
+/*
+ * What one wl_data_source may offer: every mime type of a selection goes to
+ * the focused client in one burst, so its size must stay far below a
+ * socket's buffer (a client that reads but cannot keep up is dropped by
+ * libwayland). wl_data_source has no error for this: a mime type past these
+ * limits is refused with a warning, the source keeps the others.
+ */
+#define MIME_TYPES_PER_SOURCE 64
+#define MIME_TYPE_MAX_LENGTH 255
 
 struct sw_data_device_manager {
 	struct sw_server *server;
@@ -22,6 +33,8 @@ struct sw_data_device_manager {
 	struct wl_list devices;            /* wl_data_device resources */
 	struct data_source *selection;     /* NULL when the clipboard is empty */
 	struct wl_client *focus;
+	/* The focus hears of the selection once per loop iteration, however often it changes. */
+	struct wl_event_source *selection_idle;
 	struct wl_listener display_destroy;
 };
 
@@ -29,6 +42,7 @@ struct data_source {
 	struct wl_resource *resource;
 	struct sw_data_device_manager *manager;
 	struct wl_array mime_types;        /* char * */
+	uint32_t refused;                  /* mime types past the limits */
 	struct wl_list offers;             /* wl_data_offer resources made from it */
 };
 
@@ -110,8 +124,10 @@ send_selection(struct sw_data_device_manager *manager, struct wl_resource *devic
 }
 
 static void
-send_selection_to_focus(struct sw_data_device_manager *manager)
+send_selection_now(void *data)
 {
+	struct sw_data_device_manager *manager = data;
+	manager->selection_idle = NULL;
 	if (!manager->focus)
 		return;
 	struct wl_resource *device;
@@ -121,12 +137,35 @@ send_selection_to_focus(struct sw_data_device_manager *manager)
 	}
 }
 
+static void
+send_selection_to_focus(struct sw_data_device_manager *manager)
+{
+	if (!manager->focus || manager->selection_idle)
+		return;
+	manager->selection_idle = wl_event_loop_add_idle(manager->server->loop, send_selection_now,
+							 manager);
+	if (!manager->selection_idle)
+		send_selection_now(manager);
+}
+
 /* ---- wl_data_source ---- */
 
 static void
 source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
 {
 	struct data_source *source = wl_resource_get_user_data(resource);
+	size_t count = source->mime_types.size / sizeof(char *);
+	size_t length = strlen(mime_type);
+	if (count >= MIME_TYPES_PER_SOURCE || length > MIME_TYPE_MAX_LENGTH) {
+		/* Logged once per source: a flood of offers must not flood the log. */
+		if (source->refused++ == 0)
+			sw_warn("wl_data_source@%u: mime type \"%.40s%s\" (%zu bytes) refused: a "
+				"source keeps at most %d mime types of at most %d bytes; later "
+				"refusals are not logged", wl_resource_get_id(resource), mime_type,
+				length > 40 ? "..." : "", length, MIME_TYPES_PER_SOURCE,
+				MIME_TYPE_MAX_LENGTH);
+		return;
+	}
 	char **slot = wl_array_add(&source->mime_types, sizeof(*slot));
 	char *copy = strdup(mime_type);
 	if (!slot || !copy) {
@@ -170,6 +209,9 @@ source_resource_destroy(struct wl_resource *resource)
 		wl_list_init(wl_resource_get_link(offer));
 		wl_resource_set_user_data(offer, NULL);
 	}
+	if (source->refused > 1)
+		sw_warn("wl_data_source@%u: %u mime types were refused in all",
+			wl_resource_get_id(resource), source->refused);
 	char **mime;
 	wl_array_for_each(mime, &source->mime_types)
 		free(*mime);
@@ -221,6 +263,7 @@ static void
 device_resource_destroy(struct wl_resource *resource)
 {
 	wl_list_remove(wl_resource_get_link(resource));
+	sw_client_count_release(wl_resource_get_client(resource), &wl_data_device_interface);
 }
 
 /* ---- wl_data_device_manager ---- */
@@ -253,9 +296,13 @@ manager_get_data_device(struct wl_client *client, struct wl_resource *resource, 
 			struct wl_resource *seat)
 {
 	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
+	/* Each selection change walks every device: a client may not add them unboundedly. */
+	if (!sw_client_count_take(client, &wl_data_device_interface, SW_BINDS_PER_CLIENT))
+		return;
 	struct wl_resource *device = wl_resource_create(client, &wl_data_device_interface,
 							wl_resource_get_version(resource), id);
 	if (!device) {
+		sw_client_count_release(client, &wl_data_device_interface);
 		wl_client_post_no_memory(client);
 		return;
 	}
@@ -287,6 +334,8 @@ manager_display_destroyed(struct wl_listener *listener, void *data)
 {
 	struct sw_data_device_manager *manager = wl_container_of(listener, manager, display_destroy);
 	wl_list_remove(&manager->display_destroy.link);
+	if (manager->selection_idle)
+		wl_event_source_remove(manager->selection_idle);
 	wl_global_destroy(manager->global);
 	free(manager);
 }

@@ -199,11 +199,10 @@ handle_scroll(struct sw_input *input, struct libinput_event_pointer *ev, bool wh
 		if (!libinput_event_pointer_has_axis(ev, axes[i].li))
 			continue;
 		double value = libinput_event_pointer_get_scroll_value(ev, axes[i].li);
-		int32_t discrete = 0;
-		if (wheel)
-			discrete = (int32_t)(libinput_event_pointer_get_scroll_value_v120(
-				ev, axes[i].li) / 120);
-		sw_seat_pointer_axis(seat, time, axes[i].wl, value, discrete);
+		/* High-resolution wheels send less than a click (120) at a time: the seat adds up. */
+		double v120 = wheel ? libinput_event_pointer_get_scroll_value_v120(ev, axes[i].li)
+				    : 0;
+		sw_seat_pointer_axis(seat, time, axes[i].wl, value, wheel, v120);
 	}
 	sw_seat_pointer_frame(seat);
 }

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,18 +57,93 @@ unlink_resource(struct wl_resource *resource)
 	wl_list_remove(wl_resource_get_link(resource));
 }
 
+/*
+ * One client's wl_output resources, found through its destroy listener:
+ * what is done for one client (sync_output of each presented frame) never
+ * walks another client's binds. There is one output, so one listener.
+ */
+struct output_client {
+	struct sw_output *output;
+	struct wl_list link;            /* sw_output.clients */
+	struct wl_list resources;       /* wl_output resources */
+	int count;
+	struct wl_listener client_destroy;
+};
+
+static void
+output_client_destroy(struct output_client *oc)
+{
+	struct wl_resource *resource, *tmp;
+	/* The resources may outlive it (a client going away loses its listeners first). */
+	wl_resource_for_each_safe(resource, tmp, &oc->resources) {
+		wl_list_remove(wl_resource_get_link(resource));
+		wl_list_init(wl_resource_get_link(resource));
+	}
+	wl_list_remove(&oc->client_destroy.link);
+	wl_list_remove(&oc->link);
+	free(oc);
+}
+
+static void
+output_client_destroyed(struct wl_listener *listener, void *data)
+{
+	struct output_client *oc = wl_container_of(listener, oc, client_destroy);
+	output_client_destroy(oc);
+}
+
+static struct output_client *
+output_client_get(struct wl_client *client)
+{
+	struct wl_listener *l = wl_client_get_destroy_listener(client, output_client_destroyed);
+	if (!l)
+		return NULL;
+	struct output_client *oc = wl_container_of(l, oc, client_destroy);
+	return oc;
+}
+
+static void
+output_resource_destroy(struct wl_resource *resource)
+{
+	wl_list_remove(wl_resource_get_link(resource));
+	struct output_client *oc = output_client_get(wl_resource_get_client(resource));
+	if (oc)
+		oc->count--;
+}
+
 static void
 output_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
 	struct sw_output *output = data;
+	struct output_client *oc = output_client_get(client);
+	if (oc && oc->count >= SW_OUTPUT_BINDS_PER_CLIENT) {
+		pid_t pid;
+		wl_client_get_credentials(client, &pid, NULL, NULL);
+		sw_warn("client (pid %d) asks for a wl_output a %dth time: refused with no_memory, "
+			"at most %d per client", (int)pid, oc->count + 1, SW_OUTPUT_BINDS_PER_CLIENT);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	if (!oc) {
+		oc = calloc(1, sizeof(*oc));
+		if (!oc) {
+			wl_client_post_no_memory(client);
+			return;
+		}
+		oc->output = output;
+		wl_list_init(&oc->resources);
+		oc->client_destroy.notify = output_client_destroyed;
+		wl_client_add_destroy_listener(client, &oc->client_destroy);
+		wl_list_insert(&output->clients, &oc->link);
+	}
 	struct wl_resource *resource = wl_resource_create(client, &wl_output_interface,
 							  (int)version, id);
 	if (!resource) {
 		wl_client_post_no_memory(client);
 		return;
 	}
-	wl_resource_set_implementation(resource, &output_impl, output, unlink_resource);
-	wl_list_insert(&output->resources, wl_resource_get_link(resource));
+	wl_resource_set_implementation(resource, &output_impl, output, output_resource_destroy);
+	wl_list_insert(&oc->resources, wl_resource_get_link(resource));
+	oc->count++;
 	output_send_state(output, resource);
 }
 
@@ -79,15 +155,20 @@ sw_output_from_resource(struct wl_resource *resource)
 	return wl_resource_get_user_data(resource);
 }
 
+struct wl_list *
+sw_output_client_resources(struct sw_output *output, struct wl_client *client)
+{
+	struct output_client *oc = output_client_get(client);
+	return oc && oc->output == output ? &oc->resources : NULL;
+}
+
 struct wl_resource *
 sw_output_resource_for_client(struct sw_output *output, struct wl_client *client)
 {
-	struct wl_resource *resource;
-	wl_resource_for_each(resource, &output->resources) {
-		if (wl_resource_get_client(resource) == client)
-			return resource;
-	}
-	return NULL;
+	struct wl_list *resources = sw_output_client_resources(output, client);
+	if (!resources || wl_list_empty(resources))
+		return NULL;
+	return wl_resource_from_link(resources->next);
 }
 
 /* zxdg_output_v1: the logical geometry (no scaling, no transforms: the mode itself). */
@@ -174,7 +255,7 @@ sw_output_create(struct sw_server *server, struct sw_backend *backend, const cha
 	output->height = height;
 	output->refresh_mhz = refresh_mhz;
 	output->enabled = true;
-	wl_list_init(&output->resources);
+	wl_list_init(&output->clients);
 	wl_list_init(&output->xdg_resources);
 	wl_list_init(&output->presented_feedbacks);
 	wl_array_init(&output->render_items);
@@ -216,12 +297,14 @@ sw_output_destroy(struct sw_output *output)
 	if (!output)
 		return;
 	sw_presentation_discard_list(&output->presented_feedbacks);
-	struct wl_resource *resource, *tmp;
-	wl_resource_for_each_safe(resource, tmp, &output->resources) {
-		wl_list_remove(wl_resource_get_link(resource));
-		wl_list_init(wl_resource_get_link(resource));
-		wl_resource_set_user_data(resource, NULL);
+	struct output_client *oc, *oc_tmp;
+	wl_list_for_each_safe(oc, oc_tmp, &output->clients, link) {
+		struct wl_resource *resource;
+		wl_resource_for_each(resource, &oc->resources)
+			wl_resource_set_user_data(resource, NULL);
+		output_client_destroy(oc);
 	}
+	struct wl_resource *resource, *tmp;
 	wl_resource_for_each_safe(resource, tmp, &output->xdg_resources) {
 		wl_list_remove(wl_resource_get_link(resource));
 		wl_list_init(wl_resource_get_link(resource));
@@ -251,6 +334,8 @@ sw_output_damage_region(struct sw_output *output, const pixman_region32_t *regio
 	pixman_region32_union(&output->damage, &output->damage, (pixman_region32_t *)region);
 	pixman_region32_intersect_rect(&output->damage, &output->damage, 0, 0,
 				       (unsigned)output->width, (unsigned)output->height);
+	/* Every commit of every client adds to it until the next repaint. */
+	sw_region_bound(&output->damage, SW_DAMAGE_RECTS);
 	if (pixman_region32_not_empty(&output->damage))
 		sw_output_schedule_frame(output);
 }

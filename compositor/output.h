@@ -42,7 +42,7 @@ struct sw_output {
 
 	struct wl_global *global;
 	struct wl_global *xdg_output_manager;
-	struct wl_list resources;        /* wl_output resources */
+	struct wl_list clients;          /* output_client.link: each client's wl_output resources */
 	struct wl_list xdg_resources;    /* zxdg_output_v1 resources */
 	struct wl_list presented_feedbacks; /* feedbacks of the frame on its way */
 	/* Reused by every repaint, so a frame allocates nothing once warm. */
@@ -76,6 +76,14 @@ void sw_output_presented(struct sw_output *output, const struct sw_present_info 
 /* Backend -> output: VT switched away (false) or back (true, full repaint follows). */
 void sw_output_set_enabled(struct sw_output *output, bool enabled);
 
+/*
+ * A client holds at most this many wl_output resources at once; one more bind
+ * is refused with wl_display.no_memory (and logged).
+ */
+#define SW_OUTPUT_BINDS_PER_CLIENT 64
+
+/* The wl_output resources of `client` for this output (wl_resource links), or NULL. */
+struct wl_list *sw_output_client_resources(struct sw_output *output, struct wl_client *client);
 /* The wl_output resource of `client` for this output, or NULL. */
 struct wl_resource *sw_output_resource_for_client(struct sw_output *output, struct wl_client *client);
 struct sw_output *sw_output_from_resource(struct wl_resource *resource);

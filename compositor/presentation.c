@@ -36,10 +36,12 @@ sw_presentation_present_list(struct wl_list *feedbacks, struct sw_output *output
 	uint64_t sec = (uint64_t)info->when.tv_sec;
 	struct sw_presentation_feedback *feedback, *tmp;
 	wl_list_for_each_safe(feedback, tmp, feedbacks, link) {
-		struct wl_client *client = wl_resource_get_client(feedback->resource);
+		/* Only this client's binds: presenting never walks another client's. */
+		struct wl_list *outputs = sw_output_client_resources(
+			output, wl_resource_get_client(feedback->resource));
 		struct wl_resource *out;
-		wl_resource_for_each(out, &output->resources) {
-			if (wl_resource_get_client(out) == client)
+		if (outputs) {
+			wl_resource_for_each(out, outputs)
 				wp_presentation_feedback_send_sync_output(feedback->resource, out);
 		}
 		wp_presentation_feedback_send_presented(feedback->resource, (uint32_t)(sec >> 32),

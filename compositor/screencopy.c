@@ -9,12 +9,14 @@
 #include <wayland-server-core.h>
 
 #include "buffer.h"
+#include "client_count.h"
 #include "formats.h"
 #include "log.h"
 #include "output.h"
 #include "server.h"
 #include "shm.h"
 #include "screencopy.h"
+#include "surface.h"
 #include "wlr-screencopy-unstable-v1-server-protocol.h"
 
 #define SCREENCOPY_VERSION 3
@@ -312,6 +314,8 @@ manager_handle_rendered(struct wl_listener *listener, void *data)
 	struct sc_manager *manager = wl_container_of(listener, manager, frame_rendered);
 	pixman_region32_t *damage = data;
 	pixman_region32_union(&manager->damage, &manager->damage, damage);
+	/* It grows with every repaint until the client copies: one damage event per rectangle. */
+	sw_region_bound(&manager->damage, SW_DAMAGE_RECTS);
 }
 
 static void
@@ -328,14 +332,21 @@ manager_resource_destroy(struct wl_resource *resource)
 	wl_list_remove(&manager->frame_rendered.link);
 	pixman_region32_fini(&manager->damage);
 	free(manager);
+	sw_client_count_release(wl_resource_get_client(resource),
+				&zwlr_screencopy_manager_v1_interface);
 }
 
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
 	struct sw_screencopy *sc = data;
+	/* Every repaint calls each manager's listener: a client may not add them unboundedly. */
+	if (!sw_client_count_take(client, &zwlr_screencopy_manager_v1_interface,
+				  SW_BINDS_PER_CLIENT))
+		return;
 	struct sc_manager *manager = calloc(1, sizeof(*manager));
 	if (!manager) {
+		sw_client_count_release(client, &zwlr_screencopy_manager_v1_interface);
 		wl_client_post_no_memory(client);
 		return;
 	}
@@ -343,6 +354,7 @@ manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id
 					       (int)version, id);
 	if (!manager->resource) {
 		free(manager);
+		sw_client_count_release(client, &zwlr_screencopy_manager_v1_interface);
 		wl_client_post_no_memory(client);
 		return;
 	}

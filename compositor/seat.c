@@ -78,6 +78,8 @@ struct sw_seat {
 	int32_t ptr_origin_x, ptr_origin_y; /* where the focused surface's origin was */
 	uint32_t ptr_enter_serial;
 	uint32_t buttons_down;
+	/* Wheel motion short of a click, per wl_pointer.axis, for the focused client. */
+	struct sw_wheel_axis wheel[2];
 
 	/* The cursor the focused client asked for; none set means the default arrow. */
 	struct sw_surface *cursor_surface;
@@ -156,8 +158,9 @@ cursor_current(struct sw_seat *seat, int32_t *x, int32_t *y)
 	if (seat->ptr_focus && seat->cursor_surface) {
 		if (!seat->cursor_copy)
 			return NULL;
-		*x = px - seat->hotspot_x;
-		*y = py - seat->hotspot_y;
+		/* 64-bit: both are clamped, but the client chose one of them. */
+		*x = sw_clamp_coord((int64_t)px - seat->hotspot_x);
+		*y = sw_clamp_coord((int64_t)py - seat->hotspot_y);
 		return seat->cursor_copy;
 	}
 	*x = px;
@@ -232,8 +235,8 @@ cursor_role_commit(struct sw_surface *surface)
 	if (!seat || seat->cursor_surface != surface)
 		return;
 	/* Attaching with an offset moves the hotspot the other way. */
-	seat->hotspot_x -= surface->current.dx;
-	seat->hotspot_y -= surface->current.dy;
+	seat->hotspot_x = sw_clamp_coord((int64_t)seat->hotspot_x - surface->current.dx);
+	seat->hotspot_y = sw_clamp_coord((int64_t)seat->hotspot_y - surface->current.dy);
 	cursor_surface_copy(seat);
 	cursor_damage(seat);
 }
@@ -305,8 +308,9 @@ pointer_set_cursor(struct wl_client *client, struct wl_resource *resource, uint3
 			cursor_surface_copy(seat);
 		}
 	}
-	seat->hotspot_x = hotspot_x;
-	seat->hotspot_y = hotspot_y;
+	/* Kept within the range of positions, so cursor arithmetic cannot overflow. */
+	seat->hotspot_x = sw_clamp_coord(hotspot_x);
+	seat->hotspot_y = sw_clamp_coord(hotspot_y);
 	seat->cursor_hidden = surface == NULL;
 	cursor_damage(seat);
 }
@@ -360,6 +364,8 @@ pointer_set_focus(struct sw_seat *seat, struct sw_view *view, struct sw_surface 
 	if (surface == seat->ptr_focus)
 		return;
 	pointer_clear_focus(seat);
+	/* A half-turned click belongs to the client it was turned for. */
+	seat->wheel[0].carried = seat->wheel[1].carried = 0;
 	if (!surface)
 		return;
 	seat->ptr_focus = surface;
@@ -484,21 +490,24 @@ sw_seat_pointer_button(struct sw_seat *seat, uint32_t time_msec, uint32_t button
 
 void
 sw_seat_pointer_axis(struct sw_seat *seat, uint32_t time_msec, uint32_t axis, double value,
-		     int32_t discrete)
+		     bool wheel, double v120)
 {
-	if (!seat->ptr_focus)
+	if (!seat->ptr_focus || axis > WL_POINTER_AXIS_HORIZONTAL_SCROLL)
 		return;
+	/* Once per event, not per resource: a high-resolution step may complete no click. */
+	int32_t clicks = wheel ? sw_wheel_clicks(&seat->wheel[axis], v120) : 0;
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->pointers) {
 		if (!same_client(resource, seat->ptr_focus))
 			continue;
 		int version = wl_resource_get_version(resource);
 		if (version >= WL_POINTER_AXIS_SOURCE_SINCE_VERSION)
-			wl_pointer_send_axis_source(resource, discrete ?
+			wl_pointer_send_axis_source(resource, wheel ?
 						    WL_POINTER_AXIS_SOURCE_WHEEL :
 						    WL_POINTER_AXIS_SOURCE_CONTINUOUS);
-		if (discrete && version >= WL_POINTER_AXIS_DISCRETE_SINCE_VERSION)
-			wl_pointer_send_axis_discrete(resource, axis, discrete);
+		if (clicks && version >= WL_POINTER_AXIS_DISCRETE_SINCE_VERSION)
+			wl_pointer_send_axis_discrete(resource, axis, clicks);
+		/* The continuous motion always goes, clicks or not. */
 		wl_pointer_send_axis(resource, time_msec, axis, wl_fixed_from_double(value));
 	}
 }

@@ -39,9 +39,37 @@ void sw_seat_pointer_motion(struct sw_seat *seat, uint32_t time_msec, double dx,
 void sw_seat_pointer_warp(struct sw_seat *seat, uint32_t time_msec, double x, double y);
 void sw_seat_pointer_button(struct sw_seat *seat, uint32_t time_msec, uint32_t button,
 			    bool pressed);
-/* `axis` is a wl_pointer.axis; `discrete` is the number of wheel clicks, 0 for smooth scrolling. */
+/*
+ * `axis` is a wl_pointer.axis, `value` its continuous motion. For a wheel,
+ * `v120` is the motion in 120ths of a click (high-resolution wheels send less
+ * than 120 at a time); 0 and wheel false for smooth scrolling.
+ */
 void sw_seat_pointer_axis(struct sw_seat *seat, uint32_t time_msec, uint32_t axis, double value,
-			  int32_t discrete);
+			  bool wheel, double v120);
+
+/*
+ * Whole wheel clicks out of v120 motion, the rest carried per axis: eight
+ * 15/120 steps make one click instead of eight lost ones. A turn the other
+ * way drops what was carried, so a small turn back never completes a click
+ * the other way. Values past +-2^24 are clamped (and NaN is no motion).
+ */
+struct sw_wheel_axis {
+	int32_t carried;
+};
+
+static inline int32_t
+sw_wheel_clicks(struct sw_wheel_axis *axis, double v120)
+{
+	const double limit = 1 << 24;
+	int32_t v = !(v120 == v120) ? 0 : v120 > limit ? (int32_t)limit :
+		    v120 < -limit ? -(int32_t)limit : (int32_t)v120;
+	if ((v > 0 && axis->carried < 0) || (v < 0 && axis->carried > 0))
+		axis->carried = 0;
+	int32_t sum = axis->carried + v;
+	int32_t clicks = sum / 120;
+	axis->carried = sum - clicks * 120;
+	return clicks;
+}
 /* End of a group of pointer events that belong together. */
 void sw_seat_pointer_frame(struct sw_seat *seat);
 

@@ -48,30 +48,120 @@ clip_rect(int32_t x, int32_t y, int32_t width, int32_t height, pixman_box32_t *b
 	return box->x2 > box->x1 && box->y2 > box->y1;
 }
 
+/* ---- batches of rectangles ---- */
+
+void
+sw_box_batch_init(struct sw_box_batch *batch)
+{
+	wl_array_init(&batch->boxes);
+	batch->bounded = false;
+}
+
+void
+sw_box_batch_fini(struct sw_box_batch *batch)
+{
+	wl_array_release(&batch->boxes);
+}
+
+bool
+sw_region_bound(pixman_region32_t *region, int max_rects)
+{
+	if (pixman_region32_n_rects(region) <= max_rects)
+		return false;
+	pixman_box32_t extents = *pixman_region32_extents(region);
+	pixman_region32_fini(region);
+	pixman_region32_init_with_extents(region, &extents);
+	return true;
+}
+
+void
+sw_box_batch_flush(struct sw_box_batch *batch, pixman_region32_t *region, int max_rects)
+{
+	size_t n = batch->boxes.size / sizeof(pixman_box32_t);
+	if (n == 0)
+		return;
+	/* One sort of the whole batch instead of a merge per rectangle. */
+	pixman_region32_t add;
+	if (pixman_region32_init_rects(&add, batch->boxes.data, (int)n)) {
+		pixman_region32_union(region, region, &add);
+	} else {
+		/* pixman could not allocate: damage may grow, never shrink. */
+		pixman_box32_t *boxes = batch->boxes.data;
+		pixman_box32_t ext = boxes[0];
+		for (size_t i = 1; i < n; i++) {
+			ext.x1 = boxes[i].x1 < ext.x1 ? boxes[i].x1 : ext.x1;
+			ext.y1 = boxes[i].y1 < ext.y1 ? boxes[i].y1 : ext.y1;
+			ext.x2 = boxes[i].x2 > ext.x2 ? boxes[i].x2 : ext.x2;
+			ext.y2 = boxes[i].y2 > ext.y2 ? boxes[i].y2 : ext.y2;
+		}
+		pixman_region32_union_rect(region, region, ext.x1, ext.y1,
+					   (unsigned)(ext.x2 - ext.x1), (unsigned)(ext.y2 - ext.y1));
+	}
+	pixman_region32_fini(&add);
+	batch->boxes.size = 0;
+	batch->bounded |= sw_region_bound(region, max_rects);
+}
+
+bool
+sw_box_batch_add(struct sw_box_batch *batch, pixman_region32_t *region,
+		 const pixman_box32_t *box, int max_rects)
+{
+	if (batch->boxes.size / sizeof(*box) >= SW_BOX_BATCH)
+		sw_box_batch_flush(batch, region, max_rects);
+	pixman_box32_t *slot = wl_array_add(&batch->boxes, sizeof(*slot));
+	if (!slot)
+		return false;
+	*slot = *box;
+	return true;
+}
+
+/* A wl_region: what the requests so far make, some of it still queued. */
+struct sw_region {
+	pixman_region32_t region;
+	struct sw_box_batch adds;       /* wl_region.add since the last merge */
+	bool warned;                    /* its becoming a bounding box was logged */
+};
+
+/* The region as the requests so far define it. */
+static pixman_region32_t *
+region_settle(struct sw_region *r, struct wl_resource *resource)
+{
+	sw_box_batch_flush(&r->adds, &r->region, SW_REGION_RECTS);
+	if (r->adds.bounded && !r->warned) {
+		r->warned = true;
+		sw_warn("wl_region@%u has more than %d rectangles: it is now its bounding box",
+			wl_resource_get_id(resource), SW_REGION_RECTS);
+	}
+	return &r->region;
+}
+
 static void
 region_add(struct wl_client *client, struct wl_resource *resource, int32_t x, int32_t y,
 	   int32_t width, int32_t height)
 {
-	pixman_region32_t *region = wl_resource_get_user_data(resource);
+	struct sw_region *r = wl_resource_get_user_data(resource);
 	pixman_box32_t b;
-	if (clip_rect(x, y, width, height, &b))
-		pixman_region32_union_rect(region, region, b.x1, b.y1, (unsigned)(b.x2 - b.x1),
-					   (unsigned)(b.y2 - b.y1));
+	if (!clip_rect(x, y, width, height, &b))
+		return;
+	if (!sw_box_batch_add(&r->adds, &r->region, &b, SW_REGION_RECTS))
+		wl_client_post_no_memory(client);
 }
 
 static void
 region_subtract(struct wl_client *client, struct wl_resource *resource, int32_t x, int32_t y,
 		int32_t width, int32_t height)
 {
-	pixman_region32_t *region = wl_resource_get_user_data(resource);
+	struct sw_region *r = wl_resource_get_user_data(resource);
 	pixman_box32_t b;
 	if (!clip_rect(x, y, width, height, &b))
 		return;
+	pixman_region32_t *region = region_settle(r, resource);
 	pixman_region32_t rect;
 	pixman_region32_init_rect(&rect, b.x1, b.y1, (unsigned)(b.x2 - b.x1),
 				  (unsigned)(b.y2 - b.y1));
 	pixman_region32_subtract(region, region, &rect);
 	pixman_region32_fini(&rect);
+	r->adds.bounded |= sw_region_bound(region, SW_REGION_RECTS);
 }
 
 static const struct wl_region_interface region_impl = {
@@ -83,9 +173,10 @@ static const struct wl_region_interface region_impl = {
 static void
 region_resource_destroy(struct wl_resource *resource)
 {
-	pixman_region32_t *region = wl_resource_get_user_data(resource);
-	pixman_region32_fini(region);
-	free(region);
+	struct sw_region *r = wl_resource_get_user_data(resource);
+	pixman_region32_fini(&r->region);
+	sw_box_batch_fini(&r->adds);
+	free(r);
 }
 
 /* ---- wl_surface ---- */
@@ -99,6 +190,8 @@ sw_surface_state_init(struct sw_surface_state *state)
 	state->dx = state->dy = 0;
 	pixman_region32_init(&state->surface_damage);
 	pixman_region32_init(&state->buffer_damage);
+	sw_box_batch_init(&state->surface_damage_boxes);
+	sw_box_batch_init(&state->buffer_damage_boxes);
 	pixman_region32_init(&state->opaque);
 	/* The default input region is infinite. */
 	pixman_region32_init_rect(&state->input, -REGION_LIMIT, -REGION_LIMIT, 2u * REGION_LIMIT,
@@ -123,6 +216,8 @@ sw_surface_state_fini(struct sw_surface_state *state)
 	wl_list_remove(&state->buffer_destroy.link);
 	pixman_region32_fini(&state->surface_damage);
 	pixman_region32_fini(&state->buffer_damage);
+	sw_box_batch_fini(&state->surface_damage_boxes);
+	sw_box_batch_fini(&state->buffer_damage_boxes);
 	pixman_region32_fini(&state->opaque);
 	pixman_region32_fini(&state->input);
 	destroy_callbacks(&state->frame_callbacks);
@@ -188,7 +283,8 @@ surface_attach(struct wl_client *client, struct wl_resource *resource,
 #define DAMAGE_LIMIT (1 << 24)
 
 static void
-add_damage(pixman_region32_t *region, int32_t x, int32_t y, int32_t width, int32_t height)
+add_damage(struct wl_resource *resource, struct sw_box_batch *batch, pixman_region32_t *region,
+	   int32_t x, int32_t y, int32_t width, int32_t height)
 {
 	if (width <= 0 || height <= 0)
 		return;
@@ -199,8 +295,9 @@ add_damage(pixman_region32_t *region, int32_t x, int32_t y, int32_t width, int32
 	if (y2 > DAMAGE_LIMIT) y2 = DAMAGE_LIMIT;
 	if (x2 <= x1 || y2 <= y1)
 		return;
-	pixman_region32_union_rect(region, region, (int)x1, (int)y1, (unsigned)(x2 - x1),
-				   (unsigned)(y2 - y1));
+	pixman_box32_t box = { (int32_t)x1, (int32_t)y1, (int32_t)x2, (int32_t)y2 };
+	if (!sw_box_batch_add(batch, region, &box, SW_DAMAGE_RECTS))
+		wl_resource_post_no_memory(resource);
 }
 
 static void
@@ -208,7 +305,8 @@ surface_damage(struct wl_client *client, struct wl_resource *resource, int32_t x
 	       int32_t width, int32_t height)
 {
 	struct sw_surface *surface = wl_resource_get_user_data(resource);
-	add_damage(&surface->pending.surface_damage, x, y, width, height);
+	add_damage(resource, &surface->pending.surface_damage_boxes,
+		   &surface->pending.surface_damage, x, y, width, height);
 }
 
 static void
@@ -216,7 +314,8 @@ surface_damage_buffer(struct wl_client *client, struct wl_resource *resource, in
 		      int32_t y, int32_t width, int32_t height)
 {
 	struct sw_surface *surface = wl_resource_get_user_data(resource);
-	add_damage(&surface->pending.buffer_damage, x, y, width, height);
+	add_damage(resource, &surface->pending.buffer_damage_boxes,
+		   &surface->pending.buffer_damage, x, y, width, height);
 }
 
 static void
@@ -242,7 +341,8 @@ static void
 set_region(pixman_region32_t *dst, struct wl_resource *region_resource, bool infinite_if_null)
 {
 	if (region_resource) {
-		pixman_region32_copy(dst, wl_resource_get_user_data(region_resource));
+		pixman_region32_copy(dst, region_settle(wl_resource_get_user_data(region_resource),
+							region_resource));
 	} else if (infinite_if_null) {
 		pixman_region32_fini(dst);
 		pixman_region32_init_rect(dst, -REGION_LIMIT, -REGION_LIMIT, 2u * REGION_LIMIT,
@@ -295,6 +395,8 @@ state_move(struct sw_surface_state *dst, struct sw_surface_state *src)
 	src->dx = src->dy = 0;
 	pixman_region32_union(&dst->surface_damage, &dst->surface_damage, &src->surface_damage);
 	pixman_region32_union(&dst->buffer_damage, &dst->buffer_damage, &src->buffer_damage);
+	sw_region_bound(&dst->surface_damage, SW_DAMAGE_RECTS);
+	sw_region_bound(&dst->buffer_damage, SW_DAMAGE_RECTS);
 	pixman_region32_clear(&src->surface_damage);
 	pixman_region32_clear(&src->buffer_damage);
 	pixman_region32_copy(&dst->opaque, &src->opaque);
@@ -384,6 +486,7 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 	}
 	pixman_region32_union(&surface->damage, &src->surface_damage, &scaled);
 	pixman_region32_fini(&scaled);
+	sw_region_bound(&surface->damage, SW_DAMAGE_RECTS);
 	if (resized || relaid)
 		pixman_region32_union_rect(&surface->damage, &surface->damage, 0, 0,
 					   (unsigned)surface->width, (unsigned)surface->height);
@@ -404,6 +507,8 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 	sw_render_transform_region(&bd, &bd, sw_render_transform_invert(transform), tw, th);
 	pixman_region32_union(&surface->buffer_damage, &surface->buffer_damage, &bd);
 	pixman_region32_fini(&bd);
+	/* It grows with every commit until a repaint uses it. */
+	sw_region_bound(&surface->buffer_damage, SW_DAMAGE_RECTS);
 	if (resized || relaid)
 		pixman_region32_union_rect(&surface->buffer_damage, &surface->buffer_damage, 0, 0,
 					   (unsigned)buffer_width, (unsigned)buffer_height);
@@ -465,6 +570,11 @@ static void
 surface_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct sw_surface *surface = wl_resource_get_user_data(resource);
+	/* The damage requests of this commit join its regions at once. */
+	sw_box_batch_flush(&surface->pending.surface_damage_boxes, &surface->pending.surface_damage,
+			   SW_DAMAGE_RECTS);
+	sw_box_batch_flush(&surface->pending.buffer_damage_boxes, &surface->pending.buffer_damage,
+			   SW_DAMAGE_RECTS);
 	const struct sw_buffer *buffer = surface->pending.buffer_attached ? surface->pending.buffer
 									  : surface->buffer;
 	int32_t scale = surface->pending.scale;
@@ -697,20 +807,20 @@ compositor_create_surface(struct wl_client *client, struct wl_resource *resource
 static void
 compositor_create_region(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
-	pixman_region32_t *region = calloc(1, sizeof(*region));
-	if (!region) {
+	struct sw_region *r = calloc(1, sizeof(*r));
+	if (!r) {
 		wl_client_post_no_memory(client);
 		return;
 	}
 	struct wl_resource *region_resource = wl_resource_create(client, &wl_region_interface, 1, id);
 	if (!region_resource) {
-		free(region);
+		free(r);
 		wl_client_post_no_memory(client);
 		return;
 	}
-	pixman_region32_init(region);
-	wl_resource_set_implementation(region_resource, &region_impl, region,
-				       region_resource_destroy);
+	pixman_region32_init(&r->region);
+	sw_box_batch_init(&r->adds);
+	wl_resource_set_implementation(region_resource, &region_impl, r, region_resource_destroy);
 }
 
 static const struct wl_compositor_interface compositor_impl = {

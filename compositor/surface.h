@@ -30,6 +30,34 @@ sw_clamp_coord(int64_t v)
 	return (int32_t)v;
 }
 
+/*
+ * Rectangles that requests add one at a time (damage, wl_region.add) wait in
+ * a batch of at most SW_BOX_BATCH and join their region a batch at a time:
+ * merging each into a pixman region costs the region's size, which makes a
+ * flood of requests quadratic. Damage regions are kept to SW_DAMAGE_RECTS
+ * rectangles and wl_regions to SW_REGION_RECTS; beyond, a region becomes its
+ * bounding box (damage may be larger than asked for; a region's owner is the
+ * only one to see the difference).
+ */
+#define SW_BOX_BATCH 256
+#define SW_DAMAGE_RECTS 256
+#define SW_REGION_RECTS 1024
+
+struct sw_box_batch {
+	struct wl_array boxes;            /* pixman_box32_t */
+	bool bounded;                     /* a merge made its region a bounding box */
+};
+
+void sw_box_batch_init(struct sw_box_batch *batch);
+void sw_box_batch_fini(struct sw_box_batch *batch);
+/* Queue `box` for `region`, merging the batch first when it is full; false: out of memory. */
+bool sw_box_batch_add(struct sw_box_batch *batch, pixman_region32_t *region,
+		      const pixman_box32_t *box, int max_rects);
+/* Merge the queued boxes into `region`, then keep it to `max_rects`. */
+void sw_box_batch_flush(struct sw_box_batch *batch, pixman_region32_t *region, int max_rects);
+/* Replace `region` by its bounding box when it has more than `max_rects` rectangles. */
+bool sw_region_bound(pixman_region32_t *region, int max_rects);
+
 /* Double-buffered wl_surface state. */
 struct sw_surface_state {
 	bool buffer_attached;             /* attach was called (buffer may be NULL) */
@@ -38,6 +66,8 @@ struct sw_surface_state {
 	int32_t dx, dy;
 	pixman_region32_t surface_damage; /* surface coordinates */
 	pixman_region32_t buffer_damage;  /* buffer coordinates */
+	/* Pending only: damage requests not yet merged into the two regions above. */
+	struct sw_box_batch surface_damage_boxes, buffer_damage_boxes;
 	pixman_region32_t opaque;
 	pixman_region32_t input;
 	int32_t scale;

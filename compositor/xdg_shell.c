@@ -7,6 +7,7 @@
 #include "log.h"
 #include "output.h"
 #include "seat.h"
+#include "serial_ring.h"
 #include "server.h"
 #include "surface.h"
 #include "xdg-shell-server-protocol.h"
@@ -47,6 +48,7 @@ struct xdg_surface {
 	struct wl_resource *role_resource; /* xdg_toplevel or xdg_popup */
 	struct sw_view view;
 	uint32_t configure_serial;   /* last sent */
+	struct sw_serial_ring configures; /* sent, not yet acked */
 	bool configured;             /* a configure was acked */
 	bool initial_commit_done;    /* the commit that asks for the first configure */
 	struct wl_event_source *configure_idle;
@@ -198,6 +200,7 @@ send_configure(void *data)
 	}
 	wl_array_release(&states);
 	xdg->configure_serial = wl_display_next_serial(xdg->view.server->display);
+	sw_serial_ring_push(&xdg->configures, xdg->configure_serial);
 	xdg_surface_send_configure(xdg->resource, xdg->configure_serial);
 }
 
@@ -630,10 +633,12 @@ xdg_surface_ack_configure(struct wl_client *client, struct wl_resource *resource
 				       "ack_configure before a role object exists");
 		return;
 	}
-	if (xdg->configure_serial == 0 || serial > xdg->configure_serial) {
+	/* Compared in the wrapping order of serials; a serial is acked at most once. */
+	if (!sw_serial_ring_ack(&xdg->configures, serial)) {
 		wl_resource_post_error(resource, XDG_SURFACE_ERROR_INVALID_SERIAL,
-				       "ack_configure serial %u was never sent (last is %u)", serial,
-				       xdg->configure_serial);
+				       "ack_configure serial %u was not sent to this xdg_surface, or "
+				       "it or a later one was acked already (last sent %u)",
+				       serial, xdg->configure_serial);
 		return;
 	}
 	xdg->configured = true;

@@ -10,11 +10,13 @@
  * to look at the compositor while the client is still connected). Exit
  * status 0 when the scenario ran, 2 when it could not be set up.
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
@@ -35,7 +37,9 @@ struct core {
 	struct wl_subcompositor *subcompositor;
 	struct zwlr_screencopy_manager_v1 *screencopy;
 	struct wl_output *output;
+	struct wl_seat *seat;
 	bool popup_configured;	/* outlives the scenarios: a configure may come later */
+	int32_t popup_x, popup_y, popup_w, popup_h;	/* its last xdg_popup.configure */
 };
 
 typedef enum scenario_result (*scenario_fn)(struct core *c);
@@ -53,6 +57,8 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 						 &zwlr_screencopy_manager_v1_interface, 3);
 	else if (strcmp(interface, wl_output_interface.name) == 0 && !c->output)
 		c->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
+	else if (strcmp(interface, wl_seat_interface.name) == 0 && !c->seat)
+		c->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
 }
 
 /* An XRGB8888 buffer of w x h from a sealed memfd, filled with `pixel`. */
@@ -63,6 +69,29 @@ make_buffer(struct core *c, int32_t w, int32_t h)
 	if (fd < 0)
 		return NULL;
 	struct wl_shm_pool *pool = wl_shm_create_pool(c->g.shm, fd, w * h * 4);
+	close(fd);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, SHM_XRGB8888);
+	wl_shm_pool_destroy(pool);
+	return buffer;
+}
+
+/* make_buffer, filled with `pixel`. */
+static struct wl_buffer *
+make_filled_buffer(struct core *c, int32_t w, int32_t h, uint32_t pixel)
+{
+	size_t size = (size_t)w * (size_t)h * 4;
+	int fd = probe_memfd(size, true);
+	if (fd < 0)
+		return NULL;
+	uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (pixels == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	for (size_t i = 0; i < size / 4; i++)
+		pixels[i] = pixel;
+	munmap(pixels, size);
+	struct wl_shm_pool *pool = wl_shm_create_pool(c->g.shm, fd, (int32_t)size);
 	close(fd);
 	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, SHM_XRGB8888);
 	wl_shm_pool_destroy(pool);
@@ -111,6 +140,26 @@ make_positioner(struct core *c, int32_t ax, int32_t ay, int32_t aw, int32_t ah)
 	return pos;
 }
 
+static void
+popup_geometry(void *data, struct xdg_popup *popup, int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	struct core *c = data;
+	c->popup_x = x;
+	c->popup_y = y;
+	c->popup_w = w;
+	c->popup_h = h;
+}
+
+static void
+popup_done(void *data, struct xdg_popup *popup)
+{
+}
+
+static const struct xdg_popup_listener popup_listener = {
+	.configure = popup_geometry,
+	.popup_done = popup_done,
+};
+
 /* A popup of `parent` placed by `pos`, once configured; NULL if that took too long. */
 static struct wl_surface *
 map_popup(struct core *c, struct probe_window *parent, struct xdg_positioner *pos)
@@ -119,7 +168,8 @@ map_popup(struct core *c, struct probe_window *parent, struct xdg_positioner *po
 	struct xdg_surface *xdg = xdg_wm_base_get_xdg_surface(c->g.wm_base, surface);
 	c->popup_configured = false;
 	xdg_surface_add_listener(xdg, &popup_xdg_listener, &c->popup_configured);
-	xdg_surface_get_popup(xdg, parent->xdg_surface, pos);
+	struct xdg_popup *popup = xdg_surface_get_popup(xdg, parent->xdg_surface, pos);
+	xdg_popup_add_listener(popup, &popup_listener, c);
 	wl_surface_commit(surface);
 	return probe_wait_for(c->g.display, &c->popup_configured, 3000) ? surface : NULL;
 }
@@ -167,23 +217,63 @@ popup_anchor_overflow(struct core *c)
 	struct wl_surface *surface = map_popup(c, &w, pos);
 	if (!surface)
 		return SCENARIO_SETUP_FAILED;
+	/* Where it was placed, for the test to judge. */
+	fprintf(stderr, "core-probe: popup configured at %d,%d size %dx%d\n", c->popup_x,
+		c->popup_y, c->popup_w, c->popup_h);
 	show(surface, make_buffer(c, 16, 16));
 	return SCENARIO_RAN;
+}
+
+static void
+shown_done(void *data, struct wl_callback *callback, uint32_t msec)
+{
+	bool *shown = data;
+	*shown = true;
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener shown_listener = {
+	.done = shown_done,
+};
+
+/* Print "held" and keep the connection until stdin closes. */
+static void
+hold(void)
+{
+	printf("held\n");
+	fflush(stdout);
+	char byte;
+	while (read(STDIN_FILENO, &byte, 1) > 0)
+		;
 }
 
 static enum scenario_result
 subsurface_position_overflow(struct core *c)
 {
+	/*
+	 * A green 64x64 toplevel with a red 16x16 desynchronized subsurface moved
+	 * to INT32_MAX,INT32_MAX: once that frame is shown, held for the test to
+	 * see the red child nowhere on the output.
+	 */
 	struct probe_window w;
-	if (!c->subcompositor || !map_toplevel(c, &w))
+	if (!c->subcompositor || !probe_window_map(&c->g, &w, "core-probe"))
 		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *green = make_filled_buffer(c, 64, 64, 0xff00ff00);
+	struct wl_buffer *red = make_filled_buffer(c, 16, 16, 0xffff0000);
+	if (!green || !red)
+		return SCENARIO_SETUP_FAILED;
+	show(w.surface, green);
 	struct wl_surface *child = wl_compositor_create_surface(c->g.compositor);
 	struct wl_subsurface *sub = wl_subcompositor_get_subsurface(c->subcompositor, child,
 								    w.surface);
 	wl_subsurface_set_desync(sub);
-	show(child, make_buffer(c, 16, 16));
+	show(child, red);
 	wl_subsurface_set_position(sub, INT32_MAX, INT32_MAX);
+	bool shown = false;
+	wl_callback_add_listener(wl_surface_frame(w.surface), &shown_listener, &shown);
 	wl_surface_commit(w.surface);
+	if (probe_wait_for(c->g.display, &shown, 5000))
+		hold();
 	return SCENARIO_RAN;
 }
 
@@ -196,15 +286,93 @@ buffer_scale_overflow(struct core *c)
 	return SCENARIO_RAN;
 }
 
+/* What became of a screencopy frame: buffer offered, failed. */
+struct capture_answer {
+	bool answered, failed;
+	uint32_t width, height;
+};
+
+static void
+capture_buffer(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
+	       uint32_t width, uint32_t height, uint32_t stride)
+{
+	struct capture_answer *a = data;
+	a->width = width;
+	a->height = height;
+}
+
+static void
+capture_flags(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t flags)
+{
+}
+
+static void
+capture_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t sec_hi,
+	      uint32_t sec_lo, uint32_t nsec)
+{
+	struct capture_answer *a = data;
+	a->answered = true;
+}
+
+static void
+capture_failed(void *data, struct zwlr_screencopy_frame_v1 *frame)
+{
+	struct capture_answer *a = data;
+	a->answered = a->failed = true;
+}
+
+static void
+capture_damage(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t x, uint32_t y,
+	       uint32_t w, uint32_t h)
+{
+}
+
+static void
+capture_linux_dmabuf(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
+		     uint32_t width, uint32_t height)
+{
+}
+
+static void
+capture_buffer_done(void *data, struct zwlr_screencopy_frame_v1 *frame)
+{
+	/* Offered a buffer: nothing was refused, and no copy will follow here. */
+	struct capture_answer *a = data;
+	a->answered = true;
+}
+
+static const struct zwlr_screencopy_frame_v1_listener capture_listener = {
+	.buffer = capture_buffer,
+	.flags = capture_flags,
+	.ready = capture_ready,
+	.failed = capture_failed,
+	.damage = capture_damage,
+	.linux_dmabuf = capture_linux_dmabuf,
+	.buffer_done = capture_buffer_done,
+};
+
 static enum scenario_result
 screencopy_region_overflow(struct core *c)
 {
+	/* Both regions lie wholly outside the output: each frame must fail. */
+	static const int32_t regions[][4] = {
+		{ INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX },
+		{ -INT32_MAX, -INT32_MAX, INT32_MAX, INT32_MAX },
+	};
 	if (!c->screencopy || !c->output)
 		return SCENARIO_SETUP_FAILED;
-	zwlr_screencopy_manager_v1_capture_output_region(c->screencopy, 0, c->output, INT32_MAX,
-							 INT32_MAX, INT32_MAX, INT32_MAX);
-	zwlr_screencopy_manager_v1_capture_output_region(c->screencopy, 0, c->output, -INT32_MAX,
-							 -INT32_MAX, INT32_MAX, INT32_MAX);
+	struct capture_answer answers[2] = { 0 };
+	for (int i = 0; i < 2; i++) {
+		struct zwlr_screencopy_frame_v1 *frame =
+			zwlr_screencopy_manager_v1_capture_output_region(
+				c->screencopy, 0, c->output, regions[i][0], regions[i][1],
+				regions[i][2], regions[i][3]);
+		zwlr_screencopy_frame_v1_add_listener(frame, &capture_listener, &answers[i]);
+		if (!probe_wait_for(c->g.display, &answers[i].answered, 3000))
+			return SCENARIO_RAN;
+		fprintf(stderr, "core-probe: capture %d: %s\n", i,
+			answers[i].failed ? "failed" : "offered a buffer");
+	}
 	return SCENARIO_RAN;
 }
 
@@ -321,6 +489,211 @@ pool_mappings_limit(struct core *c)
 }
 
 static enum scenario_result
+ack_configure_twice(struct core *c)
+{
+	/* probe_window_map acked the first configure already. */
+	struct probe_window w;
+	if (!probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	xdg_surface_ack_configure(w.xdg_surface, w.configure_serial);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+ack_configure_zero(struct core *c)
+{
+	struct probe_window w;
+	if (!probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	/* Only a display's serial counter that wrapped hands out 0: this one did not. */
+	xdg_surface_ack_configure(w.xdg_surface, 0);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+ack_configure_uint32_max(struct core *c)
+{
+	struct probe_window w;
+	if (!probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	xdg_surface_ack_configure(w.xdg_surface, UINT32_MAX);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+ack_configure_of_another_surface(struct core *c)
+{
+	/* Two unmapped toplevels: the first one's serial acked on the second. */
+	struct probe_window first, second;
+	if (!probe_window_map(&c->g, &first, "core-probe") ||
+	    !probe_window_map(&c->g, &second, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	xdg_surface_ack_configure(second.xdg_surface, first.configure_serial);
+	return SCENARIO_RAN;
+}
+
+/* ---- a cursor with hotspots and attach offsets at the ends of int32 ---- */
+
+static volatile sig_atomic_t cursor_stop;
+
+static void
+cursor_on_signal(int sig)
+{
+	cursor_stop = 1;
+}
+
+struct extreme_cursor {
+	struct core *core;
+	struct wl_surface *surface;
+	struct wl_buffer *buffer;
+	uint32_t enter_serial;
+	unsigned sets;
+};
+
+/* Set the cursor with an extreme hotspot, then move it by extreme attach offsets. */
+static void
+extreme_cursor_set(struct extreme_cursor *e, struct wl_pointer *pointer)
+{
+	static const int32_t ends[][2] = {
+		{ INT32_MIN, INT32_MIN }, { INT32_MAX, INT32_MAX },
+		{ INT32_MIN, INT32_MAX }, { INT32_MAX, INT32_MIN },
+	};
+	const int32_t *hot = ends[e->sets % 4], *off = ends[(e->sets + 1) % 4];
+	wl_pointer_set_cursor(pointer, e->enter_serial, e->surface, hot[0], hot[1]);
+	/* Each offset is subtracted from the hotspot: twice pushes it past either end. */
+	for (int i = 0; i < 2; i++) {
+		wl_surface_attach(e->surface, e->buffer, off[0], off[1]);
+		wl_surface_damage(e->surface, 0, 0, 16, 16);
+		wl_surface_commit(e->surface);
+	}
+	e->sets++;
+}
+
+static void
+extreme_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+	      struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
+{
+	struct extreme_cursor *e = data;
+	e->enter_serial = serial;
+	extreme_cursor_set(e, pointer);
+	printf("cursor-set %u\n", e->sets);
+	fflush(stdout);
+}
+
+static void
+extreme_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+	      struct wl_surface *surface)
+{
+}
+
+static void
+extreme_motion(void *data, struct wl_pointer *pointer, uint32_t time, wl_fixed_t x,
+	       wl_fixed_t y)
+{
+	/* A new extreme for every motion: the compositor draws the cursor anew each time. */
+	extreme_cursor_set(data, pointer);
+}
+
+static void
+extreme_button(void *data, struct wl_pointer *pointer, uint32_t serial, uint32_t time,
+	       uint32_t button, uint32_t state)
+{
+}
+
+static void
+extreme_axis(void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis,
+	     wl_fixed_t value)
+{
+}
+
+static void
+extreme_frame(void *data, struct wl_pointer *pointer)
+{
+}
+
+static void
+extreme_axis_source(void *data, struct wl_pointer *pointer, uint32_t source)
+{
+}
+
+static void
+extreme_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis)
+{
+}
+
+static void
+extreme_axis_discrete(void *data, struct wl_pointer *pointer, uint32_t axis, int32_t discrete)
+{
+}
+
+static const struct wl_pointer_listener extreme_pointer_listener = {
+	.enter = extreme_enter,
+	.leave = extreme_leave,
+	.motion = extreme_motion,
+	.button = extreme_button,
+	.axis = extreme_axis,
+	.frame = extreme_frame,
+	.axis_source = extreme_axis_source,
+	.axis_stop = extreme_axis_stop,
+	.axis_discrete = extreme_axis_discrete,
+};
+
+static enum scenario_result
+cursor_hotspot_extremes(struct core *c)
+{
+	/*
+	 * Needs a seat with a pointer (the DRM backend): a 200x150 window of
+	 * 0x3366cc whose cursor takes INT32_MIN/INT32_MAX hotspots and attach
+	 * offsets on every enter and motion, until SIGTERM.
+	 */
+	struct probe_window w;
+	struct extreme_cursor e = { .core = c };
+	if (!c->seat || !probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *window = make_filled_buffer(c, 200, 150, 0xff3366cc);
+	e.buffer = make_filled_buffer(c, 16, 16, 0xffff00ff);
+	if (!window || !e.buffer)
+		return SCENARIO_SETUP_FAILED;
+	e.surface = wl_compositor_create_surface(c->g.compositor);
+	show(w.surface, window);
+	struct wl_pointer *pointer = wl_seat_get_pointer(c->seat);
+	wl_pointer_add_listener(pointer, &extreme_pointer_listener, &e);
+	struct sigaction sa = { .sa_handler = cursor_on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("mapped\n");
+	fflush(stdout);
+	while (!cursor_stop && probe_dispatch_timeout(c->g.display, 1000) >= 0)
+		;
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+damage_int32_max_held(struct core *c)
+{
+	/*
+	 * A 64x64 window of 0x00ff00 whose one frame has surface and buffer
+	 * damage of INT32_MAX extents, held on screen ("held") until stdin
+	 * closes, so that the test can capture it.
+	 */
+	struct probe_window w;
+	if (!probe_window_map(&c->g, &w, "core-probe"))
+		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *buffer = make_filled_buffer(c, 64, 64, 0xff00ff00);
+	if (!buffer)
+		return SCENARIO_SETUP_FAILED;
+	bool shown = false;
+	wl_surface_attach(w.surface, buffer, 0, 0);
+	wl_surface_damage(w.surface, 0, 0, INT32_MAX, INT32_MAX);
+	wl_surface_damage_buffer(w.surface, 0, 0, INT32_MAX, INT32_MAX);
+	wl_callback_add_listener(wl_surface_frame(w.surface), &shown_listener, &shown);
+	wl_surface_commit(w.surface);
+	if (probe_wait_for(c->g.display, &shown, 5000))
+		hold();
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
 roundtrip_only(struct core *c)
 {
 	return SCENARIO_RAN;
@@ -341,7 +714,8 @@ static const struct {
 	{ "popup-anchor-overflow", popup_anchor_overflow,
 	  "popup anchored at INT32_MAX with INT32_MAX offsets" },
 	{ "subsurface-position-overflow", subsurface_position_overflow,
-	  "subsurface of a mapped toplevel moved to INT32_MAX,INT32_MAX" },
+	  "subsurface of a mapped toplevel moved to INT32_MAX,INT32_MAX; hold until stdin "
+	  "closes" },
 	{ "buffer-scale-overflow", buffer_scale_overflow,
 	  "buffer scale INT32_MAX with buffer damage" },
 	{ "screencopy-region-overflow", screencopy_region_overflow,
@@ -354,6 +728,17 @@ static const struct {
 	  "3000 pools destroyed after one buffer each; hold until stdin closes" },
 	{ "pool-mappings-limit", pool_mappings_limit,
 	  "6000 pools destroyed after one buffer each" },
+	{ "cursor-hotspot-extremes", cursor_hotspot_extremes,
+	  "a window whose cursor has INT32_MIN/MAX hotspots and attach offsets (needs a "
+	  "pointer); runs until SIGTERM" },
+	{ "damage-int32-max-held", damage_int32_max_held,
+	  "a frame damaged with INT32_MAX extents, held on screen until stdin closes" },
+	{ "ack-configure-twice", ack_configure_twice, "ack the same configure serial twice" },
+	{ "ack-configure-zero", ack_configure_zero, "ack_configure 0, a serial never sent" },
+	{ "ack-configure-uint32-max", ack_configure_uint32_max,
+	  "ack_configure UINT32_MAX, a serial never sent" },
+	{ "ack-configure-of-another-surface", ack_configure_of_another_surface,
+	  "ack on one xdg_surface the serial sent to another" },
 };
 
 int

@@ -25,11 +25,13 @@ CASES = {
     'wm-base-destroyed-first': DEFUNCT,
     'wm-base-destroy-with-surfaces': DEFUNCT,
     'popup-parent-surface-destroyed': 'ok',
-    'popup-anchor-overflow': 'ok',
+    # Placed within the compositor's coordinate limit (+-2^20), not at a wrapped int32.
+    'popup-anchor-overflow': ('ok', r'popup configured at -?\d{1,7},-?\d{1,7} size 16x16'),
     'subsurface-position-overflow': 'ok',
     # 64 is not a multiple of the scale: wl_surface.invalid_size (2).
     'buffer-scale-overflow': 'protocol-error interface=wl_surface code=2',
-    'screencopy-region-overflow': 'ok',
+    # A region wholly outside the output: the frame fails (no error, no buffer offered).
+    'screencopy-region-overflow': ('ok', r'capture 0: failed\n(.*\n)*.*capture 1: failed'),
     # xdg_surface.invalid_size (5), not invalid_serial (4).
     'window-geometry-empty': 'protocol-error interface=xdg_surface code=5',
     # A committed maximum below the minimum: xdg_toplevel.invalid_size (2), naming both.
@@ -40,10 +42,34 @@ CASES = {
     'pools-destroyed-buffers-kept': 'ok',
     # Buffers pin their pools' mappings: a client cannot hold unboundedly many.
     'pool-mappings-limit': 'protocol-error interface=wl_shm code=2',
+    # A serial acked twice, never sent, or sent to another surface: xdg_surface.invalid_serial (4).
+    'ack-configure-twice': ('protocol-error interface=xdg_surface code=4',
+                            r'ack_configure serial \d+ was not sent to this xdg_surface'),
+    'ack-configure-zero': 'protocol-error interface=xdg_surface code=4',
+    'ack-configure-uint32-max': 'protocol-error interface=xdg_surface code=4',
+    'ack-configure-of-another-surface': 'protocol-error interface=xdg_surface code=4',
 }
 
 # Scenarios that hold their connection: fds the compositor may keep meanwhile.
-HELD_FD_ALLOWANCE = {'pools-destroyed-buffers-kept': 8}
+HELD_FD_ALLOWANCE = {'pools-destroyed-buffers-kept': 8, 'subsurface-position-overflow': 8}
+
+
+def subsurface_placed_off_screen(comp):
+    """The green parent is drawn whole and the red child, placed at
+    INT32_MAX,INT32_MAX (clamped far off the output), nowhere."""
+    img = comp.capture_sealway()
+    x0, y0 = harness.FIRST_WINDOW
+    bad, first = img.mismatches((x0, y0, x0 + 64, y0 + 64), 0x00ff00)
+    check(bad == 0, 'subsurface-position-overflow: the parent is drawn whole at %d,%d '
+          '(%d pixels differ: %s)' % (x0, y0, bad, harness.fmt_pixels(first)))
+    red = img.count_not((0, 0, img.width, img.height), 0xff0000)
+    check(red == img.width * img.height, 'subsurface-position-overflow: the child moved to '
+          'INT32_MAX,INT32_MAX is not drawn on the output (%d red pixels)'
+          % (img.width * img.height - red))
+
+
+# What to look at while a held scenario is connected.
+HELD_CHECK = {'subsurface-position-overflow': subsurface_placed_off_screen}
 
 
 def core_probe():
@@ -66,6 +92,8 @@ def run_held(comp, scenario, baseline):
                   '%s: the compositor holds at most %d fds while the client is connected '
                   '(baseline %d, got %d)' % (scenario, baseline + HELD_FD_ALLOWANCE[scenario],
                                              baseline, held))
+            if scenario in HELD_CHECK:
+                HELD_CHECK[scenario](comp)
         # Closing stdin lets the probe go; communicate() must not touch it again.
         p.stdin.close()
         p.stdin = None

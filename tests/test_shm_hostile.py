@@ -7,7 +7,9 @@ no more file descriptors than before once the offender is gone.
 Usage: test_shm_hostile.py [SCENARIO...]   (shm-probe scenario names)
 """
 
+import os
 import re
+import subprocess
 
 import harness
 from harness import check
@@ -73,7 +75,14 @@ def run_case(scenario):
         baseline = comp.settled_fd_count()
         fds_before = comp.fds()
 
+        if scenario == 'damage-int32-max':
+            check_int32_max_damage_shown(comp)
         result, error_line, message = comp.probe(scenario)
+        if scenario == 'damage-int32-max':
+            res = comp.run([harness.program('shm-probe'), scenario], timeout=30)
+            check('frame not shown' not in res.stderr,
+                  'damage-int32-max: the frame callback of shm-probe comes (got %r)'
+                  % res.stderr.strip()[-300:])
         if code is None:
             check(result == ifaces, '%s ends as "%s" (got %r; %s)'
                   % (scenario, ifaces, result, error_line))
@@ -100,6 +109,38 @@ def run_case(scenario):
             extra = sorted(set(after) - set(fds_before))
             check(False, 'after %s and its disconnect the compositor holds %d fds as before '
                   '(got %d; new: %s)' % (scenario, baseline, count, ', '.join(extra)))
+
+
+# The frame of a damage-int32-max commit, held on screen by core-probe: green.
+HELD_GREEN = 0x00ff00
+
+
+def check_int32_max_damage_shown(comp):
+    """Damage of INT32_MAX extents is "all of it": the whole window is drawn."""
+    path = os.environ.get('CORE_PROBE') or os.path.join(
+        os.environ.get('SW_BUILD_ROOT', ''), 'tests', 'core-probe')
+    if not os.access(path, os.X_OK):
+        raise harness.Skip('core-probe not built (%s)' % path)
+    p = subprocess.Popen([path, 'damage-int32-max-held'], env=comp.env(),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = p.stdout.readline().decode().strip()
+        check(line == 'held', 'core-probe damage-int32-max-held shows its frame (got %r)' % line)
+        img = comp.capture_sealway()
+        x0, y0 = harness.FIRST_WINDOW
+        bad, first = img.mismatches((x0, y0, x0 + 64, y0 + 64), HELD_GREEN)
+        check(bad == 0, 'a frame damaged with INT32_MAX extents is drawn whole: the 64x64 '
+              'window at %d,%d is %06x (%d pixels differ: %s)'
+              % (x0, y0, HELD_GREEN, bad, harness.fmt_pixels(first)))
+    finally:
+        if p.stdin:
+            p.stdin.close()
+            p.stdin = None
+        try:
+            p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def make(scenario):

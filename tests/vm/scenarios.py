@@ -54,6 +54,9 @@ CMD = {
     'kms-probe': 'kms-probe --planes --mode %dx%d --color 3366cc' % (WIDTH, HEIGHT),
     'vt-probe': 'vt-probe',
     'seatd': 'seatd -g video -l info',
+    # A 200x150 0x3366cc window whose cursor takes INT32_MIN/MAX hotspots and offsets;
+    # the probe leaves its proxies to the connection, so leaks are not its verdict.
+    'cursor-extremes': 'ASAN_OPTIONS=detect_leaks=0 core-probe cursor-hotspot-extremes',
 }
 
 
@@ -758,6 +761,36 @@ def drm_commit_busy(t):
                          % (warned, tail(log)))
     if 'works again' not in log:
         raise CheckError('sealway does not say when commits work again: %s' % tail(log))
+def drm_cursor_hotspot_extremes(t):
+    """A cursor with INT32_MIN/INT32_MAX hotspots and attach offsets, reset on every motion, overflows nothing (UBSan halts on it): the compositor keeps drawing"""
+    t.start_sealway()
+    t.spawn('probe', t.client_env() + CMD['cursor-extremes'])
+    t.wait_screen(window_shows(BLUE, 200, 150), 'window', 60)
+
+    # Over the window the client's cursor is far off the screen: no arrow shows then.
+    def arrow_or_inside(img):
+        return arrow_at(img) or (WIN_X + 100, WIN_Y + 75)
+    t.pointer_to(WIN_X + 100, WIN_Y + 75, 50, arrow_or_inside)
+    t.waitlog('probe', 'cursor-set', 20)
+    # Every motion over the window sets another extreme hotspot.
+    for dx, dy in ((10, 0), (0, 10), (-10, 0), (0, -10)) * 3:
+        t.mouse_move(dx, dy)
+        time.sleep(0.1)
+
+    def window_without_arrow(img):
+        window_shows(BLUE, 200, 150)(img)
+        if find_colour(img, ARROW_WHITE):
+            raise CheckError('the arrow is drawn over the window whose cursor is set')
+    t.wait_screen(window_without_arrow, 'extreme-cursor', 20)
+    # Out of the window the arrow is drawn again: the compositor still renders.
+    t.pointer_to(WIN_X + 500, WIN_Y + 400, 60, arrow_or_inside)
+
+    def arrow_drawn(img):
+        if arrow_at(img) is None:
+            raise CheckError('no arrow outside the window')
+    t.wait_screen(arrow_drawn, 'arrow-outside', 20)
+    t.signal('probe')
+    t.expect_exit('probe', 0)
     t.signal('sealway')
     t.expect_exit('sealway', 0)
 
@@ -865,6 +898,8 @@ SCENARIOS = [
              as_user(drm_ctrl_alt_backspace, 'As a user through seatd: ' +
                      drm_ctrl_alt_backspace.__doc__)),
     Scenario('user-no-seat', COMPOSITOR, drm_user_no_seat),
+    Scenario('drm-cursor-hotspot-extremes', COMPOSITOR + ['core-probe'],
+             drm_cursor_hotspot_extremes),
 ]
 
 
