@@ -874,7 +874,7 @@ def check_paths(res, names):
                                      % (n, a, r['buffers'], r['frames']))
 
 
-def paths_markdown(res, names, settings):
+def paths_markdown(res, names, settings, allocs=ALLOCS):
     def cell(n, s, key, k=1.0, spec='.0f'):
         if 'refused' in s:
             return '—'
@@ -888,7 +888,7 @@ def paths_markdown(res, names, settings):
         rule += '---|---|---|---|---|'
     lines = [head, rule]
     refusals = {}
-    for a in ALLOCS:
+    for a in allocs:
         for wl in WORKLOADS:
             row = '| %s | %s |' % (a, wl)
             for n in names:
