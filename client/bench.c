@@ -1151,6 +1151,14 @@ size_label(size_t size, char *buf, size_t len)
 		snprintf(buf, len, "%zu B", size);
 }
 
+/* Three significant digits, without an exponent for large values. */
+static const char *
+short_number(double v, char *buf, size_t len)
+{
+	snprintf(buf, len, v < 1000 ? "%.3g" : "%.0f", v);
+	return buf;
+}
+
 /* One value as "12.3 [11.0-15.2]" in us (times) or GB/s (rates). */
 static void
 format_value(const struct step_result *r, enum step s, char *buf, size_t len)
@@ -1164,7 +1172,9 @@ format_value(const struct step_result *r, enum step s, char *buf, size_t len)
 	} else {
 		struct summary sm = summarize(r);
 		double k = step_is_rate(s) ? 1 : 1e-3;
-		snprintf(buf, len, "%.3g [%.3g-%.3g]", sm.median * k, sm.min * k, sm.max * k);
+		char a[16], b[16], c[16];
+		snprintf(buf, len, "%s [%s-%s]", short_number(sm.median * k, a, sizeof(a)),
+			 short_number(sm.min * k, b, sizeof(b)), short_number(sm.max * k, c, sizeof(c)));
 	}
 }
 
@@ -1182,7 +1192,7 @@ write_text(FILE *out, const struct options *opt, const struct cell *cells, size_
 		fprintf(out, "\n== %s (%zu bytes)%s\n%-22s", label, cells[i].size,
 			cells[i].over_limit ? ", past udmabuf's size_limit_mb" : "", "step");
 		for (size_t k = i; k < j; k++)
-			fprintf(out, " %-22s", methods[cells[k].method].name);
+			fprintf(out, " %-26s", methods[cells[k].method].name);
 		fputc('\n', out);
 		for (int s = 0; s < S_COUNT; s++) {
 			fprintf(out, "%-22s", steps[s].name);
@@ -1192,7 +1202,7 @@ write_text(FILE *out, const struct options *opt, const struct cell *cells, size_
 					snprintf(v, sizeof(v), "skipped");
 				else
 					format_value(&cells[k].r[s], (enum step)s, v, sizeof(v));
-				fprintf(out, " %-22s", v);
+				fprintf(out, " %-26s", v);
 			}
 			fputc('\n', out);
 		}
