@@ -32,4 +32,7 @@ out=${SEALWAY_BENCH_OUT:-$build/bench-out}
 [ -f "$build/build.ninja" ] || meson setup "$build" -Dbuildtype=release
 ninja -C "$build"
 mkdir -p "$out"
-exec python3 tests/bench/bench.py --build "$build" --part "$part" --out "$out" "$@"
+# Debian's own python3 has python3-matplotlib (for the plots), whatever else is on PATH.
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+exec "$py" tests/bench/bench.py --build "$build" --part "$part" --out "$out" "$@"
