@@ -585,9 +585,11 @@ def fmt_step(st, rate=False):
     return '%s [%s–%s]' % (g(st['median']), g(st['min']), g(st['max']))
 
 
-def mech_markdown(data, size):
-    """A markdown table of one size: steps down, methods across."""
-    methods = [m for m in MECH_METHODS if mech_cell(data, m, size)]
+def mech_markdown(data, size, compact=False):
+    """A markdown table of one size: steps down, methods across (compact:
+    only the methods with figures; the others are in the notes below)."""
+    methods = [m for m in MECH_METHODS if mech_cell(data, m, size)
+               and (not compact or mech_cell(data, m, size)['status'] == 'ok')]
     lines = ['| step (µs; memcpy GB/s) | ' + ' | '.join(methods) + ' |',
              '|---|' + '---|' * len(methods)]
     for name in TIME_STEPS + RATE_STEPS:
@@ -598,10 +600,14 @@ def mech_markdown(data, size):
                 cells.append('skipped')
             else:
                 cells.append(fmt_step(r['steps'].get(name), name in RATE_STEPS))
+        if compact and all(c == '–' for c in cells):
+            continue
         lines.append('| %s | %s |' % (name, ' | '.join(cells)))
     notes = []
-    for m in methods:
+    for m in MECH_METHODS:
         r = mech_cell(data, m, size)
+        if r is None:
+            continue
         if r['status'] == 'skipped':
             notes.append('%s skipped: %s' % (m, r['reason']))
         elif r['status'] == 'refused':
@@ -747,12 +753,12 @@ def part_mech(args, build):
         if not args.out:
             shutil.rmtree(out_dir, ignore_errors=True)
         return 0
-    md = ['machine: ' + '; '.join(machine_info(build)), '']
+    md = ['; '.join(machine_info(build)), '']
     sizes = sorted({r['size'] for r in data['results'] if not r.get('over_size_limit')})
     for size in [s for s in (8294400, 4096) if s in sizes]:
         md += ['### %s (%d bytes), %d runs, median [min–max]' % (size_name(size), size,
                                                                  data['runs']), '',
-               mech_markdown(data, size)]
+               mech_markdown(data, size, compact=True)]
     md += ['### memcpy write / read through the mapping, GB/s (median)', '',
            mech_rates_markdown(data)]
     with open(os.path.join(out_dir, 'mech.md'), 'w') as f:
@@ -965,7 +971,7 @@ def part_compositor(args, build):
     out_dir = args.out or tempfile.mkdtemp(prefix='sealway-bench-paths-')
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, 'paths.md'), 'w') as f:
-        f.write('machine: ' + '; '.join(machine_info(build)) + '\n\n' + md)
+        f.write('; '.join(machine_info(build)) + '\n\n' + md)
     with open(os.path.join(out_dir, 'paths.json'), 'w') as f:
         json.dump({'settings': settings,
                    'results': {n: {'%s/%s' % k: v for k, v in res[n].items()} for n in names}},
