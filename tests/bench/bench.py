@@ -858,7 +858,10 @@ def path_summary(runs):
     if runs and 'refused' in runs[0]:
         return {'refused': runs[0]['refused']}
     keys = ('comp_us', 'client_us', 'p50_us', 'p99_us', 'presented', 'buffers')
-    return {k: median([r[k] for r in runs]) for k in keys}
+    out = {k: median([r[k] for r in runs]) for k in keys}
+    for k in keys:
+        out[k + '_range'] = (min(r[k] for r in runs), max(r[k] for r in runs))
+    return out
 
 
 def check_paths(res, names):
@@ -881,22 +884,30 @@ def check_paths(res, names):
 
 
 def paths_markdown(res, names, settings, allocs=ALLOCS):
-    def cell(n, s, key, k=1.0, spec='.0f'):
-        if 'refused' in s:
-            return '—'
+    """One row per path and workload: each compositor's CPU per frame and
+    commit-to-present p50 / p99, the client's CPU on each, and the bytes
+    composited (no counters for that yet)."""
+    def cell(s, key, k=1.0, spec='.0f'):
+        """median [min–max] when there were several runs."""
+        lo, hi = s[key + '_range']
+        if settings['repeats'] > 1 and lo != hi:
+            return '%s [%s–%s]' % (format(s[key] * k, spec), format(lo * k, spec),
+                                   format(hi * k, spec))
         return format(s[key] * k, spec)
 
     head = '| path | workload |'
     rule = '|---|---|'
     for n in names:
-        head += ' %s: compositor µs/frame | p50 ms | p99 ms | bytes composited/frame | ' \
-                'client µs/frame |' % n
-        rule += '---|---|---|---|---|'
+        head += ' %s CPU µs/frame | %s p50 / p99 ms |' % (n, n)
+        rule += '---|---|'
+    head += ' client CPU µs/frame (%s) | bytes composited/frame |' % ' / '.join(names)
+    rule += '---|---|'
     lines = [head, rule]
     refusals = {}
     for a in allocs:
         for wl in WORKLOADS:
             row = '| %s | %s |' % (a, wl)
+            clients = []
             for n in names:
                 s = path_summary(res[n][(a, wl)])
                 if 'refused' in s:
@@ -905,15 +916,18 @@ def paths_markdown(res, names, settings, allocs=ALLOCS):
                         why = 'weston 10 has no dma-buf with pixman (no zwp_linux_dmabuf_v1); ' \
                               'the client said: ' + why
                     refusals.setdefault((n, a), why)
-                    row += ' refused | | | | |'
+                    row += ' refused | — |'
+                    clients.append('—')
                     continue
-                row += ' %s | %s | %s | %s | %s |' % (
-                    cell(n, s, 'comp_us'), cell(n, s, 'p50_us', 1e-3, '.1f'),
-                    cell(n, s, 'p99_us', 1e-3, '.1f'), NO_BYTES, cell(n, s, 'client_us'))
+                row += ' %s | %s / %s |' % (cell(s, 'comp_us'), cell(s, 'p50_us', 1e-3, '.1f'),
+                                            cell(s, 'p99_us', 1e-3, '.1f'))
+                clients.append(cell(s, 'client_us'))
+            row += ' %s | %s |' % (' / '.join(clients), NO_BYTES)
             lines.append(row)
     notes = ['- %s, %s: refused: %s' % (n, a, why) for (n, a), why in sorted(refusals.items())]
-    return ('%s window, %d frames x%d (median), headless %s output at 60 Hz, pixman\n\n'
-            % (settings['size'], settings['frames'], settings['repeats'], settings['output'])
+    return ('%s window, %d frames x%d (median [min–max]), headless %s output at 60 Hz, '
+            'pixman\n\n' % (settings['size'], settings['frames'], settings['repeats'],
+                            settings['output'])
             + '\n'.join(lines) + '\n\n' + '\n'.join(notes) + '\n')
 
 
