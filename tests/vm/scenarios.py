@@ -666,26 +666,33 @@ BENCH_FULL = os.environ.get('SEALWAY_VM_BENCH') == 'full'
 BENCH_PATH_ALLOCS = ['memfd-sealed', 'udmabuf', 'dma-heap']
 
 
-def bench_paths(t, backend, frames, size):
+def bench_paths(t, backend, frames, size, repeats):
     """Each dma-buf path (and a sealed memfd to compare) under each workload
     through the sealway running as `backend`; the rows of the part 2 table."""
     rows = {}
-    for alloc in BENCH_PATH_ALLOCS:
-        for wl in bench.WORKLOADS:
-            r = t.run('%ssealway-bench client --alloc %s --workload %s --frames %d --size %s '
-                      '--compositor-pid $(cat /tmp/rig/sealway.pid)'
-                      % (t.client_env(), alloc, wl, frames, size), 240)
-            m = bench.CLIENT_RE.search(r.out)
-            if r.rc != 0 or not m:
-                raise CheckError('sealway-bench client --alloc %s --workload %s on %s: %s, '
-                                 'want figures (the devices exist here): %s'
-                                 % (alloc, wl, backend, describe_status(r.rc), tail(r.out)))
-            stats = bench.parse_stats(r.out, 'sealway-bench client')
-            rows[(alloc, wl)] = [{'frames': int(m.group(3)), 'presented': int(m.group(4)),
-                                  'buffers': int(m.group(5)), 'client_us': float(m.group(7)),
-                                  'comp_us': float(m.group(8)), 'p50_us': stats['p50_us'],
-                                  'p99_us': stats['p99_us']}]
+    for _ in range(repeats):
+        for alloc in BENCH_PATH_ALLOCS:
+            for wl in bench.WORKLOADS:
+                rows.setdefault((alloc, wl), []).append(bench_path(t, backend, frames, size,
+                                                                   alloc, wl))
     return rows
+
+
+def bench_path(t, backend, frames, size, alloc, wl):
+    """One sealway-bench client run; its figures, or a failure: the devices exist here."""
+    r = t.run('%ssealway-bench client --alloc %s --workload %s --frames %d --size %s '
+              '--compositor-pid $(cat /tmp/rig/sealway.pid)'
+              % (t.client_env(), alloc, wl, frames, size), 240)
+    m = bench.CLIENT_RE.search(r.out)
+    if r.rc != 0 or not m:
+        raise CheckError('sealway-bench client --alloc %s --workload %s on %s: %s, '
+                         'want figures (the devices exist here): %s'
+                         % (alloc, wl, backend, describe_status(r.rc), tail(r.out)))
+    stats = bench.parse_stats(r.out, 'sealway-bench client')
+    return {'frames': int(m.group(3)), 'presented': int(m.group(4)),
+            'buffers': int(m.group(5)), 'client_us': float(m.group(7)),
+            'comp_us': float(m.group(8)), 'p50_us': stats['p50_us'],
+            'p99_us': stats['p99_us']}
 
 
 def bench_in_vm(t):
@@ -719,19 +726,19 @@ def bench_in_vm(t):
     md = ['sealway-bench mech ' + args + ' in the VM (TCG)', '']
     for size in sorted({r['size'] for r in data['results'] if not r['over_size_limit']}):
         if size in (4096, 8294400):
-            md += ['### %s' % bench.size_name(size), '', bench.mech_markdown(data, size)]
+            md += ['### %s' % bench.size_name(size), '', bench.mech_markdown(data, size, True)]
     md += [bench.mech_rates_markdown(data)]
 
-    frames, size = (30, '1920x1080') if BENCH_FULL else (6, '256x192')
+    frames, size, repeats = (30, '1920x1080', 3) if BENCH_FULL else (6, '256x192', 1)
     paths = {}
     t.spawn('sealway', 'sealway --backend=headless --socket=%s --size=1920x1080 --log=warn'
             % SOCKET)
     t.waitlog('sealway', 'listening on', 60)
-    paths['headless'] = bench_paths(t, 'headless', frames, size)
+    paths['headless'] = bench_paths(t, 'headless', frames, size, repeats)
     t.signal('sealway')
     t.expect_exit('sealway', 0)
     t.start_sealway()
-    paths['drm'] = bench_paths(t, 'drm', frames, size)
+    paths['drm'] = bench_paths(t, 'drm', frames, size, repeats)
     t.signal('sealway')
     t.expect_exit('sealway', 0)
     names = ('headless', 'drm')
@@ -739,11 +746,15 @@ def bench_in_vm(t):
         bench.check_paths(paths, names)
     except bench.BenchError as e:
         raise CheckError(str(e))
+    settings = {'size': size, 'frames': frames, 'repeats': repeats,
+                'output': '1920x1080 / %dx%d' % (WIDTH, HEIGHT)}
+    with open(os.path.join(t.artdir, 'paths.json'), 'w') as f:
+        json.dump({'settings': settings,
+                   'results': {n: {'%s/%s' % k: v for k, v in paths[n].items()} for n in names}},
+                  f, indent=1)
     md += ['### Through sealway in the VM (headless, and DRM on bochs at %dx%d)'
            % (WIDTH, HEIGHT), '',
-           bench.paths_markdown(paths, names, {'size': size, 'frames': frames, 'repeats': 1,
-                                               'output': '1920x1080 / %dx%d' % (WIDTH, HEIGHT)},
-                               BENCH_PATH_ALLOCS)]
+           bench.paths_markdown(paths, names, settings, BENCH_PATH_ALLOCS)]
     with open(os.path.join(t.artdir, 'bench.md'), 'w') as f:
         f.write('\n'.join(md))
     t.notes.append('tables in %s' % os.path.join(t.artdir, 'bench.md'))
