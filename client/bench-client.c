@@ -474,7 +474,13 @@ bench_client_main(int argc, char *argv[])
 		goto out_client;
 	int run = sw_window_run(b.window, &b.done, &b.failed);
 	uint64_t cpu_ns = process_cpu_ns() - b.cpu0_ns;
-	uint64_t comp_ns = b.compositor_pid ? pid_cpu_ns(b.compositor_pid) - b.comp0_ns : 0;
+	uint64_t comp1_ns = b.compositor_pid ? pid_cpu_ns(b.compositor_pid) : 0;
+	if (b.compositor_pid && (comp1_ns == 0 || comp1_ns < b.comp0_ns)) {
+		fprintf(stderr, BENCH_PROG ": cannot read the CPU time of process %d\n",
+			b.compositor_pid);
+		run = -1;
+	}
+	uint64_t comp_ns = comp1_ns - b.comp0_ns;
 	uint64_t wall_ns = bench_now_ns() - b.wall0_ns;
 	sw_window_print_stats(b.window, stdout);
 	const struct sw_present_stats *st = sw_window_stats(b.window);
