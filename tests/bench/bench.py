@@ -11,6 +11,7 @@ It also runs sealway-bench, in two parts:
   --part mech        the shared-memory methods alone, writer and reader
                      processes, no compositor (sealway-bench mech); writes
                      JSON, CSV, text, a markdown table and PNG plots to --out
+  --part paths       every allocation path of sealway's clients, alone
   --part compositor  the comparisons above, then every allocation path of
                      sealway's clients under three workloads (full 1920x1080
                      damage, a 64x64 square, a new buffer every frame) through
@@ -20,7 +21,7 @@ It also runs sealway-bench, in two parts:
 output parses and every method has numbers or a stated refusal; it is what
 the test suite runs. --check-mech FILE applies that check to a saved JSON.
 
-Usage: python3 tests/bench/bench.py --build BUILD_DIR [--part mech|compositor]
+Usage: python3 tests/bench/bench.py --build BUILD_DIR [--part mech|paths|compositor]
            [--quick | --smoke] [--out DIR] [--no-callgrind]
 """
 
@@ -964,7 +965,7 @@ def paths_plot(res, names, out_dir):
 
 def part_compositor(args, build):
     status = 0
-    if not args.smoke:
+    if not args.smoke and args.part == 'compositor':
         status = compare(args, build)
         if status:
             return status
@@ -1000,9 +1001,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--build', default=os.environ.get('MESON_BUILD_ROOT', 'build-bench'),
                     help='meson build directory (optimized, unsanitized)')
-    ap.add_argument('--part', choices=['compare', 'mech', 'compositor'], default='compare',
+    ap.add_argument('--part', choices=['compare', 'mech', 'compositor', 'paths'],
+                    default='compare',
                     help='compare: sealway and weston on the demo workloads (default); '
-                         'mech: sealway-bench part 1; compositor: compare, then part 2')
+                         'mech: sealway-bench part 1; paths: part 2, the allocation paths '
+                         'alone; compositor: compare, then paths')
     ap.add_argument('--quick', action='store_true', help='fewer repeats, shorter windows')
     ap.add_argument('--smoke', action='store_true',
                     help='tiny sizes; fail unless the output parses and is complete')
@@ -1024,7 +1027,7 @@ def main():
         return 0
     if args.part == 'mech':
         return part_mech(args, build)
-    if args.part == 'compositor':
+    if args.part in ('compositor', 'paths'):
         return part_compositor(args, build)
     return compare(args, build)
 
