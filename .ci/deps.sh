@@ -9,7 +9,7 @@ pkgs="
   libseat-dev libinput-dev libxkbcommon-dev libudev-dev
   weston wayland-utils grim foot wev waypipe
   qemu-system-x86 busybox-static cpio gzip xz-utils kmod seatd
-  python3 fonts-dejavu-core
+  python3 python3-matplotlib fonts-dejavu-core
 "
 missing=""
 for p in $pkgs; do

@@ -6,7 +6,23 @@ measurement is taken on one and then the other, alternating, so drift of the
 machine hits both alike. Prints a table and never fails on the numbers: it
 exits non-zero only if something could not be run at all.
 
-Usage: python3 tests/bench/bench.py --build BUILD_DIR [--quick] [--no-callgrind]
+It also runs sealway-bench, in two parts:
+
+  --part mech        the shared-memory methods alone, writer and reader
+                     processes, no compositor (sealway-bench mech); writes
+                     JSON, CSV, text, a markdown table and PNG plots to --out
+  --part paths       every allocation path of sealway's clients, alone
+  --part compositor  the comparisons above, then every allocation path of
+                     sealway's clients under three workloads (full 1920x1080
+                     damage, a 64x64 square, a new buffer every frame) through
+                     sealway and weston (sealway-bench client)
+
+--smoke runs a part with tiny sizes and few frames and fails unless its
+output parses and every method has numbers or a stated refusal; it is what
+the test suite runs. --check-mech FILE applies that check to a saved JSON.
+
+Usage: python3 tests/bench/bench.py --build BUILD_DIR [--part mech|paths|compositor]
+           [--quick | --smoke] [--out DIR] [--no-callgrind]
 """
 
 import argparse
@@ -335,16 +351,9 @@ def print_table(rows, names):
             '%*s' % (w, c) for w, c in zip(widths, r[1:])))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--build', default=os.environ.get('MESON_BUILD_ROOT', 'build-bench'),
-                    help='meson build directory (optimized, unsanitized)')
-    ap.add_argument('--quick', action='store_true', help='fewer repeats, shorter windows')
-    ap.add_argument('--no-callgrind', action='store_true',
-                    help='skip the instruction counts under valgrind')
-    args = ap.parse_args()
-
-    build = os.path.abspath(args.build)
+def compare(args, build):
+    """sealway and weston side by side on sealway-shm, weston-simple-shm,
+    an idle window and pool churn."""
     prog = {
         'sealway': os.path.join(build, 'compositor', 'sealway'),
         'shm': os.path.join(build, 'client', 'sealway-shm'),
@@ -474,6 +483,553 @@ def main():
     print('CPU times are utime+stime (%d Hz ticks) unless marked schedstat; '
           'total %.0f s' % (CLK_TCK, time.monotonic() - started))
     return 0
+
+
+# ---- part 1: the mechanisms alone (sealway-bench mech) ----
+
+MECH_METHODS = ['sysv', 'posix-name', 'posix-fd', 'memfd', 'memfd-sealed', 'memfd-hugetlb',
+                'udmabuf', 'udmabuf-sealwrite', 'dma-heap']
+TIME_STEPS = ['create', 'size', 'seal', 'export', 'send', 'receive', 'map-writer',
+              'map-reader', 'first-write', 'first-read', 'map-writer-populate',
+              'map-reader-populate', 'first-write-populated', 'first-read-populated',
+              'sync', 'teardown']
+RATE_STEPS = ['memcpy-write', 'memcpy-read']
+SIZE_NAMES = {4096: '4 KiB', 65536: '64 KiB', 1048576: '1 MiB', 8294400: '1080p frame',
+              33177600: '4K frame'}
+
+
+def size_name(size):
+    return SIZE_NAMES.get(size, '%d MiB' % (size >> 20) if size % (1 << 20) == 0
+                          else '%d B' % size)
+
+
+def check_mech(data, methods=None):
+    """Every method at every size has figures or a stated refusal or skip;
+    raises BenchError naming the first that has neither."""
+    if not isinstance(data, dict) or not isinstance(data.get('results'), list):
+        raise BenchError('no "results" list in the sealway-bench JSON')
+    seen = {}
+    for r in data['results']:
+        where = '%s at %s' % (r.get('method'), r.get('size'))
+        status = r.get('status')
+        seen.setdefault(r.get('method'), set()).add(r.get('size'))
+        if status == 'skipped':
+            if not r.get('reason'):
+                raise BenchError('%s: skipped without a reason' % where)
+            continue
+        if status == 'refused':
+            if not r.get('reason') or not r.get('errno_name') or not r.get('refused_step'):
+                raise BenchError('%s: refused without a step, errno and reason' % where)
+            step = r['steps'].get(r['refused_step'], {})
+            if step.get('status') != 'refused':
+                raise BenchError('%s: refused at %s, but that step says %r'
+                                 % (where, r['refused_step'], step.get('status')))
+            continue
+        if status != 'ok':
+            raise BenchError('%s: unknown status %r' % (where, status))
+        steps = r.get('steps', {})
+        for name in TIME_STEPS + RATE_STEPS:
+            st = steps.get(name)
+            if st is None:
+                raise BenchError('%s: no step %s' % (where, name))
+            if st['status'] == 'n/a':
+                if not st.get('reason'):
+                    raise BenchError('%s: %s does not apply, but no reason given' % (where, name))
+                continue
+            if st['status'] == 'refused':
+                # A refusal that does not stop the run (none yet) still needs its errno.
+                if not st.get('errno_name') or not st.get('reason'):
+                    raise BenchError('%s: %s refused without errno and reason' % (where, name))
+                continue
+            if st['status'] != 'ok':
+                raise BenchError('%s: %s is %s in a run that was not refused'
+                                 % (where, name, st['status']))
+            if not (st.get('n', 0) >= 1 and st['min'] <= st['median'] <= st['max']
+                    and st['min'] > 0):
+                raise BenchError('%s: %s has no sane figures: %r' % (where, name, st))
+    sizes = set().union(*seen.values()) if seen else set()
+    for m in methods or MECH_METHODS:
+        if m not in seen:
+            raise BenchError('method %s has no result at all' % m)
+        missing = sizes - seen[m]
+        # The size past udmabuf's limit is tried for udmabuf alone.
+        missing = {sz for sz in missing
+                   if not any(r['size'] == sz and r.get('over_size_limit')
+                              for r in data['results'])}
+        if missing:
+            raise BenchError('method %s has no result at %s' % (m, sorted(missing)))
+    return True
+
+
+def mech_cell(data, method, size):
+    for r in data['results']:
+        if r['method'] == method and r['size'] == size and not r.get('over_size_limit'):
+            return r
+    return None
+
+
+def fmt_step(st, rate=False):
+    """median [min-max], us for times, GB/s for rates."""
+    if st is None:
+        return '.'
+    if st['status'] == 'n/a':
+        return '–'
+    if st['status'] == 'refused':
+        return 'refused (%s)' % st.get('errno_name', '?')
+    if st['status'] != 'ok':
+        return '.'
+    k = 1 if rate else 1e-3
+
+    def g(v):
+        v *= k
+        return '%.3g' % v if v < 1000 else '%.0f' % v
+    return '%s [%s–%s]' % (g(st['median']), g(st['min']), g(st['max']))
+
+
+def mech_markdown(data, size, compact=False):
+    """A markdown table of one size: steps down, methods across (compact:
+    only the methods with figures; the others are in the notes below)."""
+    methods = [m for m in MECH_METHODS if mech_cell(data, m, size)
+               and (not compact or mech_cell(data, m, size)['status'] == 'ok')]
+    lines = ['| step (µs; memcpy GB/s) | ' + ' | '.join(methods) + ' |',
+             '|---|' + '---|' * len(methods)]
+    for name in TIME_STEPS + RATE_STEPS:
+        cells = []
+        for m in methods:
+            r = mech_cell(data, m, size)
+            if r['status'] == 'skipped':
+                cells.append('skipped')
+            else:
+                cells.append(fmt_step(r['steps'].get(name), name in RATE_STEPS))
+        if compact and all(c == '–' for c in cells):
+            continue
+        lines.append('| %s | %s |' % (name, ' | '.join(cells)))
+    notes = []
+    for m in MECH_METHODS:
+        r = mech_cell(data, m, size)
+        if r is None:
+            continue
+        if r['status'] == 'skipped':
+            notes.append('%s skipped: %s' % (m, r['reason']))
+        elif r['status'] == 'refused':
+            notes.append('%s refused at %s: %s (%s)'
+                         % (m, r['refused_step'], r['reason'], r['errno_name']))
+    for r in data['results']:
+        if r.get('over_size_limit'):
+            notes.append('%s at %d bytes (past size_limit_mb): %s'
+                         % (r['method'], r['size'],
+                            'refused at %s, %s (%s)' % (r['refused_step'], r['reason'],
+                                                        r['errno_name'])
+                            if r['status'] == 'refused' else r['status']))
+    return '\n'.join(lines) + '\n' + ''.join('\n- ' + n for n in notes) + '\n'
+
+
+def mech_rates_markdown(data):
+    """memcpy write/read GB/s, methods down, sizes across."""
+    sizes = sorted({r['size'] for r in data['results'] if not r.get('over_size_limit')})
+    lines = ['| method | ' + ' | '.join(size_name(s) for s in sizes) + ' |',
+             '|---|' + '---|' * len(sizes)]
+    for m in MECH_METHODS:
+        cells = []
+        for sz in sizes:
+            r = mech_cell(data, m, sz)
+            if r is None:
+                cells.append('.')
+            elif r['status'] != 'ok':
+                cells.append(r['status'] if r['status'] == 'skipped'
+                             else 'refused (%s)' % r['errno_name'])
+            else:
+                w, rd = r['steps']['memcpy-write'], r['steps']['memcpy-read']
+                cells.append('%.1f / %.1f' % (w['median'], rd['median']))
+        if any(c != '.' for c in cells):
+            lines.append('| %s | %s |' % (m, ' | '.join(cells)))
+    return '\n'.join(lines) + '\n'
+
+
+def mech_plots(data, out_dir, prefix):
+    """PNG plots: cost per step per method (log scale) at 4 KiB and at a
+    1080p frame, and memcpy throughput per method and size."""
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print('bench: note: python3-matplotlib is not installed; no plots', file=sys.stderr)
+        return []
+    sizes = sorted({r['size'] for r in data['results'] if not r.get('over_size_limit')})
+    shown = [s for s in (4096, 8294400) if s in sizes] or sizes[:2]
+    methods = [m for m in MECH_METHODS
+               if any((mech_cell(data, m, s) or {}).get('status') == 'ok' for s in sizes)]
+    files = []
+    fig, axes = plt.subplots(len(shown), 1, figsize=(15, 4.8 * len(shown)), squeeze=False)
+    width = 0.8 / max(len(methods), 1)
+    colours = plt.get_cmap('tab10')
+    for ax, size in zip(axes[:, 0], shown):
+        for i, m in enumerate(methods):
+            r = mech_cell(data, m, size)
+            xs, ys, lo, hi = [], [], [], []
+            for j, name in enumerate(TIME_STEPS):
+                st = (r or {}).get('steps', {}).get(name)
+                if r and r['status'] == 'ok' and st and st['status'] == 'ok':
+                    xs.append(j + (i - len(methods) / 2 + 0.5) * width)
+                    ys.append(st['median'] / 1e3)
+                    lo.append((st['median'] - st['min']) / 1e3)
+                    hi.append((st['max'] - st['median']) / 1e3)
+            ax.bar(xs, ys, width, yerr=[lo, hi], label=m, color=colours(i), capsize=1.5,
+                   error_kw={'elinewidth': 0.6})
+        ax.set_yscale('log')
+        ax.set_ylabel('µs (median, min–max)')
+        ax.set_title('Cost per step, %s (%d bytes)' % (size_name(size), size))
+        ax.set_xticks(range(len(TIME_STEPS)))
+        ax.set_xticklabels(TIME_STEPS, rotation=30, ha='right', fontsize=8)
+        ax.grid(axis='y', which='major', alpha=0.3)
+        ax.legend(fontsize=7, ncol=4)
+    fig.tight_layout()
+    path = os.path.join(out_dir, prefix + '-steps.png')
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    files.append(path)
+
+    fig, axes = plt.subplots(1, 2, figsize=(15, 4.5))
+    width = 0.8 / max(len(sizes), 1)
+    for ax, name in zip(axes, RATE_STEPS):
+        for i, size in enumerate(sizes):
+            xs, ys, lo, hi = [], [], [], []
+            for j, m in enumerate(methods):
+                r = mech_cell(data, m, size)
+                if r and r['status'] == 'ok':
+                    st = r['steps'][name]
+                    xs.append(j + (i - len(sizes) / 2 + 0.5) * width)
+                    ys.append(st['median'])
+                    lo.append(st['median'] - st['min'])
+                    hi.append(st['max'] - st['median'])
+            ax.bar(xs, ys, width, yerr=[lo, hi], label=size_name(size), capsize=1.5,
+                   color=colours(i), error_kw={'elinewidth': 0.6})
+        ax.set_title('%s through the mapping' % name)
+        ax.set_ylabel('GB/s (median, min–max)')
+        ax.set_xticks(range(len(methods)))
+        ax.set_xticklabels(methods, rotation=30, ha='right', fontsize=8)
+        ax.grid(axis='y', alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = os.path.join(out_dir, prefix + '-throughput.png')
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    files.append(path)
+    return files
+
+
+def part_mech(args, build):
+    exe = os.environ.get('SEALWAY_BENCH') or os.path.join(build, 'client', 'sealway-bench')
+    if not os.access(exe, os.X_OK):
+        print('bench: %s is not built' % exe, file=sys.stderr)
+        return 1
+    out_dir = args.out or tempfile.mkdtemp(prefix='sealway-bench-mech-')
+    os.makedirs(out_dir, exist_ok=True)
+    jpath = os.path.join(out_dir, 'mech.json')
+    cmd = [exe, 'mech', '--json', jpath, '--csv', os.path.join(out_dir, 'mech.csv')]
+    if args.smoke:
+        cmd += ['--runs', '2', '--sizes', '4K,64K']
+    elif args.quick:
+        cmd += ['--quick']
+    print('bench: ' + ' '.join(cmd), file=sys.stderr)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    with open(os.path.join(out_dir, 'mech.txt'), 'w') as f:
+        f.write(p.stdout)
+    if p.returncode != 0:
+        print('bench: sealway-bench mech exited with %d:\n%s' % (p.returncode, p.stderr),
+              file=sys.stderr)
+        return 1
+    try:
+        with open(jpath) as f:
+            data = json.load(f)
+        check_mech(data)
+    except (OSError, ValueError, BenchError, KeyError, TypeError) as e:
+        print('bench: the mech output does not hold up: %s' % e, file=sys.stderr)
+        return 1
+    print(p.stdout)
+    if args.smoke:
+        print('bench: mech smoke: %d results, every method has figures or a stated refusal'
+              % len(data['results']))
+        if not args.out:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        return 0
+    md = ['; '.join(machine_info(build)), '']
+    sizes = sorted({r['size'] for r in data['results'] if not r.get('over_size_limit')})
+    for size in [s for s in (8294400, 4096) if s in sizes]:
+        md += ['### %s (%d bytes), %d runs, median [min–max]' % (size_name(size), size,
+                                                                 data['runs']), '',
+               mech_markdown(data, size, compact=True)]
+    md += ['### memcpy write / read through the mapping, GB/s (median)', '',
+           mech_rates_markdown(data)]
+    with open(os.path.join(out_dir, 'mech.md'), 'w') as f:
+        f.write('\n'.join(md))
+    plots = mech_plots(data, out_dir, 'mech')
+    print('bench: wrote %s' % ', '.join(
+        os.path.join(out_dir, n) for n in ['mech.json', 'mech.csv', 'mech.txt', 'mech.md']
+        + [os.path.basename(x) for x in plots]))
+    return 0
+
+
+# ---- part 2: the allocation paths through the compositors (sealway-bench client) ----
+
+ALLOCS = ['memfd-sealed', 'memfd', 'posix-shm', 'udmabuf', 'dma-heap']
+WORKLOADS = ['full', 'square', 'churn']
+CLIENT_RE = re.compile(r'client alloc=(\S+) workload=(\S+) size=\S+ frames=(\d+) '
+                       r'presented=(\d+) buffers=(\d+) wall_s=([\d.]+) '
+                       r'client_cpu_us_per_frame=([\d.]+) compositor_cpu_us_per_frame=([\d.]+)')
+REFUSED_RE = re.compile(r'client alloc=\S+ workload=\S+ refused: (.*)')
+NO_BYTES = 'n/a until counters exist'
+
+
+def client_run(comp, exe, alloc, workload, frames, size):
+    cmd = [exe, 'client', '--alloc', alloc, '--workload', workload, '--frames', str(frames),
+           '--size', size, '--compositor-pid', str(comp.pid)]
+    p = subprocess.run(cmd, env=comp.client_env(), stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode == 3:
+        m = REFUSED_RE.search(p.stdout)
+        if not m:
+            raise BenchError('%s refused without saying why: %r' % (' '.join(cmd), p.stdout))
+        return {'refused': m.group(1)}
+    if p.returncode != 0:
+        raise BenchError('%s against %s exited with %d:\n%s%s'
+                         % (' '.join(cmd), comp.name, p.returncode, p.stdout, p.stderr))
+    m = CLIENT_RE.search(p.stdout)
+    if not m:
+        raise BenchError('no client line from %s on %s:\n%s' % (' '.join(cmd), comp.name,
+                                                                 p.stdout))
+    stats = parse_stats(p.stdout, 'sealway-bench client on ' + comp.name)
+    return {'frames': int(m.group(3)), 'presented': int(m.group(4)),
+            'buffers': int(m.group(5)), 'client_us': float(m.group(7)),
+            'comp_us': float(m.group(8)), 'p50_us': stats['p50_us'],
+            'p99_us': stats['p99_us']}
+
+
+def alloc_paths(args, build, names=('sealway', 'weston')):
+    """Every allocation path under every workload, on both compositors,
+    alternating; returns {comp: {(alloc, workload): [runs]}} and the settings."""
+    exe = os.environ.get('SEALWAY_BENCH') or os.path.join(build, 'client', 'sealway-bench')
+    sealway = os.environ.get('SEALWAY') or os.path.join(build, 'compositor', 'sealway')
+    weston = shutil.which('weston')
+    if args.smoke:
+        frames, repeats, size, out = 8, 1, '256x192', '320x240'
+    elif args.quick:
+        frames, repeats, size, out = 30, 1, '1920x1080', '1920x1080'
+    else:
+        frames, repeats, size, out = 120, 3, '1920x1080', '1920x1080'
+    w, h = out.split('x')
+    cmds = {
+        'sealway': [sealway, '--backend=headless', '--refresh=60', '--size=' + out,
+                    '--socket=paths-sealway', '--log=warn'],
+        'weston': [weston or 'weston', '--backend=headless-backend.so', '--use-pixman',
+                   '--width=' + w, '--height=' + h, '--socket=paths-weston', '--idle-time=0',
+                   '--no-config'],
+    }
+    if 'weston' in names and not weston:
+        raise BenchError('weston is not installed')
+    runtime = tempfile.mkdtemp(prefix='sealway-bench-paths-')
+    os.chmod(runtime, 0o700)
+    comps = {}
+    res = {n: {(a, wl): [] for a in ALLOCS for wl in WORKLOADS} for n in names}
+    try:
+        for n in names:
+            comps[n] = Compositor(n + '-paths', cmds[n], runtime, 'paths-' + n)
+        for n in names:
+            comps[n].wait_ready(10)
+        for n in names:
+            comps[n].settle()
+        for _ in range(repeats):
+            for a in ALLOCS:
+                for wl in WORKLOADS:
+                    for n in names:
+                        res[n][(a, wl)].append(client_run(comps[n], exe, a, wl, frames, size))
+        for n in names:
+            if not comps[n].alive():
+                raise BenchError('%s died during the run:\n%s' % (n, comps[n].log_tail()))
+    finally:
+        for c in comps.values():
+            c.stop()
+        shutil.rmtree(runtime, ignore_errors=True)
+    return res, {'frames': frames, 'repeats': repeats, 'size': size, 'output': out}
+
+
+def path_summary(runs):
+    """Medians over the runs, or the refusal."""
+    if runs and 'refused' in runs[0]:
+        return {'refused': runs[0]['refused']}
+    keys = ('comp_us', 'client_us', 'p50_us', 'p99_us', 'presented', 'buffers')
+    out = {k: median([r[k] for r in runs]) for k in keys}
+    for k in keys:
+        out[k + '_range'] = (min(r[k] for r in runs), max(r[k] for r in runs))
+    return out
+
+
+def check_paths(res, names):
+    """Every path has figures (frames presented) or a stated refusal."""
+    for n in names:
+        for (a, wl), runs in res[n].items():
+            if not runs:
+                raise BenchError('%s %s %s: not run' % (n, a, wl))
+            for r in runs:
+                if 'refused' in r:
+                    if not r['refused'].strip():
+                        raise BenchError('%s %s %s: refused without a reason' % (n, a, wl))
+                    continue
+                if r['presented'] < 1 or r['comp_us'] <= 0 or r['client_us'] <= 0:
+                    raise BenchError('%s %s %s: no frames or no CPU figures: %r'
+                                     % (n, a, wl, r))
+                if wl == 'churn' and r['buffers'] < r['frames']:
+                    raise BenchError('%s %s churn: %d buffers for %d frames'
+                                     % (n, a, r['buffers'], r['frames']))
+
+
+def paths_markdown(res, names, settings, allocs=ALLOCS):
+    """One row per path and workload: each compositor's CPU per frame and
+    commit-to-present p50 / p99, the client's CPU on each, and the bytes
+    composited (no counters for that yet)."""
+    def cell(s, key, k=1.0, spec='.0f'):
+        """median [min–max] when there were several runs."""
+        lo, hi = s[key + '_range']
+        if settings['repeats'] > 1 and lo != hi:
+            return '%s [%s–%s]' % (format(s[key] * k, spec), format(lo * k, spec),
+                                   format(hi * k, spec))
+        return format(s[key] * k, spec)
+
+    head = '| path | workload |'
+    rule = '|---|---|'
+    for n in names:
+        head += ' %s CPU µs/frame | %s p50 / p99 ms |' % (n, n)
+        rule += '---|---|'
+    head += ' client CPU µs/frame (%s) | bytes composited/frame |' % ' / '.join(names)
+    rule += '---|---|'
+    lines = [head, rule]
+    refusals = {}
+    for a in allocs:
+        for wl in WORKLOADS:
+            row = '| %s | %s |' % (a, wl)
+            clients = []
+            for n in names:
+                s = path_summary(res[n][(a, wl)])
+                if 'refused' in s:
+                    why = s['refused']
+                    if n == 'weston' and a in ('udmabuf', 'dma-heap'):
+                        why = 'weston 10 has no dma-buf with pixman (no zwp_linux_dmabuf_v1); ' \
+                              'the client said: ' + why
+                    refusals.setdefault((n, a), why)
+                    row += ' refused | — |'
+                    clients.append('—')
+                    continue
+                row += ' %s | %s / %s |' % (cell(s, 'comp_us'), cell(s, 'p50_us', 1e-3, '.1f'),
+                                            cell(s, 'p99_us', 1e-3, '.1f'))
+                clients.append(cell(s, 'client_us'))
+            row += ' %s | %s |' % (' / '.join(clients), NO_BYTES)
+            lines.append(row)
+    notes = ['- %s, %s: refused: %s' % (n, a, why) for (n, a), why in sorted(refusals.items())]
+    return ('%s window, %d frames x%d (median [min–max]), headless %s output at 60 Hz, '
+            'pixman\n\n' % (settings['size'], settings['frames'], settings['repeats'],
+                            settings['output'])
+            + '\n'.join(lines) + '\n\n' + '\n'.join(notes) + '\n')
+
+
+def paths_plot(res, names, out_dir):
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    fig, axes = plt.subplots(1, len(WORKLOADS), figsize=(15, 4.2))
+    width = 0.8 / len(names)
+    for ax, wl in zip(axes, WORKLOADS):
+        for i, n in enumerate(names):
+            xs, ys = [], []
+            for j, a in enumerate(ALLOCS):
+                s = path_summary(res[n][(a, wl)])
+                if 'refused' not in s:
+                    xs.append(j + (i - len(names) / 2 + 0.5) * width)
+                    ys.append(s['comp_us'])
+            ax.bar(xs, ys, width, label=n)
+        ax.set_title('compositor CPU per frame, workload %s' % wl)
+        ax.set_ylabel('µs per presented frame')
+        ax.set_xticks(range(len(ALLOCS)))
+        ax.set_xticklabels(ALLOCS, rotation=20, ha='right', fontsize=8)
+        ax.grid(axis='y', alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = os.path.join(out_dir, 'paths-cpu.png')
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return [path]
+
+
+def part_compositor(args, build):
+    status = 0
+    if not args.smoke and args.part == 'compositor':
+        status = compare(args, build)
+        if status:
+            return status
+        print()
+    names = ('sealway', 'weston') if shutil.which('weston') else ('sealway',)
+    try:
+        res, settings = alloc_paths(args, build, names)
+        check_paths(res, names)
+    except (BenchError, subprocess.TimeoutExpired, OSError) as e:
+        print('bench: %s' % e, file=sys.stderr)
+        return 1
+    md = paths_markdown(res, names, settings)
+    print('allocation paths through the compositors (sealway-bench client)')
+    print(md)
+    if args.smoke:
+        print('bench: compositor smoke: every path has figures or a stated refusal')
+        return 0
+    out_dir = args.out or tempfile.mkdtemp(prefix='sealway-bench-paths-')
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, 'paths.md'), 'w') as f:
+        f.write('; '.join(machine_info(build)) + '\n\n' + md)
+    with open(os.path.join(out_dir, 'paths.json'), 'w') as f:
+        json.dump({'settings': settings,
+                   'results': {n: {'%s/%s' % k: v for k, v in res[n].items()} for n in names}},
+                  f, indent=1)
+    plots = paths_plot(res, names, out_dir)
+    print('bench: wrote %s' % ', '.join([os.path.join(out_dir, 'paths.md'),
+                                         os.path.join(out_dir, 'paths.json')] + plots))
+    return status
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--build', default=os.environ.get('MESON_BUILD_ROOT', 'build-bench'),
+                    help='meson build directory (optimized, unsanitized)')
+    ap.add_argument('--part', choices=['compare', 'mech', 'compositor', 'paths'],
+                    default='compare',
+                    help='compare: sealway and weston on the demo workloads (default); '
+                         'mech: sealway-bench part 1; paths: part 2, the allocation paths '
+                         'alone; compositor: compare, then paths')
+    ap.add_argument('--quick', action='store_true', help='fewer repeats, shorter windows')
+    ap.add_argument('--smoke', action='store_true',
+                    help='tiny sizes; fail unless the output parses and is complete')
+    ap.add_argument('--out', help='directory for JSON, CSV, markdown and PNG output')
+    ap.add_argument('--check-mech', metavar='FILE',
+                    help='only check a saved sealway-bench mech JSON file')
+    ap.add_argument('--no-callgrind', action='store_true',
+                    help='skip the instruction counts under valgrind')
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    if args.check_mech:
+        try:
+            with open(args.check_mech) as f:
+                check_mech(json.load(f))
+        except (OSError, ValueError, BenchError, KeyError, TypeError) as e:
+            print('bench: %s does not hold up: %s' % (args.check_mech, e), file=sys.stderr)
+            return 1
+        print('bench: %s: every method has figures or a stated refusal' % args.check_mech)
+        return 0
+    if args.part == 'mech':
+        return part_mech(args, build)
+    if args.part in ('compositor', 'paths'):
+        return part_compositor(args, build)
+    return compare(args, build)
 
 
 if __name__ == '__main__':

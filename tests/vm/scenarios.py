@@ -7,6 +7,7 @@ programs it runs; a scenario whose programs are not built FAILS saying so.
 Command lines of the programs under test live in CMD below, in one place.
 """
 
+import json
 import os
 import re
 import shlex
@@ -847,6 +848,110 @@ def drm_user_no_seat(t):
                          % tail(log))
     t.signal('auto')
     t.expect_exit('auto', 0)
+# -- sealway-bench in the guest ----------------------------------------------
+
+# tests/bench/bench.py checks and tabulates the figures the same way as on the host.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'bench'))
+import bench  # noqa: E402
+
+# SEALWAY_VM_BENCH=full runs the benchmark's full sizes and windows (minutes
+# under TCG); the default is a short run that checks the same things.
+BENCH_FULL = os.environ.get('SEALWAY_VM_BENCH') == 'full'
+BENCH_PATH_ALLOCS = ['memfd-sealed', 'udmabuf', 'dma-heap']
+
+
+def bench_paths(t, backend, frames, size, repeats):
+    """Each dma-buf path (and a sealed memfd to compare) under each workload
+    through the sealway running as `backend`; the rows of the part 2 table."""
+    rows = {}
+    for _ in range(repeats):
+        for alloc in BENCH_PATH_ALLOCS:
+            for wl in bench.WORKLOADS:
+                rows.setdefault((alloc, wl), []).append(bench_path(t, backend, frames, size,
+                                                                   alloc, wl))
+    return rows
+
+
+def bench_path(t, backend, frames, size, alloc, wl):
+    """One sealway-bench client run; its figures, or a failure: the devices exist here."""
+    r = t.run('%ssealway-bench client --alloc %s --workload %s --frames %d --size %s '
+              '--compositor-pid $(cat /tmp/rig/sealway.pid)'
+              % (t.client_env(), alloc, wl, frames, size), 240)
+    m = bench.CLIENT_RE.search(r.out)
+    if r.rc != 0 or not m:
+        raise CheckError('sealway-bench client --alloc %s --workload %s on %s: %s, '
+                         'want figures (the devices exist here): %s'
+                         % (alloc, wl, backend, describe_status(r.rc), tail(r.out)))
+    stats = bench.parse_stats(r.out, 'sealway-bench client')
+    return {'frames': int(m.group(3)), 'presented': int(m.group(4)),
+            'buffers': int(m.group(5)), 'client_us': float(m.group(7)),
+            'comp_us': float(m.group(8)), 'p50_us': stats['p50_us'],
+            'p99_us': stats['p99_us']}
+
+
+def bench_in_vm(t):
+    """sealway-bench in the guest: udmabuf and dma-heap measured, their refusals (F_SEAL_WRITE, past size_limit_mb) stated; the dma-buf paths through sealway headless and on DRM"""
+    # 20 huge pages (40 MiB) are enough for the largest size, one buffer at a time.
+    t.sh('echo 20 > /proc/sys/vm/nr_hugepages', what='reserving huge pages')
+    args = '--quick' if BENCH_FULL else '--runs 2 --sizes 4K,1M,1080p'
+    out = t.sh('sealway-bench mech --format json ' + args, timeout=900 if BENCH_FULL else 240,
+               what='sealway-bench mech')
+    with open(os.path.join(t.artdir, 'mech.json'), 'w') as f:
+        f.write(out)
+    try:
+        data = json.loads(out[out.index('{'):])
+        bench.check_mech(data)
+    except (ValueError, bench.BenchError, KeyError, TypeError) as e:
+        raise CheckError('sealway-bench mech output does not hold up: %s' % e)
+    for r in data['results']:
+        where = '%s at %d bytes' % (r['method'], r['size'])
+        if r['method'] in ('udmabuf', 'dma-heap', 'memfd-hugetlb', 'sysv') \
+                and not r['over_size_limit'] and r['status'] != 'ok':
+            raise CheckError('%s: %s (%s), want figures: the guest has the device, '
+                             'huge pages and SysV IPC' % (where, r['status'], r.get('reason')))
+        if r['method'] == 'udmabuf-sealwrite' and (r['status'], r.get('refused_step'),
+                                                   r.get('errno_name')) != \
+                ('refused', 'export', 'EINVAL'):
+            raise CheckError('%s: %s at %s (%s), want UDMABUF_CREATE refused with EINVAL'
+                             % (where, r['status'], r.get('refused_step'), r.get('errno_name')))
+        if r['over_size_limit'] and (r['status'], r.get('errno_name')) != ('refused', 'EINVAL'):
+            raise CheckError('%s, past size_limit_mb: %s (%s), want refused with EINVAL'
+                             % (where, r['status'], r.get('errno_name')))
+    md = ['sealway-bench mech ' + args + ' in the VM (TCG)', '']
+    for size in sorted({r['size'] for r in data['results'] if not r['over_size_limit']}):
+        if size in (4096, 8294400):
+            md += ['### %s' % bench.size_name(size), '', bench.mech_markdown(data, size, True)]
+    md += [bench.mech_rates_markdown(data)]
+
+    frames, size, repeats = (30, '1920x1080', 3) if BENCH_FULL else (6, '256x192', 1)
+    paths = {}
+    t.spawn('sealway', 'sealway --backend=headless --socket=%s --size=1920x1080 --log=warn'
+            % SOCKET)
+    t.waitlog('sealway', 'listening on', 60)
+    paths['headless'] = bench_paths(t, 'headless', frames, size, repeats)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    t.start_sealway()
+    paths['drm'] = bench_paths(t, 'drm', frames, size, repeats)
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    names = ('headless', 'drm')
+    try:
+        bench.check_paths(paths, names)
+    except bench.BenchError as e:
+        raise CheckError(str(e))
+    settings = {'size': size, 'frames': frames, 'repeats': repeats,
+                'output': '1920x1080 / %dx%d' % (WIDTH, HEIGHT)}
+    with open(os.path.join(t.artdir, 'paths.json'), 'w') as f:
+        json.dump({'settings': settings,
+                   'results': {n: {'%s/%s' % k: v for k, v in paths[n].items()} for n in names}},
+                  f, indent=1)
+    md += ['### Through sealway in the VM (headless, and DRM on bochs at %dx%d)'
+           % (WIDTH, HEIGHT), '',
+           bench.paths_markdown(paths, names, settings, BENCH_PATH_ALLOCS)]
+    with open(os.path.join(t.artdir, 'bench.md'), 'w') as f:
+        f.write('\n'.join(md))
+    t.notes.append('tables in %s' % os.path.join(t.artdir, 'bench.md'))
 
 
 COMPOSITOR = ['sealway']
@@ -900,6 +1005,7 @@ SCENARIOS = [
     Scenario('user-no-seat', COMPOSITOR, drm_user_no_seat),
     Scenario('drm-cursor-hotspot-extremes', COMPOSITOR + ['core-probe'],
              drm_cursor_hotspot_extremes),
+    Scenario('bench', COMPOSITOR + ['sealway-bench'], bench_in_vm),
 ]
 
 
