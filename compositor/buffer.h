@@ -11,6 +11,8 @@
 
 struct sw_buffer;
 
+#define SW_BUFFER_MAX_FENCES 4
+
 /*
  * What a kind of client buffer (wl_shm, linux-dmabuf) provides. Every kind
  * uses the same wl_buffer implementation, so any wl_buffer resource of ours
@@ -31,6 +33,14 @@ struct sw_buffer_impl {
 	 * error to the client.
 	 */
 	bool (*end_access)(struct sw_buffer *buffer);
+	/*
+	 * Optional. Sync_files (at most SW_BUFFER_MAX_FENCES, into `fds`, the
+	 * caller closes them) that become readable once the buffer's writers
+	 * are done, so a commit can wait for them off the event loop. Returns
+	 * how many; 0 when there is nothing to wait for or the kernel cannot
+	 * tell (then begin_access waits, as it must anyway).
+	 */
+	unsigned (*export_fences)(struct sw_buffer *buffer, int *fds);
 	/* Free the kind's data; the wl_buffer resource is already gone. */
 	void (*destroy)(struct sw_buffer *buffer);
 };

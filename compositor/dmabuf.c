@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -91,6 +92,7 @@ struct dmabuf_buffer {
 	/* RGB: a view of the mapping. NV12: our XRGB8888 copy. */
 	pixman_image_t *image;
 	bool converted;     /* NV12: the whole copy was filled once */
+	bool no_fence_export; /* the exporter refused EXPORT_SYNC_FILE once */
 };
 
 /* ---- format table ---- */
@@ -318,10 +320,46 @@ dmabuf_destroy(struct sw_buffer *base)
 	dmabuf_buffer_free(buf);
 }
 
+/*
+ * The fences a reader has to wait for (the writers'), as sync_files the event
+ * loop can poll, so that commits wait there instead of in SYNC START.
+ */
+static unsigned
+dmabuf_export_fences(struct sw_buffer *base, int *fds)
+{
+	struct dmabuf_buffer *buf = wl_container_of(base, buf, base);
+	if (buf->no_fence_export)
+		return 0;
+	unsigned n = 0;
+	for (unsigned p = 0; p < buf->n_planes && n < SW_BUFFER_MAX_FENCES; p++) {
+		struct dma_buf_export_sync_file req = { .flags = DMA_BUF_SYNC_READ, .fd = -1 };
+		int ret;
+		do {
+			ret = ioctl(buf->planes[p].fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &req);
+		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+		if (ret < 0) {
+			/* Before Linux 6.0, or an exporter without fences: SYNC START waits. */
+			if (errno == ENOTTY || errno == EINVAL)
+				sw_debug("dmabuf: plane %u: no DMA_BUF_IOCTL_EXPORT_SYNC_FILE (%s): "
+					 "commits apply at once", p, strerror(errno));
+			else
+				sw_warn("dmabuf: plane %u: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: %s; "
+					"commits apply at once", p, strerror(errno));
+			buf->no_fence_export = true;
+			for (unsigned i = 0; i < n; i++)
+				close(fds[i]);
+			return 0;
+		}
+		fds[n++] = req.fd;
+	}
+	return n;
+}
+
 static const struct sw_buffer_impl dmabuf_buffer_impl = {
 	.name = "dmabuf",
 	.begin_access = dmabuf_begin_access,
 	.end_access = dmabuf_end_access,
+	.export_fences = dmabuf_export_fences,
 	.destroy = dmabuf_destroy,
 };
 

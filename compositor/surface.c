@@ -1,4 +1,6 @@
+#include <poll.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
@@ -461,12 +463,188 @@ sw_surface_apply_cached(struct sw_surface *surface)
 	surface_apply(surface, &sub->cached);
 }
 
+/* A commit's state goes to the subsurface cache or straight to the screen. */
+static void
+commit_state(struct sw_surface *surface, struct sw_surface_state *state)
+{
+	struct sw_subsurface *sub = sw_subsurface_from_surface(surface);
+	if (sub) {
+		/* A synchronized subsurface's commit waits for its parent's. */
+		state_move(&sub->cached, state);
+		sub->has_cache = true;
+		if (!sw_subsurface_is_synchronized(sub))
+			sw_surface_apply_cached(surface);
+		return;
+	}
+	surface_apply(surface, state);
+}
+
+/* ---- commits waiting for their buffer's writers ---- */
+
+struct fence_wait {
+	struct sw_queued_commit *commit;
+	int fd;                          /* a sync_file; -1 once done */
+	struct wl_event_source *source;
+};
+
+/*
+ * A commit whose buffer's fences have not all signalled. It is applied, in
+ * order, once they have; until then the surface shows what it showed, and
+ * reading the buffer (DMA_BUF_IOCTL_SYNC START) can no longer block the loop.
+ */
+struct sw_queued_commit {
+	struct sw_surface *surface;
+	struct wl_list link;             /* sw_surface.queued */
+	struct sw_surface_state state;
+	unsigned n_waits, unsignalled;
+	struct fence_wait waits[SW_BUFFER_MAX_FENCES];
+};
+
+static void
+fence_wait_end(struct fence_wait *w)
+{
+	if (w->source)
+		wl_event_source_remove(w->source);
+	w->source = NULL;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
+static void
+queued_cancel_waits(struct sw_queued_commit *c)
+{
+	for (unsigned i = 0; i < c->n_waits; i++)
+		fence_wait_end(&c->waits[i]);
+	c->n_waits = c->unsignalled = 0;
+}
+
+static void
+queued_free(struct sw_queued_commit *c)
+{
+	queued_cancel_waits(c);
+	wl_list_remove(&c->link);
+	c->surface->n_queued--;
+	sw_surface_state_fini(&c->state);
+	free(c);
+}
+
+/* Apply the oldest commits whose buffers are ready, stopping at one that is not. */
+static void
+queue_flush(struct sw_surface *surface)
+{
+	while (!wl_list_empty(&surface->queued)) {
+		struct sw_queued_commit *c = wl_container_of(surface->queued.next, c, link);
+		if (c->unsignalled > 0)
+			return;
+		commit_state(surface, &c->state);
+		queued_free(c);
+	}
+}
+
+static int
+fence_signalled(int fd, uint32_t mask, void *data)
+{
+	struct fence_wait *w = data;
+	struct sw_queued_commit *c = w->commit;
+	/* Readable is signalled; an error on the sync_file ends the wait as well. */
+	fence_wait_end(w);
+	c->unsignalled--;
+	queue_flush(c->surface);
+	return 0;
+}
+
+/* Close the sync_files that have signalled already; returns how many are left in `fds`. */
+static unsigned
+keep_unsignalled(int *fds, unsigned n)
+{
+	unsigned kept = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct pollfd pfd = { .fd = fds[i], .events = POLLIN };
+		if (poll(&pfd, 1, 0) > 0)
+			close(fds[i]);
+		else
+			fds[kept++] = fds[i];
+	}
+	return kept;
+}
+
+static void
+queued_arm(struct sw_queued_commit *c, const int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct fence_wait *w = &c->waits[c->n_waits];
+		w->commit = c;
+		w->fd = fds[i];
+		w->source = wl_event_loop_add_fd(c->surface->server->loop, fds[i],
+						 WL_EVENT_READABLE, fence_signalled, w);
+		if (!w->source) {
+			/* Then SYNC START does the waiting, as before. */
+			sw_warn("surface: cannot watch a buffer fence; not waiting for it");
+			close(fds[i]);
+			continue;
+		}
+		c->n_waits++;
+		c->unsignalled++;
+	}
+}
+
+/* Queue the pending state behind the commits already waiting, to wait for `fds`. */
+static void
+queue_commit(struct sw_surface *surface, int *fds, unsigned n)
+{
+	struct sw_surface_state *pending = &surface->pending;
+	struct sw_queued_commit *c;
+	if (surface->n_queued >= SW_SURFACE_MAX_QUEUED) {
+		/* Far ahead of its writers: fold into the newest waiting commit, as a cache does. */
+		c = wl_container_of(surface->queued.prev, c, link);
+		sw_debug("surface: wl_surface@%u has %u commits waiting for fences; folding "
+			 "this one into the last", wl_resource_get_id(surface->resource),
+			 surface->n_queued);
+		if (pending->buffer_attached) {
+			/* The folded commit's buffer will never be shown: its fences do not matter. */
+			queued_cancel_waits(c);
+			struct sw_buffer *dropped = c->state.buffer;
+			if (dropped && dropped != pending->buffer && dropped->locks == 0 &&
+			    dropped->resource)
+				wl_buffer_send_release(dropped->resource);
+		}
+	} else {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			for (unsigned i = 0; i < n; i++)
+				close(fds[i]);
+			wl_resource_post_no_memory(surface->resource);
+			return;
+		}
+		c->surface = surface;
+		sw_surface_state_init(&c->state);
+		wl_list_insert(surface->queued.prev, &c->link);
+		surface->n_queued++;
+	}
+	state_move(&c->state, pending);
+	queued_arm(c, fds, n);
+	queue_flush(surface);
+}
+
+/* The buffer the surface will have once the pending state applies. */
+static const struct sw_buffer *
+committed_buffer(const struct sw_surface *surface)
+{
+	if (surface->pending.buffer_attached)
+		return surface->pending.buffer;
+	struct sw_queued_commit *c;
+	wl_list_for_each_reverse(c, &surface->queued, link)
+		if (c->state.buffer_attached)
+			return c->state.buffer;
+	return surface->buffer;
+}
+
 static void
 surface_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct sw_surface *surface = wl_resource_get_user_data(resource);
-	const struct sw_buffer *buffer = surface->pending.buffer_attached ? surface->pending.buffer
-									  : surface->buffer;
+	const struct sw_buffer *buffer = committed_buffer(surface);
 	int32_t scale = surface->pending.scale;
 	if (buffer && (buffer->width % scale != 0 || buffer->height % scale != 0)) {
 		wl_resource_post_error(resource, WL_SURFACE_ERROR_INVALID_SIZE,
@@ -474,16 +652,18 @@ surface_commit(struct wl_client *client, struct wl_resource *resource)
 				       buffer->width, buffer->height, scale);
 		return;
 	}
-	struct sw_subsurface *sub = sw_subsurface_from_surface(surface);
-	if (sub) {
-		/* A synchronized subsurface's commit waits for its parent's. */
-		state_move(&sub->cached, &surface->pending);
-		sub->has_cache = true;
-		if (!sw_subsurface_is_synchronized(sub))
-			sw_surface_apply_cached(surface);
+	/* A new buffer is shown once its writers are done, not read while they write. */
+	int fds[SW_BUFFER_MAX_FENCES];
+	unsigned n = 0;
+	struct sw_buffer *attached = surface->pending.buffer_attached ? surface->pending.buffer
+								      : NULL;
+	if (attached && attached->impl->export_fences)
+		n = keep_unsignalled(fds, attached->impl->export_fences(attached, fds));
+	if (n == 0 && wl_list_empty(&surface->queued)) {
+		commit_state(surface, &surface->pending);
 		return;
 	}
-	surface_apply(surface, &surface->pending);
+	queue_commit(surface, fds, n);
 }
 
 /* ---- surface trees ---- */
@@ -612,6 +792,10 @@ surface_resource_destroy(struct wl_resource *resource)
 	struct sw_surface *surface = wl_resource_get_user_data(resource);
 	/* The role goes first, so it can unmap while the surface is intact. */
 	wl_signal_emit_mutable(&surface->events.destroy, surface);
+	while (!wl_list_empty(&surface->queued)) {
+		struct sw_queued_commit *c = wl_container_of(surface->queued.next, c, link);
+		queued_free(c);
+	}
 	if (surface->buffer)
 		sw_buffer_unlock(surface->buffer);
 	sw_surface_state_fini(&surface->pending);
@@ -686,6 +870,7 @@ compositor_create_surface(struct wl_client *client, struct wl_resource *resource
 	pixman_region32_init(&surface->buffer_damage);
 	wl_list_init(&surface->frame_callbacks);
 	wl_list_init(&surface->feedbacks);
+	wl_list_init(&surface->queued);
 	wl_list_init(&surface->subsurfaces_below);
 	wl_list_init(&surface->subsurfaces_above);
 	wl_signal_init(&surface->events.commit);

@@ -19,6 +19,8 @@ struct sw_surface;
  */
 #define SW_COORD_LIMIT (1 << 20)
 #define SW_SUBSURFACE_DEPTH 64
+/* Commits a surface may have waiting for fences; more are folded into the last. */
+#define SW_SURFACE_MAX_QUEUED 4
 
 static inline int32_t
 sw_clamp_coord(int64_t v)
@@ -79,6 +81,12 @@ struct sw_surface {
 	struct wl_list frame_callbacks;
 	/* Feedbacks committed and not yet tied to a repaint. */
 	struct wl_list feedbacks;
+	/*
+	 * Commits whose buffer is still being written (its fences have not
+	 * signalled), oldest first; later commits queue behind them.
+	 */
+	struct wl_list queued;           /* sw_queued_commit.link */
+	unsigned n_queued;
 
 	struct {
 		struct wl_signal commit;   /* after current state changed */
