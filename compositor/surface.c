@@ -483,8 +483,7 @@ commit_state(struct sw_surface *surface, struct sw_surface_state *state)
 
 struct fence_wait {
 	struct sw_queued_commit *commit;
-	int fd;                          /* a sync_file; -1 once done */
-	struct wl_event_source *source;
+	struct wl_event_source *source;  /* holds its own copy of the sync_file */
 };
 
 /*
@@ -506,9 +505,6 @@ fence_wait_end(struct fence_wait *w)
 	if (w->source)
 		wl_event_source_remove(w->source);
 	w->source = NULL;
-	if (w->fd >= 0)
-		close(w->fd);
-	w->fd = -1;
 }
 
 static void
@@ -575,13 +571,13 @@ queued_arm(struct sw_queued_commit *c, const int *fds, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct fence_wait *w = &c->waits[c->n_waits];
 		w->commit = c;
-		w->fd = fds[i];
+		/* The event source keeps a duplicate of the fd. */
 		w->source = wl_event_loop_add_fd(c->surface->server->loop, fds[i],
 						 WL_EVENT_READABLE, fence_signalled, w);
+		close(fds[i]);
 		if (!w->source) {
 			/* Then SYNC START does the waiting, as before. */
 			sw_warn("surface: cannot watch a buffer fence; not waiting for it");
-			close(fds[i]);
 			continue;
 		}
 		c->n_waits++;
@@ -624,6 +620,8 @@ queue_commit(struct sw_surface *surface, int *fds, unsigned n)
 	}
 	state_move(&c->state, pending);
 	queued_arm(c, fds, n);
+	sw_debug("surface: wl_surface@%u: a commit waits for %u fence(s), %u commit(s) queued",
+		 wl_resource_get_id(surface->resource), c->unsignalled, surface->n_queued);
 	queue_flush(surface);
 }
 

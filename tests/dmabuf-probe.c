@@ -904,6 +904,55 @@ out_registry:
 	return res;
 }
 
+/*
+ * fence-flood: one udmabuf buffer committed 50 times in a row, each commit
+ * with a frame callback, while its fence (the test's stand-in) has not
+ * signalled; then kept until SIGTERM, printing "frame-done N" as callbacks
+ * come.
+ */
+static void
+flood_frame_done(void *data, struct wl_callback *callback, uint32_t msec)
+{
+	unsigned *done = data;
+	printf("frame-done %u\n", ++*done);
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener flood_frame_listener = { .done = flood_frame_done };
+
+static enum scenario_result
+fence_flood(struct probe *p)
+{
+	struct probe_window win;
+	struct sigaction sa = { .sa_handler = cursor_on_signal };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *buf = udmabuf_buffer(p, 64, 64, DRM_FORMAT_XRGB8888, 0xff3366cc);
+	if (!buf)
+		return SCENARIO_SETUP_FAILED;
+	if (!probe_window_map(&p->g, &win, "dmabuf-probe fence-flood")) {
+		wl_buffer_destroy(buf);
+		return SCENARIO_SETUP_FAILED;
+	}
+	unsigned done = 0;
+	for (int i = 0; i < 50; i++) {
+		struct wl_callback *cb = wl_surface_frame(win.surface);
+		wl_callback_add_listener(cb, &flood_frame_listener, &done);
+		wl_surface_attach(win.surface, buf, 0, 0);
+		wl_surface_damage_buffer(win.surface, 0, 0, 64, 64);
+		wl_surface_commit(win.surface);
+	}
+	probe_roundtrip_timeout(p->g.display, 5000);
+	printf("committed 50\n");
+	while (!cursor_stop && wl_display_get_error(p->g.display) == 0)
+		if (probe_dispatch_timeout(p->g.display, 100) < 0)
+			break;
+	probe_window_destroy(&win);
+	wl_buffer_destroy(buf);
+	return SCENARIO_RAN;
+}
+
 static const struct {
 	const char *name;
 	scenario_fn run;
@@ -940,6 +989,8 @@ static const struct {
 	{ "formats-v3", formats_v3, 3, "bind version 3: format and modifier events" },
 	{ "cursor", cursor, 4, "udmabuf window and cursor surface until SIGTERM (SIGUSR1: "
 	  "destroy the cursor)" },
+	{ "fence-flood", fence_flood, 4, "one udmabuf buffer committed 50 times behind its "
+	  "fence, kept until SIGTERM" },
 };
 
 int

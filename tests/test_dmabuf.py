@@ -337,6 +337,80 @@ def run_animation(fmt):
               % (how, fmt, square))
 
 
+def wait_for(what, cond, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        check(time.monotonic() < deadline, '%s within %d s' % (what, timeout))
+        time.sleep(0.05)
+
+
+def log_of(client):
+    with open(client.log_path) as f:
+        return f.read()
+
+
+def test_fence_wait():
+    """Commits wait for their buffer's fence on the event loop, at most 4 deep;
+    the callbacks and the picture follow the signal, and a client that dies
+    while waiting leaves no fd behind."""
+    extra, how = pixel_env('udmabuf')
+    tmp = tempfile.mkdtemp(prefix='sealway-fence-')
+    fifo = os.path.join(tmp, 'fence')
+    os.mkfifo(fifo)
+    # Held open for writing, a reader sees no end: unsignalled until a byte comes.
+    wfd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    extra = dict(extra, SW_FAKE_FENCE=fifo)
+    flood = [own_program('dmabuf-probe'), 'fence-flood']
+    try:
+        with preloaded(extra), harness.Compositor('--log=debug') as comp:
+            roundtrip(comp)
+            baseline = comp.settled_fd_count()
+            before = comp.fds()
+
+            dying = comp.spawn(flood)
+            wait_for('fence-flood commits', lambda: 'committed 50' in log_of(dying))
+            waiting = comp.settled_fd_count()
+            # Its connection (two fds), its dma-buf and one fence per waiting commit.
+            check(waiting - baseline <= 3 + 4, '%s: 50 commits behind one fence hold at '
+                  'most 4 fences (%d fds, %d before; new: %s)'
+                  % (how, waiting, baseline, [f for f in comp.fds() if f not in before or comp.fds().count(f) > before.count(f)]))
+            check('frame-done' not in log_of(dying),
+                  'no frame callback before the fence signals:\n%s' % log_of(dying)[-500:])
+            dying.kill()
+            dying.wait()
+            n = comp.wait_fd_count(baseline)
+            check(n == baseline, 'a client killed while its commits wait leaves no fd '
+                  '(%d fds, %d before)' % (n, baseline))
+            comp.check_alive('a client killed while its commits wait')
+
+            client = comp.spawn(flood)
+            wait_for('fence-flood commits', lambda: 'committed 50' in log_of(client))
+            img = comp.capture('sealway')
+            x, y = harness.FIRST_WINDOW
+            rect = (x, y, x + 64, y + 64)
+            bad = img.mismatches(rect, harness.BACKGROUND)
+            check(bad[0] == 0, 'nothing is shown while the fence is pending (%d pixels '
+                  'differ: %s)' % (bad[0], harness.fmt_pixels(bad[1])))
+            check('waits for 1 fence' in comp.stderr_text(),
+                  'the compositor logs the waiting commits')
+            os.write(wfd, b'x')
+            wait_for('all 50 frame callbacks after the signal',
+                     lambda: 'frame-done 50' in log_of(client))
+            img = comp.capture('sealway')
+            bad = img.mismatches(rect, 0x3366cc)
+            check(bad[0] == 0, 'after the signal the buffer is shown (%d pixels differ: %s)'
+                  % (bad[0], harness.fmt_pixels(bad[1])))
+            os.read(wfd, 1)
+            client.terminate()
+            client.wait()
+            n = comp.wait_fd_count(baseline)
+            check(n == baseline, 'every fence fd is closed (%d fds, %d before)'
+                  % (n, baseline))
+    finally:
+        os.close(wfd)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def make_pixel_test(method, fmt, immed):
     def fn():
         run_pixels(method, fmt, immed)
@@ -357,6 +431,7 @@ TESTS = {
     'formats_v3': test_formats_v3,
     'client_explains_missing_device': test_client_explains_missing_device,
     'client_needs_linux_dmabuf': test_client_needs_linux_dmabuf,
+    'fence_wait': test_fence_wait,
 }
 for _m in ('udmabuf', 'dma-heap'):
     for _f in ('XRGB8888', 'ARGB8888', 'NV12'):
