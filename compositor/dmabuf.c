@@ -91,7 +91,8 @@ struct dmabuf_buffer {
 	struct dmabuf_plane planes[MAX_PLANES];
 	/* RGB: a view of the mapping. NV12: our XRGB8888 copy. */
 	pixman_image_t *image;
-	bool converted;     /* NV12: the whole copy was filled once */
+	/* NV12: where the copy may differ from the buffer (all of it at first). */
+	pixman_region32_t stale;
 	bool no_fence_export; /* the exporter refused EXPORT_SYNC_FILE once */
 };
 
@@ -245,22 +246,31 @@ convert_nv12_rect(struct dmabuf_buffer *buf, const pixman_box32_t *box)
 	}
 }
 
+/* Bring the whole copy up to date, converting only what is stale. */
 static void
-convert_nv12(struct dmabuf_buffer *buf, const pixman_region32_t *damage)
+convert_nv12(struct dmabuf_buffer *buf)
 {
-	pixman_region32_t todo;
-	pixman_region32_init_rect(&todo, 0, 0, (unsigned)buf->base.width,
-				  (unsigned)buf->base.height);
-	/* The first read converts everything; later ones only what changed. */
-	if (buf->converted && damage)
-		pixman_region32_intersect(&todo, &todo, damage);
-
 	int n;
-	const pixman_box32_t *boxes = pixman_region32_rectangles(&todo, &n);
+	const pixman_box32_t *boxes = pixman_region32_rectangles(&buf->stale, &n);
 	for (int i = 0; i < n; i++)
 		convert_nv12_rect(buf, &boxes[i]);
-	pixman_region32_fini(&todo);
-	buf->converted = true;
+	pixman_region32_clear(&buf->stale);
+}
+
+static void
+dmabuf_invalidate(struct sw_buffer *base, const pixman_region32_t *damage)
+{
+	struct dmabuf_buffer *buf = wl_container_of(base, buf, base);
+	/* RGB is read in place: there is no copy to keep. */
+	if (buf->base.format->drm != DRM_FORMAT_NV12)
+		return;
+	if (damage)
+		pixman_region32_union(&buf->stale, &buf->stale, (pixman_region32_t *)damage);
+	else
+		pixman_region32_union_rect(&buf->stale, &buf->stale, 0, 0,
+					   (unsigned)buf->base.width, (unsigned)buf->base.height);
+	pixman_region32_intersect_rect(&buf->stale, &buf->stale, 0, 0,
+				       (unsigned)buf->base.width, (unsigned)buf->base.height);
 }
 
 static void
@@ -286,7 +296,7 @@ dmabuf_begin_access(struct sw_buffer *base, const pixman_region32_t *damage)
 		}
 	}
 	if (buf->base.format->drm == DRM_FORMAT_NV12)
-		convert_nv12(buf, damage);
+		convert_nv12(buf);
 	return buf->image;
 }
 
@@ -304,6 +314,7 @@ dmabuf_buffer_free(struct dmabuf_buffer *buf)
 {
 	if (buf->image)
 		pixman_image_unref(buf->image);
+	pixman_region32_fini(&buf->stale);
 	for (unsigned p = 0; p < MAX_PLANES; p++) {
 		if (buf->planes[p].map && munmap(buf->planes[p].map, buf->planes[p].map_len) < 0)
 			sw_warn("dmabuf: munmap: %s", strerror(errno));
@@ -360,6 +371,7 @@ static const struct sw_buffer_impl dmabuf_buffer_impl = {
 	.begin_access = dmabuf_begin_access,
 	.end_access = dmabuf_end_access,
 	.export_fences = dmabuf_export_fences,
+	.invalidate = dmabuf_invalidate,
 	.destroy = dmabuf_destroy,
 };
 
@@ -551,6 +563,7 @@ import_buffer(struct dmabuf_params *params, const struct sw_format *fmt, int32_t
 	for (unsigned p = 0; p < MAX_PLANES; p++)
 		buf->planes[p].fd = -1;
 	buf->n_planes = fmt->planes;
+	pixman_region32_init_rect(&buf->stale, 0, 0, (unsigned)width, (unsigned)height);
 
 	long page = sysconf(_SC_PAGESIZE);
 	uint64_t page_mask = (uint64_t)(page > 0 ? page : 4096) - 1;

@@ -327,6 +327,71 @@ render_transform(int32_t transform)
 	return (enum sw_render_transform)transform;
 }
 
+/* ---- converted copies of the buffers a surface shows ---- */
+
+static void
+recent_buffer_forget(struct sw_recent_buffer *r)
+{
+	wl_list_remove(&r->destroy.link);
+	wl_list_init(&r->destroy.link);
+	r->buffer = NULL;
+}
+
+static void
+recent_buffer_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sw_recent_buffer *r = wl_container_of(listener, r, destroy);
+	recent_buffer_forget(r);
+}
+
+/* `buffer` is shown now: it keeps hearing of this surface's damage. */
+static void
+recent_buffers_add(struct sw_surface *surface, struct sw_buffer *buffer)
+{
+	if (!buffer || !buffer->impl->invalidate)
+		return;
+	struct sw_recent_buffer *recent = surface->recent;
+	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++)
+		if (recent[i].buffer == buffer)
+			return;
+	/* Its copy, if any, is from before it came (or came back) here. */
+	buffer->impl->invalidate(buffer, NULL);
+	size_t slot = 0;
+	while (slot < SW_SURFACE_RECENT_BUFFERS && recent[slot].buffer)
+		slot++;
+	if (slot == SW_SURFACE_RECENT_BUFFERS) {
+		/* The oldest hears no more: it is wholly stale should it come back. */
+		recent[0].buffer->impl->invalidate(recent[0].buffer, NULL);
+		recent_buffer_forget(&recent[0]);
+		for (size_t i = 1; i < SW_SURFACE_RECENT_BUFFERS; i++) {
+			if (!recent[i].buffer)
+				continue;
+			struct sw_buffer *b = recent[i].buffer;
+			recent_buffer_forget(&recent[i]);
+			recent[i - 1].buffer = b;
+			wl_signal_add(&b->destroy_signal, &recent[i - 1].destroy);
+		}
+		slot = SW_SURFACE_RECENT_BUFFERS - 1;
+	}
+	recent[slot].buffer = buffer;
+	wl_signal_add(&buffer->destroy_signal, &recent[slot].destroy);
+}
+
+/* A commit changed the picture in `damage` (the committed buffer's coordinates; NULL: all). */
+static void
+recent_buffers_damage(struct sw_surface *surface, const pixman_region32_t *damage)
+{
+	const struct sw_buffer *shown = surface->buffer;
+	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++) {
+		struct sw_buffer *b = surface->recent[i].buffer;
+		if (!b)
+			continue;
+		/* Damage in another buffer's size says nothing precise about this one. */
+		bool same = shown && b->width == shown->width && b->height == shown->height;
+		b->impl->invalidate(b, same ? damage : NULL);
+	}
+}
+
 static void
 surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 {
@@ -342,6 +407,7 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 			sw_buffer_unlock(old);
 		set_pending_buffer(src, NULL);
 		src->buffer_attached = false;
+		recent_buffers_add(surface, surface->buffer);
 	}
 	/* A new scale or transform lays the whole buffer out anew. */
 	bool relaid = surface->current.scale != src->scale ||
@@ -405,6 +471,8 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 					   (unsigned)((boxes[i].y2 - boxes[i].y1) * scale));
 	sw_render_transform_region(&bd, &bd, sw_render_transform_invert(transform), tw, th);
 	pixman_region32_union(&surface->buffer_damage, &surface->buffer_damage, &bd);
+	pixman_region32_union(&bd, &bd, &src->buffer_damage);
+	recent_buffers_damage(surface, resized || relaid ? NULL : &bd);
 	pixman_region32_fini(&bd);
 	if (resized || relaid)
 		pixman_region32_union_rect(&surface->buffer_damage, &surface->buffer_damage, 0, 0,
@@ -794,6 +862,8 @@ surface_resource_destroy(struct wl_resource *resource)
 		struct sw_queued_commit *c = wl_container_of(surface->queued.next, c, link);
 		queued_free(c);
 	}
+	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++)
+		recent_buffer_forget(&surface->recent[i]);
 	if (surface->buffer)
 		sw_buffer_unlock(surface->buffer);
 	sw_surface_state_fini(&surface->pending);
@@ -869,6 +939,10 @@ compositor_create_surface(struct wl_client *client, struct wl_resource *resource
 	wl_list_init(&surface->frame_callbacks);
 	wl_list_init(&surface->feedbacks);
 	wl_list_init(&surface->queued);
+	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++) {
+		surface->recent[i].destroy.notify = recent_buffer_destroyed;
+		wl_list_init(&surface->recent[i].destroy.link);
+	}
 	wl_list_init(&surface->subsurfaces_below);
 	wl_list_init(&surface->subsurfaces_above);
 	wl_signal_init(&surface->events.commit);

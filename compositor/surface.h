@@ -32,6 +32,17 @@ sw_clamp_coord(int64_t v)
 	return (int32_t)v;
 }
 
+/*
+ * Buffers with a converted copy (NV12) a surface showed lately: each commit's
+ * damage is reported to all of them, so a buffer shown again converts what
+ * changed while the others were shown. One that drops out is wholly stale.
+ */
+#define SW_SURFACE_RECENT_BUFFERS 4
+struct sw_recent_buffer {
+	struct sw_buffer *buffer;        /* NULL: free slot */
+	struct wl_listener destroy;
+};
+
 /* Double-buffered wl_surface state. */
 struct sw_surface_state {
 	bool buffer_attached;             /* attach was called (buffer may be NULL) */
@@ -67,6 +78,7 @@ struct sw_surface {
 	pixman_region32_t damage;
 	/* Damage since the last repaint in buffer coordinates (for converting kinds). */
 	pixman_region32_t buffer_damage;
+	struct sw_recent_buffer recent[SW_SURFACE_RECENT_BUFFERS];  /* oldest first */
 	/* Size before the last commit, so a role can damage what a shrink uncovers. */
 	int32_t prev_width, prev_height;
 

@@ -414,6 +414,64 @@ def test_fence_wait():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def scene_mismatches(img, rect, tol):
+    """Pixels of the animation's window that are no scene colour, and the square's size."""
+    bad, square = [], 0
+    for py in range(rect[1], rect[3]):
+        for px in range(rect[0], rect[2]):
+            v = img.pixel(px, py)
+            match = [c for c in SCENE if colour_close(v, c, tol)]
+            if not match:
+                bad.append((px, py, v))
+            elif match[0] == SCENE[2]:
+                square += 1
+    return bad, square
+
+
+def test_nv12_full_repaint():
+    """A double-buffered NV12 client with damage-only updates: what another
+    window uncovers is repainted from up-to-date pixels, not from a copy that
+    missed the other buffer's damage."""
+    extra, how = pixel_env('udmabuf')
+    tol = 2
+    with preloaded(extra), harness.Compositor('--log=debug') as comp:
+        client = start_client(comp, [own_program('sealway-dmabuf'), '--format=NV12',
+                                     '--size=128x96'])
+        time.sleep(0.5)  # some 30 frames of motion, each buffer converted every other one
+        client.send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(0.3)
+            x, y = harness.FIRST_WINDOW
+            rect = (x, y, x + 128, y + 96)
+            before = comp.capture('sealway')
+            bad, square = scene_mismatches(before, rect, tol)
+            check(not bad and square == 24 * 24, '%s: before, the window shows the scene '
+                  'and one 24x24 square (%d other pixels, square %d)' % (how, len(bad), square))
+            # A window over most of it (at 64,64), then gone: that part is drawn anew.
+            cover = comp.spawn([harness.program('sealway-shm'), '--color', 'ff00ff00',
+                                '--size', '200x150', '--frames', '0'])
+            wait_for('the covering window maps',
+                     lambda: comp.stderr_text().count('mapped toplevel') >= 2)
+            time.sleep(0.3)
+            cover.kill()
+            cover.wait()
+            deadline = time.monotonic() + 10
+            while True:
+                after = comp.capture('sealway')
+                if after.count_not(rect, 0x00ff00) == 128 * 96 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            bad, square = scene_mismatches(after, rect, tol)
+            changed = [(px, py, after.pixel(px, py)) for py in range(rect[1], rect[3])
+                       for px in range(rect[0], rect[2])
+                       if not colour_close(after.pixel(px, py), before.pixel(px, py), 0)]
+            check(not changed, '%s: the uncovered part shows what it showed before (%d '
+                  'pixels differ: %s; %d not a scene colour, square %d pixels)'
+                  % (how, len(changed), harness.fmt_pixels(changed[:5]), len(bad), square))
+        finally:
+            client.send_signal(signal.SIGCONT)
+
+
 def make_pixel_test(method, fmt, immed):
     def fn():
         run_pixels(method, fmt, immed)
@@ -435,6 +493,7 @@ TESTS = {
     'client_explains_missing_device': test_client_explains_missing_device,
     'client_needs_linux_dmabuf': test_client_needs_linux_dmabuf,
     'fence_wait': test_fence_wait,
+    'nv12_full_repaint': test_nv12_full_repaint,
 }
 for _m in ('udmabuf', 'dma-heap'):
     for _f in ('XRGB8888', 'ARGB8888', 'NV12'):
