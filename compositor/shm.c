@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "log.h"
 #include "server.h"
 #include "shm.h"
+#include "sigbus.h"
 
 #define SHM_VERSION 1
 /* Each pool keeps its fd open until destroyed; one client must not exhaust the compositor's fds. */
@@ -38,7 +38,6 @@ struct sw_shm {
 	struct sw_server *server;
 	struct wl_global *global;
 	struct wl_listener display_destroy;
-	struct sigaction old_sigbus;
 };
 
 struct shm_pool;
@@ -62,9 +61,7 @@ struct shm_mapping {
 	void *data;
 	size_t size;
 	unsigned refs;
-	bool faulted;              /* replaced by zero pages after SIGBUS */
-	struct shm_mapping *next_active; /* guarded accesses in progress */
-	unsigned active;           /* nesting of guarded accesses */
+	struct sw_sigbus_range guard; /* used only by buffers that need it */
 };
 
 struct shm_pool {
@@ -86,33 +83,6 @@ struct shm_buffer {
 	bool guarded;              /* false when seals and size make SIGBUS impossible */
 	pixman_image_t *image;
 };
-
-/*
- * The SIGBUS handler has no context argument, so the guarded accesses in
- * progress live here. The compositor reads client memory on one thread only.
- */
-static struct shm_mapping *active_mappings;
-static struct sigaction *chained_sigbus;
-
-static void
-sigbus_handler(int sig, siginfo_t *info, void *ucontext)
-{
-	for (struct shm_mapping *m = active_mappings; m; m = m->next_active) {
-		char *addr = info->si_addr;
-		if (addr < (char *)m->data || addr >= (char *)m->data + m->size)
-			continue;
-		/* Replace the vanished pages with zeros; the access then completes. */
-		if (mmap(m->data, m->size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
-			break;
-		m->faulted = true;
-		return;
-	}
-	/* Not ours: let the previous disposition handle it (a real crash). */
-	sigaction(SIGBUS, chained_sigbus, NULL);
-	(void)sig;
-	(void)ucontext;
-}
 
 static void
 mapping_unref(struct shm_mapping *mapping)
@@ -140,6 +110,7 @@ mapping_create(struct shm_pool *pool, int fd, size_t size)
 	}
 	mapping->size = size;
 	mapping->refs = 1;
+	sw_sigbus_range_init(&mapping->guard, mapping->data, size, PROT_READ | PROT_WRITE);
 	pool->owner->mappings++;
 	return mapping;
 }
@@ -195,11 +166,8 @@ static pixman_image_t *
 shm_buffer_begin_access(struct sw_buffer *base, const pixman_region32_t *damage)
 {
 	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
-	struct shm_mapping *m = buffer->mapping;
-	if (buffer->guarded && m->active++ == 0) {
-		m->next_active = active_mappings;
-		active_mappings = m;
-	}
+	if (buffer->guarded)
+		sw_sigbus_begin(&buffer->mapping->guard);
 	return buffer->image;
 }
 
@@ -208,16 +176,7 @@ shm_buffer_end_access(struct sw_buffer *base)
 {
 	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
 	struct shm_mapping *m = buffer->mapping;
-	if (buffer->guarded && --m->active == 0) {
-		for (struct shm_mapping **p = &active_mappings; *p; p = &(*p)->next_active) {
-			if (*p == m) {
-				*p = m->next_active;
-				break;
-			}
-		}
-		m->next_active = NULL;
-	}
-	if (!m->faulted)
+	if (!buffer->guarded || !sw_sigbus_end(&m->guard))
 		return true;
 
 	struct stat st;
@@ -587,8 +546,7 @@ shm_display_destroyed(struct wl_listener *listener, void *data)
 	struct sw_shm *shm = wl_container_of(listener, shm, display_destroy);
 	wl_list_remove(&shm->display_destroy.link);
 	wl_global_destroy(shm->global);
-	sigaction(SIGBUS, &shm->old_sigbus, NULL);
-	chained_sigbus = NULL;
+	sw_sigbus_uninstall();
 	shm->server->shm = NULL;
 	free(shm);
 }
@@ -601,21 +559,15 @@ sw_shm_create(struct sw_server *server)
 		return false;
 	shm->server = server;
 
-	struct sigaction sa = { 0 };
-	sa.sa_sigaction = sigbus_handler;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &shm->old_sigbus) < 0) {
-		sw_err("cannot install the SIGBUS handler: %s", strerror(errno));
+	if (!sw_sigbus_install()) {
 		free(shm);
 		return false;
 	}
-	chained_sigbus = &shm->old_sigbus;
 
 	shm->global = wl_global_create(server->display, &wl_shm_interface, SHM_VERSION, shm,
 				       shm_bind);
 	if (!shm->global) {
-		sigaction(SIGBUS, &shm->old_sigbus, NULL);
+		sw_sigbus_uninstall();
 		free(shm);
 		return false;
 	}
