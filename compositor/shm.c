@@ -342,7 +342,7 @@ pool_resize(struct wl_client *client, struct wl_resource *resource, int32_t size
 	}
 	if ((size_t)size == pool->mapping->size)
 		return;
-	/* Seals can be added at any time: read them again. */
+	/* Seals can be added at any time: read them again, before the size (see create_pool). */
 	int seals = fcntl(pool->fd, F_GET_SEALS);
 	pool->seals = seals < 0 ? 0 : seals;
 	struct stat st;
@@ -427,6 +427,15 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	char why[160];
 	struct stat st;
 
+	/*
+	 * Seals first, then the size: seals are only ever added, so a size read
+	 * after F_SEAL_SHRINK was seen cannot shrink later. The other order lets
+	 * a client truncate and seal in between and pass off an empty file as
+	 * a sealed pool that needs no guard.
+	 */
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		seals = 0; /* not a memfd: no seals possible */
 	if (fstat(fd, &st) < 0) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: fstat of fd failed: %s", strerror(errno));
@@ -447,9 +456,6 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "create_pool: %s", why);
 		goto err_fd;
 	}
-	int seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0)
-		seals = 0; /* not a memfd: no seals possible */
 	if (opts->shm_require_seals && !(seals & F_SEAL_SHRINK)) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: fd lacks F_SEAL_SHRINK, required by this "

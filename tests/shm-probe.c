@@ -11,11 +11,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
@@ -416,6 +419,129 @@ many_pools(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
+/*
+ * The racer of seal-race: told a memfd, it waits a few microseconds (a
+ * different number each attempt, to sweep the compositor's window), then
+ * truncates the file to 0 and seals it against shrinking.
+ */
+struct racer {
+	pthread_t thread;
+	atomic_int fd;        /* -1: nothing to do; -2: exit */
+	atomic_uint delay_ns;
+	atomic_bool done;
+};
+
+static void
+spin_ns(unsigned ns)
+{
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < ns);
+}
+
+static void *
+racer_run(void *data)
+{
+	struct racer *r = data;
+	for (;;) {
+		int fd = atomic_load(&r->fd);
+		if (fd == -2)
+			return NULL;
+		if (fd < 0)
+			continue;
+		spin_ns(atomic_load(&r->delay_ns));
+		if (ftruncate(fd, 0) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+			perror("racer: truncate and seal");
+		atomic_store(&r->fd, -1);
+		atomic_store(&r->done, true);
+	}
+}
+
+/* Refused at create_pool (truncated first) or at the first read (truncated after). */
+enum race_outcome { RACE_REFUSED, RACE_FAULTED, RACE_UNREAD, RACE_OTHER_ERROR, RACE_LOST };
+
+/*
+ * One attempt on a fresh connection: a 64x64 pool on an unsealed memfd,
+ * truncated and sealed by the racer right after create_pool is sent; then
+ * a buffer, attach, commit, and a frame. The file is empty by then, so the
+ * only right ends are invalid_fd, at create_pool or at the first read.
+ */
+static enum race_outcome
+race_once(struct racer *r, unsigned delay_ns)
+{
+	enum { SIZE = 64, STRIDE = SIZE * 4, BYTES = STRIDE * SIZE };
+	struct probe_globals g;
+	if (!probe_connect(&g))
+		return RACE_LOST;
+	enum race_outcome outcome = RACE_LOST;
+	struct probe_window w;
+	if (!probe_window_map(&g, &w, "shm-probe seal-race"))
+		goto out;
+	int fd = probe_memfd(BYTES, false);
+	if (fd < 0)
+		goto out;
+	struct wl_shm_pool *pool = wl_shm_create_pool(g.shm, fd, BYTES);
+	wl_display_flush(g.display);
+	atomic_store(&r->done, false);
+	atomic_store(&r->delay_ns, delay_ns);
+	atomic_store(&r->fd, fd);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, SIZE, SIZE, STRIDE,
+							     SHM_XRGB8888);
+	while (!atomic_load(&r->done))
+		;
+	close(fd);
+	for (int i = 0; i < 2 && !wl_display_get_error(g.display); i++)
+		show_and_wait(&g, &w, buffer, SIZE, SIZE);
+
+	const struct wl_interface *iface;
+	int err = wl_display_get_error(g.display);
+	if (!err)
+		outcome = RACE_UNREAD;
+	else if (err == EPROTO && wl_display_get_protocol_error(g.display, &iface, NULL) == 2 &&
+		 iface == &wl_shm_interface)
+		outcome = RACE_REFUSED;
+	else if (err == EPROTO && wl_display_get_protocol_error(g.display, &iface, NULL) == 2 &&
+		 (iface == &wl_shm_pool_interface || iface == &wl_buffer_interface))
+		outcome = RACE_FAULTED;
+	else if (err == EPROTO)
+		outcome = RACE_OTHER_ERROR;
+out:
+	probe_disconnect(&g);
+	return outcome;
+}
+
+static enum scenario_result
+seal_race(struct probe_globals *g)
+{
+	enum { ATTEMPTS = 3000, SECONDS = 8 };
+	struct racer r = { .fd = -1 };
+	if (pthread_create(&r.thread, NULL, racer_run, &r) != 0) {
+		fprintf(stderr, "shm-probe: cannot start the racer thread\n");
+		return SCENARIO_SETUP_FAILED;
+	}
+	unsigned counts[5] = { 0 }, attempts = 0;
+	int64_t deadline = probe_now_ms() + SECONDS * 1000;
+	while (attempts < ATTEMPTS && probe_now_ms() < deadline) {
+		/* 0 to 500 us in steps that do not repeat in phase with anything. */
+		unsigned delay = (attempts * 7919u) % 500000u;
+		enum race_outcome o = race_once(&r, delay);
+		counts[o]++;
+		attempts++;
+		/* A compositor gone is the failure we look for: stop there. */
+		if (o == RACE_LOST)
+			break;
+	}
+	atomic_store(&r.fd, -2);
+	pthread_join(r.thread, NULL);
+	printf("attempts=%u refused=%u faulted=%u unread=%u other_error=%u lost=%u\n", attempts,
+	       counts[RACE_REFUSED], counts[RACE_FAULTED], counts[RACE_UNREAD],
+	       counts[RACE_OTHER_ERROR], counts[RACE_LOST]);
+	fflush(stdout);
+	return SCENARIO_RAN;
+}
+
 static enum scenario_result
 garbage_on_socket(struct probe_globals *g)
 {
@@ -521,6 +647,9 @@ static const struct {
 	  "a sound buffer committed with surface and buffer damage of INT32_MAX extents" },
 	{ "many-pools", many_pools, "1000 pools of 4 KiB, half destroyed" },
 	{ "garbage-on-socket", garbage_on_socket, "8 KiB of noise on the socket" },
+	{ "seal-race", seal_race,
+	  "up to 3000 connections (8 s) each truncating and sealing its pool's memfd from a "
+	  "thread right after create_pool; prints the outcomes" },
 	{ "pool-unsealed", pool_unsealed, "a sound pool on an unsealed memfd" },
 	{ "pool-sealed", pool_sealed, "a sound pool on a memfd sealed SHRINK|GROW" },
 };
