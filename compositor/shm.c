@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <wayland-server-core.h>
@@ -59,7 +61,8 @@ struct shm_client {
 struct shm_mapping {
 	struct shm_pool *pool;     /* outlives it: buffers hold both */
 	void *data;
-	size_t size;
+	size_t size;               /* the pool's size when it was made */
+	size_t map_len;            /* size rounded up to the pool's page size */
 	unsigned refs;
 	struct sw_sigbus_range guard; /* used only by buffers that need it */
 };
@@ -71,6 +74,7 @@ struct shm_pool {
 	struct shm_client *owner;
 	int fd;                    /* -1 once the resource is gone: no resize can come */
 	int seals;
+	size_t page_size;          /* hugetlbfs maps whole huge pages; else 1 */
 	struct shm_mapping *mapping;
 	unsigned refs;             /* the resource and every buffer */
 };
@@ -90,7 +94,7 @@ mapping_unref(struct shm_mapping *mapping)
 	if (--mapping->refs > 0)
 		return;
 	mapping->pool->owner->mappings--;
-	munmap(mapping->data, mapping->size);
+	munmap(mapping->data, mapping->map_len);
 	free(mapping);
 }
 
@@ -101,7 +105,8 @@ mapping_create(struct shm_pool *pool, int fd, size_t size)
 	if (!mapping)
 		return NULL;
 	mapping->pool = pool;
-	mapping->data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	mapping->map_len = (size + pool->page_size - 1) / pool->page_size * pool->page_size;
+	mapping->data = mmap(NULL, mapping->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (mapping->data == MAP_FAILED) {
 		int saved = errno;
 		free(mapping);
@@ -110,7 +115,8 @@ mapping_create(struct shm_pool *pool, int fd, size_t size)
 	}
 	mapping->size = size;
 	mapping->refs = 1;
-	sw_sigbus_range_init(&mapping->guard, mapping->data, size, PROT_READ | PROT_WRITE);
+	sw_sigbus_range_init(&mapping->guard, mapping->data, mapping->map_len,
+			     PROT_READ | PROT_WRITE);
 	pool->owner->mappings++;
 	return mapping;
 }
@@ -392,15 +398,10 @@ pool_resource_destroy(struct wl_resource *resource)
 	pool_unref(pool);
 }
 
-/* Why `fd` cannot back a pool, or NULL if it can. */
+/* Why a file of mode `st` cannot back a pool, or NULL if its type can. */
 static const char *
-fd_unsuitable(int fd, const struct stat *st)
+file_type_unsuitable(const struct stat *st)
 {
-	int flags = fcntl(fd, F_GETFL);
-	if (flags < 0)
-		return "not a valid descriptor";
-	if (flags & O_PATH)
-		return "an O_PATH descriptor";
 	if (S_ISFIFO(st->st_mode))
 		return "a pipe";
 	if (S_ISSOCK(st->st_mode))
@@ -413,9 +414,54 @@ fd_unsuitable(int fd, const struct stat *st)
 		return "a block device";
 	if (!S_ISREG(st->st_mode))
 		return "not a regular or shared memory file";
-	if ((flags & O_ACCMODE) != O_RDWR)
-		return "not opened read-write";
 	return NULL;
+}
+
+/*
+ * Filesystems whose pages are memory: reading them never waits for a disk
+ * or a server, so a repaint cannot block on a client's file.
+ */
+static bool
+fs_is_memory(long type)
+{
+	return type == TMPFS_MAGIC || type == HUGETLBFS_MAGIC;
+}
+
+/* The name of filesystem `type`, for the common ones; else its magic in hex into `buf`. */
+static const char *
+fs_name(long type, char *buf, size_t len)
+{
+	static const struct { long magic; const char *name; } names[] = {
+		{ EXT4_SUPER_MAGIC, "ext2/3/4" }, { BTRFS_SUPER_MAGIC, "btrfs" },
+		{ XFS_SUPER_MAGIC, "xfs" }, { OVERLAYFS_SUPER_MAGIC, "overlayfs" },
+		{ FUSE_SUPER_MAGIC, "FUSE" }, { NFS_SUPER_MAGIC, "NFS" },
+		{ SMB2_SUPER_MAGIC, "SMB" }, { CIFS_SUPER_MAGIC, "CIFS" },
+		{ V9FS_MAGIC, "9p" }, { F2FS_SUPER_MAGIC, "f2fs" }, { RAMFS_MAGIC, "ramfs" },
+		{ PROC_SUPER_MAGIC, "proc" }, { SYSFS_MAGIC, "sysfs" },
+		{ MSDOS_SUPER_MAGIC, "FAT" }, { SQUASHFS_MAGIC, "squashfs" },
+		{ ECRYPTFS_SUPER_MAGIC, "ecryptfs" }, { DMA_BUF_MAGIC, "dma-buf" },
+		{ ANON_INODE_FS_MAGIC, "anon_inodefs" },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].magic == type)
+			return names[i].name;
+	}
+	snprintf(buf, len, "0x%lx", (unsigned long)type);
+	return buf;
+}
+
+/*
+ * Why mmap of `fd` failed, in the client's terms. Only on this error path is
+ * the access mode looked at: the mapping itself is the check.
+ */
+static void
+explain_mmap_failure(int fd, int mmap_errno, char *why, size_t len)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (mmap_errno == EACCES && flags >= 0 && (flags & O_ACCMODE) != O_RDWR)
+		snprintf(why, len, "fd is not opened read-write, not a shared memory file");
+	else
+		snprintf(why, len, "mmap failed: %s", strerror(mmap_errno));
 }
 
 static void
@@ -426,6 +472,7 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	struct sw_options *opts = &shm->server->opts;
 	char why[160];
 	struct stat st;
+	struct statfs sfs;
 
 	/*
 	 * Seals first, then the size: seals are only ever added, so a size read
@@ -434,14 +481,24 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	 * a sealed pool that needs no guard.
 	 */
 	int seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0)
-		seals = 0; /* not a memfd: no seals possible */
+	int seals_errno = seals < 0 ? errno : 0;
 	if (fstat(fd, &st) < 0) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: fstat of fd failed: %s", strerror(errno));
 		goto err_fd;
 	}
-	const char *bad = fd_unsuitable(fd, &st);
+	/* fstat works on O_PATH descriptors, F_GET_SEALS does not. */
+	if (seals < 0 && seals_errno == EBADF) {
+		int flags = fcntl(fd, F_GETFL);
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: fd is %s, not a shared memory file",
+				       flags >= 0 && (flags & O_PATH) ? "an O_PATH descriptor"
+								      : "not a valid descriptor");
+		goto err_fd;
+	}
+	if (seals < 0)
+		seals = 0; /* not a memfd: no seals possible */
+	const char *bad = file_type_unsuitable(&st);
 	if (bad) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: fd is %s, not a shared memory file", bad);
@@ -454,6 +511,19 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	}
 	if (!check_file_size(&st, size, why, sizeof(why))) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "create_pool: %s", why);
+		goto err_fd;
+	}
+	if (fstatfs(fd, &sfs) < 0) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: fstatfs of fd failed: %s", strerror(errno));
+		goto err_fd;
+	}
+	if (!fs_is_memory((long)sfs.f_type)) {
+		char hex[24];
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: fd is a file on %s, not shared memory (only "
+				       "memfd, tmpfs such as /dev/shm, and hugetlbfs: reads of other "
+				       "files can block)", fs_name((long)sfs.f_type, hex, sizeof(hex)));
 		goto err_fd;
 	}
 	if (opts->shm_require_seals && !(seals & F_SEAL_SHRINK)) {
@@ -486,12 +556,14 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 		goto err_fd;
 	}
 	pool->owner = owner;
+	pool->page_size = sfs.f_type == HUGETLBFS_MAGIC && st.st_blksize > 0 ? (size_t)st.st_blksize
+									     : 1;
 	/* Map before creating the resource, so no half-built pool reaches a destructor. */
 	pool->mapping = mapping_create(pool, fd, (size_t)size);
 	if (!pool->mapping) {
+		explain_mmap_failure(fd, errno, why, sizeof(why));
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "create_pool: mmap of %d bytes failed: %s", size,
-				       strerror(errno));
+				       "create_pool: %d bytes: %s", size, why);
 		goto err_pool;
 	}
 	pool->resource = wl_resource_create(client, &wl_shm_pool_interface,

@@ -603,6 +603,78 @@ pool_sealed(struct probe_globals *g)
 	return pool_from_memfd(g, true);
 }
 
+/* A 16 KiB pool and a buffer on `fd` (closed here), which the scenario made. */
+static enum scenario_result
+pool_and_buffer_on(struct probe_globals *g, int fd)
+{
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	if (ftruncate(fd, 16384) < 0) {
+		perror("ftruncate");
+		close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
+	close(fd);
+	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_disk_file(struct probe_globals *g)
+{
+	/* An unnamed file in $SHM_PROBE_DIR, which the test picks on a disk filesystem. */
+	const char *dir = getenv("SHM_PROBE_DIR");
+	if (!dir) {
+		fprintf(stderr, "shm-probe: pool-disk-file needs SHM_PROBE_DIR\n");
+		return SCENARIO_SETUP_FAILED;
+	}
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fprintf(stderr, "shm-probe: O_TMPFILE in %s: %s\n", dir, strerror(errno));
+	return pool_and_buffer_on(g, fd);
+}
+
+static enum scenario_result
+pool_dev_shm(struct probe_globals *g)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "/shm-probe-%d", (int)getpid());
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "shm-probe: shm_open %s: %s\n", name, strerror(errno));
+		return SCENARIO_SETUP_FAILED;
+	}
+	shm_unlink(name);
+	return pool_and_buffer_on(g, fd);
+}
+
+static enum scenario_result
+pool_hugetlb(struct probe_globals *g)
+{
+	/* One huge page (2 MiB on x86-64); the pool uses its first 16 KiB. */
+	int fd = memfd_create("shm-probe-huge", MFD_CLOEXEC | MFD_HUGETLB);
+	if (fd < 0 || ftruncate(fd, 2 << 20) < 0) {
+		fprintf(stderr, "shm-probe: hugetlb memfd: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	/* Files can be made without huge pages; mapping them is what needs one. */
+	void *probe = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (probe == MAP_FAILED) {
+		fprintf(stderr, "shm-probe: mapping a huge page: %s\n", strerror(errno));
+		close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	munmap(probe, 2 << 20);
+	/* The pool is the first 16 KiB of the huge page. */
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
+	close(fd);
+	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	return SCENARIO_RAN;
+}
+
 static enum scenario_result
 roundtrip_only(struct probe_globals *g)
 {
@@ -652,6 +724,10 @@ static const struct {
 	  "thread right after create_pool; prints the outcomes" },
 	{ "pool-unsealed", pool_unsealed, "a sound pool on an unsealed memfd" },
 	{ "pool-sealed", pool_sealed, "a sound pool on a memfd sealed SHRINK|GROW" },
+	{ "pool-disk-file", pool_disk_file,
+	  "a sound pool on an O_TMPFILE file in $SHM_PROBE_DIR" },
+	{ "pool-dev-shm", pool_dev_shm, "a sound pool on a POSIX shared memory file (/dev/shm)" },
+	{ "pool-hugetlb", pool_hugetlb, "a sound pool on a MFD_HUGETLB memfd" },
 };
 
 int
