@@ -55,6 +55,7 @@ struct shm_client {
 	unsigned refs;                     /* the live client, and each of its pools */
 	unsigned pools;                    /* live wl_shm_pool resources */
 	unsigned mappings;                 /* live mappings, with those buffers keep */
+	unsigned fds;                      /* pool fds kept open (sealed pools) */
 };
 
 /* One mmap of a pool's fd. Resizes make new ones; buffers keep theirs alive. */
@@ -72,7 +73,12 @@ struct shm_pool {
 	struct wl_resource *resource; /* NULL once destroyed by the client */
 	struct wl_client *client;
 	struct shm_client *owner;
-	int fd;                    /* -1 once the resource is gone: no resize can come */
+	/*
+	 * Kept only for pools sealed against shrinking, whose resizes are checked
+	 * against the file; -1 for the others (closed after mmap) and once the
+	 * resource is gone (no resize can come).
+	 */
+	int fd;
 	int seals;
 	size_t page_size;          /* hugetlbfs maps whole huge pages; else 1 */
 	struct shm_mapping *mapping;
@@ -98,15 +104,30 @@ mapping_unref(struct shm_mapping *mapping)
 	free(mapping);
 }
 
+static size_t
+mapping_length(const struct shm_pool *pool, size_t size)
+{
+	return (size + pool->page_size - 1) / pool->page_size * pool->page_size;
+}
+
+/*
+ * A mapping of the first `size` bytes of the pool's file: from `fd`, or when
+ * that is -1, a second view of the same pages as the mapping `from` (mremap
+ * with old size 0, which needs no fd). NULL with errno set on failure.
+ */
 static struct shm_mapping *
-mapping_create(struct shm_pool *pool, int fd, size_t size)
+mapping_create(struct shm_pool *pool, int fd, const struct shm_mapping *from, size_t size)
 {
 	struct shm_mapping *mapping = calloc(1, sizeof(*mapping));
 	if (!mapping)
 		return NULL;
 	mapping->pool = pool;
-	mapping->map_len = (size + pool->page_size - 1) / pool->page_size * pool->page_size;
-	mapping->data = mmap(NULL, mapping->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	mapping->map_len = mapping_length(pool, size);
+	if (fd >= 0)
+		mapping->data = mmap(NULL, mapping->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				     fd, 0);
+	else
+		mapping->data = mremap(from->data, 0, mapping->map_len, MREMAP_MAYMOVE);
 	if (mapping->data == MAP_FAILED) {
 		int saved = errno;
 		free(mapping);
@@ -119,6 +140,37 @@ mapping_create(struct shm_pool *pool, int fd, size_t size)
 			     PROT_READ | PROT_WRITE);
 	pool->owner->mappings++;
 	return mapping;
+}
+
+/*
+ * Grow the pool's mapping to `size`: in place (mremap) when no buffer uses
+ * it, else a new one, and buffers keep the old. False with errno set.
+ */
+static bool
+pool_grow_mapping(struct shm_pool *pool, size_t size)
+{
+	struct shm_mapping *old = pool->mapping;
+	if (old->refs == 1) {
+		size_t len = mapping_length(pool, size);
+		void *data = mremap(old->data, old->map_len, len, MREMAP_MAYMOVE);
+		if (data != MAP_FAILED) {
+			old->data = data;
+			old->size = size;
+			old->map_len = len;
+			/* Only buffers begin accesses, and none uses this mapping. */
+			sw_sigbus_range_init(&old->guard, data, len, PROT_READ | PROT_WRITE);
+			return true;
+		}
+		if (pool->fd < 0)
+			return false;
+		/* Some filesystems cannot mremap (hugetlbfs before Linux 6.x): map afresh. */
+	}
+	struct shm_mapping *mapping = mapping_create(pool, pool->fd, old, size);
+	if (!mapping)
+		return false;
+	mapping_unref(old);
+	pool->mapping = mapping;
+	return true;
 }
 
 static void
@@ -160,8 +212,6 @@ pool_unref(struct shm_pool *pool)
 	if (--pool->refs > 0)
 		return;
 	mapping_unref(pool->mapping);
-	if (pool->fd >= 0)
-		close(pool->fd);
 	shm_client_unref(pool->owner);
 	free(pool);
 }
@@ -185,17 +235,14 @@ shm_buffer_end_access(struct sw_buffer *base)
 	if (!buffer->guarded || !sw_sigbus_end(&m->guard))
 		return true;
 
-	struct stat st;
-	int fd = buffer->pool->fd;
-	long long file_size = fd >= 0 && fstat(fd, &st) == 0 ? (long long)st.st_size : -1;
-	sw_warn("client truncated its shm pool of %zu bytes (file now %lld bytes); disconnecting it",
-		m->size, file_size);
+	sw_warn("client's shm pool of %zu bytes lost pages under a read (truncated, or resized "
+		"past its file); disconnecting it", m->size);
 	struct wl_resource *target = base->resource ? base->resource : buffer->pool->resource;
 	if (target)
 		wl_resource_post_error(target, WL_SHM_ERROR_INVALID_FD,
-				       "shm pool of %zu bytes was truncated to %lld bytes while "
-				       "in use (seal it with F_SEAL_SHRINK)",
-				       m->size, file_size);
+				       "shm pool of %zu bytes reaches past the end of its file "
+				       "(truncated while in use, or resized beyond it); seal it with "
+				       "F_SEAL_SHRINK", m->size);
 	else
 		wl_client_post_no_memory(buffer->pool->client);
 	return false;
@@ -348,35 +395,39 @@ pool_resize(struct wl_client *client, struct wl_resource *resource, int32_t size
 	}
 	if ((size_t)size == pool->mapping->size)
 		return;
-	/* Seals can be added at any time: read them again, before the size (see create_pool). */
-	int seals = fcntl(pool->fd, F_GET_SEALS);
-	pool->seals = seals < 0 ? 0 : seals;
-	struct stat st;
-	if (fstat(pool->fd, &st) < 0) {
-		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize: fstat failed: %s",
-				       strerror(errno));
-		return;
+	/*
+	 * Only pools sealed against shrinking keep their fd, and only they can be
+	 * checked against their file. The others were closed after mmap: their
+	 * size is the client's word, and the SIGBUS guard catches a lie at the
+	 * first read (as it catches a truncation).
+	 */
+	if (pool->fd >= 0) {
+		/* Seals are only ever added: F_SEAL_SHRINK is still there. */
+		struct stat st;
+		if (fstat(pool->fd, &st) < 0) {
+			wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+					       "resize: fstat failed: %s", strerror(errno));
+			return;
+		}
+		if (!check_file_size(&st, size, why, sizeof(why))) {
+			int seals = fcntl(pool->fd, F_GET_SEALS);
+			wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize: %s%s", why,
+					       seals >= 0 && (seals & F_SEAL_GROW)
+						       ? " and F_SEAL_GROW forbids growing it" : "");
+			return;
+		}
 	}
-	if (!check_file_size(&st, size, why, sizeof(why))) {
-		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize: %s%s", why,
-				       (pool->seals & F_SEAL_GROW) ? " and F_SEAL_GROW forbids growing it" : "");
-		return;
-	}
-	if (pool->owner->mappings >= MAX_MAPPINGS_PER_CLIENT) {
+	if (pool->mapping->refs > 1 && pool->owner->mappings >= MAX_MAPPINGS_PER_CLIENT) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "resize: client already holds %d pool mappings (buffers keep "
 				       "those of destroyed and resized pools)", MAX_MAPPINGS_PER_CLIENT);
 		return;
 	}
-	struct shm_mapping *mapping = mapping_create(pool, pool->fd, (size_t)size);
-	if (!mapping) {
+	if (!pool_grow_mapping(pool, (size_t)size)) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "resize: mmap of %d bytes failed: %s", size, strerror(errno));
+				       "resize: mapping %d bytes failed: %s", size, strerror(errno));
 		return;
 	}
-	/* Buffers made before keep the old mapping alive. */
-	mapping_unref(pool->mapping);
-	pool->mapping = mapping;
 	sw_debug("shm pool resized to %d bytes", size);
 }
 
@@ -393,8 +444,11 @@ pool_resource_destroy(struct wl_resource *resource)
 	pool->resource = NULL;
 	pool->owner->pools--;
 	/* Only resize needs the fd: buffers live on their mappings. */
-	close(pool->fd);
-	pool->fd = -1;
+	if (pool->fd >= 0) {
+		close(pool->fd);
+		pool->fd = -1;
+		pool->owner->fds--;
+	}
 	pool_unref(pool);
 }
 
@@ -559,7 +613,7 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	pool->page_size = sfs.f_type == HUGETLBFS_MAGIC && st.st_blksize > 0 ? (size_t)st.st_blksize
 									     : 1;
 	/* Map before creating the resource, so no half-built pool reaches a destructor. */
-	pool->mapping = mapping_create(pool, fd, (size_t)size);
+	pool->mapping = mapping_create(pool, fd, NULL, (size_t)size);
 	if (!pool->mapping) {
 		explain_mmap_failure(fd, errno, why, sizeof(why));
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
@@ -574,19 +628,27 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	}
 	pool->shm = shm;
 	pool->client = client;
-	pool->fd = fd;
 	pool->seals = seals;
 	pool->refs = 1;
 	owner->refs++;
 	owner->pools++;
+	if (seals & F_SEAL_SHRINK) {
+		pool->fd = fd;
+		owner->fds++;
+	} else {
+		/* The mapping holds the file; resizes grow it with mremap. */
+		pool->fd = -1;
+		close(fd);
+	}
 	wl_resource_set_implementation(pool->resource, &pool_impl, pool, pool_resource_destroy);
 
 	if (sw_log_get_level() >= SW_LOG_DEBUG) {
 		char words[64];
-		sw_debug("shm pool: %d bytes, seals %s, %s", size,
+		sw_debug("shm pool: %d bytes, seals %s, %s; client keeps %u pool fds", size,
 			 sw_seals_to_string(seals, words, sizeof(words)),
-			 (seals & F_SEAL_SHRINK) ? "unguarded (F_SEAL_SHRINK, file >= pool)"
-						 : "guarded against SIGBUS");
+			 (seals & F_SEAL_SHRINK) ? "unguarded (F_SEAL_SHRINK, file >= pool), fd kept"
+						 : "guarded against SIGBUS, fd closed",
+			 owner->fds);
 	}
 	return;
 

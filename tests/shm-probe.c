@@ -236,11 +236,11 @@ pool_resize_shrink(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
-/* A pool the size of its 4096-byte file grown to 8192, and a buffer in the new half. */
 static enum scenario_result
-resize_past_eof(struct probe_globals *g, bool sealed)
+pool_resize_sealed_past_eof(struct probe_globals *g)
 {
-	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, sealed);
+	/* A pool the size of its 4096-byte file grown to 8192, and a buffer in the new half. */
+	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, true);
 	if (!pool)
 		return SCENARIO_SETUP_FAILED;
 	wl_shm_pool_resize(pool, 8192);
@@ -248,16 +248,28 @@ resize_past_eof(struct probe_globals *g, bool sealed)
 	return SCENARIO_RAN;
 }
 
-static enum scenario_result
-pool_resize_sealed_past_eof(struct probe_globals *g)
-{
-	return resize_past_eof(g, true);
-}
+static bool show_and_wait(struct probe_globals *g, struct probe_window *w,
+			  struct wl_buffer *buffer, int32_t damage_width, int32_t damage_height);
 
 static enum scenario_result
 pool_resize_unsealed_past_eof(struct probe_globals *g)
 {
-	return resize_past_eof(g, false);
+	/*
+	 * The same on an unsealed file, and the buffer shown: the compositor keeps
+	 * no fd of an unsealed pool to check a resize against, so the lie is
+	 * found when the pages past the end of the file are read.
+	 */
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe resize past eof"))
+		return SCENARIO_SETUP_FAILED;
+	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, false);
+	if (!pool)
+		return SCENARIO_SETUP_FAILED;
+	wl_shm_pool_resize(pool, 8192);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 4096, 32, 32, 128,
+							     SHM_XRGB8888);
+	show_and_wait(g, &w, buffer, 32, 32);
+	return SCENARIO_RAN;
 }
 
 static void
@@ -676,6 +688,39 @@ pool_hugetlb(struct probe_globals *g)
 }
 
 static enum scenario_result
+hold_pools(struct probe_globals *g)
+{
+	/*
+	 * $SHM_PROBE_POOLS (default 16) pools of 4 KiB on memfds, sealed if
+	 * $SHM_PROBE_SEALED is 1, each grown twice with no buffer on it, then
+	 * given one buffer; "held" is printed once the compositor has them all,
+	 * and they are held until stdin closes.
+	 */
+	const char *env = getenv("SHM_PROBE_SEALED");
+	bool sealed = env && strcmp(env, "1") == 0;
+	env = getenv("SHM_PROBE_POOLS");
+	int count = env ? atoi(env) : 16;
+	for (int i = 0; i < count; i++) {
+		int fd = probe_memfd(16384, sealed);
+		if (fd < 0)
+			return SCENARIO_SETUP_FAILED;
+		struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 4096);
+		close(fd);
+		wl_shm_pool_resize(pool, 8192);
+		wl_shm_pool_resize(pool, 16384);
+		wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	}
+	if (wl_display_roundtrip(g->display) < 0)
+		return SCENARIO_RAN;
+	printf("held\n");
+	fflush(stdout);
+	char c;
+	while (read(STDIN_FILENO, &c, 1) > 0)
+		;
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
 roundtrip_only(struct probe_globals *g)
 {
 	return SCENARIO_RAN;
@@ -709,7 +754,7 @@ static const struct {
 	{ "pool-resize-sealed-past-eof", pool_resize_sealed_past_eof,
 	  "sealed 4096-byte file, pool resized to 8192, buffer at 4096" },
 	{ "pool-resize-unsealed-past-eof", pool_resize_unsealed_past_eof,
-	  "unsealed 4096-byte file, pool resized to 8192, buffer at 4096" },
+	  "unsealed 4096-byte file, pool resized to 8192, buffer at 4096 shown" },
 	{ "truncate-after-commit", truncate_after_commit,
 	  "ftruncate a shown 256x256 buffer's file to 0, then commit it again" },
 	{ "buffer-outlives-pool", buffer_outlives_pool,
@@ -728,6 +773,9 @@ static const struct {
 	  "a sound pool on an O_TMPFILE file in $SHM_PROBE_DIR" },
 	{ "pool-dev-shm", pool_dev_shm, "a sound pool on a POSIX shared memory file (/dev/shm)" },
 	{ "pool-hugetlb", pool_hugetlb, "a sound pool on a MFD_HUGETLB memfd" },
+	{ "hold-pools", hold_pools,
+	  "16 pools grown 4096 -> 8192 -> 16384, a buffer on each, held until stdin closes "
+	  "(SHM_PROBE_SEALED=1: sealed memfds)" },
 };
 
 int

@@ -81,8 +81,53 @@ def hugetlbfs_pool_is_accepted():
               % (result, res.stderr.strip()))
 
 
+def probe_mappings(comp):
+    """How many mappings of the probe's memfds the compositor has."""
+    with open('/proc/%d/maps' % comp.proc.pid) as f:
+        return sum(1 for line in f if 'memfd:sealway-probe' in line)
+
+
+def held_pools(comp, sealed, count=16):
+    """Fds and probe mappings the compositor holds for shm-probe hold-pools."""
+    p = subprocess.Popen([harness.program('shm-probe'), 'hold-pools'],
+                         env=comp.env({'SHM_PROBE_SEALED': '1' if sealed else '0',
+                                       'SHM_PROBE_POOLS': str(count)}),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        line = p.stdout.readline().decode().strip()
+        check(line == 'held', 'shm-probe hold-pools holds its pools (printed %r; %s)'
+              % (line, p.stderr.read1(4096).decode(errors='replace') if line != 'held' else ''))
+        return comp.fd_count(), probe_mappings(comp)
+    finally:
+        p.stdin.close()
+        p.wait(timeout=20)
+
+
+def only_sealed_pools_keep_their_fd():
+    """An unsealed pool's fd is closed once mapped (nothing can be checked
+    with it); a pool sealed against shrinking keeps it for its resizes. A
+    pool grown with no buffer on it is one mapping (mremap), not three."""
+    with harness.Compositor() as comp:
+        comp.roundtrip()
+        baseline = comp.settled_fd_count()
+        connection, _ = held_pools(comp, False, count=0)
+        check(comp.wait_fd_count(baseline) == baseline, 'a client\'s fds go with it')
+        for sealed, fds in ((False, 0), (True, 16)):
+            count, maps = held_pools(comp, sealed)
+            what = 'sealed' if sealed else 'unsealed'
+            check(count - connection == fds,
+                  '16 %s pools hold %d fds beyond the client\'s connection (got %d)'
+                  % (what, fds, count - connection))
+            check(maps == 16, '16 %s pools grown twice are 16 mappings (got %d)'
+                  % (what, maps))
+            check(comp.wait_fd_count(baseline) == baseline,
+                  'the %s pools\' fds are gone with their client' % what)
+
+
 if __name__ == '__main__':
     harness.main({f.__name__: f for f in (
         a_file_on_a_disk_filesystem_is_refused_naming_it,
         memfd_and_dev_shm_pools_are_accepted,
-        hugetlbfs_pool_is_accepted)})
+        hugetlbfs_pool_is_accepted,
+        only_sealed_pools_keep_their_fd)})
