@@ -356,7 +356,7 @@ def test_fence_wait():
     """Commits wait for their buffer's fence on the event loop, at most 4 deep;
     the callbacks and the picture follow the signal, and a client that dies
     while waiting leaves no fd behind."""
-    extra, how = pixel_env('udmabuf')
+    extra, how = stand_in_env(), 'stand-in udmabuf'
     tmp = tempfile.mkdtemp(prefix='sealway-fence-')
     fifo = os.path.join(tmp, 'fence')
     os.mkfifo(fifo)
@@ -428,6 +428,40 @@ def scene_mismatches(img, rect, tol):
     return bad, square
 
 
+def stand_in_env():
+    """The udmabuf stand-in even where the kernel has udmabuf: tests that need
+    its memfds (truncated, or with a fence the test controls) use this."""
+    fake = os.environ.get('DMABUF_FAKE_UDMABUF')
+    if not fake or not os.path.exists(fake):
+        raise harness.Skip('no udmabuf stand-in (DMABUF_FAKE_UDMABUF=%r)' % fake)
+    asan = os.environ.get('ASAN_OPTIONS', 'detect_leaks=1')
+    return {'LD_PRELOAD': fake, 'ASAN_OPTIONS': asan + ':verify_asan_link_order=0'}
+
+
+def test_fault_under_read():
+    """A dma-buf whose pages go away while it is shown: the read that faults
+    completes under the SIGBUS guard, the client gets invalid_wl_buffer on
+    that wl_buffer, and the compositor runs on without its fds."""
+    with preloaded(stand_in_env()), harness.Compositor() as comp:
+        roundtrip(comp)
+        baseline = comp.settled_fd_count()
+        lines, message = probe(comp, 'truncated-dmabuf')
+        shown = [l for l in lines if l.startswith('shown buffer=')]
+        check(shown, 'the buffer is shown before it is truncated (got %r; %s)'
+              % (lines, message))
+        want = 'protocol-error interface=wl_buffer code=%d' % INVALID_WL_BUFFER
+        check(lines[-1] == want, 'the read that faults is answered with "%s" (got %r)'
+              % (want, lines))
+        buffer_id = shown[0].split('=')[1]
+        check(message and 'wl_buffer@%s' % buffer_id in message and 'faulted' in message,
+              'the message names wl_buffer@%s and the fault (got %r)' % (buffer_id, message))
+        comp.check_alive('a dma-buf faulted under a read')
+        roundtrip(comp)
+        n = comp.wait_fd_count(baseline)
+        check(n == baseline, 'the faulted buffer\'s fds are closed (%d fds, %d before)'
+              % (n, baseline))
+
+
 def test_nv12_full_repaint():
     """A double-buffered NV12 client with damage-only updates: what another
     window uncovers is repainted from up-to-date pixels, not from a copy that
@@ -494,6 +528,7 @@ TESTS = {
     'client_needs_linux_dmabuf': test_client_needs_linux_dmabuf,
     'fence_wait': test_fence_wait,
     'nv12_full_repaint': test_nv12_full_repaint,
+    'fault_under_read': test_fault_under_read,
 }
 for _m in ('udmabuf', 'dma-heap'):
     for _f in ('XRGB8888', 'ARGB8888', 'NV12'):
