@@ -8,7 +8,8 @@
  *   WRITE refused) and returns a dup of the memfd instead of a dma-buf;
  * - fstatfs reports DMA_BUF_MAGIC for memfds named "sealway-udmabuf" (the
  *   name the client gives them), so the compositor's check lets them in;
- * - DMA_BUF_IOCTL_SYNC on such fds succeeds (memfds need no cache sync);
+ * - DMA_BUF_IOCTL_SYNC on such fds succeeds (memfds need no cache sync),
+ *   and is logged to SW_FAKE_SYNC_LOG when that is set;
  * - open("/dev/dma_heap/system") gives a placeholder too, and
  *   DMA_HEAP_IOCTL_ALLOC on it a fresh memfd of that name;
  * - DMA_BUF_IOCTL_EXPORT_SYNC_FILE on such fds fails with ENOTTY (as the
@@ -64,6 +65,23 @@ fake_open(const char *name, const char *path, int flags, mode_t mode)
 	else if (fd >= 0)
 		fake_dev = fd;
 	return fd;
+}
+
+/* With SW_FAKE_SYNC_LOG set, every SYNC on a stand-in dma-buf appends a line there. */
+static void
+log_sync(uint64_t flags)
+{
+	const char *path = getenv("SW_FAKE_SYNC_LOG");
+	if (!path)
+		return;
+	int (*real_open)(const char *, int, ...) = dlsym(RTLD_NEXT, "open");
+	int fd = real_open ? real_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
+	if (fd < 0)
+		return;
+	const char *line = (flags & DMA_BUF_SYNC_END) ? "end\n" : "start\n";
+	ssize_t ignored = write(fd, line, strlen(line));
+	(void)ignored;
+	close(fd);
 }
 
 int open(const char *path, int flags, ...);
@@ -149,6 +167,7 @@ ioctl(int fd, unsigned long request, ...)
 			errno = EINVAL;
 			return -1;
 		}
+		log_sync(sync->flags);
 		return 0;
 	}
 	return real(fd, request, arg);

@@ -462,6 +462,30 @@ def test_fault_under_read():
               % (n, baseline))
 
 
+def test_reads_only_damaged():
+    """A repaint reads only the buffers it draws: a still dma-buf window is not
+    synced while another window animates elsewhere."""
+    tmp = tempfile.mkdtemp(prefix='sealway-sync-')
+    log = os.path.join(tmp, 'syncs')
+    try:
+        with preloaded(dict(stand_in_env(), SW_FAKE_SYNC_LOG=log)), \
+                harness.Compositor('--log=debug') as comp:
+            # 16x16 at (32,32); the next toplevel goes to (64,64), clear of it.
+            start_client(comp, [own_program('sealway-dmabuf'), '--size=16x16',
+                                '--color=ff3366cc'])
+            comp.spawn([harness.program('sealway-shm'), '--size', '120x90', '--frames', '0'])
+            wait_for('the animated window maps',
+                     lambda: comp.stderr_text().count('mapped toplevel') >= 2)
+            time.sleep(0.3)
+            before = open(log).read().count('start') if os.path.exists(log) else 0
+            time.sleep(1)
+            during = open(log).read().count('start') - before
+            check(during == 0, 'no SYNC START on the still dma-buf in a second of the other '
+                  'window\'s frames (%d)' % during)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_nv12_full_repaint():
     """A double-buffered NV12 client with damage-only updates: what another
     window uncovers is repainted from up-to-date pixels, not from a copy that
@@ -529,6 +553,7 @@ TESTS = {
     'fence_wait': test_fence_wait,
     'nv12_full_repaint': test_nv12_full_repaint,
     'fault_under_read': test_fault_under_read,
+    'reads_only_damaged': test_reads_only_damaged,
 }
 for _m in ('udmabuf', 'dma-heap'):
     for _f in ('XRGB8888', 'ARGB8888', 'NV12'):
