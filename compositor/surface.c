@@ -660,13 +660,13 @@ queue_commit(struct sw_surface *surface, int *fds, unsigned n)
 	struct sw_surface_state *pending = &surface->pending;
 	struct sw_queued_commit *c;
 	if (surface->n_queued >= SW_SURFACE_MAX_QUEUED) {
-		/* Far ahead of its writers: fold into the newest waiting commit, as a cache does. */
+		/* Far ahead of its writers: fold into the newest waiting commit, like a cache. */
 		c = wl_container_of(surface->queued.prev, c, link);
 		sw_debug("surface: wl_surface@%u has %u commits waiting for fences; folding "
 			 "this one into the last", wl_resource_get_id(surface->resource),
 			 surface->n_queued);
 		if (pending->buffer_attached) {
-			/* The folded commit's buffer will never be shown: its fences do not matter. */
+			/* Its buffer will never be shown now: its fences do not matter. */
 			queued_cancel_waits(c);
 			struct sw_buffer *dropped = c->state.buffer;
 			if (dropped && dropped != pending->buffer && dropped->locks == 0 &&

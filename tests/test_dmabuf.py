@@ -347,6 +347,18 @@ def wait_for(what, cond, timeout=10):
         time.sleep(0.05)
 
 
+def new_fds(before, now):
+    """What `now` holds beyond `before` (lists of fd targets, duplicates counted)."""
+    left = list(before)
+    extra = []
+    for f in now:
+        if f in left:
+            left.remove(f)
+        else:
+            extra.append(f)
+    return extra
+
+
 def log_of(client):
     with open(client.log_path) as f:
         return f.read()
@@ -376,7 +388,7 @@ def test_fence_wait():
             # Its connection (two fds), its dma-buf and one fence per waiting commit.
             check(waiting - baseline <= 3 + 4, '%s: 50 commits behind one fence hold at '
                   'most 4 fences (%d fds, %d before; new: %s)'
-                  % (how, waiting, baseline, [f for f in comp.fds() if f not in before or comp.fds().count(f) > before.count(f)]))
+                  % (how, waiting, baseline, new_fds(before, comp.fds())))
             check('frame-done' not in log_of(dying),
                   'no frame callback before the fence signals:\n%s' % log_of(dying)[-500:])
             dying.kill()

@@ -128,7 +128,8 @@ vbuf_create(int vgem, struct zwp_linux_dmabuf_v1 *dmabuf, uint32_t colour, struc
 			memcpy(pixels + (size_t)y * create.pitch + x * 4, &colour, 4);
 	munmap(pixels, create.size);
 
-	struct drm_prime_handle prime = { .handle = create.handle, .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct drm_prime_handle prime = { .handle = create.handle,
+					  .flags = DRM_CLOEXEC | DRM_RDWR };
 	if (xioctl(vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime) < 0) {
 		fprintf(stderr, PROG ": PRIME_HANDLE_TO_FD: %s\n", strerror(errno));
 		return false;
