@@ -11,6 +11,8 @@
 
 struct sw_buffer;
 
+#define SW_BUFFER_MAX_FENCES 4
+
 /*
  * What a kind of client buffer (wl_shm, linux-dmabuf) provides. Every kind
  * uses the same wl_buffer implementation, so any wl_buffer resource of ours
@@ -21,8 +23,9 @@ struct sw_buffer_impl {
 	/*
 	 * Make the pixels readable (and writable, for screencopy targets). `damage`
 	 * is the part that will be read, in buffer coordinates (NULL: all); kinds
-	 * that convert (NV12) only convert that. Returns NULL when the buffer
-	 * cannot be read; then end_access is not called.
+	 * that convert (NV12) refresh what invalidate reported instead, wherever
+	 * it is. Returns NULL when the buffer cannot be read; then end_access is
+	 * not called.
 	 */
 	pixman_image_t *(*begin_access)(struct sw_buffer *buffer, const pixman_region32_t *damage);
 	/*
@@ -31,6 +34,22 @@ struct sw_buffer_impl {
 	 * error to the client.
 	 */
 	bool (*end_access)(struct sw_buffer *buffer);
+	/*
+	 * Optional. Sync_files (at most SW_BUFFER_MAX_FENCES, into `fds`, the
+	 * caller closes them) that become readable once the buffer's writers
+	 * are done, so a commit can wait for them off the event loop. Returns
+	 * how many; 0 when there is nothing to wait for or the kernel cannot
+	 * tell (then begin_access waits, as it must anyway).
+	 */
+	unsigned (*export_fences)(struct sw_buffer *buffer, int *fds);
+	/*
+	 * Optional, for kinds that keep a converted copy: the picture in the
+	 * buffer may differ from the copy in `damage` (buffer coordinates; NULL:
+	 * anywhere). The surfaces that show it report every commit's damage,
+	 * whichever buffer that commit attached, so a copy made two frames ago
+	 * (double buffering) learns what the other buffer's frame changed.
+	 */
+	void (*invalidate)(struct sw_buffer *buffer, const pixman_region32_t *damage);
 	/* Free the kind's data; the wl_buffer resource is already gone. */
 	void (*destroy)(struct sw_buffer *buffer);
 };

@@ -1,7 +1,8 @@
 /*
  * zwp_linux_dmabuf_v1 for a compositor that reads client buffers with the
  * CPU: dma-bufs are mapped (once per buffer) and read between
- * DMA_BUF_IOCTL_SYNC START and END; RGB formats are composited straight from
+ * DMA_BUF_IOCTL_SYNC START and END, under the SIGBUS guard unless the
+ * exporter pins its pages (udmabuf, the system heap); RGB formats are composited straight from
  * the mapping, NV12 is converted into an XRGB8888 image, damage only.
  *
  * Order of the checks on create/create_immed, chosen so that every protocol
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -40,6 +42,7 @@
 #include "linux-dmabuf-unstable-v1-server-protocol.h"
 #include "log.h"
 #include "server.h"
+#include "sigbus.h"
 #include "yuv.h"
 
 #define DMABUF_VERSION 4
@@ -82,6 +85,7 @@ struct dmabuf_plane {
 	size_t map_len;
 	const uint8_t *data; /* first byte of the plane inside the mapping */
 	uint32_t stride;
+	struct sw_sigbus_range guard;
 };
 
 struct dmabuf_buffer {
@@ -90,7 +94,13 @@ struct dmabuf_buffer {
 	struct dmabuf_plane planes[MAX_PLANES];
 	/* RGB: a view of the mapping. NV12: our XRGB8888 copy. */
 	pixman_image_t *image;
-	bool converted;     /* NV12: the whole copy was filled once */
+	/* NV12: where the copy may differ from the buffer (all of it at first). */
+	pixman_region32_t stale;
+	bool no_fence_export; /* the exporter refused EXPORT_SYNC_FILE once */
+	/* False for exporters whose pages cannot go away under a mapping. */
+	bool guarded;
+	struct wl_client *client;
+	char exporter[32];  /* the dma-buf's exp_name, for messages */
 };
 
 /* ---- format table ---- */
@@ -243,22 +253,31 @@ convert_nv12_rect(struct dmabuf_buffer *buf, const pixman_box32_t *box)
 	}
 }
 
+/* Bring the whole copy up to date, converting only what is stale. */
 static void
-convert_nv12(struct dmabuf_buffer *buf, const pixman_region32_t *damage)
+convert_nv12(struct dmabuf_buffer *buf)
 {
-	pixman_region32_t todo;
-	pixman_region32_init_rect(&todo, 0, 0, (unsigned)buf->base.width,
-				  (unsigned)buf->base.height);
-	/* The first read converts everything; later ones only what changed. */
-	if (buf->converted && damage)
-		pixman_region32_intersect(&todo, &todo, damage);
-
 	int n;
-	const pixman_box32_t *boxes = pixman_region32_rectangles(&todo, &n);
+	const pixman_box32_t *boxes = pixman_region32_rectangles(&buf->stale, &n);
 	for (int i = 0; i < n; i++)
 		convert_nv12_rect(buf, &boxes[i]);
-	pixman_region32_fini(&todo);
-	buf->converted = true;
+	pixman_region32_clear(&buf->stale);
+}
+
+static void
+dmabuf_invalidate(struct sw_buffer *base, const pixman_region32_t *damage)
+{
+	struct dmabuf_buffer *buf = wl_container_of(base, buf, base);
+	/* RGB is read in place: there is no copy to keep. */
+	if (buf->base.format->drm != DRM_FORMAT_NV12)
+		return;
+	if (damage)
+		pixman_region32_union(&buf->stale, &buf->stale, (pixman_region32_t *)damage);
+	else
+		pixman_region32_union_rect(&buf->stale, &buf->stale, 0, 0,
+					   (unsigned)buf->base.width, (unsigned)buf->base.height);
+	pixman_region32_intersect_rect(&buf->stale, &buf->stale, 0, 0,
+				       (unsigned)buf->base.width, (unsigned)buf->base.height);
 }
 
 static void
@@ -283,8 +302,12 @@ dmabuf_begin_access(struct sw_buffer *base, const pixman_region32_t *damage)
 			return NULL;
 		}
 	}
+	/* Reads from here to end_access may fault if the exporter takes the pages away. */
+	if (buf->guarded)
+		for (unsigned p = 0; p < buf->n_planes; p++)
+			sw_sigbus_begin(&buf->planes[p].guard);
 	if (buf->base.format->drm == DRM_FORMAT_NV12)
-		convert_nv12(buf, damage);
+		convert_nv12(buf);
 	return buf->image;
 }
 
@@ -292,9 +315,34 @@ static bool
 dmabuf_end_access(struct sw_buffer *base)
 {
 	struct dmabuf_buffer *buf = wl_container_of(base, buf, base);
-	/* A dma-buf never shrinks and the mapping is bounded: reads cannot fault. */
 	sync_planes(buf, buf->n_planes, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-	return true;
+	if (!buf->guarded)
+		return true;
+	int faulted = -1;
+	for (unsigned p = 0; p < buf->n_planes; p++)
+		if (sw_sigbus_end(&buf->planes[p].guard) && faulted < 0)
+			faulted = (int)p;
+	if (faulted < 0)
+		return true;
+
+	/* The pixels read are zeros now; the buffer cannot be trusted again. */
+	sw_warn("dmabuf: a %dx%d %s dma-buf from exporter %s lost its pages under a read "
+		"(plane %d: purged, evicted or truncated); disconnecting its client",
+		buf->base.width, buf->base.height, buf->base.format->name, buf->exporter, faulted);
+	/* wl_buffer has no error codes of its own: linux-dmabuf's for an unusable one. */
+	if (buf->base.resource)
+		wl_resource_post_error(buf->base.resource,
+				       ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER,
+				       "wl_buffer@%u: plane %d of this %dx%d %s dma-buf (exporter "
+				       "%s) faulted when read: its pages were purged or evicted",
+				       wl_resource_get_id(buf->base.resource), faulted,
+				       buf->base.width, buf->base.height, buf->base.format->name,
+				       buf->exporter);
+	else
+		wl_client_post_implementation_error(buf->client,
+			"a destroyed %dx%d %s dma-buf still shown (exporter %s) faulted when read",
+			buf->base.width, buf->base.height, buf->base.format->name, buf->exporter);
+	return false;
 }
 
 static void
@@ -302,6 +350,7 @@ dmabuf_buffer_free(struct dmabuf_buffer *buf)
 {
 	if (buf->image)
 		pixman_image_unref(buf->image);
+	pixman_region32_fini(&buf->stale);
 	for (unsigned p = 0; p < MAX_PLANES; p++) {
 		if (buf->planes[p].map && munmap(buf->planes[p].map, buf->planes[p].map_len) < 0)
 			sw_warn("dmabuf: munmap: %s", strerror(errno));
@@ -318,10 +367,47 @@ dmabuf_destroy(struct sw_buffer *base)
 	dmabuf_buffer_free(buf);
 }
 
+/*
+ * The fences a reader has to wait for (the writers'), as sync_files the event
+ * loop can poll, so that commits wait there instead of in SYNC START.
+ */
+static unsigned
+dmabuf_export_fences(struct sw_buffer *base, int *fds)
+{
+	struct dmabuf_buffer *buf = wl_container_of(base, buf, base);
+	if (buf->no_fence_export)
+		return 0;
+	unsigned n = 0;
+	for (unsigned p = 0; p < buf->n_planes && n < SW_BUFFER_MAX_FENCES; p++) {
+		struct dma_buf_export_sync_file req = { .flags = DMA_BUF_SYNC_READ, .fd = -1 };
+		int ret;
+		do {
+			ret = ioctl(buf->planes[p].fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &req);
+		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+		if (ret < 0) {
+			/* Before Linux 6.0, or an exporter without fences: SYNC START waits. */
+			if (errno == ENOTTY || errno == EINVAL)
+				sw_debug("dmabuf: plane %u: no DMA_BUF_IOCTL_EXPORT_SYNC_FILE (%s): "
+					 "commits apply at once", p, strerror(errno));
+			else
+				sw_warn("dmabuf: plane %u: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: %s; "
+					"commits apply at once", p, strerror(errno));
+			buf->no_fence_export = true;
+			for (unsigned i = 0; i < n; i++)
+				close(fds[i]);
+			return 0;
+		}
+		fds[n++] = req.fd;
+	}
+	return n;
+}
+
 static const struct sw_buffer_impl dmabuf_buffer_impl = {
 	.name = "dmabuf",
 	.begin_access = dmabuf_begin_access,
 	.end_access = dmabuf_end_access,
+	.export_fences = dmabuf_export_fences,
+	.invalidate = dmabuf_invalidate,
 	.destroy = dmabuf_destroy,
 };
 
@@ -466,6 +552,41 @@ params_validate(struct dmabuf_params *params, int32_t width, int32_t height, uin
 	return true;
 }
 
+/* The exporter of a dma-buf as the kernel names it (fdinfo's exp_name), or "unknown". */
+static void
+exporter_name(int fd, char *name, size_t len)
+{
+	char path[64], text[512];
+	snprintf(name, len, "unknown");
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	const char *line = strstr(text, "exp_name:");
+	if (!line)
+		return;
+	line += strlen("exp_name:");
+	line += strspn(line, " \t");
+	size_t end = strcspn(line, "\n");
+	if (end > 0)
+		snprintf(name, len, "%.*s", (int)end, line);
+}
+
+/*
+ * udmabuf pins the pages of a memfd it only takes with F_SEAL_SHRINK, and the
+ * system heap allocates pinned pages: their mappings cannot fault, so reading
+ * them needs no guard. Any other exporter may purge or evict (a GPU driver's
+ * shrinker, a purgeable object): guarded.
+ */
+static bool
+exporter_keeps_pages(const char *exporter)
+{
+	return strcmp(exporter, "udmabuf") == 0 || strcmp(exporter, "system") == 0;
+}
+
 /*
  * Turn validated params into a CPU-readable buffer. Returns NULL after
  * logging why; the fds stay with the params then.
@@ -513,6 +634,7 @@ import_buffer(struct dmabuf_params *params, const struct sw_format *fmt, int32_t
 	for (unsigned p = 0; p < MAX_PLANES; p++)
 		buf->planes[p].fd = -1;
 	buf->n_planes = fmt->planes;
+	pixman_region32_init_rect(&buf->stale, 0, 0, (unsigned)width, (unsigned)height);
 
 	long page = sysconf(_SC_PAGESIZE);
 	uint64_t page_mask = (uint64_t)(page > 0 ? page : 4096) - 1;
@@ -534,7 +656,11 @@ import_buffer(struct dmabuf_params *params, const struct sw_format *fmt, int32_t
 		bp->map_len = (size_t)len;
 		bp->data = (const uint8_t *)bp->map + (pl->offset - start);
 		bp->stride = pl->stride;
+		sw_sigbus_range_init(&bp->guard, bp->map, bp->map_len, PROT_READ);
 	}
+	exporter_name(params->planes[0].fd, buf->exporter, sizeof(buf->exporter));
+	buf->guarded = !exporter_keeps_pages(buf->exporter);
+	buf->client = client;
 
 	if (fmt->pixman) {
 		/* pixman only reads a source image; the mapping is read-only. */
@@ -720,6 +846,8 @@ sw_dmabuf_create(struct sw_server *server)
 	}
 	dmabuf->server = server;
 	dmabuf->table_fd = -1;
+	if (!sw_sigbus_install())
+		goto err_sigbus;
 	if (!build_table(dmabuf))
 		goto err_table;
 	dmabuf->main_device = pick_main_device(server);
@@ -740,6 +868,8 @@ err_table:
 	if (dmabuf->table_fd >= 0)
 		close(dmabuf->table_fd);
 	free(dmabuf->table);
+	sw_sigbus_uninstall();
+err_sigbus:
 	free(dmabuf);
 	return false;
 }
@@ -753,6 +883,7 @@ sw_dmabuf_destroy(struct sw_server *server)
 	wl_global_destroy(dmabuf->global);
 	close(dmabuf->table_fd);
 	free(dmabuf->table);
+	sw_sigbus_uninstall();
 	free(dmabuf);
 	server->dmabuf = NULL;
 }

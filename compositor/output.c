@@ -363,6 +363,11 @@ add_item(struct sw_surface *surface, int32_t x, int32_t y, void *data)
 {
 	struct sw_output *output = data;
 	struct sw_buffer *buffer = surface->buffer;
+	/* Nothing outside the damage is drawn: such buffers stay unread (no SYNC, no NV12). */
+	pixman_box32_t box = { x, y, x + surface->width, y + surface->height };
+	if (surface->width <= 0 || surface->height <= 0 ||
+	    pixman_region32_contains_rectangle(&output->damage, &box) == PIXMAN_REGION_OUT)
+		return;
 	struct sw_render_item *item = wl_array_add(&output->render_items, sizeof(*item));
 	struct sw_buffer **read = wl_array_add(&output->render_reads, sizeof(*read));
 	if (!item || !read) {

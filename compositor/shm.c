@@ -6,12 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <wayland-server-core.h>
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "server.h"
 #include "shm.h"
+#include "sigbus.h"
 
 #define SHM_VERSION 1
 /* Each pool keeps its fd open until destroyed; one client must not exhaust the compositor's fds. */
@@ -38,7 +40,6 @@ struct sw_shm {
 	struct sw_server *server;
 	struct wl_global *global;
 	struct wl_listener display_destroy;
-	struct sigaction old_sigbus;
 };
 
 struct shm_pool;
@@ -54,17 +55,17 @@ struct shm_client {
 	unsigned refs;                     /* the live client, and each of its pools */
 	unsigned pools;                    /* live wl_shm_pool resources */
 	unsigned mappings;                 /* live mappings, with those buffers keep */
+	unsigned fds;                      /* pool fds kept open (sealed pools) */
 };
 
 /* One mmap of a pool's fd. Resizes make new ones; buffers keep theirs alive. */
 struct shm_mapping {
 	struct shm_pool *pool;     /* outlives it: buffers hold both */
 	void *data;
-	size_t size;
+	size_t size;               /* the pool's size when it was made */
+	size_t map_len;            /* size rounded up to the pool's page size */
 	unsigned refs;
-	bool faulted;              /* replaced by zero pages after SIGBUS */
-	struct shm_mapping *next_active; /* guarded accesses in progress */
-	unsigned active;           /* nesting of guarded accesses */
+	struct sw_sigbus_range guard; /* used only by buffers that need it */
 };
 
 struct shm_pool {
@@ -72,8 +73,14 @@ struct shm_pool {
 	struct wl_resource *resource; /* NULL once destroyed by the client */
 	struct wl_client *client;
 	struct shm_client *owner;
-	int fd;                    /* -1 once the resource is gone: no resize can come */
+	/*
+	 * Kept only for pools sealed against shrinking, whose resizes are checked
+	 * against the file; -1 for the others (closed after mmap) and once the
+	 * resource is gone (no resize can come).
+	 */
+	int fd;
 	int seals;
+	size_t page_size;          /* hugetlbfs maps whole huge pages; else 1 */
 	struct shm_mapping *mapping;
 	unsigned refs;             /* the resource and every buffer */
 };
@@ -87,51 +94,40 @@ struct shm_buffer {
 	pixman_image_t *image;
 };
 
-/*
- * The SIGBUS handler has no context argument, so the guarded accesses in
- * progress live here. The compositor reads client memory on one thread only.
- */
-static struct shm_mapping *active_mappings;
-static struct sigaction *chained_sigbus;
-
-static void
-sigbus_handler(int sig, siginfo_t *info, void *ucontext)
-{
-	for (struct shm_mapping *m = active_mappings; m; m = m->next_active) {
-		char *addr = info->si_addr;
-		if (addr < (char *)m->data || addr >= (char *)m->data + m->size)
-			continue;
-		/* Replace the vanished pages with zeros; the access then completes. */
-		if (mmap(m->data, m->size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
-			break;
-		m->faulted = true;
-		return;
-	}
-	/* Not ours: let the previous disposition handle it (a real crash). */
-	sigaction(SIGBUS, chained_sigbus, NULL);
-	(void)sig;
-	(void)ucontext;
-}
-
 static void
 mapping_unref(struct shm_mapping *mapping)
 {
 	if (--mapping->refs > 0)
 		return;
 	mapping->pool->owner->mappings--;
-	munmap(mapping->data, mapping->size);
+	munmap(mapping->data, mapping->map_len);
 	free(mapping);
 }
 
+static size_t
+mapping_length(const struct shm_pool *pool, size_t size)
+{
+	return (size + pool->page_size - 1) / pool->page_size * pool->page_size;
+}
+
+/*
+ * A mapping of the first `size` bytes of the pool's file: from `fd`, or when
+ * that is -1, a second view of the same pages as the mapping `from` (mremap
+ * with old size 0, which needs no fd). NULL with errno set on failure.
+ */
 static struct shm_mapping *
-mapping_create(struct shm_pool *pool, int fd, size_t size)
+mapping_create(struct shm_pool *pool, int fd, const struct shm_mapping *from, size_t size)
 {
 	struct shm_mapping *mapping = calloc(1, sizeof(*mapping));
 	if (!mapping)
 		return NULL;
 	mapping->pool = pool;
-	mapping->data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	mapping->map_len = mapping_length(pool, size);
+	if (fd >= 0)
+		mapping->data = mmap(NULL, mapping->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				     fd, 0);
+	else
+		mapping->data = mremap(from->data, 0, mapping->map_len, MREMAP_MAYMOVE);
 	if (mapping->data == MAP_FAILED) {
 		int saved = errno;
 		free(mapping);
@@ -140,8 +136,41 @@ mapping_create(struct shm_pool *pool, int fd, size_t size)
 	}
 	mapping->size = size;
 	mapping->refs = 1;
+	sw_sigbus_range_init(&mapping->guard, mapping->data, mapping->map_len,
+			     PROT_READ | PROT_WRITE);
 	pool->owner->mappings++;
 	return mapping;
+}
+
+/*
+ * Grow the pool's mapping to `size`: in place (mremap) when no buffer uses
+ * it, else a new one, and buffers keep the old. False with errno set.
+ */
+static bool
+pool_grow_mapping(struct shm_pool *pool, size_t size)
+{
+	struct shm_mapping *old = pool->mapping;
+	if (old->refs == 1) {
+		size_t len = mapping_length(pool, size);
+		void *data = mremap(old->data, old->map_len, len, MREMAP_MAYMOVE);
+		if (data != MAP_FAILED) {
+			old->data = data;
+			old->size = size;
+			old->map_len = len;
+			/* Only buffers begin accesses, and none uses this mapping. */
+			sw_sigbus_range_init(&old->guard, data, len, PROT_READ | PROT_WRITE);
+			return true;
+		}
+		if (pool->fd < 0)
+			return false;
+		/* Some filesystems cannot mremap (hugetlbfs before Linux 6.x): map afresh. */
+	}
+	struct shm_mapping *mapping = mapping_create(pool, pool->fd, old, size);
+	if (!mapping)
+		return false;
+	mapping_unref(old);
+	pool->mapping = mapping;
+	return true;
 }
 
 static void
@@ -183,8 +212,6 @@ pool_unref(struct shm_pool *pool)
 	if (--pool->refs > 0)
 		return;
 	mapping_unref(pool->mapping);
-	if (pool->fd >= 0)
-		close(pool->fd);
 	shm_client_unref(pool->owner);
 	free(pool);
 }
@@ -195,11 +222,8 @@ static pixman_image_t *
 shm_buffer_begin_access(struct sw_buffer *base, const pixman_region32_t *damage)
 {
 	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
-	struct shm_mapping *m = buffer->mapping;
-	if (buffer->guarded && m->active++ == 0) {
-		m->next_active = active_mappings;
-		active_mappings = m;
-	}
+	if (buffer->guarded)
+		sw_sigbus_begin(&buffer->mapping->guard);
 	return buffer->image;
 }
 
@@ -208,29 +232,17 @@ shm_buffer_end_access(struct sw_buffer *base)
 {
 	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
 	struct shm_mapping *m = buffer->mapping;
-	if (buffer->guarded && --m->active == 0) {
-		for (struct shm_mapping **p = &active_mappings; *p; p = &(*p)->next_active) {
-			if (*p == m) {
-				*p = m->next_active;
-				break;
-			}
-		}
-		m->next_active = NULL;
-	}
-	if (!m->faulted)
+	if (!buffer->guarded || !sw_sigbus_end(&m->guard))
 		return true;
 
-	struct stat st;
-	int fd = buffer->pool->fd;
-	long long file_size = fd >= 0 && fstat(fd, &st) == 0 ? (long long)st.st_size : -1;
-	sw_warn("client truncated its shm pool of %zu bytes (file now %lld bytes); disconnecting it",
-		m->size, file_size);
+	sw_warn("client's shm pool of %zu bytes lost pages under a read (truncated, or resized "
+		"past its file); disconnecting it", m->size);
 	struct wl_resource *target = base->resource ? base->resource : buffer->pool->resource;
 	if (target)
 		wl_resource_post_error(target, WL_SHM_ERROR_INVALID_FD,
-				       "shm pool of %zu bytes was truncated to %lld bytes while "
-				       "in use (seal it with F_SEAL_SHRINK)",
-				       m->size, file_size);
+				       "shm pool of %zu bytes reaches past the end of its file "
+				       "(truncated while in use, or resized beyond it); seal it with "
+				       "F_SEAL_SHRINK", m->size);
 	else
 		wl_client_post_no_memory(buffer->pool->client);
 	return false;
@@ -383,35 +395,39 @@ pool_resize(struct wl_client *client, struct wl_resource *resource, int32_t size
 	}
 	if ((size_t)size == pool->mapping->size)
 		return;
-	/* Seals can be added at any time: read them again. */
-	int seals = fcntl(pool->fd, F_GET_SEALS);
-	pool->seals = seals < 0 ? 0 : seals;
-	struct stat st;
-	if (fstat(pool->fd, &st) < 0) {
-		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize: fstat failed: %s",
-				       strerror(errno));
-		return;
+	/*
+	 * Only pools sealed against shrinking keep their fd, and only they can be
+	 * checked against their file. The others were closed after mmap: their
+	 * size is the client's word, and the SIGBUS guard catches a lie at the
+	 * first read (as it catches a truncation).
+	 */
+	if (pool->fd >= 0) {
+		/* Seals are only ever added: F_SEAL_SHRINK is still there. */
+		struct stat st;
+		if (fstat(pool->fd, &st) < 0) {
+			wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+					       "resize: fstat failed: %s", strerror(errno));
+			return;
+		}
+		if (!check_file_size(&st, size, why, sizeof(why))) {
+			int seals = fcntl(pool->fd, F_GET_SEALS);
+			wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize: %s%s", why,
+					       seals >= 0 && (seals & F_SEAL_GROW)
+						       ? " and F_SEAL_GROW forbids growing it" : "");
+			return;
+		}
 	}
-	if (!check_file_size(&st, size, why, sizeof(why))) {
-		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize: %s%s", why,
-				       (pool->seals & F_SEAL_GROW) ? " and F_SEAL_GROW forbids growing it" : "");
-		return;
-	}
-	if (pool->owner->mappings >= MAX_MAPPINGS_PER_CLIENT) {
+	if (pool->mapping->refs > 1 && pool->owner->mappings >= MAX_MAPPINGS_PER_CLIENT) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "resize: client already holds %d pool mappings (buffers keep "
 				       "those of destroyed and resized pools)", MAX_MAPPINGS_PER_CLIENT);
 		return;
 	}
-	struct shm_mapping *mapping = mapping_create(pool, pool->fd, (size_t)size);
-	if (!mapping) {
+	if (!pool_grow_mapping(pool, (size_t)size)) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "resize: mmap of %d bytes failed: %s", size, strerror(errno));
+				       "resize: mapping %d bytes failed: %s", size, strerror(errno));
 		return;
 	}
-	/* Buffers made before keep the old mapping alive. */
-	mapping_unref(pool->mapping);
-	pool->mapping = mapping;
 	sw_debug("shm pool resized to %d bytes", size);
 }
 
@@ -428,20 +444,18 @@ pool_resource_destroy(struct wl_resource *resource)
 	pool->resource = NULL;
 	pool->owner->pools--;
 	/* Only resize needs the fd: buffers live on their mappings. */
-	close(pool->fd);
-	pool->fd = -1;
+	if (pool->fd >= 0) {
+		close(pool->fd);
+		pool->fd = -1;
+		pool->owner->fds--;
+	}
 	pool_unref(pool);
 }
 
-/* Why `fd` cannot back a pool, or NULL if it can. */
+/* Why a file of mode `st` cannot back a pool, or NULL if its type can. */
 static const char *
-fd_unsuitable(int fd, const struct stat *st)
+file_type_unsuitable(const struct stat *st)
 {
-	int flags = fcntl(fd, F_GETFL);
-	if (flags < 0)
-		return "not a valid descriptor";
-	if (flags & O_PATH)
-		return "an O_PATH descriptor";
 	if (S_ISFIFO(st->st_mode))
 		return "a pipe";
 	if (S_ISSOCK(st->st_mode))
@@ -454,9 +468,54 @@ fd_unsuitable(int fd, const struct stat *st)
 		return "a block device";
 	if (!S_ISREG(st->st_mode))
 		return "not a regular or shared memory file";
-	if ((flags & O_ACCMODE) != O_RDWR)
-		return "not opened read-write";
 	return NULL;
+}
+
+/*
+ * Filesystems whose pages are memory: reading them never waits for a disk
+ * or a server, so a repaint cannot block on a client's file.
+ */
+static bool
+fs_is_memory(long type)
+{
+	return type == TMPFS_MAGIC || type == HUGETLBFS_MAGIC;
+}
+
+/* The name of filesystem `type`, for the common ones; else its magic in hex into `buf`. */
+static const char *
+fs_name(long type, char *buf, size_t len)
+{
+	static const struct { long magic; const char *name; } names[] = {
+		{ EXT4_SUPER_MAGIC, "ext2/3/4" }, { BTRFS_SUPER_MAGIC, "btrfs" },
+		{ XFS_SUPER_MAGIC, "xfs" }, { OVERLAYFS_SUPER_MAGIC, "overlayfs" },
+		{ FUSE_SUPER_MAGIC, "FUSE" }, { NFS_SUPER_MAGIC, "NFS" },
+		{ SMB2_SUPER_MAGIC, "SMB" }, { CIFS_SUPER_MAGIC, "CIFS" },
+		{ V9FS_MAGIC, "9p" }, { F2FS_SUPER_MAGIC, "f2fs" }, { RAMFS_MAGIC, "ramfs" },
+		{ PROC_SUPER_MAGIC, "proc" }, { SYSFS_MAGIC, "sysfs" },
+		{ MSDOS_SUPER_MAGIC, "FAT" }, { SQUASHFS_MAGIC, "squashfs" },
+		{ ECRYPTFS_SUPER_MAGIC, "ecryptfs" }, { DMA_BUF_MAGIC, "dma-buf" },
+		{ ANON_INODE_FS_MAGIC, "anon_inodefs" },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].magic == type)
+			return names[i].name;
+	}
+	snprintf(buf, len, "0x%lx", (unsigned long)type);
+	return buf;
+}
+
+/*
+ * Why mmap of `fd` failed, in the client's terms. Only on this error path is
+ * the access mode looked at: the mapping itself is the check.
+ */
+static void
+explain_mmap_failure(int fd, int mmap_errno, char *why, size_t len)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (mmap_errno == EACCES && flags >= 0 && (flags & O_ACCMODE) != O_RDWR)
+		snprintf(why, len, "fd is not opened read-write, not a shared memory file");
+	else
+		snprintf(why, len, "mmap failed: %s", strerror(mmap_errno));
 }
 
 static void
@@ -467,13 +526,33 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	struct sw_options *opts = &shm->server->opts;
 	char why[160];
 	struct stat st;
+	struct statfs sfs;
 
+	/*
+	 * Seals first, then the size: seals are only ever added, so a size read
+	 * after F_SEAL_SHRINK was seen cannot shrink later. The other order lets
+	 * a client truncate and seal in between and pass off an empty file as
+	 * a sealed pool that needs no guard.
+	 */
+	int seals = fcntl(fd, F_GET_SEALS);
+	int seals_errno = seals < 0 ? errno : 0;
 	if (fstat(fd, &st) < 0) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: fstat of fd failed: %s", strerror(errno));
 		goto err_fd;
 	}
-	const char *bad = fd_unsuitable(fd, &st);
+	/* fstat works on O_PATH descriptors, F_GET_SEALS does not. */
+	if (seals < 0 && seals_errno == EBADF) {
+		int flags = fcntl(fd, F_GETFL);
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: fd is %s, not a shared memory file",
+				       flags >= 0 && (flags & O_PATH) ? "an O_PATH descriptor"
+								      : "not a valid descriptor");
+		goto err_fd;
+	}
+	if (seals < 0)
+		seals = 0; /* not a memfd: no seals possible */
+	const char *bad = file_type_unsuitable(&st);
 	if (bad) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: fd is %s, not a shared memory file", bad);
@@ -488,9 +567,19 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "create_pool: %s", why);
 		goto err_fd;
 	}
-	int seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0)
-		seals = 0; /* not a memfd: no seals possible */
+	if (fstatfs(fd, &sfs) < 0) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: fstatfs of fd failed: %s", strerror(errno));
+		goto err_fd;
+	}
+	if (!fs_is_memory((long)sfs.f_type)) {
+		char hex[24];
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "create_pool: fd is a file on %s, not shared memory (only "
+				       "memfd, tmpfs such as /dev/shm, and hugetlbfs: reads of other "
+				       "files can block)", fs_name((long)sfs.f_type, hex, sizeof(hex)));
+		goto err_fd;
+	}
 	if (opts->shm_require_seals && !(seals & F_SEAL_SHRINK)) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: fd lacks F_SEAL_SHRINK, required by this "
@@ -521,12 +610,14 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 		goto err_fd;
 	}
 	pool->owner = owner;
+	pool->page_size = sfs.f_type == HUGETLBFS_MAGIC && st.st_blksize > 0 ? (size_t)st.st_blksize
+									     : 1;
 	/* Map before creating the resource, so no half-built pool reaches a destructor. */
-	pool->mapping = mapping_create(pool, fd, (size_t)size);
+	pool->mapping = mapping_create(pool, fd, NULL, (size_t)size);
 	if (!pool->mapping) {
+		explain_mmap_failure(fd, errno, why, sizeof(why));
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "create_pool: mmap of %d bytes failed: %s", size,
-				       strerror(errno));
+				       "create_pool: %d bytes: %s", size, why);
 		goto err_pool;
 	}
 	pool->resource = wl_resource_create(client, &wl_shm_pool_interface,
@@ -537,19 +628,27 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	}
 	pool->shm = shm;
 	pool->client = client;
-	pool->fd = fd;
 	pool->seals = seals;
 	pool->refs = 1;
 	owner->refs++;
 	owner->pools++;
+	if (seals & F_SEAL_SHRINK) {
+		pool->fd = fd;
+		owner->fds++;
+	} else {
+		/* The mapping holds the file; resizes grow it with mremap. */
+		pool->fd = -1;
+		close(fd);
+	}
 	wl_resource_set_implementation(pool->resource, &pool_impl, pool, pool_resource_destroy);
 
 	if (sw_log_get_level() >= SW_LOG_DEBUG) {
 		char words[64];
-		sw_debug("shm pool: %d bytes, seals %s, %s", size,
+		sw_debug("shm pool: %d bytes, seals %s, %s; client keeps %u pool fds", size,
 			 sw_seals_to_string(seals, words, sizeof(words)),
-			 (seals & F_SEAL_SHRINK) ? "unguarded (F_SEAL_SHRINK, file >= pool)"
-						 : "guarded against SIGBUS");
+			 (seals & F_SEAL_SHRINK) ? "unguarded (F_SEAL_SHRINK, file >= pool), fd kept"
+						 : "guarded against SIGBUS, fd closed",
+			 owner->fds);
 	}
 	return;
 
@@ -587,8 +686,7 @@ shm_display_destroyed(struct wl_listener *listener, void *data)
 	struct sw_shm *shm = wl_container_of(listener, shm, display_destroy);
 	wl_list_remove(&shm->display_destroy.link);
 	wl_global_destroy(shm->global);
-	sigaction(SIGBUS, &shm->old_sigbus, NULL);
-	chained_sigbus = NULL;
+	sw_sigbus_uninstall();
 	shm->server->shm = NULL;
 	free(shm);
 }
@@ -601,21 +699,15 @@ sw_shm_create(struct sw_server *server)
 		return false;
 	shm->server = server;
 
-	struct sigaction sa = { 0 };
-	sa.sa_sigaction = sigbus_handler;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &shm->old_sigbus) < 0) {
-		sw_err("cannot install the SIGBUS handler: %s", strerror(errno));
+	if (!sw_sigbus_install()) {
 		free(shm);
 		return false;
 	}
-	chained_sigbus = &shm->old_sigbus;
 
 	shm->global = wl_global_create(server->display, &wl_shm_interface, SHM_VERSION, shm,
 				       shm_bind);
 	if (!shm->global) {
-		sigaction(SIGBUS, &shm->old_sigbus, NULL);
+		sw_sigbus_uninstall();
 		free(shm);
 		return false;
 	}

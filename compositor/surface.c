@@ -1,4 +1,6 @@
+#include <poll.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
@@ -427,6 +429,71 @@ render_transform(int32_t transform)
 	return (enum sw_render_transform)transform;
 }
 
+/* ---- converted copies of the buffers a surface shows ---- */
+
+static void
+recent_buffer_forget(struct sw_recent_buffer *r)
+{
+	wl_list_remove(&r->destroy.link);
+	wl_list_init(&r->destroy.link);
+	r->buffer = NULL;
+}
+
+static void
+recent_buffer_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sw_recent_buffer *r = wl_container_of(listener, r, destroy);
+	recent_buffer_forget(r);
+}
+
+/* `buffer` is shown now: it keeps hearing of this surface's damage. */
+static void
+recent_buffers_add(struct sw_surface *surface, struct sw_buffer *buffer)
+{
+	if (!buffer || !buffer->impl->invalidate)
+		return;
+	struct sw_recent_buffer *recent = surface->recent;
+	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++)
+		if (recent[i].buffer == buffer)
+			return;
+	/* Its copy, if any, is from before it came (or came back) here. */
+	buffer->impl->invalidate(buffer, NULL);
+	size_t slot = 0;
+	while (slot < SW_SURFACE_RECENT_BUFFERS && recent[slot].buffer)
+		slot++;
+	if (slot == SW_SURFACE_RECENT_BUFFERS) {
+		/* The oldest hears no more: it is wholly stale should it come back. */
+		recent[0].buffer->impl->invalidate(recent[0].buffer, NULL);
+		recent_buffer_forget(&recent[0]);
+		for (size_t i = 1; i < SW_SURFACE_RECENT_BUFFERS; i++) {
+			if (!recent[i].buffer)
+				continue;
+			struct sw_buffer *b = recent[i].buffer;
+			recent_buffer_forget(&recent[i]);
+			recent[i - 1].buffer = b;
+			wl_signal_add(&b->destroy_signal, &recent[i - 1].destroy);
+		}
+		slot = SW_SURFACE_RECENT_BUFFERS - 1;
+	}
+	recent[slot].buffer = buffer;
+	wl_signal_add(&buffer->destroy_signal, &recent[slot].destroy);
+}
+
+/* A commit changed the picture in `damage` (the committed buffer's coordinates; NULL: all). */
+static void
+recent_buffers_damage(struct sw_surface *surface, const pixman_region32_t *damage)
+{
+	const struct sw_buffer *shown = surface->buffer;
+	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++) {
+		struct sw_buffer *b = surface->recent[i].buffer;
+		if (!b)
+			continue;
+		/* Damage in another buffer's size says nothing precise about this one. */
+		bool same = shown && b->width == shown->width && b->height == shown->height;
+		b->impl->invalidate(b, same ? damage : NULL);
+	}
+}
+
 static void
 surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 {
@@ -442,6 +509,7 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 			sw_buffer_unlock(old);
 		set_pending_buffer(src, NULL);
 		src->buffer_attached = false;
+		recent_buffers_add(surface, surface->buffer);
 	}
 	/* A new scale or transform lays the whole buffer out anew. */
 	bool relaid = surface->current.scale != src->scale ||
@@ -506,6 +574,8 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 					   (unsigned)((boxes[i].y2 - boxes[i].y1) * scale));
 	sw_render_transform_region(&bd, &bd, sw_render_transform_invert(transform), tw, th);
 	pixman_region32_union(&surface->buffer_damage, &surface->buffer_damage, &bd);
+	pixman_region32_union(&bd, &bd, &src->buffer_damage);
+	recent_buffers_damage(surface, resized || relaid ? NULL : &bd);
 	pixman_region32_fini(&bd);
 	/* It grows with every commit until a repaint uses it. */
 	sw_region_bound(&surface->buffer_damage, SW_DAMAGE_RECTS);
@@ -566,6 +636,181 @@ sw_surface_apply_cached(struct sw_surface *surface)
 	surface_apply(surface, &sub->cached);
 }
 
+/* A commit's state goes to the subsurface cache or straight to the screen. */
+static void
+commit_state(struct sw_surface *surface, struct sw_surface_state *state)
+{
+	struct sw_subsurface *sub = sw_subsurface_from_surface(surface);
+	if (sub) {
+		/* A synchronized subsurface's commit waits for its parent's. */
+		state_move(&sub->cached, state);
+		sub->has_cache = true;
+		if (!sw_subsurface_is_synchronized(sub))
+			sw_surface_apply_cached(surface);
+		return;
+	}
+	surface_apply(surface, state);
+}
+
+/* ---- commits waiting for their buffer's writers ---- */
+
+struct fence_wait {
+	struct sw_queued_commit *commit;
+	struct wl_event_source *source;  /* holds its own copy of the sync_file */
+};
+
+/*
+ * A commit whose buffer's fences have not all signalled. It is applied, in
+ * order, once they have; until then the surface shows what it showed, and
+ * reading the buffer (DMA_BUF_IOCTL_SYNC START) can no longer block the loop.
+ */
+struct sw_queued_commit {
+	struct sw_surface *surface;
+	struct wl_list link;             /* sw_surface.queued */
+	struct sw_surface_state state;
+	unsigned n_waits, unsignalled;
+	struct fence_wait waits[SW_BUFFER_MAX_FENCES];
+};
+
+static void
+fence_wait_end(struct fence_wait *w)
+{
+	if (w->source)
+		wl_event_source_remove(w->source);
+	w->source = NULL;
+}
+
+static void
+queued_cancel_waits(struct sw_queued_commit *c)
+{
+	for (unsigned i = 0; i < c->n_waits; i++)
+		fence_wait_end(&c->waits[i]);
+	c->n_waits = c->unsignalled = 0;
+}
+
+static void
+queued_free(struct sw_queued_commit *c)
+{
+	queued_cancel_waits(c);
+	wl_list_remove(&c->link);
+	c->surface->n_queued--;
+	sw_surface_state_fini(&c->state);
+	free(c);
+}
+
+/* Apply the oldest commits whose buffers are ready, stopping at one that is not. */
+static void
+queue_flush(struct sw_surface *surface)
+{
+	while (!wl_list_empty(&surface->queued)) {
+		struct sw_queued_commit *c = wl_container_of(surface->queued.next, c, link);
+		if (c->unsignalled > 0)
+			return;
+		commit_state(surface, &c->state);
+		queued_free(c);
+	}
+}
+
+static int
+fence_signalled(int fd, uint32_t mask, void *data)
+{
+	struct fence_wait *w = data;
+	struct sw_queued_commit *c = w->commit;
+	/* Readable is signalled; an error on the sync_file ends the wait as well. */
+	fence_wait_end(w);
+	c->unsignalled--;
+	queue_flush(c->surface);
+	return 0;
+}
+
+/* Close the sync_files that have signalled already; returns how many are left in `fds`. */
+static unsigned
+keep_unsignalled(int *fds, unsigned n)
+{
+	unsigned kept = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct pollfd pfd = { .fd = fds[i], .events = POLLIN };
+		if (poll(&pfd, 1, 0) > 0)
+			close(fds[i]);
+		else
+			fds[kept++] = fds[i];
+	}
+	return kept;
+}
+
+static void
+queued_arm(struct sw_queued_commit *c, const int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct fence_wait *w = &c->waits[c->n_waits];
+		w->commit = c;
+		/* The event source keeps a duplicate of the fd. */
+		w->source = wl_event_loop_add_fd(c->surface->server->loop, fds[i],
+						 WL_EVENT_READABLE, fence_signalled, w);
+		close(fds[i]);
+		if (!w->source) {
+			/* Then SYNC START does the waiting, as before. */
+			sw_warn("surface: cannot watch a buffer fence; not waiting for it");
+			continue;
+		}
+		c->n_waits++;
+		c->unsignalled++;
+	}
+}
+
+/* Queue the pending state behind the commits already waiting, to wait for `fds`. */
+static void
+queue_commit(struct sw_surface *surface, int *fds, unsigned n)
+{
+	struct sw_surface_state *pending = &surface->pending;
+	struct sw_queued_commit *c;
+	if (surface->n_queued >= SW_SURFACE_MAX_QUEUED) {
+		/* Far ahead of its writers: fold into the newest waiting commit, like a cache. */
+		c = wl_container_of(surface->queued.prev, c, link);
+		sw_debug("surface: wl_surface@%u has %u commits waiting for fences; folding "
+			 "this one into the last", wl_resource_get_id(surface->resource),
+			 surface->n_queued);
+		if (pending->buffer_attached) {
+			/* Its buffer will never be shown now: its fences do not matter. */
+			queued_cancel_waits(c);
+			struct sw_buffer *dropped = c->state.buffer;
+			if (dropped && dropped != pending->buffer && dropped->locks == 0 &&
+			    dropped->resource)
+				wl_buffer_send_release(dropped->resource);
+		}
+	} else {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			for (unsigned i = 0; i < n; i++)
+				close(fds[i]);
+			wl_resource_post_no_memory(surface->resource);
+			return;
+		}
+		c->surface = surface;
+		sw_surface_state_init(&c->state);
+		wl_list_insert(surface->queued.prev, &c->link);
+		surface->n_queued++;
+	}
+	state_move(&c->state, pending);
+	queued_arm(c, fds, n);
+	sw_debug("surface: wl_surface@%u: a commit waits for %u fence(s), %u commit(s) queued",
+		 wl_resource_get_id(surface->resource), c->unsignalled, surface->n_queued);
+	queue_flush(surface);
+}
+
+/* The buffer the surface will have once the pending state applies. */
+static const struct sw_buffer *
+committed_buffer(const struct sw_surface *surface)
+{
+	if (surface->pending.buffer_attached)
+		return surface->pending.buffer;
+	struct sw_queued_commit *c;
+	wl_list_for_each_reverse(c, &surface->queued, link)
+		if (c->state.buffer_attached)
+			return c->state.buffer;
+	return surface->buffer;
+}
+
 static void
 surface_commit(struct wl_client *client, struct wl_resource *resource)
 {
@@ -575,8 +820,7 @@ surface_commit(struct wl_client *client, struct wl_resource *resource)
 			   SW_DAMAGE_RECTS);
 	sw_box_batch_flush(&surface->pending.buffer_damage_boxes, &surface->pending.buffer_damage,
 			   SW_DAMAGE_RECTS);
-	const struct sw_buffer *buffer = surface->pending.buffer_attached ? surface->pending.buffer
-									  : surface->buffer;
+	const struct sw_buffer *buffer = committed_buffer(surface);
 	int32_t scale = surface->pending.scale;
 	if (buffer && (buffer->width % scale != 0 || buffer->height % scale != 0)) {
 		wl_resource_post_error(resource, WL_SURFACE_ERROR_INVALID_SIZE,
@@ -584,16 +828,18 @@ surface_commit(struct wl_client *client, struct wl_resource *resource)
 				       buffer->width, buffer->height, scale);
 		return;
 	}
-	struct sw_subsurface *sub = sw_subsurface_from_surface(surface);
-	if (sub) {
-		/* A synchronized subsurface's commit waits for its parent's. */
-		state_move(&sub->cached, &surface->pending);
-		sub->has_cache = true;
-		if (!sw_subsurface_is_synchronized(sub))
-			sw_surface_apply_cached(surface);
+	/* A new buffer is shown once its writers are done, not read while they write. */
+	int fds[SW_BUFFER_MAX_FENCES];
+	unsigned n = 0;
+	struct sw_buffer *attached = surface->pending.buffer_attached ? surface->pending.buffer
+								      : NULL;
+	if (attached && attached->impl->export_fences)
+		n = keep_unsignalled(fds, attached->impl->export_fences(attached, fds));
+	if (n == 0 && wl_list_empty(&surface->queued)) {
+		commit_state(surface, &surface->pending);
 		return;
 	}
-	surface_apply(surface, &surface->pending);
+	queue_commit(surface, fds, n);
 }
 
 /* ---- surface trees ---- */
@@ -722,6 +968,12 @@ surface_resource_destroy(struct wl_resource *resource)
 	struct sw_surface *surface = wl_resource_get_user_data(resource);
 	/* The role goes first, so it can unmap while the surface is intact. */
 	wl_signal_emit_mutable(&surface->events.destroy, surface);
+	while (!wl_list_empty(&surface->queued)) {
+		struct sw_queued_commit *c = wl_container_of(surface->queued.next, c, link);
+		queued_free(c);
+	}
+	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++)
+		recent_buffer_forget(&surface->recent[i]);
 	if (surface->buffer)
 		sw_buffer_unlock(surface->buffer);
 	sw_surface_state_fini(&surface->pending);
@@ -796,6 +1048,11 @@ compositor_create_surface(struct wl_client *client, struct wl_resource *resource
 	pixman_region32_init(&surface->buffer_damage);
 	wl_list_init(&surface->frame_callbacks);
 	wl_list_init(&surface->feedbacks);
+	wl_list_init(&surface->queued);
+	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++) {
+		surface->recent[i].destroy.notify = recent_buffer_destroyed;
+		wl_list_init(&surface->recent[i].destroy.link);
+	}
 	wl_list_init(&surface->subsurfaces_below);
 	wl_list_init(&surface->subsurfaces_above);
 	wl_signal_init(&surface->events.commit);

@@ -19,6 +19,8 @@ struct sw_surface;
  */
 #define SW_COORD_LIMIT (1 << 20)
 #define SW_SUBSURFACE_DEPTH 64
+/* Commits a surface may have waiting for fences; more are folded into the last. */
+#define SW_SURFACE_MAX_QUEUED 4
 
 static inline int32_t
 sw_clamp_coord(int64_t v)
@@ -58,6 +60,16 @@ void sw_box_batch_flush(struct sw_box_batch *batch, pixman_region32_t *region, i
 /* Replace `region` by its bounding box when it has more than `max_rects` rectangles. */
 bool sw_region_bound(pixman_region32_t *region, int max_rects);
 
+ * Buffers with a converted copy (NV12) a surface showed lately: each commit's
+ * damage is reported to all of them, so a buffer shown again converts what
+ * changed while the others were shown. One that drops out is wholly stale.
+ */
+#define SW_SURFACE_RECENT_BUFFERS 4
+struct sw_recent_buffer {
+	struct sw_buffer *buffer;        /* NULL: free slot */
+	struct wl_listener destroy;
+};
+
 /* Double-buffered wl_surface state. */
 struct sw_surface_state {
 	bool buffer_attached;             /* attach was called (buffer may be NULL) */
@@ -95,6 +107,7 @@ struct sw_surface {
 	pixman_region32_t damage;
 	/* Damage since the last repaint in buffer coordinates (for converting kinds). */
 	pixman_region32_t buffer_damage;
+	struct sw_recent_buffer recent[SW_SURFACE_RECENT_BUFFERS];  /* oldest first */
 	/* Size before the last commit, so a role can damage what a shrink uncovers. */
 	int32_t prev_width, prev_height;
 
@@ -109,6 +122,12 @@ struct sw_surface {
 	struct wl_list frame_callbacks;
 	/* Feedbacks committed and not yet tied to a repaint. */
 	struct wl_list feedbacks;
+	/*
+	 * Commits whose buffer is still being written (its fences have not
+	 * signalled), oldest first; later commits queue behind them.
+	 */
+	struct wl_list queued;           /* sw_queued_commit.link */
+	unsigned n_queued;
 
 	struct {
 		struct wl_signal commit;   /* after current state changed */

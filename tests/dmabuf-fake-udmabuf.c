@@ -8,7 +8,14 @@
  *   WRITE refused) and returns a dup of the memfd instead of a dma-buf;
  * - fstatfs reports DMA_BUF_MAGIC for memfds named "sealway-udmabuf" (the
  *   name the client gives them), so the compositor's check lets them in;
- * - DMA_BUF_IOCTL_SYNC on such fds succeeds (memfds need no cache sync).
+ * - DMA_BUF_IOCTL_SYNC on such fds succeeds (memfds need no cache sync),
+ *   and is logged to SW_FAKE_SYNC_LOG when that is set;
+ * - open("/dev/dma_heap/system") gives a placeholder too, and
+ *   DMA_HEAP_IOCTL_ALLOC on it a fresh memfd of that name;
+ * - DMA_BUF_IOCTL_EXPORT_SYNC_FILE on such fds fails with ENOTTY (as the
+ *   kernel's would before 6.0) unless SW_FAKE_FENCE names a FIFO: then the
+ *   "fence" is that FIFO opened for reading, unsignalled until the test
+ *   writes a byte into it.
  * Everything else goes to libc.
  */
 #include <dlfcn.h>
@@ -18,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -25,11 +33,12 @@
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
 #include <linux/magic.h>
 #include <linux/udmabuf.h>
 
 /* A preload library has no struct to hang state on: the placeholder fd is global. */
-static int fake_dev = -1;
+static int fake_dev = -1, fake_heap = -1;
 
 static bool
 is_fake_dmabuf(int fd)
@@ -47,12 +56,32 @@ static int
 fake_open(const char *name, const char *path, int flags, mode_t mode)
 {
 	int (*real)(const char *, int, ...) = dlsym(RTLD_NEXT, name);
-	if (strcmp(path, "/dev/udmabuf") != 0)
+	bool heap = strcmp(path, "/dev/dma_heap/system") == 0;
+	if (strcmp(path, "/dev/udmabuf") != 0 && !heap)
 		return real ? real(path, flags, mode) : (errno = ENOSYS, -1);
-	int fd = memfd_create("fake-udmabuf-device", MFD_CLOEXEC);
-	if (fd >= 0)
+	int fd = memfd_create(heap ? "fake-dma-heap-device" : "fake-udmabuf-device", MFD_CLOEXEC);
+	if (fd >= 0 && heap)
+		fake_heap = fd;
+	else if (fd >= 0)
 		fake_dev = fd;
 	return fd;
+}
+
+/* With SW_FAKE_SYNC_LOG set, every SYNC on a stand-in dma-buf appends a line there. */
+static void
+log_sync(uint64_t flags)
+{
+	const char *path = getenv("SW_FAKE_SYNC_LOG");
+	if (!path)
+		return;
+	int (*real_open)(const char *, int, ...) = dlsym(RTLD_NEXT, "open");
+	int fd = real_open ? real_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
+	if (fd < 0)
+		return;
+	const char *line = (flags & DMA_BUF_SYNC_END) ? "end\n" : "start\n";
+	ssize_t ignored = write(fd, line, strlen(line));
+	(void)ignored;
+	close(fd);
 }
 
 int open(const char *path, int flags, ...);
@@ -106,12 +135,39 @@ ioctl(int fd, unsigned long request, ...)
 		}
 		return fcntl(memfd, F_DUPFD_CLOEXEC, 0);
 	}
+	if (request == DMA_HEAP_IOCTL_ALLOC && fd == fake_heap && fake_heap >= 0) {
+		struct dma_heap_allocation_data *alloc = arg;
+		int memfd = memfd_create("sealway-udmabuf-heap",
+					 (alloc->fd_flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
+		if (memfd < 0)
+			return -1;
+		if (ftruncate(memfd, (off_t)alloc->len) < 0) {
+			close(memfd);
+			return -1;
+		}
+		alloc->fd = (uint32_t)memfd;
+		return 0;
+	}
+	if (request == DMA_BUF_IOCTL_EXPORT_SYNC_FILE && is_fake_dmabuf(fd)) {
+		struct dma_buf_export_sync_file *req = arg;
+		const char *fifo = getenv("SW_FAKE_FENCE");
+		if (!fifo) {
+			errno = ENOTTY;
+			return -1;
+		}
+		int fence = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fence < 0)
+			return -1;
+		req->fd = fence;
+		return 0;
+	}
 	if (request == DMA_BUF_IOCTL_SYNC && is_fake_dmabuf(fd)) {
 		const struct dma_buf_sync *sync = arg;
 		if (sync->flags & ~(uint64_t)DMA_BUF_SYNC_VALID_FLAGS_MASK) {
 			errno = EINVAL;
 			return -1;
 		}
+		log_sync(sync->flags);
 		return 0;
 	}
 	return real(fd, request, arg);

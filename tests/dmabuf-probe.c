@@ -904,6 +904,130 @@ out_registry:
 	return res;
 }
 
+/*
+ * truncated-dmabuf: a window on a memfd posing as a dma-buf (the udmabuf
+ * stand-in lets memfds named sealway-udmabuf pass), truncated once shown;
+ * the next repaint reads pages that are gone.
+ */
+static void
+truncated_frame_done(void *data, struct wl_callback *callback, uint32_t msec)
+{
+	bool *done = data;
+	*done = true;
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener truncated_frame_listener = {
+	.done = truncated_frame_done,
+};
+
+static enum scenario_result
+truncated_dmabuf(struct probe *p)
+{
+	const int32_t w = 64, h = 64;
+	const size_t size = (size_t)w * 4 * (size_t)h;
+	enum scenario_result res = SCENARIO_SETUP_FAILED;
+	int fd = memfd_create("sealway-udmabuf", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		fprintf(stderr, "dmabuf-probe: memfd: %s\n", strerror(errno));
+		goto out_fd;
+	}
+	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (px == MAP_FAILED) {
+		fprintf(stderr, "dmabuf-probe: mmap: %s\n", strerror(errno));
+		goto out_fd;
+	}
+	for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
+		px[i] = 0xff3366cc;
+	munmap(px, size);
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, (uint32_t)w * 4, 0, 0);
+	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(params, w, h,
+		DRM_FORMAT_XRGB8888, 0);
+	zwp_linux_buffer_params_v1_destroy(params);
+
+	struct probe_window win;
+	if (!probe_window_map(&p->g, &win, "dmabuf-probe truncated"))
+		goto out_buffer;
+	for (int i = 0; i < 2; i++) {
+		bool done = false;
+		struct wl_callback *cb = wl_surface_frame(win.surface);
+		wl_callback_add_listener(cb, &truncated_frame_listener, &done);
+		wl_surface_attach(win.surface, buffer, 0, 0);
+		wl_surface_damage_buffer(win.surface, 0, 0, w, h);
+		wl_surface_commit(win.surface);
+		if (i == 0) {
+			if (!probe_wait_for(p->g.display, &done, 5000))
+				goto out_window;
+			printf("shown buffer=%u\n", wl_proxy_get_id((struct wl_proxy *)buffer));
+			/* The pages go away under the compositor's mapping. */
+			if (ftruncate(fd, 0) < 0)
+				goto out_window;
+		} else if (!probe_wait_for(p->g.display, &done, 5000)) {
+			/* The error came instead of the frame. */
+			wl_callback_destroy(cb);
+		}
+	}
+	res = SCENARIO_RAN;
+out_window:
+	probe_window_destroy(&win);
+out_buffer:
+	wl_buffer_destroy(buffer);
+out_fd:
+	if (fd >= 0)
+		close(fd);
+	return res;
+}
+
+/*
+ * fence-flood: one udmabuf buffer committed 50 times in a row, each commit
+ * with a frame callback, while its fence (the test's stand-in) has not
+ * signalled; then kept until SIGTERM, printing "frame-done N" as callbacks
+ * come.
+ */
+static void
+flood_frame_done(void *data, struct wl_callback *callback, uint32_t msec)
+{
+	unsigned *done = data;
+	printf("frame-done %u\n", ++*done);
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener flood_frame_listener = { .done = flood_frame_done };
+
+static enum scenario_result
+fence_flood(struct probe *p)
+{
+	struct probe_window win;
+	struct sigaction sa = { .sa_handler = cursor_on_signal };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *buf = udmabuf_buffer(p, 64, 64, DRM_FORMAT_XRGB8888, 0xff3366cc);
+	if (!buf)
+		return SCENARIO_SETUP_FAILED;
+	if (!probe_window_map(&p->g, &win, "dmabuf-probe fence-flood")) {
+		wl_buffer_destroy(buf);
+		return SCENARIO_SETUP_FAILED;
+	}
+	unsigned done = 0;
+	for (int i = 0; i < 50; i++) {
+		struct wl_callback *cb = wl_surface_frame(win.surface);
+		wl_callback_add_listener(cb, &flood_frame_listener, &done);
+		wl_surface_attach(win.surface, buf, 0, 0);
+		wl_surface_damage_buffer(win.surface, 0, 0, 64, 64);
+		wl_surface_commit(win.surface);
+	}
+	probe_roundtrip_timeout(p->g.display, 5000);
+	printf("committed 50\n");
+	while (!cursor_stop && wl_display_get_error(p->g.display) == 0)
+		if (probe_dispatch_timeout(p->g.display, 100) < 0)
+			break;
+	probe_window_destroy(&win);
+	wl_buffer_destroy(buf);
+	return SCENARIO_RAN;
+}
+
 static const struct {
 	const char *name;
 	scenario_fn run;
@@ -940,6 +1064,10 @@ static const struct {
 	{ "formats-v3", formats_v3, 3, "bind version 3: format and modifier events" },
 	{ "cursor", cursor, 4, "udmabuf window and cursor surface until SIGTERM (SIGUSR1: "
 	  "destroy the cursor)" },
+	{ "truncated-dmabuf", truncated_dmabuf, 4, "a memfd posing as a dma-buf (stand-in), "
+	  "truncated once shown, then shown again" },
+	{ "fence-flood", fence_flood, 4, "one udmabuf buffer committed 50 times behind its "
+	  "fence, kept until SIGTERM" },
 };
 
 int

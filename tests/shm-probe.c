@@ -11,11 +11,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
@@ -233,11 +236,11 @@ pool_resize_shrink(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
-/* A pool the size of its 4096-byte file grown to 8192, and a buffer in the new half. */
 static enum scenario_result
-resize_past_eof(struct probe_globals *g, bool sealed)
+pool_resize_sealed_past_eof(struct probe_globals *g)
 {
-	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, sealed);
+	/* A pool the size of its 4096-byte file grown to 8192, and a buffer in the new half. */
+	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, true);
 	if (!pool)
 		return SCENARIO_SETUP_FAILED;
 	wl_shm_pool_resize(pool, 8192);
@@ -245,16 +248,28 @@ resize_past_eof(struct probe_globals *g, bool sealed)
 	return SCENARIO_RAN;
 }
 
-static enum scenario_result
-pool_resize_sealed_past_eof(struct probe_globals *g)
-{
-	return resize_past_eof(g, true);
-}
+static bool show_and_wait(struct probe_globals *g, struct probe_window *w,
+			  struct wl_buffer *buffer, int32_t damage_width, int32_t damage_height);
 
 static enum scenario_result
 pool_resize_unsealed_past_eof(struct probe_globals *g)
 {
-	return resize_past_eof(g, false);
+	/*
+	 * The same on an unsealed file, and the buffer shown: the compositor keeps
+	 * no fd of an unsealed pool to check a resize against, so the lie is
+	 * found when the pages past the end of the file are read.
+	 */
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe resize past eof"))
+		return SCENARIO_SETUP_FAILED;
+	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, false);
+	if (!pool)
+		return SCENARIO_SETUP_FAILED;
+	wl_shm_pool_resize(pool, 8192);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 4096, 32, 32, 128,
+							     SHM_XRGB8888);
+	show_and_wait(g, &w, buffer, 32, 32);
+	return SCENARIO_RAN;
 }
 
 static void
@@ -416,6 +431,129 @@ many_pools(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
+/*
+ * The racer of seal-race: told a memfd, it waits a few microseconds (a
+ * different number each attempt, to sweep the compositor's window), then
+ * truncates the file to 0 and seals it against shrinking.
+ */
+struct racer {
+	pthread_t thread;
+	atomic_int fd;        /* -1: nothing to do; -2: exit */
+	atomic_uint delay_ns;
+	atomic_bool done;
+};
+
+static void
+spin_ns(unsigned ns)
+{
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < ns);
+}
+
+static void *
+racer_run(void *data)
+{
+	struct racer *r = data;
+	for (;;) {
+		int fd = atomic_load(&r->fd);
+		if (fd == -2)
+			return NULL;
+		if (fd < 0)
+			continue;
+		spin_ns(atomic_load(&r->delay_ns));
+		if (ftruncate(fd, 0) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+			perror("racer: truncate and seal");
+		atomic_store(&r->fd, -1);
+		atomic_store(&r->done, true);
+	}
+}
+
+/* Refused at create_pool (truncated first) or at the first read (truncated after). */
+enum race_outcome { RACE_REFUSED, RACE_FAULTED, RACE_UNREAD, RACE_OTHER_ERROR, RACE_LOST };
+
+/*
+ * One attempt on a fresh connection: a 64x64 pool on an unsealed memfd,
+ * truncated and sealed by the racer right after create_pool is sent; then
+ * a buffer, attach, commit, and a frame. The file is empty by then, so the
+ * only right ends are invalid_fd, at create_pool or at the first read.
+ */
+static enum race_outcome
+race_once(struct racer *r, unsigned delay_ns)
+{
+	enum { SIZE = 64, STRIDE = SIZE * 4, BYTES = STRIDE * SIZE };
+	struct probe_globals g;
+	if (!probe_connect(&g))
+		return RACE_LOST;
+	enum race_outcome outcome = RACE_LOST;
+	struct probe_window w;
+	if (!probe_window_map(&g, &w, "shm-probe seal-race"))
+		goto out;
+	int fd = probe_memfd(BYTES, false);
+	if (fd < 0)
+		goto out;
+	struct wl_shm_pool *pool = wl_shm_create_pool(g.shm, fd, BYTES);
+	wl_display_flush(g.display);
+	atomic_store(&r->done, false);
+	atomic_store(&r->delay_ns, delay_ns);
+	atomic_store(&r->fd, fd);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, SIZE, SIZE, STRIDE,
+							     SHM_XRGB8888);
+	while (!atomic_load(&r->done))
+		;
+	close(fd);
+	for (int i = 0; i < 2 && !wl_display_get_error(g.display); i++)
+		show_and_wait(&g, &w, buffer, SIZE, SIZE);
+
+	const struct wl_interface *iface;
+	int err = wl_display_get_error(g.display);
+	if (!err)
+		outcome = RACE_UNREAD;
+	else if (err == EPROTO && wl_display_get_protocol_error(g.display, &iface, NULL) == 2 &&
+		 iface == &wl_shm_interface)
+		outcome = RACE_REFUSED;
+	else if (err == EPROTO && wl_display_get_protocol_error(g.display, &iface, NULL) == 2 &&
+		 (iface == &wl_shm_pool_interface || iface == &wl_buffer_interface))
+		outcome = RACE_FAULTED;
+	else if (err == EPROTO)
+		outcome = RACE_OTHER_ERROR;
+out:
+	probe_disconnect(&g);
+	return outcome;
+}
+
+static enum scenario_result
+seal_race(struct probe_globals *g)
+{
+	enum { ATTEMPTS = 3000, SECONDS = 8 };
+	struct racer r = { .fd = -1 };
+	if (pthread_create(&r.thread, NULL, racer_run, &r) != 0) {
+		fprintf(stderr, "shm-probe: cannot start the racer thread\n");
+		return SCENARIO_SETUP_FAILED;
+	}
+	unsigned counts[5] = { 0 }, attempts = 0;
+	int64_t deadline = probe_now_ms() + SECONDS * 1000;
+	while (attempts < ATTEMPTS && probe_now_ms() < deadline) {
+		/* 0 to 500 us in steps that do not repeat in phase with anything. */
+		unsigned delay = (attempts * 7919u) % 500000u;
+		enum race_outcome o = race_once(&r, delay);
+		counts[o]++;
+		attempts++;
+		/* A compositor gone is the failure we look for: stop there. */
+		if (o == RACE_LOST)
+			break;
+	}
+	atomic_store(&r.fd, -2);
+	pthread_join(r.thread, NULL);
+	printf("attempts=%u refused=%u faulted=%u unread=%u other_error=%u lost=%u\n", attempts,
+	       counts[RACE_REFUSED], counts[RACE_FAULTED], counts[RACE_UNREAD],
+	       counts[RACE_OTHER_ERROR], counts[RACE_LOST]);
+	fflush(stdout);
+	return SCENARIO_RAN;
+}
+
 static enum scenario_result
 garbage_on_socket(struct probe_globals *g)
 {
@@ -477,6 +615,111 @@ pool_sealed(struct probe_globals *g)
 	return pool_from_memfd(g, true);
 }
 
+/* A 16 KiB pool and a buffer on `fd` (closed here), which the scenario made. */
+static enum scenario_result
+pool_and_buffer_on(struct probe_globals *g, int fd)
+{
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	if (ftruncate(fd, 16384) < 0) {
+		perror("ftruncate");
+		close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
+	close(fd);
+	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_disk_file(struct probe_globals *g)
+{
+	/* An unnamed file in $SHM_PROBE_DIR, which the test picks on a disk filesystem. */
+	const char *dir = getenv("SHM_PROBE_DIR");
+	if (!dir) {
+		fprintf(stderr, "shm-probe: pool-disk-file needs SHM_PROBE_DIR\n");
+		return SCENARIO_SETUP_FAILED;
+	}
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fprintf(stderr, "shm-probe: O_TMPFILE in %s: %s\n", dir, strerror(errno));
+	return pool_and_buffer_on(g, fd);
+}
+
+static enum scenario_result
+pool_dev_shm(struct probe_globals *g)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "/shm-probe-%d", (int)getpid());
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "shm-probe: shm_open %s: %s\n", name, strerror(errno));
+		return SCENARIO_SETUP_FAILED;
+	}
+	shm_unlink(name);
+	return pool_and_buffer_on(g, fd);
+}
+
+static enum scenario_result
+pool_hugetlb(struct probe_globals *g)
+{
+	/* One huge page (2 MiB on x86-64); the pool uses its first 16 KiB. */
+	int fd = memfd_create("shm-probe-huge", MFD_CLOEXEC | MFD_HUGETLB);
+	if (fd < 0 || ftruncate(fd, 2 << 20) < 0) {
+		fprintf(stderr, "shm-probe: hugetlb memfd: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	/* Files can be made without huge pages; mapping them is what needs one. */
+	void *probe = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (probe == MAP_FAILED) {
+		fprintf(stderr, "shm-probe: mapping a huge page: %s\n", strerror(errno));
+		close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	munmap(probe, 2 << 20);
+	/* The pool is the first 16 KiB of the huge page. */
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
+	close(fd);
+	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+hold_pools(struct probe_globals *g)
+{
+	/*
+	 * $SHM_PROBE_POOLS (default 16) pools of 4 KiB on memfds, sealed if
+	 * $SHM_PROBE_SEALED is 1, each grown twice with no buffer on it, then
+	 * given one buffer; "held" is printed once the compositor has them all,
+	 * and they are held until stdin closes.
+	 */
+	const char *env = getenv("SHM_PROBE_SEALED");
+	bool sealed = env && strcmp(env, "1") == 0;
+	env = getenv("SHM_PROBE_POOLS");
+	int count = env ? atoi(env) : 16;
+	for (int i = 0; i < count; i++) {
+		int fd = probe_memfd(16384, sealed);
+		if (fd < 0)
+			return SCENARIO_SETUP_FAILED;
+		struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 4096);
+		close(fd);
+		wl_shm_pool_resize(pool, 8192);
+		wl_shm_pool_resize(pool, 16384);
+		wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	}
+	if (wl_display_roundtrip(g->display) < 0)
+		return SCENARIO_RAN;
+	printf("held\n");
+	fflush(stdout);
+	char c;
+	while (read(STDIN_FILENO, &c, 1) > 0)
+		;
+	return SCENARIO_RAN;
+}
+
 static enum scenario_result
 roundtrip_only(struct probe_globals *g)
 {
@@ -511,7 +754,7 @@ static const struct {
 	{ "pool-resize-sealed-past-eof", pool_resize_sealed_past_eof,
 	  "sealed 4096-byte file, pool resized to 8192, buffer at 4096" },
 	{ "pool-resize-unsealed-past-eof", pool_resize_unsealed_past_eof,
-	  "unsealed 4096-byte file, pool resized to 8192, buffer at 4096" },
+	  "unsealed 4096-byte file, pool resized to 8192, buffer at 4096 shown" },
 	{ "truncate-after-commit", truncate_after_commit,
 	  "ftruncate a shown 256x256 buffer's file to 0, then commit it again" },
 	{ "buffer-outlives-pool", buffer_outlives_pool,
@@ -521,8 +764,18 @@ static const struct {
 	  "a sound buffer committed with surface and buffer damage of INT32_MAX extents" },
 	{ "many-pools", many_pools, "1000 pools of 4 KiB, half destroyed" },
 	{ "garbage-on-socket", garbage_on_socket, "8 KiB of noise on the socket" },
+	{ "seal-race", seal_race,
+	  "up to 3000 connections (8 s) each truncating and sealing its pool's memfd from a "
+	  "thread right after create_pool; prints the outcomes" },
 	{ "pool-unsealed", pool_unsealed, "a sound pool on an unsealed memfd" },
 	{ "pool-sealed", pool_sealed, "a sound pool on a memfd sealed SHRINK|GROW" },
+	{ "pool-disk-file", pool_disk_file,
+	  "a sound pool on an O_TMPFILE file in $SHM_PROBE_DIR" },
+	{ "pool-dev-shm", pool_dev_shm, "a sound pool on a POSIX shared memory file (/dev/shm)" },
+	{ "pool-hugetlb", pool_hugetlb, "a sound pool on a MFD_HUGETLB memfd" },
+	{ "hold-pools", hold_pools,
+	  "16 pools grown 4096 -> 8192 -> 16384, a buffer on each, held until stdin closes "
+	  "(SHM_PROBE_SEALED=1: sealed memfds)" },
 };
 
 int

@@ -5,8 +5,9 @@
  * memfds stand in. Client and server run in this process on a socketpair.
  * What is tested: plane offsets that are not page-aligned, strides with
  * padding, RGB read in place, NV12 converted (BT.601 limited range) only
- * where damaged, SYNC START/END bracketing, refusals that are `failed`
- * events, and that a destroyed buffer closes its fds and unmaps.
+ * where reported stale, SYNC START/END bracketing, refusals that are `failed`
+ * events, that a destroyed buffer closes its fds and unmaps, and that a read
+ * that faults disconnects the client with an error naming the buffer.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -335,7 +336,11 @@ nv12_converted_where_damaged(struct sw_test *t)
 			memset(map + y * 40, 235, 32);
 		pixman_region32_t damage;
 		pixman_region32_init_rect(&damage, 8, 4, 4, 2);
-		img = buf->impl->begin_access(buf, &damage);
+		SW_CHECK(t, buf->impl->invalidate != NULL, "NV12 buffers hear of damage");
+		if (buf->impl->invalidate)
+			buf->impl->invalidate(buf, &damage);
+		/* What is read does not matter: the copy is refreshed where it is stale. */
+		img = buf->impl->begin_access(buf, NULL);
 		pixman_region32_fini(&damage);
 		if (img) {
 			uint32_t *data = pixman_image_get_data(img);
@@ -418,6 +423,68 @@ stride_beyond_int_refused(struct sw_test *t)
 	ctx_fini(&c);
 }
 
+/*
+ * An exporter that takes the pages away (here: the memfd standing in for the
+ * dma-buf is truncated) makes the read fault. The guard lets it complete on
+ * zeros, end_access reports it, and the client is disconnected with an
+ * error naming the buffer; the compositor goes on.
+ */
+static void
+fault_under_read_disconnects(struct sw_test *t)
+{
+	struct ctx c;
+	SW_CHECK(t, ctx_init(&c), "client and server connect");
+	const struct plane_desc plane = { 0, 256 };
+	uint8_t *map;
+	int fd = memfd_with(256 * 64, &map);
+	SW_CHECK(t, fd >= 0, "memfd");
+	memset(map, 0x5a, 256 * 64);
+	bool failed;
+	struct sw_buffer *buf = make_buffer(&c, fd, &plane, 1, 64, 64, DRM_FORMAT_XRGB8888, 0,
+					    true, &failed);
+	SW_CHECK(t, buf != NULL, "create_immed gives a buffer");
+	if (buf) {
+		uint32_t id = wl_proxy_get_id((struct wl_proxy *)last_client_buffer);
+		pixman_image_t *img = buf->impl->begin_access(buf, NULL);
+		SW_CHECK(t, img != NULL, "begin_access gives an image");
+		SW_CHECK(t, ftruncate(fd, 0) == 0, "the pages go away");
+		if (img) {
+			volatile uint32_t *px = pixman_image_get_data(img);
+			uint32_t v = px[64 * 10 + 3];
+			SW_CHECK(t, v == 0, "the faulting read completes on zeros (0x%08x)", v);
+		}
+		SW_CHECK(t, !buf->impl->end_access(buf), "end_access reports the fault");
+		pump(&c);
+		uint32_t err_id = 0;
+		const struct wl_interface *iface = NULL;
+		int code = wl_display_get_protocol_error(c.cdisplay, &iface, &err_id);
+		SW_CHECK(t, wl_display_get_error(c.cdisplay) == EPROTO && iface &&
+			 strcmp(iface->name, "wl_buffer") == 0 && err_id == id &&
+			 code == ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER,
+			 "the client gets invalid_wl_buffer on wl_buffer@%u (got %s@%u code %d)",
+			 id, iface ? iface->name : "none", err_id, code);
+		wl_buffer_destroy(last_client_buffer);
+		last_client_buffer = NULL;
+	}
+	close(fd);
+	munmap(map, 256 * 64);
+	ctx_fini(&c);
+
+	/* The compositor side is intact: a new connection imports and reads. */
+	SW_CHECK(t, ctx_init(&c), "a new client connects");
+	fd = memfd_with(256 * 64, &map);
+	buf = make_buffer(&c, fd, &plane, 1, 64, 64, DRM_FORMAT_XRGB8888, 0, true, &failed);
+	SW_CHECK(t, buf != NULL, "and gets a buffer");
+	if (buf) {
+		SW_CHECK(t, buf->impl->begin_access(buf, NULL) != NULL, "readable");
+		SW_CHECK(t, buf->impl->end_access(buf), "without a fault");
+		destroy_client_buffer(&c);
+	}
+	close(fd);
+	munmap(map, 256 * 64);
+	ctx_fini(&c);
+}
+
 static void
 yuv_roundtrip(struct sw_test *t)
 {
@@ -448,5 +515,6 @@ main(void)
 	SW_RUN(&t, nv12_converted_where_damaged);
 	SW_RUN(&t, refusals_are_failed_events);
 	SW_RUN(&t, stride_beyond_int_refused);
+	SW_RUN(&t, fault_under_read_disconnects);
 	return sw_test_finish(&t);
 }

@@ -58,6 +58,12 @@ CMD = {
     # A 200x150 0x3366cc window whose cursor takes INT32_MIN/MAX hotspots and offsets;
     # the probe leaves its proxies to the connection, so leaks are not its verdict.
     'cursor-extremes': 'ASAN_OPTIONS=detect_leaks=0 core-probe cursor-hotspot-extremes',
+    'kms-probe': 'kms-probe --mode %dx%d --color 3366cc' % (WIDTH, HEIGHT),
+    # 200x150 vgem dma-bufs: 0x3366cc shown, then 0xcc6633 behind a write fence
+    # signalled on SIGUSR1 (at the latest after 9 s; vgem's own limit is 10 s).
+    'vgem-fence': 'vgem-fence --old 3366cc --new cc6633 --signal-after-ms 9000',
+    # A second client that animates while the fence is pending.
+    'shm-beside-fence': 'sealway-shm --frames 30 --size 120x90',
 }
 
 
@@ -792,6 +798,56 @@ def drm_cursor_hotspot_extremes(t):
     t.wait_screen(arrow_drawn, 'arrow-outside', 20)
     t.signal('probe')
     t.expect_exit('probe', 0)
+def client_rate(out, prog):
+    """Frames presented per second by a client, timed by its log stamps
+    (first line to the statistics at exit); (presented, seconds, rate)."""
+    m = re.search(r'presented=(\d+)', out)
+    stamps = [float(v) for v in re.findall(r'^\[%s\s+(\d+\.\d+) ' % re.escape(prog), out, re.M)]
+    if not m or len(stamps) < 2 or stamps[-1] <= stamps[0]:
+        raise CheckError('no statistics or log stamps from %s: %s' % (prog, tail(out)))
+    seconds = stamps[-1] - stamps[0]
+    return int(m.group(1)), seconds, int(m.group(1)) / seconds
+
+
+VGEM_OLD, VGEM_NEW = 0x3366cc, 0xcc6633
+# Generous for software emulation; the loop blocked on the fence gives 0.
+FENCE_MIN_RATE = 12
+
+
+def drm_dmabuf_late_fence(t):
+    """A dma-buf committed before its write fence signals: another client keeps its frame rate, the old buffer stays until the signal, then the new one shows"""
+    t.start_sealway()
+    t.spawn('vgem', t.client_env() + CMD['vgem-fence'])
+    t.waitlog('vgem', 'old-shown', 60)
+    t.wait_screen(window_shows(VGEM_OLD, 200, 150), 'old', 30)
+    t.waitlog('vgem', 'fence-attached', 20)
+    # The fence is pending from here until SIGUSR1 (or the client's 9 s limit).
+    out = t.sh(t.client_env() + CMD['shm-beside-fence'] +
+               '; rc=$?; echo "vgem says: $(grep -e fence-signalled -e early-frame '
+               '/tmp/rig/vgem.log)"; exit $rc', timeout=40, what='sealway-shm beside the fence')
+    presented, seconds, rate = client_rate(out, 'sealway-shm')
+    t.notes.append('while the fence was pending, sealway-shm presented %d frames in %.2f s '
+                   '= %.1f Hz' % (presented, seconds, rate))
+    early = re.search(r'vgem says: (.*)', out).group(1).strip()
+    if early:
+        raise CheckError('before the other client was done the fenced buffer was used or '
+                         'the fence gave up waiting: "%s"; sealway-shm: %s' % (early, tail(out)))
+    if presented < 25 or rate < FENCE_MIN_RATE:
+        raise CheckError('the other client presented %d frames in %.2f s = %.1f Hz while the '
+                         'fence was pending, want >= 25 frames and >= %d Hz'
+                         % (presented, seconds, rate, FENCE_MIN_RATE))
+    # Its window is gone; what it covered is repainted with the old buffer still.
+    t.wait_screen(window_shows(VGEM_OLD, 200, 150), 'still-old', 5)
+    still = t.sh('grep -e fence-signalled -e early-frame /tmp/rig/vgem.log; true').strip()
+    if still:
+        raise CheckError('the fence signalled (or was used) too early for the check: %s' % still)
+    t.signal('vgem', 'USR1')
+    t.waitlog('vgem', 'fence-signalled reason=usr1', 10)
+    t.wait_screen(window_shows(VGEM_NEW, 200, 150), 'new', 20)
+    t.waitlog('vgem', 'new-shown', 10)
+    t.notes.append(t.sh('grep new-shown /tmp/rig/vgem.log').strip())
+    t.signal('vgem')
+    t.expect_exit('vgem', 0)
     t.signal('sealway')
     t.expect_exit('sealway', 0)
 
@@ -1006,6 +1062,8 @@ SCENARIOS = [
     Scenario('drm-cursor-hotspot-extremes', COMPOSITOR + ['core-probe'],
              drm_cursor_hotspot_extremes),
     Scenario('bench', COMPOSITOR + ['sealway-bench'], bench_in_vm),
+    Scenario('drm-dmabuf-late-fence', COMPOSITOR + ['vgem-fence', 'sealway-shm'],
+             drm_dmabuf_late_fence),
 ]
 
 

@@ -39,8 +39,9 @@ import scenarios  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU = 'qemu-system-x86_64'
 KERNEL_PKG_RE = re.compile(r'^linux-image-(6\.12\.(\d+)\+deb12-amd64)-unsigned$')
-# Modules to load; their dependencies are added from modules.dep.
-WANTED_MODULES = ['bochs', 'evdev', 'psmouse']
+# Modules to load; their dependencies are added from modules.dep. vgem comes
+# after bochs so that card0 stays the display; its fences can signal late.
+WANTED_MODULES = ['bochs', 'vgem', 'evdev', 'psmouse']
 SKIP = 77
 STDBUF_LIB = '/usr/libexec/coreutils/libstdbuf.so'
 
