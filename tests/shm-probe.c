@@ -720,6 +720,52 @@ hold_pools(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
+/* Print "held", or what became of the connection; then hold it until stdin closes. */
+static void
+hold_until_stdin_closes(struct probe_globals *g)
+{
+	if (wl_display_roundtrip(g->display) < 0) {
+		probe_report(g->display);
+		return;
+	}
+	printf("held\n");
+	fflush(stdout);
+	char c;
+	while (read(STDIN_FILENO, &c, 1) > 0)
+		;
+}
+
+static enum scenario_result
+hold_pool_bytes(struct probe_globals *g)
+{
+	/* One unsealed pool of $SHM_PROBE_BYTES bytes, held (see hold_until_stdin_closes). */
+	const char *env = getenv("SHM_PROBE_BYTES");
+	long bytes = env ? atol(env) : 0;
+	if (bytes <= 0 || bytes > INT32_MAX) {
+		fprintf(stderr, "shm-probe: hold-pool-bytes needs SHM_PROBE_BYTES\n");
+		return SCENARIO_SETUP_FAILED;
+	}
+	if (!memfd_pool(g, (size_t)bytes, (int32_t)bytes, false))
+		return SCENARIO_SETUP_FAILED;
+	hold_until_stdin_closes(g);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+frame_callbacks(struct probe_globals *g)
+{
+	/* $SHM_PROBE_FRAMES frame callbacks asked for in one commit of a mapped window. */
+	const char *env = getenv("SHM_PROBE_FRAMES");
+	int frames = env ? atoi(env) : 0;
+	struct probe_window w;
+	if (frames <= 0 || !probe_window_map(g, &w, "shm-probe frame callbacks"))
+		return SCENARIO_SETUP_FAILED;
+	for (int i = 0; i < frames; i++)
+		wl_surface_frame(w.surface);
+	wl_surface_commit(w.surface);
+	return SCENARIO_RAN;
+}
+
 static enum scenario_result
 roundtrip_only(struct probe_globals *g)
 {
@@ -773,6 +819,11 @@ static const struct {
 	  "a sound pool on an O_TMPFILE file in $SHM_PROBE_DIR" },
 	{ "pool-dev-shm", pool_dev_shm, "a sound pool on a POSIX shared memory file (/dev/shm)" },
 	{ "pool-hugetlb", pool_hugetlb, "a sound pool on a MFD_HUGETLB memfd" },
+	{ "hold-pool-bytes", hold_pool_bytes,
+	  "one unsealed pool of $SHM_PROBE_BYTES; prints held (or the error), holds until stdin "
+	  "closes" },
+	{ "frame-callbacks", frame_callbacks,
+	  "$SHM_PROBE_FRAMES frame callbacks in one commit of a mapped window" },
 	{ "hold-pools", hold_pools,
 	  "16 pools grown 4096 -> 8192 -> 16384, a buffer on each, held until stdin closes "
 	  "(SHM_PROBE_SEALED=1: sealed memfds)" },
