@@ -300,8 +300,8 @@ condemn(struct sw_budgets *b, struct sw_account *victim, enum sw_budget budget)
 		"most of it (%" PRIu64 ")", table[budget].name, b->total[budget], (int)pid,
 		victim->used[budget]);
 	wl_client_post_implementation_error(victim->client,
-		"the compositor's budget %s of %" PRIu64 " is used up and this client holds the "
-		"most of it (%" PRIu64 "): disconnected to make room", table[budget].name,
+		"budget %s of %" PRIu64 " used up; this client holds the most of it (%" PRIu64
+		"): disconnected", table[budget].name,
 		b->total[budget], victim->used[budget]);
 	victim->condemned = true;
 	if (!b->reaper && b->display) {
@@ -319,8 +319,9 @@ sw_account_charge(struct sw_account *a, enum sw_budget budget, uint64_t amount, 
 		return true;
 	struct sw_budgets *b = a->budgets;
 	if (a->used[budget] + amount > b->limit[budget] || a->used[budget] + amount < amount) {
+		/* libwayland cuts error messages at 128 bytes: keep it short. */
 		snprintf(why, len, "client limit %s of %" PRIu64 " reached (holds %" PRIu64
-			 ", asks %" PRIu64 " more; see --limit)", table[budget].name,
+			 ", asks %" PRIu64 ")", table[budget].name,
 			 b->limit[budget], a->used[budget], amount);
 		return false;
 	}
@@ -339,8 +340,8 @@ sw_account_charge(struct sw_account *a, enum sw_budget budget, uint64_t amount, 
 		if (live + amount <= b->total[budget])
 			break;
 		if (biggest == a || !biggest || !biggest->client || biggest->used[budget] == 0) {
-			snprintf(why, len, "the compositor's budget %s of %" PRIu64 " is used up and "
-				 "this client holds the most of it (%" PRIu64 ")",
+			snprintf(why, len, "budget %s of %" PRIu64 " used up, and this client holds "
+				 "the most of it (%" PRIu64 ")",
 				 table[budget].name, b->total[budget], a->used[budget]);
 			return false;
 		}

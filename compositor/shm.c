@@ -558,9 +558,8 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	}
 	bool keep_fd = seals & F_SEAL_SHRINK;
 	if (keep_fd && !sw_account_charge(account, SW_BUDGET_FDS, 1, why, sizeof(why))) {
-		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "create_pool: %s (pools sealed with F_SEAL_SHRINK keep their "
-				       "fd)", why);
+		/* Pools sealed with F_SEAL_SHRINK keep their fd. */
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "create_pool: %s", why);
 		goto err_fd;
 	}
 
