@@ -773,6 +773,41 @@ frame_callbacks(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
+/* Binds wl_subcompositor for the subsurfaces scenario. */
+static void
+bind_subcompositor(void *data, struct wl_registry *registry, uint32_t name,
+		   const char *interface, uint32_t version)
+{
+	struct wl_subcompositor **subcompositor = data;
+	if (strcmp(interface, wl_subcompositor_interface.name) == 0 && !*subcompositor)
+		*subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
+}
+
+static enum scenario_result
+subsurfaces(struct probe_globals *g)
+{
+	/* $SHM_PROBE_SUBSURFACES subsurfaces of one surface, on a connection of their own. */
+	const char *env = getenv("SHM_PROBE_SUBSURFACES");
+	int count = env ? atoi(env) : 0;
+	struct wl_subcompositor *subcompositor = NULL;
+	const struct probe_connect_options options = { .global = bind_subcompositor,
+						       .data = &subcompositor };
+	struct probe_globals own;
+	if (count <= 0 || !probe_connect_with(&own, &options) || !subcompositor) {
+		fprintf(stderr, "shm-probe: subsurfaces needs SHM_PROBE_SUBSURFACES and "
+				"wl_subcompositor\n");
+		return SCENARIO_SETUP_FAILED;
+	}
+	struct wl_surface *parent = wl_compositor_create_surface(own.compositor);
+	for (int i = 0; i < count; i++) {
+		struct wl_surface *child = wl_compositor_create_surface(own.compositor);
+		wl_subcompositor_get_subsurface(subcompositor, child, parent);
+	}
+	probe_settle(own.display, 5000);
+	probe_disconnect(&own);
+	return SCENARIO_RAN;
+}
+
 static enum scenario_result
 roundtrip_only(struct probe_globals *g)
 {
@@ -831,6 +866,8 @@ static const struct {
 	  "closes" },
 	{ "frame-callbacks", frame_callbacks,
 	  "$SHM_PROBE_FRAMES frame callbacks in one commit of a mapped window" },
+	{ "subsurfaces", subsurfaces,
+	  "$SHM_PROBE_SUBSURFACES subsurfaces of one surface (reported on their own connection)" },
 	{ "hold-pools", hold_pools,
 	  "16 pools grown 4096 -> 8192 -> 16384, a buffer on each, held until stdin closes "
 	  "(SHM_PROBE_SEALED=1: sealed memfds)" },

@@ -73,7 +73,8 @@ def biggest_holder_is_disconnected_and_the_newcomer_served():
 
 
 def client_past_its_limit_is_refused_naming_it():
-    with harness.Compositor('--limit=mapped-bytes=64K', '--limit=frame-callbacks=8') as comp:
+    with harness.Compositor('--limit=mapped-bytes=64K', '--limit=frame-callbacks=8',
+                            '--limit=subsurfaces=4') as comp:
         h = Holder(comp, 128 * KiB)
         result, message = h.finish()
         check(result == 'protocol-error interface=wl_shm code=2',
@@ -92,6 +93,15 @@ def client_past_its_limit_is_refused_naming_it():
               % res.stdout.strip())
         check('frame-callbacks' in res.stderr and re.search(r'\b8\b', res.stderr),
               'the error names the limit frame-callbacks and its value 8 (got "%s")'
+              % res.stderr.strip())
+        for count, want in ((4, 'ok'), (5, 'protocol-error interface=wl_display code=3')):
+            res = comp.run([harness.program('shm-probe'), 'subsurfaces'],
+                           extra_env={'SHM_PROBE_SUBSURFACES': str(count)})
+            lines = res.stdout.strip().splitlines()
+            check(lines and lines[0] == want, '%d subsurfaces against a limit of 4: %s (got %r)'
+                  % (count, want, lines))
+        check('subsurfaces' in res.stderr and re.search(r'\b4\b', res.stderr),
+              'the error names the limit subsurfaces and its value 4 (got "%s")'
               % res.stderr.strip())
         comp.check_alive('clients past their limits')
         comp.roundtrip()
