@@ -727,6 +727,16 @@ params_create_common(struct wl_client *client, struct wl_resource *resource,
 		dmabuf_buffer_free(buf);
 		goto out;
 	}
+	/* NV12 buffers carry an XRGB8888 copy of our own, 4 bytes a pixel. */
+	uint64_t cache = fmt->drm == DRM_FORMAT_NV12 ? (uint64_t)width * (uint64_t)height * 4 : 0;
+	struct sw_budgets *budgets = params->dmabuf->server->budgets;
+	if (!sw_budget_charge_until(budgets, client, SW_BUDGET_DMABUF_BUFFERS, 1,
+				    &buf->base.destroy_signal) ||
+	    (cache && !sw_budget_charge_until(budgets, client, SW_BUDGET_NV12_CACHE_BYTES, cache,
+					      &buf->base.destroy_signal))) {
+		wl_resource_destroy(buf->base.resource);
+		goto out;
+	}
 	if (!immed)
 		zwp_linux_buffer_params_v1_send_created(resource, buf->base.resource);
 	sw_debug("dmabuf: %dx%d %s buffer, %u plane(s)", width, height, fmt->name,

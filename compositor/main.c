@@ -38,6 +38,8 @@ static const char usage[] =
 	"  --kms=auto|atomic|legacy      drm: modesetting API (default auto: atomic if offered)\n"
 	"  --shm-seals=prefer|require    require F_SEAL_SHRINK on wl_shm pools (default prefer)\n"
 	"  --log=error|warn|info|debug   log level on stderr (default info)\n"
+	"  --limit=NAME=N                one client's share of budget NAME (repeatable)\n"
+	"  --budget=NAME=N               the process total of budget NAME (repeatable)\n"
 	"  -h, --help                    show this help\n"
 	"With -- CLIENT, the client is started with WAYLAND_DISPLAY set and sealway exits\n"
 	"with its exit status when it ends.\n";
@@ -88,7 +90,8 @@ parse_refresh(const char *s, int32_t *mhz)
 static int
 parse_options(int argc, char **argv, struct sw_options *opts)
 {
-	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_MODE, OPT_KMS, OPT_SEALS, OPT_LOG };
+	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_MODE, OPT_KMS, OPT_SEALS, OPT_LOG,
+	       OPT_LIMIT, OPT_BUDGET };
 	static const struct option long_opts[] = {
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -98,6 +101,8 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		{ "kms", required_argument, NULL, OPT_KMS },
 		{ "shm-seals", required_argument, NULL, OPT_SEALS },
 		{ "log", required_argument, NULL, OPT_LOG },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "budget", required_argument, NULL, OPT_BUDGET },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -157,8 +162,17 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 			sw_log_set_level(level);
 			break;
 		}
+		case OPT_LIMIT:
+		case OPT_BUDGET: {
+			char why[128];
+			if (!sw_budget_parse_setting(&opts->budget, optarg, c == OPT_BUDGET, why,
+						     sizeof(why)))
+				return fail_option("%s", why);
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
+			sw_budget_print_help(stdout);
 			exit(0);
 		default:
 			return fail_option("unknown or incomplete option '%s'", argv[optind - 1]);
@@ -332,6 +346,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	server.loop = wl_display_get_event_loop(server.display);
+	server.budgets = sw_budgets_create(server.display, &server.opts.budget);
+	if (!server.budgets)
+		goto out_display;
 
 	if (server.opts.socket) {
 		if (wl_display_add_socket(server.display, server.opts.socket) < 0) {
@@ -416,5 +433,6 @@ out_display:
 	if (sig_chld)
 		wl_event_source_remove(sig_chld);
 	wl_display_destroy(server.display);
+	sw_budgets_destroy(server.budgets);
 	return ret;
 }

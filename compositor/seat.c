@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,14 @@ cursor_surface_copy(struct sw_seat *seat)
 	struct sw_buffer *buffer = surface->buffer;
 	if (!buffer || surface->width <= 0 || surface->height <= 0)
 		return;
+	uint64_t max = sw_budget_limit(seat->server->budgets, SW_BUDGET_CURSOR_SIZE);
+	if ((uint64_t)buffer->width > max || (uint64_t)buffer->height > max ||
+	    (uint64_t)surface->width > max || (uint64_t)surface->height > max) {
+		sw_warn("cursor buffer %dx%d (surface %dx%d) is larger than %" PRIu64 " a side "
+			"(--limit cursor-size); not drawn", buffer->width, buffer->height,
+			surface->width, surface->height, max);
+		return;
+	}
 	/* A copy, because the renderer reads it outside the buffer's access bracket. */
 	pixman_image_t *copy = pixman_image_create_bits(PIXMAN_a8r8g8b8, surface->width,
 							surface->height, NULL, 0);

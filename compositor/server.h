@@ -7,6 +7,8 @@
 #include <pixman.h>
 #include <wayland-server-core.h>
 
+#include "budget.h"
+
 /* Everything the command line decides. */
 struct sw_options {
 	const char *backend;      /* "auto", "headless" or "drm" */
@@ -17,6 +19,7 @@ struct sw_options {
 	const char *drm_mode;     /* --mode=WxH[@Hz], NULL: preferred */
 	const char *kms;          /* --kms=auto|atomic|legacy */
 	char **client_argv;       /* after "--", NULL when none */
+	struct sw_budget_settings budget; /* --budget, --limit */
 };
 
 struct sw_server {
@@ -25,6 +28,7 @@ struct sw_server {
 	struct sw_options opts;
 	const char *socket_name;
 
+	struct sw_budgets *budgets;   /* what clients may make us hold */
 	struct sw_backend *backend;
 	struct sw_output *output;     /* the single output */
 

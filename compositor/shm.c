@@ -19,6 +19,7 @@
 #include <wayland-server-protocol.h>
 
 #include "anon-file.h"
+#include "budget.h"
 #include "buffer.h"
 #include "formats.h"
 #include "log.h"
@@ -27,14 +28,12 @@
 #include "sigbus.h"
 
 #define SHM_VERSION 1
-/* Each pool keeps its fd open until destroyed; one client must not exhaust the compositor's fds. */
-#define MAX_POOLS_PER_CLIENT 1024
+
 /*
- * Buffers keep their pool's mapping after the pool is destroyed or resized;
- * bound them too, or a client could use up the process's map count
- * (vm.max_map_count) and address space for every other client.
+ * What a client makes us hold is charged to its account (budget.h): each
+ * mapping and its bytes (buffers keep theirs after the pool is destroyed or
+ * resized), and each fd kept (sealed pools).
  */
-#define MAX_MAPPINGS_PER_CLIENT 4096
 
 struct sw_shm {
 	struct sw_server *server;
@@ -43,20 +42,6 @@ struct sw_shm {
 };
 
 struct shm_pool;
-
-/*
- * What one client holds, for the per-client limits, counted as it changes
- * so no request has to walk every pool. libwayland tells client-destroy
- * listeners before it destroys the client's resources, so the pools (and
- * the buffers that keep them) hold a reference too.
- */
-struct shm_client {
-	struct wl_listener client_destroy; /* found again by wl_client_get_destroy_listener */
-	unsigned refs;                     /* the live client, and each of its pools */
-	unsigned pools;                    /* live wl_shm_pool resources */
-	unsigned mappings;                 /* live mappings, with those buffers keep */
-	unsigned fds;                      /* pool fds kept open (sealed pools) */
-};
 
 /* One mmap of a pool's fd. Resizes make new ones; buffers keep theirs alive. */
 struct shm_mapping {
@@ -72,7 +57,7 @@ struct shm_pool {
 	struct sw_shm *shm;
 	struct wl_resource *resource; /* NULL once destroyed by the client */
 	struct wl_client *client;
-	struct shm_client *owner;
+	struct sw_account *account; /* outlives it: the mappings hold charges */
 	/*
 	 * Kept only for pools sealed against shrinking, whose resizes are checked
 	 * against the file; -1 for the others (closed after mmap) and once the
@@ -99,9 +84,12 @@ mapping_unref(struct shm_mapping *mapping)
 {
 	if (--mapping->refs > 0)
 		return;
-	mapping->pool->owner->mappings--;
-	munmap(mapping->data, mapping->map_len);
+	struct sw_account *account = mapping->pool->account;
+	size_t len = mapping->map_len;
+	munmap(mapping->data, len);
 	free(mapping);
+	sw_account_release(account, SW_BUDGET_MAPPED_BYTES, len);
+	sw_account_release(account, SW_BUDGET_MAPPINGS, 1);
 }
 
 static size_t
@@ -113,45 +101,60 @@ mapping_length(const struct shm_pool *pool, size_t size)
 /*
  * A mapping of the first `size` bytes of the pool's file: from `fd`, or when
  * that is -1, a second view of the same pages as the mapping `from` (mremap
- * with old size 0, which needs no fd). NULL with errno set on failure.
+ * with old size 0, which needs no fd). NULL with the reason in `why`.
  */
 static struct shm_mapping *
-mapping_create(struct shm_pool *pool, int fd, const struct shm_mapping *from, size_t size)
+mapping_create(struct shm_pool *pool, int fd, const struct shm_mapping *from, size_t size,
+	       char *why, size_t why_len)
 {
-	struct shm_mapping *mapping = calloc(1, sizeof(*mapping));
-	if (!mapping)
+	size_t len = mapping_length(pool, size);
+	if (!sw_account_charge(pool->account, SW_BUDGET_MAPPINGS, 1, why, why_len))
 		return NULL;
+	if (!sw_account_charge(pool->account, SW_BUDGET_MAPPED_BYTES, len, why, why_len))
+		goto err_mappings;
+	struct shm_mapping *mapping = calloc(1, sizeof(*mapping));
+	if (!mapping) {
+		snprintf(why, why_len, "out of memory");
+		goto err_bytes;
+	}
 	mapping->pool = pool;
-	mapping->map_len = mapping_length(pool, size);
+	mapping->map_len = len;
 	if (fd >= 0)
-		mapping->data = mmap(NULL, mapping->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-				     fd, 0);
+		mapping->data = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	else
-		mapping->data = mremap(from->data, 0, mapping->map_len, MREMAP_MAYMOVE);
+		mapping->data = mremap(from->data, 0, len, MREMAP_MAYMOVE);
 	if (mapping->data == MAP_FAILED) {
 		int saved = errno;
 		free(mapping);
 		errno = saved;
-		return NULL;
+		snprintf(why, why_len, "mapping %zu bytes failed: %s", size, strerror(saved));
+		goto err_bytes;
 	}
 	mapping->size = size;
 	mapping->refs = 1;
-	sw_sigbus_range_init(&mapping->guard, mapping->data, mapping->map_len,
-			     PROT_READ | PROT_WRITE);
-	pool->owner->mappings++;
+	sw_sigbus_range_init(&mapping->guard, mapping->data, len, PROT_READ | PROT_WRITE);
 	return mapping;
+
+err_bytes:
+	sw_account_release(pool->account, SW_BUDGET_MAPPED_BYTES, len);
+err_mappings:
+	sw_account_release(pool->account, SW_BUDGET_MAPPINGS, 1);
+	return NULL;
 }
 
 /*
  * Grow the pool's mapping to `size`: in place (mremap) when no buffer uses
- * it, else a new one, and buffers keep the old. False with errno set.
+ * it, else a new one, and buffers keep the old. False with the reason in `why`.
  */
 static bool
-pool_grow_mapping(struct shm_pool *pool, size_t size)
+pool_grow_mapping(struct shm_pool *pool, size_t size, char *why, size_t why_len)
 {
 	struct shm_mapping *old = pool->mapping;
 	if (old->refs == 1) {
 		size_t len = mapping_length(pool, size);
+		if (!sw_account_charge(pool->account, SW_BUDGET_MAPPED_BYTES, len - old->map_len,
+				       why, why_len))
+			return false;
 		void *data = mremap(old->data, old->map_len, len, MREMAP_MAYMOVE);
 		if (data != MAP_FAILED) {
 			old->data = data;
@@ -161,11 +164,15 @@ pool_grow_mapping(struct shm_pool *pool, size_t size)
 			sw_sigbus_range_init(&old->guard, data, len, PROT_READ | PROT_WRITE);
 			return true;
 		}
-		if (pool->fd < 0)
+		int saved = errno;
+		sw_account_release(pool->account, SW_BUDGET_MAPPED_BYTES, len - old->map_len);
+		if (pool->fd < 0) {
+			snprintf(why, why_len, "mremap to %zu bytes failed: %s", size, strerror(saved));
 			return false;
+		}
 		/* Some filesystems cannot mremap (hugetlbfs before Linux 6.x): map afresh. */
 	}
-	struct shm_mapping *mapping = mapping_create(pool, pool->fd, old, size);
+	struct shm_mapping *mapping = mapping_create(pool, pool->fd, old, size, why, why_len);
 	if (!mapping)
 		return false;
 	mapping_unref(old);
@@ -174,45 +181,11 @@ pool_grow_mapping(struct shm_pool *pool, size_t size)
 }
 
 static void
-shm_client_unref(struct shm_client *owner)
-{
-	if (--owner->refs == 0)
-		free(owner);
-}
-
-static void
-shm_client_destroyed(struct wl_listener *listener, void *data)
-{
-	struct shm_client *owner = wl_container_of(listener, owner, client_destroy);
-	wl_list_remove(&owner->client_destroy.link);
-	shm_client_unref(owner);
-}
-
-/* The accounting of `client`, made on its first pool; NULL when out of memory. */
-static struct shm_client *
-shm_client_get(struct wl_client *client)
-{
-	struct wl_listener *listener = wl_client_get_destroy_listener(client, shm_client_destroyed);
-	if (listener) {
-		struct shm_client *owner = wl_container_of(listener, owner, client_destroy);
-		return owner;
-	}
-	struct shm_client *owner = calloc(1, sizeof(*owner));
-	if (!owner)
-		return NULL;
-	owner->refs = 1;
-	owner->client_destroy.notify = shm_client_destroyed;
-	wl_client_add_destroy_listener(client, &owner->client_destroy);
-	return owner;
-}
-
-static void
 pool_unref(struct shm_pool *pool)
 {
 	if (--pool->refs > 0)
 		return;
 	mapping_unref(pool->mapping);
-	shm_client_unref(pool->owner);
 	free(pool);
 }
 
@@ -417,15 +390,9 @@ pool_resize(struct wl_client *client, struct wl_resource *resource, int32_t size
 			return;
 		}
 	}
-	if (pool->mapping->refs > 1 && pool->owner->mappings >= MAX_MAPPINGS_PER_CLIENT) {
-		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "resize: client already holds %d pool mappings (buffers keep "
-				       "those of destroyed and resized pools)", MAX_MAPPINGS_PER_CLIENT);
-		return;
-	}
-	if (!pool_grow_mapping(pool, (size_t)size)) {
-		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "resize: mapping %d bytes failed: %s", size, strerror(errno));
+	if (!pool_grow_mapping(pool, (size_t)size, why, sizeof(why))) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "resize to %d bytes: %s",
+				       size, why);
 		return;
 	}
 	sw_debug("shm pool resized to %d bytes", size);
@@ -442,12 +409,11 @@ pool_resource_destroy(struct wl_resource *resource)
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
 	pool->resource = NULL;
-	pool->owner->pools--;
 	/* Only resize needs the fd: buffers live on their mappings. */
 	if (pool->fd >= 0) {
 		close(pool->fd);
 		pool->fd = -1;
-		pool->owner->fds--;
+		sw_account_release(pool->account, SW_BUDGET_FDS, 1);
 	}
 	pool_unref(pool);
 }
@@ -505,17 +471,16 @@ fs_name(long type, char *buf, size_t len)
 }
 
 /*
- * Why mmap of `fd` failed, in the client's terms. Only on this error path is
- * the access mode looked at: the mapping itself is the check.
+ * After mmap of `fd` failed with EACCES: say so in the client's terms if the
+ * access mode is why. Only on this error path is it looked at: the mapping
+ * itself is the check.
  */
 static void
-explain_mmap_failure(int fd, int mmap_errno, char *why, size_t len)
+explain_access(int fd, char *why, size_t len)
 {
 	int flags = fcntl(fd, F_GETFL);
-	if (mmap_errno == EACCES && flags >= 0 && (flags & O_ACCMODE) != O_RDWR)
+	if (flags >= 0 && (flags & O_ACCMODE) != O_RDWR)
 		snprintf(why, len, "fd is not opened read-write, not a shared memory file");
-	else
-		snprintf(why, len, "mmap failed: %s", strerror(mmap_errno));
 }
 
 static void
@@ -586,36 +551,32 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 				       "compositor (--shm-seals=require)");
 		goto err_fd;
 	}
-	struct shm_client *owner = shm_client_get(client);
-	if (!owner) {
+	struct sw_account *account = sw_account_get(shm->server->budgets, client);
+	if (!account && shm->server->budgets) {
 		wl_client_post_no_memory(client);
 		goto err_fd;
 	}
-	if (owner->pools >= MAX_POOLS_PER_CLIENT) {
-		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "create_pool: client already holds %d pools", MAX_POOLS_PER_CLIENT);
-		goto err_fd;
-	}
-	if (owner->mappings >= MAX_MAPPINGS_PER_CLIENT) {
-		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
-				       "create_pool: client already holds %d pool mappings (buffers "
-				       "keep those of destroyed and resized pools)",
-				       MAX_MAPPINGS_PER_CLIENT);
+	bool keep_fd = seals & F_SEAL_SHRINK;
+	if (keep_fd && !sw_account_charge(account, SW_BUDGET_FDS, 1, why, sizeof(why))) {
+		/* Pools sealed with F_SEAL_SHRINK keep their fd. */
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD, "create_pool: %s", why);
 		goto err_fd;
 	}
 
 	struct shm_pool *pool = calloc(1, sizeof(*pool));
 	if (!pool) {
 		wl_client_post_no_memory(client);
-		goto err_fd;
+		goto err_fd_charge;
 	}
-	pool->owner = owner;
+	pool->account = account;
 	pool->page_size = sfs.f_type == HUGETLBFS_MAGIC && st.st_blksize > 0 ? (size_t)st.st_blksize
 									     : 1;
 	/* Map before creating the resource, so no half-built pool reaches a destructor. */
-	pool->mapping = mapping_create(pool, fd, NULL, (size_t)size);
+	errno = 0;
+	pool->mapping = mapping_create(pool, fd, NULL, (size_t)size, why, sizeof(why));
 	if (!pool->mapping) {
-		explain_mmap_failure(fd, errno, why, sizeof(why));
+		if (errno == EACCES)
+			explain_access(fd, why, sizeof(why));
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "create_pool: %d bytes: %s", size, why);
 		goto err_pool;
@@ -630,11 +591,8 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	pool->client = client;
 	pool->seals = seals;
 	pool->refs = 1;
-	owner->refs++;
-	owner->pools++;
-	if (seals & F_SEAL_SHRINK) {
+	if (keep_fd) {
 		pool->fd = fd;
-		owner->fds++;
 	} else {
 		/* The mapping holds the file; resizes grow it with mremap. */
 		pool->fd = -1;
@@ -644,11 +602,10 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 
 	if (sw_log_get_level() >= SW_LOG_DEBUG) {
 		char words[64];
-		sw_debug("shm pool: %d bytes, seals %s, %s; client keeps %u pool fds", size,
+		sw_debug("shm pool: %d bytes, seals %s, %s", size,
 			 sw_seals_to_string(seals, words, sizeof(words)),
 			 (seals & F_SEAL_SHRINK) ? "unguarded (F_SEAL_SHRINK, file >= pool), fd kept"
-						 : "guarded against SIGBUS, fd closed",
-			 owner->fds);
+						 : "guarded against SIGBUS, fd closed");
 	}
 	return;
 
@@ -656,6 +613,9 @@ err_mapping:
 	mapping_unref(pool->mapping);
 err_pool:
 	free(pool);
+err_fd_charge:
+	if (keep_fd)
+		sw_account_release(account, SW_BUDGET_FDS, 1);
 err_fd:
 	close(fd);
 }

@@ -307,6 +307,12 @@ subcompositor_get_subsurface(struct wl_client *client, struct wl_resource *resou
 		wl_client_post_no_memory(client);
 		return;
 	}
+	if (!sw_budget_charge_resource(surface->server->budgets, SW_BUDGET_SUBSURFACES, 1,
+				       sub->resource)) {
+		wl_resource_destroy(sub->resource);
+		free(sub);
+		return;
+	}
 	if (!sw_surface_set_role(surface, &subsurface_role, sub, resource,
 				 WL_SUBCOMPOSITOR_ERROR_BAD_SURFACE)) {
 		wl_resource_destroy(sub->resource);

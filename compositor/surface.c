@@ -335,6 +335,11 @@ surface_frame(struct wl_client *client, struct wl_resource *resource, uint32_t i
 		wl_client_post_no_memory(client);
 		return;
 	}
+	if (!sw_budget_charge_resource(surface->server->budgets, SW_BUDGET_FRAME_CALLBACKS, 1,
+				       callback)) {
+		wl_resource_destroy(callback);
+		return;
+	}
 	wl_resource_set_implementation(callback, NULL, NULL, callback_resource_destroy);
 	wl_list_insert(surface->pending.frame_callbacks.prev, wl_resource_get_link(callback));
 }

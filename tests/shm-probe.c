@@ -416,17 +416,24 @@ damage_int32_max(struct probe_globals *g)
 static enum scenario_result
 many_pools(struct probe_globals *g)
 {
+	/*
+	 * 1000 sealed pools of 4 KiB (each keeps its fd in the compositor), half
+	 * destroyed at once: the live ones reach the fds limit (the test sets it
+	 * to 100), so the pools destroyed must have given theirs back. Prints on
+	 * stderr how many had been sent when the error came back.
+	 */
 	enum { COUNT = 1000 };
 	for (int i = 0; i < COUNT; i++) {
 		struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, true);
 		if (!pool)
 			return SCENARIO_SETUP_FAILED;
-		/* Half are destroyed at once, half live until the client goes away. */
 		if (i % 2)
 			wl_shm_pool_destroy(pool);
 		/* Keep the fds in flight bounded by both ends' buffers. */
-		if (i % 50 == 49 && wl_display_roundtrip(g->display) < 0)
+		if (i % 50 == 49 && wl_display_roundtrip(g->display) < 0) {
+			fprintf(stderr, "shm-probe: many-pools: error after %d pools\n", i + 1);
 			return SCENARIO_RAN;
+		}
 	}
 	return SCENARIO_RAN;
 }
@@ -720,6 +727,87 @@ hold_pools(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
+/* Print "held", or what became of the connection; then hold it until stdin closes. */
+static void
+hold_until_stdin_closes(struct probe_globals *g)
+{
+	if (wl_display_roundtrip(g->display) < 0) {
+		probe_report(g->display);
+		return;
+	}
+	printf("held\n");
+	fflush(stdout);
+	char c;
+	while (read(STDIN_FILENO, &c, 1) > 0)
+		;
+}
+
+static enum scenario_result
+hold_pool_bytes(struct probe_globals *g)
+{
+	/* One unsealed pool of $SHM_PROBE_BYTES bytes, held (see hold_until_stdin_closes). */
+	const char *env = getenv("SHM_PROBE_BYTES");
+	long bytes = env ? atol(env) : 0;
+	if (bytes <= 0 || bytes > INT32_MAX) {
+		fprintf(stderr, "shm-probe: hold-pool-bytes needs SHM_PROBE_BYTES\n");
+		return SCENARIO_SETUP_FAILED;
+	}
+	if (!memfd_pool(g, (size_t)bytes, (int32_t)bytes, false))
+		return SCENARIO_SETUP_FAILED;
+	hold_until_stdin_closes(g);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+frame_callbacks(struct probe_globals *g)
+{
+	/* $SHM_PROBE_FRAMES frame callbacks asked for in one commit of a mapped window. */
+	const char *env = getenv("SHM_PROBE_FRAMES");
+	int frames = env ? atoi(env) : 0;
+	struct probe_window w;
+	if (frames <= 0 || !probe_window_map(g, &w, "shm-probe frame callbacks"))
+		return SCENARIO_SETUP_FAILED;
+	for (int i = 0; i < frames; i++)
+		wl_surface_frame(w.surface);
+	wl_surface_commit(w.surface);
+	return SCENARIO_RAN;
+}
+
+/* Binds wl_subcompositor for the subsurfaces scenario. */
+static void
+bind_subcompositor(void *data, struct wl_registry *registry, uint32_t name,
+		   const char *interface, uint32_t version)
+{
+	struct wl_subcompositor **subcompositor = data;
+	if (strcmp(interface, wl_subcompositor_interface.name) == 0 && !*subcompositor)
+		*subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
+}
+
+static enum scenario_result
+subsurfaces(struct probe_globals *g)
+{
+	/* $SHM_PROBE_SUBSURFACES subsurfaces of one surface, on a connection of their own. */
+	const char *env = getenv("SHM_PROBE_SUBSURFACES");
+	int count = env ? atoi(env) : 0;
+	struct wl_subcompositor *subcompositor = NULL;
+	const struct probe_connect_options options = { .global = bind_subcompositor,
+						       .data = &subcompositor };
+	struct probe_globals own;
+	if (count <= 0 || !probe_connect_with(&own, &options) || !subcompositor) {
+		fprintf(stderr, "shm-probe: subsurfaces needs SHM_PROBE_SUBSURFACES and "
+				"wl_subcompositor\n");
+		return SCENARIO_SETUP_FAILED;
+	}
+	struct wl_surface *parent = wl_compositor_create_surface(own.compositor);
+	for (int i = 0; i < count; i++) {
+		struct wl_surface *child = wl_compositor_create_surface(own.compositor);
+		wl_subcompositor_get_subsurface(subcompositor, child, parent);
+	}
+	probe_settle(own.display, 5000);
+	probe_disconnect(&own);
+	return SCENARIO_RAN;
+}
+
 static enum scenario_result
 roundtrip_only(struct probe_globals *g)
 {
@@ -762,7 +850,7 @@ static const struct {
 	  "print 'shown', hold until stdin closes)" },
 	{ "damage-int32-max", damage_int32_max,
 	  "a sound buffer committed with surface and buffer damage of INT32_MAX extents" },
-	{ "many-pools", many_pools, "1000 pools of 4 KiB, half destroyed" },
+	{ "many-pools", many_pools, "1000 sealed pools of 4 KiB, half destroyed at once" },
 	{ "garbage-on-socket", garbage_on_socket, "8 KiB of noise on the socket" },
 	{ "seal-race", seal_race,
 	  "up to 3000 connections (8 s) each truncating and sealing its pool's memfd from a "
@@ -773,6 +861,13 @@ static const struct {
 	  "a sound pool on an O_TMPFILE file in $SHM_PROBE_DIR" },
 	{ "pool-dev-shm", pool_dev_shm, "a sound pool on a POSIX shared memory file (/dev/shm)" },
 	{ "pool-hugetlb", pool_hugetlb, "a sound pool on a MFD_HUGETLB memfd" },
+	{ "hold-pool-bytes", hold_pool_bytes,
+	  "one unsealed pool of $SHM_PROBE_BYTES; prints held (or the error), holds until stdin "
+	  "closes" },
+	{ "frame-callbacks", frame_callbacks,
+	  "$SHM_PROBE_FRAMES frame callbacks in one commit of a mapped window" },
+	{ "subsurfaces", subsurfaces,
+	  "$SHM_PROBE_SUBSURFACES subsurfaces of one surface (reported on their own connection)" },
 	{ "hold-pools", hold_pools,
 	  "16 pools grown 4096 -> 8192 -> 16384, a buffer on each, held until stdin closes "
 	  "(SHM_PROBE_SEALED=1: sealed memfds)" },

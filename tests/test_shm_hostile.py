@@ -54,13 +54,21 @@ CASES = {
     # its size anyway), so its resize is not checked against the file: the
     # read of the buffer past the end of the file is what fails.
     'pool-resize-unsealed-past-eof': (('wl_buffer', 'wl_shm_pool'), INVALID_FD, [num(8192)]),
-    # Truncation is found when the pixels are read: on the buffer or its pool.
-    'truncate-after-commit': (('wl_buffer', 'wl_shm_pool'), INVALID_FD, []),
+    # Truncation is found when the pixels are read: on the buffer or its pool,
+    # naming the pool's size (256 * 256 * 4) and what happened to its file.
+    'truncate-after-commit': (('wl_buffer', 'wl_shm_pool'), INVALID_FD,
+                              [num(262144), r'truncated|past the end of (its|the) file']),
     # Not an error: the largest extents are how clients say "all of it".
     'damage-int32-max': ('ok', None, None),
-    'many-pools': ('ok', None, None),
+    # Sealed pools keep their fd: with --limit fds=100 the 101st live one is
+    # refused, naming the limit and its value.
+    'many-pools': (WL_SHM, INVALID_FD, [r'\bfds\b', r'limit', num(100)]),
     'garbage-on-socket': ('disconnected', None, None),
 }
+
+
+# Compositor options a scenario needs.
+OPTIONS = {'many-pools': ['--limit=fds=100']}
 
 
 def expectation(scenario):
@@ -72,7 +80,7 @@ def expectation(scenario):
 
 def run_case(scenario):
     ifaces, code, patterns = CASES[scenario]
-    with harness.Compositor() as comp:
+    with harness.Compositor(*OPTIONS.get(scenario, [])) as comp:
         # Warm up (first-client allocations), then take the baseline with nobody connected.
         comp.roundtrip()
         baseline = comp.settled_fd_count()
@@ -80,12 +88,24 @@ def run_case(scenario):
 
         if scenario == 'damage-int32-max':
             check_int32_max_damage_shown(comp)
-        result, error_line, message = comp.probe(scenario)
+        res = comp.run([harness.program('shm-probe'), scenario], timeout=30)
+        check(res.returncode == 0, 'shm-probe %s can set up its scenario (status %d)\n%s'
+              % (scenario, res.returncode, res.stderr.strip()))
+        result = res.stdout.strip().splitlines()[-1] if res.stdout.strip() else ''
+        m = re.search(r'^(.*?): error (-?\d+): (.*)$', res.stderr, re.M)
+        error_line, message = (m.group(0), m.group(3)) if m else (None, None)
         if scenario == 'damage-int32-max':
-            res = comp.run([harness.program('shm-probe'), scenario], timeout=30)
             check('frame not shown' not in res.stderr,
                   'damage-int32-max: the frame callback of shm-probe comes (got %r)'
                   % res.stderr.strip()[-300:])
+        if scenario == 'many-pools':
+            # Half of them are destroyed at once and give their fd back: the
+            # limit of 100 live pools is reached at the 200th (the first 100
+            # would be refused if destroyed pools kept their charge).
+            m = re.search(r'error after (\d+) pools', res.stderr)
+            check(m and int(m.group(1)) >= 200, 'many-pools: pools destroyed give back their '
+                  'fd, so 200 pools are made before the limit of 100 live ones (got %s)'
+                  % (m.group(1) if m else 'no count'))
         if code is None:
             check(result == ifaces, '%s ends as "%s" (got %r; %s)'
                   % (scenario, ifaces, result, error_line))

@@ -44,6 +44,7 @@ CLK_TCK = os.sysconf('SC_CLK_TCK')
 STATS_RE = re.compile(r'frames=(\d+) presented=(\d+) discarded=(\d+) refresh_ns=(\d+) '
                       r'commit_to_present_p50_us=(-?\d+) p99_us=(-?\d+)')
 CHURN_RE = re.compile(r'pools=(\d+) mode=(\w+) seconds=([\d.]+) pools_per_s=(\d+)')
+BUFFER_CHURN_RE = re.compile(r'buffers=(\d+) size=(\d+x\d+) seconds=([\d.]+)')
 
 
 class BenchError(Exception):
@@ -256,6 +257,17 @@ def pool_churn(comp, prog, count, mode):
             'cpu_us_per_pool': cpu.sched_seconds * 1e6 / count}
 
 
+def buffer_churn(comp, prog, frames, size):
+    """A new sealed memfd, pool and buffer every frame: compositor CPU per buffer."""
+    cpu = Cpu(comp.pid)
+    out = comp.run([prog['buffer_churn'], str(frames), size])
+    cpu.stop()
+    if not BUFFER_CHURN_RE.search(out):
+        raise BenchError('no buffer-churn line from %s: %r' % (comp.name, out))
+    return {'sched_us_per_buffer': cpu.sched_seconds * 1e6 / frames,
+            'us_per_buffer': cpu.seconds * 1e6 / frames}
+
+
 def callgrind_frames(name, cmd, runtime, socket_name, prog, frames, timeout):
     """Instructions the compositor executes per presented frame, under callgrind
     (counters zeroed after start-up and dumped before shutdown)."""
@@ -359,6 +371,8 @@ def compare(args, build):
         'shm': os.path.join(build, 'client', 'sealway-shm'),
         'churn': os.environ.get('POOL_CHURN') or os.path.join(build, 'tests', 'bench',
                                                               'pool-churn'),
+        'buffer_churn': os.environ.get('BUFFER_CHURN') or os.path.join(
+            build, 'tests', 'bench', 'buffer-churn'),
         'simple_shm': shutil.which('weston-simple-shm'),
         'weston': shutil.which('weston'),
     }
@@ -388,7 +402,8 @@ def compare(args, build):
     }
     names = ['sealway', 'weston']
     comps = {}
-    res = {n: {'animate': [], 'simple': [], 'idle': [], 'reuse': [], 'fresh': []}
+    res = {n: {'animate': [], 'simple': [], 'idle': [], 'reuse': [], 'fresh': [],
+               'buffers': []}
            for n in names}
     started = time.monotonic()
     status = 0
@@ -410,6 +425,9 @@ def compare(args, build):
             for n in names:
                 for mode in ('reuse', 'fresh'):
                     res[n][mode].append(pool_churn(comps[n], prog, churn_n, mode))
+        for _ in range(repeats):
+            for n in names:
+                res[n]['buffers'].append(buffer_churn(comps[n], prog, frames, '256x256'))
         hwm = {n: vm_hwm_kib(comps[n].pid) for n in names}
         for n in names:
             if not comps[n].alive():
@@ -461,6 +479,8 @@ def compare(args, build):
     # No CPU row for fresh files: whichever side drops the last reference pays
     # for freeing the pages, and that varies from run to run.
     row('pool churn, fresh sealed memfd: pools/s', 'fresh', 'pools_per_s', '.0f')
+    row('buffer churn 256x256: compositor CPU us/buffer', 'buffers', 'sched_us_per_buffer',
+        '.1f')
     if cg:
         rows.append(['callgrind: compositor instructions/frame']
                     + [fmt(cg[n]['ir_per_frame'], ',.0f') for n in names])
