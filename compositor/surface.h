@@ -60,6 +60,7 @@ void sw_box_batch_flush(struct sw_box_batch *batch, pixman_region32_t *region, i
 /* Replace `region` by its bounding box when it has more than `max_rects` rectangles. */
 bool sw_region_bound(pixman_region32_t *region, int max_rects);
 
+/*
  * Buffers with a converted copy (NV12) a surface showed lately: each commit's
  * damage is reported to all of them, so a buffer shown again converts what
  * changed while the others were shown. One that drops out is wholly stale.
