@@ -101,6 +101,7 @@ MIME_TYPES_PER_SOURCE = 64
 BLUE = 0x0000ff
 SHOWN = {'shown'}
 NO_MEMORY = 'no-memory'
+LIMIT_ERROR = 'protocol-error interface=wl_display code=3'
 
 # What the compositor logs when it bounds a flood: kind -> regex of its stderr.
 LOGGED = {
@@ -120,12 +121,12 @@ LIST_FLOODS = {
     'damage-buffer': (100000, SHOWN),
     'region-add': (100000, SHOWN),
     'region-alternate': (100000, SHOWN),
-    # The callbacks' and feedbacks' own events may overflow the flooder's socket: its loss.
-    # Sending 100000 callbacks' done events in one repaint takes about a second here
-    # (linear, libwayland's cost per event): 20000 keep the bystander's wait meaningful.
-    'frame-callbacks': (20000, SHOWN | {'disconnected'}),
+    # Past the per-client limits (4096 pending frame callbacks, 4096 subsurfaces) the
+    # flooder gets an implementation error naming the limit.
+    'frame-callbacks': (20000, {LIMIT_ERROR}),
+    # The feedbacks' own events may overflow the flooder's socket: its loss.
     'feedbacks': (20000, SHOWN | {'disconnected'}),
-    'subsurfaces': (20000, SHOWN),
+    'subsurfaces': (20000, {LIMIT_ERROR}),
     'positioners': (100000, SHOWN),
     'offers': (600, SHOWN),
     'offers-short': (600, SHOWN),
