@@ -7,7 +7,9 @@
  *
  * Input layout (every byte string is a valid input; missing bytes read as 0):
  *   config byte: bit 0 --shm-seals=require, bit 1 a keyboard, bit 2 a pointer,
- *                bit 3 a keymap
+ *                bit 3 a keymap, bit 4 every client starts with wl_registry@2
+ *                and every global bound at 3, 4, ... in the order they are
+ *                announced (so inputs need not spell out the binds)
  *   records, each a tag byte T, kind T & 0x0f, client T >> 7:
  *     0-7  request   obj:1 opcode:1 args...: the interface of `obj` (looked up
  *                    in the server) gives the signature and the wire size, and
@@ -65,6 +67,9 @@
 #define OUTPUT_W 320
 #define OUTPUT_H 240
 #define BTN_LEFT 0x110
+/* Request opcodes (the server headers name only events). */
+#define DISPLAY_GET_REGISTRY 1
+#define REGISTRY_BIND 0
 
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
@@ -113,6 +118,7 @@ struct fuzz {
 	size_t nslots;
 	uint32_t time_msec;
 	uint64_t frame_seq;
+	bool prebind;
 };
 
 /*
@@ -319,6 +325,75 @@ pump(struct fuzz *f)
 		drain(&f->clients[i]);
 }
 
+static void
+send_bytes(struct fuzz_client *c, const void *bytes, size_t len, const int *fds, size_t nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * MAX_MSG_FDS)] = { 0 };
+	struct iovec iov = { .iov_base = (void *)bytes, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (nfds > 0) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	/* A full socket or a gone server end just loses the message. */
+	(void)sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static size_t
+put_string_words(uint32_t *w, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	w[0] = (uint32_t)len;
+	memset(&w[1], 0, (len + 3) / 4 * 4);
+	memcpy(&w[1], s, len);
+	return 1 + (len + 3) / 4;
+}
+
+/* get_registry as wl_registry@2, then bind every global it announces at 3, 4, ... */
+static void
+prebind(struct fuzz *f, struct fuzz_client *c)
+{
+	uint32_t get_registry[3] = { 1, 12u << 16 | DISPLAY_GET_REGISTRY, 2 };
+	send_bytes(c, get_registry, sizeof(get_registry), NULL, 0);
+	wl_event_loop_dispatch(f->server.loop, 0);
+	wl_display_flush_clients(f->server.display);
+
+	uint32_t events[1024];
+	ssize_t n = recv(c->fd, events, sizeof(events), MSG_DONTWAIT);
+	uint32_t next_id = 3;
+	for (size_t at = 0; n > 0 && (at + 2) * 4 <= (size_t)n;) {
+		uint32_t size = events[at + 1] >> 16, *ev = &events[at];
+		if (size < 8 || size % 4 || at * 4 + size > (size_t)n)
+			break;
+		at += size / 4;
+		if (ev[0] != 2 || (ev[1] & 0xffff) != WL_REGISTRY_GLOBAL || size < 16)
+			continue;
+		/* global(name, interface, version): the string's length says where version is. */
+		uint32_t name = ev[2], slen = ev[3], words = (slen + 3) / 4;
+		if (slen == 0 || 20 + words * 4 > size)
+			continue;
+		const char *iface = (const char *)&ev[4];
+		uint32_t version = ev[4 + words];
+		uint32_t bind[80] = { 2, 0, name };
+		size_t len = 3;
+		if (strnlen(iface, slen) != slen - 1 || slen > 200)
+			continue;
+		len += put_string_words(&bind[len], iface);
+		bind[len++] = version;
+		bind[len++] = next_id++;
+		bind[1] = (uint32_t)(len * 4) << 16 | REGISTRY_BIND;
+		send_bytes(c, bind, len * 4, NULL, 0);
+	}
+	/* The next request is encoded from the objects the server has. */
+	wl_event_loop_dispatch(f->server.loop, 0);
+	wl_display_flush_clients(f->server.display);
+}
+
 static struct fuzz_client *
 client_get(struct fuzz *f, int index)
 {
@@ -338,26 +413,9 @@ client_get(struct fuzz *f, int index)
 	c->fd = sv[0];
 	c->destroy.notify = client_destroyed;
 	wl_client_add_destroy_listener(c->client, &c->destroy);
+	if (f->prebind)
+		prebind(f, c);
 	return c;
-}
-
-static void
-send_bytes(struct fuzz_client *c, const void *bytes, size_t len, const int *fds, size_t nfds)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * MAX_MSG_FDS)] = { 0 };
-	struct iovec iov = { .iov_base = (void *)bytes, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (nfds > 0) {
-		msg.msg_control = cbuf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-	}
-	/* A full socket or a gone server end just loses the message. */
-	(void)sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 /* ---- requests ---- */
@@ -661,6 +719,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!sw_server_init(&f.server, &opts, fuzz_create_backend))
 		abort();
 	current = &f;
+	f.prebind = config & 16;
 	if (config & 8)
 		sw_seat_set_keymap(f.server.seat, "xkb_keymap { };");
 	sw_seat_set_capabilities(f.server.seat, config & 2, config & 4);

@@ -95,6 +95,13 @@ class Session:
         self.out += bytes([client << 7]) + target + bytes([opcode])
         self.out += b''.join(self.arg(a, client) for a in args)
 
+    def prebound(self, client=0):
+        """Labels for what the harness bound: wl_registry@2, then the globals in order."""
+        labels = ['reg', COMP, SUBC, DDM, SHM, PRES, WM, OUT, XOUT, SCM, SEAT, DMABUF]
+        for label in labels:
+            self.ids[client][label] = self.next_id[client]
+            self.next_id[client] += 1
+
     def disconnect(self, client=0):
         self.rec(DISCONNECT, high=client)
         self.ids[client] = {}
@@ -154,8 +161,15 @@ COMP, SUBC, DDM, SHM, PRES, WM, OUT, XOUT, SCM, SEAT, DMABUF = (
     'comp', 'subc', 'ddm', 'shm', 'pres', 'wm', 'out', 'xout', 'scm', 'seat', 'dmabuf')
 
 
-def bind_all(c=0, dmabuf_version=4):
-    x = Session(c)
+PREBIND = 16
+
+
+def bind_all(c=0, dmabuf_version=4, prebind=True):
+    """Every global bound. With `prebind` the harness does it (config bit 4), at the same ids."""
+    x = Session(c | (PREBIND if prebind and dmabuf_version == 4 else 0))
+    if x.out[0] & PREBIND:
+        x.prebound()
+        return x
     x.registry()
     for iface, new_id in [('wl_compositor', COMP), ('wl_subcompositor', SUBC),
                           ('wl_data_device_manager', DDM), ('wl_shm', SHM),
@@ -182,7 +196,7 @@ def mapped_window(x, kind=FD_SEALED, size=65536, w=64, h_=64, fmt=XRGB8888_SHM):
 def sessions():
     out = {}
 
-    out['bind-all'] = bind_all()
+    out['bind-all'] = bind_all(prebind=False)
 
     x = bind_all()
     mapped_window(x)
@@ -359,12 +373,7 @@ def sessions():
     x.req(81, 0, s('text/plain'))
     mapped_window(x)
     x.req(80, 1, o(81), u(2))
-    x.registry(client=1)
-    x.bind('wl_compositor', COMP, client=1)
-    x.bind('wl_shm', SHM, client=1)
-    x.bind('xdg_wm_base', WM, client=1)
-    x.bind('wl_seat', SEAT, client=1)
-    x.bind('wl_data_device_manager', DDM, client=1)
+    x.prebound(client=1)
     x.req(DDM, 1, n(80), o(SEAT), client=1)
     x.req(SHM, 0, n(20), h(FD_SEALED, 65536), u(65536), client=1)
     x.req(20, 0, n(21), u(0), u(64), u(64), u(256), u(1), client=1)
@@ -403,11 +412,10 @@ def sessions():
     x = bind_all()
     mapped_window(x)
     x.disconnect()
-    x.registry()
-    x.bind('wl_compositor', COMP)
+    x.prebound()
     x.surface(COMP, 4)
     x.commit(4)
-    x.rec(RAW, a(b'\x01\x00\x00\x00\x00\x00\x0c\x00\x05\x00\x00\x00'))  # sync
+    x.rec(RAW, a(b'\x01\x00\x00\x00\x00\x00\x0c\x00\x0f\x00\x00\x00'))  # sync
     x.rec(RAW, a(b'\xff' * 16))
     out['disconnect-reconnect-garbage'] = x
 
