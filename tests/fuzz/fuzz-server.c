@@ -20,13 +20,16 @@
  *                    An id byte b >= 0xf0 names server id 0xff000000 + b - 0xf0.
  *                    Unknown objects get a bare 8-byte header.
  *     8    raw       len:1 bytes, written as they are
- *     9    repaint   if a frame is scheduled: composite it and present it
+ *     9    repaint   if a frame is scheduled: composite it and present it;
+ *                    with T >> 7, switch the output off or on (a VT switch)
  *     10   disconnect the client (a later record reconnects it afresh)
  *     11   truncate  slot:1 size:1 (a size class) of a memfd the harness kept
  *     12   warp      x:2 y:2, pointer position
  *     13   button    button:1 (BTN_LEFT + b % 3), pressed = T >> 7
  *     14   key       key:1, pressed = T >> 7
- *     15   axis      value:1 (signed), then a pointer frame
+ *     15   seat      sub:1: sub & 3 = 0/1 axis (vertical/horizontal) value:1
+ *                    discrete:1 (both signed) and a frame; 2 capabilities
+ *                    (keyboard sub & 4, pointer sub & 8); 3 modifiers sub >> 2
  *
  * Built with -fsanitize=fuzzer (meson -Dfuzz=true, clang) it fuzzes; built
  * with replay.c it runs files through the same function (the regression test).
@@ -600,7 +603,10 @@ run_record(struct fuzz *f, uint8_t tag)
 		break;
 	}
 	case 9:
-		repaint(f);
+		if (high)
+			sw_output_set_enabled(f->server.output, !f->server.output->enabled);
+		else
+			repaint(f);
 		break;
 	case 10:
 		/* The server notices the hangup on the next dispatch. */
@@ -626,11 +632,19 @@ run_record(struct fuzz *f, uint8_t tag)
 	case 14:
 		sw_seat_keyboard_key(seat, f->time_msec, take8(f), high);
 		break;
-	case 15:
-		sw_seat_pointer_axis(seat, f->time_msec, high, (double)(int8_t)take8(f),
-				     (int8_t)take8(f));
-		sw_seat_pointer_frame(seat);
+	case 15: {
+		uint8_t sub = take8(f);
+		if ((sub & 3) < 2) {
+			double value = (int8_t)take8(f);
+			sw_seat_pointer_axis(seat, f->time_msec, sub & 1, value, (int8_t)take8(f));
+			sw_seat_pointer_frame(seat);
+		} else if ((sub & 3) == 2) {
+			sw_seat_set_capabilities(seat, sub & 4, sub & 8);
+		} else {
+			sw_seat_keyboard_modifiers(seat, sub >> 2, 0, 0, 0);
+		}
 		break;
+	}
 	default:
 		if ((c = client_get(f, ci)))
 			record_request(f, c);

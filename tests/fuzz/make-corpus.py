@@ -29,7 +29,7 @@ SIZES = [0, 1, 4, 100, 4095, 4096, 4100, 8192, 12288, 16384, 32768, 65536, 65537
          262144, 1048576, 4194304]
 
 # record kinds
-REPAINT, DISCONNECT, TRUNCATE, WARP, BUTTON, KEY, AXIS, RAW = 9, 10, 11, 12, 13, 14, 15, 8
+REPAINT, DISCONNECT, TRUNCATE, WARP, BUTTON, KEY, SEAT_EVENT, RAW = 9, 10, 11, 12, 13, 14, 15, 8
 
 XRGB8888_SHM, ARGB8888_SHM = 1, 0
 XRGB8888_DRM, ARGB8888_DRM, NV12_DRM = 0x34325258, 0x34325241, 0x3231564e
@@ -354,7 +354,9 @@ def sessions():
     x.rec(BUTTON, bytes([0]))              # release
     x.rec(KEY, bytes([30]), high=1)
     x.rec(KEY, bytes([30]))
-    x.rec(AXIS, bytes([5]), bytes([1]))
+    x.rec(SEAT_EVENT, bytes([0]), bytes([5]), bytes([1]))   # vertical axis
+    x.rec(SEAT_EVENT, bytes([3 | 1 << 2]))                  # shift down
+    x.rec(KEY, bytes([31]), high=1)
     x.surface(COMP, 72)
     x.buffer(20, 73, 16, 16, offset=32768)
     x.attach(72, 73)
@@ -386,6 +388,8 @@ def sessions():
     x.req(22, 6, client=1)
     x.repaint()
     x.req(0xf0, 1, s('text/plain'), h(FD_PIPE_W), client=1)    # receive on the offer
+    x.rec(SEAT_EVENT, bytes([2 | 8]))      # the keyboard unplugged: focus goes
+    x.rec(SEAT_EVENT, bytes([2 | 4 | 8]))  # and back
     x.disconnect()                      # the selection's owner goes
     x.repaint()
     out['clipboard-two-clients'] = x
@@ -404,6 +408,11 @@ def sessions():
     x.req(22, 10, u(3), u(4))              # offset
     x.commit(22)
     x.repaint()
+    x.repaint()
+    x.rec(REPAINT, high=1)                 # output off: feedback discarded
+    x.damage(22)
+    x.commit(22)
+    x.rec(REPAINT, high=1)                 # and on again
     x.repaint()
     x.req(XOUT, 1, n(93), o(OUT))
     x.req(1, 0, n(94))                     # sync
