@@ -432,6 +432,80 @@ def sessions():
     mapped_window(x)
     x.req(WM, 0)                           # wm_base destroyed with surfaces: defunct
     out['wm-base-defunct'] = x
+
+    x = bind_all(c=2 | 4)
+    x.req(SEAT, 0, n('ptr'))
+    x.req(SEAT, 1, n('kbd'))
+    mapped_window(x)
+    x.req(24, 1, o(0))                     # set_parent(null)
+    x.req(24, 4, o(SEAT), u(2), u(5), u(5))   # show_window_menu
+    x.req(24, 5, o(SEAT), u(2))            # move
+    x.req(24, 6, o(SEAT), u(2), u(10))     # resize
+    for opcode in (9, 10, 12, 13):         # (un)maximize, unset_fullscreen, minimize
+        x.req(24, opcode)
+    x.req(24, 11, o(OUT))                  # fullscreen
+    x.req(WM, 1, n('pos'))
+    x.req('pos', 1, u(16), u(16))
+    x.req('pos', 2, u(0), u(0), u(8), u(8))
+    x.req('pos', 5, u(0xff))
+    x.req('pos', 6, u(0x7fffffff), u(0x80000000))
+    x.req('pos', 7)
+    x.req('pos', 8, u(64), u(64))
+    x.req('pos', 9, u(1))
+    x.surface(COMP, 'psurf')
+    x.req(WM, 2, n('pxdg'), o('psurf'))
+    x.req('pxdg', 2, n('popup'), o(23), o('pos'))
+    x.req('popup', 1, o(SEAT), u(2))       # grab
+    x.req('psurf', 6)
+    x.req('popup', 0)
+    x.surface(COMP, 'sub')
+    x.req(SUBC, 1, n('subsurface'), o('sub'), o(22))
+    x.req('subsurface', 3, o(22))          # place_below
+    x.req('subsurface', 4)                 # set_sync
+    x.buffer(20, 'subbuf', 16, 16, offset=32768)
+    x.attach('sub', 'subbuf')
+    x.commit('sub')
+    x.commit(22)
+    x.repaint()
+    x.req('subsurface', 0)
+    x.req(SCM, 0, n('frame'), u(0), o(OUT))
+    x.pool(SHM, 'scpool', FD_SEALED, 1048576, 320 * 240 * 4)
+    x.buffer('scpool', 'scbuf', 320, 240)
+    x.damage(22)
+    x.commit(22)
+    x.req('frame', 0, o('scbuf'))          # waits for the repaint: the output is damaged
+    x.req(SCM, 0, n('frame2'), u(0), o(OUT))
+    x.buffer('scpool', 'scbuf2', 320, 240)
+    x.req('frame2', 2, o('scbuf2'))
+    x.req('scbuf2', 0)                     # its buffer goes while it waits
+    x.repaint()
+    x.req('frame', 1)
+    x.req(XOUT, 1, n('xo'), o(OUT))
+    x.req('xo', 0)
+    x.req(DMABUF, 2, n('fb'))
+    x.req('fb', 0)
+    x.req(DDM, 0, n('src'))
+    x.req('src', 0, s('text/plain'))
+    x.req('src', 2, u(1))
+    x.req(DDM, 1, n('dev'), o(SEAT))
+    x.req('dev', 1, o('src'), u(3))
+    x.req(0xf0, 0, u(3), s('text/plain'))  # accept on the offer we got
+    x.req(0xf0, 4, u(1), u(1))
+    x.req(0xf0, 3)
+    x.req(0xf0, 2)
+    x.req('dev', 0, o('src'), o(22), o(0), u(3))   # start_drag
+    x.req('dev', 2)
+    x.surface(COMP, 'cursor')
+    x.warp(40, 40)
+    x.req('ptr', 0, u(4), o('cursor'), u(0), u(0))     # with the enter's serial
+    x.buffer(20, 'curbuf', 16, 16, offset=49152)
+    x.attach('cursor', 'curbuf')
+    x.damage('cursor')
+    x.commit('cursor')                     # a cursor's commit
+    x.repaint()
+    x.req(22, 0)                           # the focused surface goes
+    x.repaint()
+    out['kitchen-sink'] = x
     return out
 
 
