@@ -3,7 +3,8 @@
  * input starts a sealway server (every global, headless output, seat, dmabuf),
  * plays a byte stream of records as up to two clients on socketpairs, repaints
  * the output so buffers are read, tears everything down and checks that no fd
- * was left open (abort() otherwise, so libFuzzer reports it).
+ * was left open (abort() otherwise, so libFuzzer reports it): none of the
+ * clients' once they are gone, none at all once the server is.
  *
  * Input layout (every byte string is a valid input; missing bytes read as 0):
  *   config byte: bit 0 --shm-seals=require, bit 1 a keyboard, bit 2 a pointer,
@@ -693,6 +694,17 @@ quiet_wl_log(const char *fmt, va_list args)
 {
 }
 
+static void
+check_fds(int expected, const char *when)
+{
+	int n = count_fds();
+	if (n == expected)
+		return;
+	fprintf(stderr, "sealway-fuzz: %d fds open %s, %d expected:\n", n, when, expected);
+	list_fds();
+	abort();
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -737,6 +749,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (config & 8)
 		sw_seat_set_keymap(f.server.seat, "xkb_keymap { };");
 	sw_seat_set_capabilities(f.server.seat, config & 2, config & 4);
+	int server_fds = count_fds();
 
 	for (int n = 0; f.p < f.end && n < MAX_RECORDS; n++)
 		run_record(&f, take8(&f));
@@ -751,17 +764,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			wl_client_destroy(f.clients[i].client);
 		close_client_end(&f.clients[i]);
 	}
-	sw_server_finish(&f.server);
-	current = NULL;
 	for (size_t i = 0; i < f.nslots; i++)
 		close(f.slots[i]);
+	/* A running compositor would keep whatever a gone client left behind. */
+	repaint(&f);
+	pump(&f);
+	check_fds(server_fds, "once the clients are gone");
 
-	int fds_after = count_fds();
-	if (fds_after != fds_before) {
-		fprintf(stderr, "sealway-fuzz: %d fds open before the input, %d after:\n",
-			fds_before, fds_after);
-		list_fds();
-		abort();
-	}
+	sw_server_finish(&f.server);
+	current = NULL;
+	check_fds(fds_before, "once the server is gone");
 	return 0;
 }
