@@ -25,7 +25,7 @@
  *                    with T >> 7, switch the output off or on (a VT switch)
  *     10   disconnect the client (a later record reconnects it afresh)
  *     11   truncate  slot:1 size:1 (a size class) of a memfd the harness kept
- *     12   warp      x:2 y:2, pointer position
+ *     12   warp      x:2 y:2: the pointer to x % (width + 32) - 16, likewise y
  *     13   button    button:1 (BTN_LEFT + b % 3), pressed = T >> 7
  *     14   key       key:1, pressed = T >> 7
  *     15   seat      sub:1: sub & 3 = 0/1 axis (vertical/horizontal) value:1
@@ -36,7 +36,6 @@
  * with replay.c it runs files through the same function (the regression test).
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -86,6 +85,7 @@ int __real_sw_dmabuf_sync(int fd, uint64_t flags);
 int __wrap_sw_fd_is_dmabuf(int fd);
 int __wrap_sw_dmabuf_sync(int fd, uint64_t flags);
 
+/* Every interface sealway implements: a resource's class names one of these. */
 static const struct wl_interface *const interfaces[] = {
 	&wl_display_interface, &wl_registry_interface, &wl_callback_interface,
 	&wl_compositor_interface, &wl_surface_interface, &wl_region_interface,
@@ -118,7 +118,7 @@ struct fuzz {
 	const uint8_t *p, *end;
 	int slots[MAX_SLOTS];       /* our copies of the memfds sent */
 	bool posing[MAX_SLOTS];     /* the compositor takes this one for a dma-buf */
-	ino_t posing_ino[MAX_SLOTS];
+	ino_t ino[MAX_SLOTS];
 	size_t nslots;
 	uint32_t time_msec;
 	uint64_t frame_seq;
@@ -163,7 +163,7 @@ fd_is_posing(const struct fuzz *f, int fd)
 	if (!f || fstat(fd, &st) < 0)
 		return false;
 	for (size_t i = 0; i < f->nslots; i++)
-		if (f->posing[i] && f->posing_ino[i] == st.st_ino)
+		if (f->posing[i] && f->ino[i] == st.st_ino)
 			return true;
 	return false;
 }
@@ -202,7 +202,7 @@ make_memfd(struct fuzz *f, uint32_t size, int seals, bool posing, bool readonly)
 		if (copy >= 0) {
 			f->slots[f->nslots] = copy;
 			f->posing[f->nslots] = posing;
-			f->posing_ino[f->nslots] = st.st_ino;
+			f->ino[f->nslots] = st.st_ino;
 			f->nslots++;
 		}
 	}
