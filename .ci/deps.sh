@@ -10,6 +10,7 @@ pkgs="
   weston wayland-utils grim foot wev waypipe strace
   qemu-system-x86 busybox-static cpio gzip xz-utils kmod seatd
   python3 python3-matplotlib fonts-dejavu-core
+  clang libclang-rt-14-dev
 "
 missing=""
 for p in $pkgs; do

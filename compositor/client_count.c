@@ -35,10 +35,12 @@ find_entry(struct wl_client *client, const struct wl_interface *kind, bool creat
 		counts->client_destroy.notify = client_counts_destroyed;
 		wl_client_add_destroy_listener(client, &counts->client_destroy);
 	}
-	struct count_entry *e;
-	wl_array_for_each(e, &counts->entries) {
-		if (e->kind == kind)
-			return e;
+	/* By index: wl_array_for_each adds to a NULL pointer while the array is empty. */
+	struct count_entry *e = counts->entries.data;
+	size_t n = counts->entries.size / sizeof(*e);
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].kind == kind)
+			return &e[i];
 	}
 	if (!create || !(e = wl_array_add(&counts->entries, sizeof(*e))))
 		return NULL;

@@ -117,9 +117,10 @@ send_selection(struct sw_data_device_manager *manager, struct wl_resource *devic
 	wl_resource_set_implementation(offer, &offer_impl, source, offer_resource_destroy);
 	wl_list_insert(&source->offers, wl_resource_get_link(offer));
 	wl_data_device_send_data_offer(device, offer);
-	char **mime;
-	wl_array_for_each(mime, &source->mime_types)
-		wl_data_offer_send_offer(offer, *mime);
+	/* By index: wl_array_for_each adds to a NULL pointer when none was offered. */
+	char **mimes = source->mime_types.data;
+	for (size_t i = 0; i < source->mime_types.size / sizeof(*mimes); i++)
+		wl_data_offer_send_offer(offer, mimes[i]);
 	wl_data_device_send_selection(device, offer);
 }
 
@@ -212,9 +213,9 @@ source_resource_destroy(struct wl_resource *resource)
 	if (source->refused > 1)
 		sw_warn("wl_data_source@%u: %u mime types were refused in all",
 			wl_resource_get_id(resource), source->refused);
-	char **mime;
-	wl_array_for_each(mime, &source->mime_types)
-		free(*mime);
+	char **mimes = source->mime_types.data;
+	for (size_t i = 0; i < source->mime_types.size / sizeof(*mimes); i++)
+		free(mimes[i]);
 	wl_array_release(&source->mime_types);
 	free(source);
 }

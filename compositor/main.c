@@ -12,20 +12,9 @@
 #include <wayland-server-core.h>
 
 #include "backend.h"
-#include "data_device.h"
-#include "dmabuf.h"
 #include "log.h"
-#include "output.h"
 #include "parse.h"
-#include "presentation.h"
-#include "screencopy.h"
-#include "seat.h"
 #include "server.h"
-#include "shm.h"
-#include "surface.h"
-#include "xdg_shell.h"
-
-#define BACKGROUND_XRGB 0xff202830u
 
 static const char usage[] =
 	"usage: sealway [options] [-- CLIENT [ARGS...]]\n"
@@ -54,13 +43,6 @@ struct run_state {
 
 /* How long a client may take to go after SIGTERM before it is killed. */
 #define CLIENT_TERM_GRACE_MS 2000
-
-void
-sw_server_terminate(struct sw_server *server, int code)
-{
-	server->exit_code = code;
-	wl_display_terminate(server->display);
-}
 
 static int fail_option(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -321,13 +303,14 @@ int
 main(int argc, char **argv)
 {
 	struct sw_server server = { 0 };
+	struct sw_options opts;
 	struct run_state run = { .server = &server };
 	struct wl_event_source *sig_int = NULL, *sig_term = NULL, *sig_chld = NULL;
 	int ret = 1;
 
 	sw_log_set_tag("sealway");
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (parse_options(argc, argv, &server.opts) < 0)
+	if (parse_options(argc, argv, &opts) < 0)
 		return 2;
 	if (!getenv("XDG_RUNTIME_DIR")) {
 		fprintf(stderr, "sealway: XDG_RUNTIME_DIR is not set; it must name a private "
@@ -337,25 +320,15 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(&run);
 
-	server.background = BACKGROUND_XRGB;
-	server.next_x = server.next_y = 32;
-	wl_list_init(&server.views);
-	server.display = wl_display_create();
-	if (!server.display) {
-		sw_err("cannot create the Wayland display");
+	if (!sw_server_init(&server, &opts, create_backend))
 		return 1;
-	}
-	server.loop = wl_display_get_event_loop(server.display);
-	server.budgets = sw_budgets_create(server.display, &server.opts.budget);
-	if (!server.budgets)
-		goto out_display;
 
 	if (server.opts.socket) {
 		if (wl_display_add_socket(server.display, server.opts.socket) < 0) {
 			fprintf(stderr, "sealway: cannot listen on %s/%s: %s\n",
 				getenv("XDG_RUNTIME_DIR"), server.opts.socket,
 				errno ? strerror(errno) : "in use or invalid");
-			goto out_display;
+			goto out_server;
 		}
 		server.socket_name = server.opts.socket;
 	} else {
@@ -363,7 +336,7 @@ main(int argc, char **argv)
 		if (!server.socket_name) {
 			fprintf(stderr, "sealway: cannot find a free wayland-N socket in %s\n",
 				getenv("XDG_RUNTIME_DIR"));
-			goto out_display;
+			goto out_server;
 		}
 	}
 
@@ -372,67 +345,27 @@ main(int argc, char **argv)
 	sig_chld = wl_event_loop_add_signal(server.loop, SIGCHLD, handle_sigchld, &run);
 	if (!sig_int || !sig_term || !sig_chld) {
 		sw_err("cannot watch signals");
-		goto out_display;
+		goto out_server;
 	}
-
-	if (!sw_compositor_create(&server) || !sw_subcompositor_create(&server) ||
-	    !sw_data_device_create(&server) ||
-	    !sw_shm_create(&server) ||
-	    !sw_presentation_create(&server) || !sw_xdg_shell_create(&server)) {
-		sw_err("cannot create the core globals");
-		goto out_display;
-	}
-	server.backend = create_backend(&server);
-	if (!server.backend)
-		goto out_display;
-	server.output = server.backend->output;
-	if (!sw_screencopy_create(&server)) {
-		sw_err("cannot create the screencopy global");
-		goto out_backend;
-	}
-	server.seat = sw_seat_create(&server);
-	if (!server.seat) {
-		sw_err("cannot create the seat");
-		goto out_backend;
-	}
-#ifdef SW_HAVE_DMABUF
-	if (!sw_dmabuf_create(&server)) {
-		sw_err("cannot create the linux-dmabuf global");
-		goto out_seat;
-	}
-#endif
-	sw_output_damage_whole(server.output);
 
 	printf("sealway: listening on %s\n", server.socket_name);
 	if (server.opts.client_argv) {
 		run.child = spawn_client(&run, server.opts.client_argv, server.socket_name);
 		if (run.child < 0)
-			goto out_dmabuf;
+			goto out_server;
 	}
 
 	wl_display_run(server.display);
 	ret = server.exit_code;
 
 	stop_client(&run);
-out_dmabuf:
-	wl_display_destroy_clients(server.display);
-#ifdef SW_HAVE_DMABUF
-	sw_dmabuf_destroy(&server);
-out_seat:
-#endif
-	sw_seat_destroy(server.seat);
-	server.seat = NULL;
-out_backend:
-	wl_display_destroy_clients(server.display);
-	server.backend->impl->destroy(server.backend);
-out_display:
+out_server:
 	if (sig_int)
 		wl_event_source_remove(sig_int);
 	if (sig_term)
 		wl_event_source_remove(sig_term);
 	if (sig_chld)
 		wl_event_source_remove(sig_chld);
-	wl_display_destroy(server.display);
-	sw_budgets_destroy(server.budgets);
+	sw_server_finish(&server);
 	return ret;
 }

@@ -449,9 +449,11 @@ sw_output_frame(struct sw_output *output)
 			  output->render_items.data,
 			  output->render_items.size / sizeof(struct sw_render_item));
 
-		struct sw_buffer **read;
-		wl_array_for_each(read, &output->render_reads)
-			(*read)->impl->end_access(*read);
+		/* By index: wl_array_for_each adds to a NULL pointer when nothing was read. */
+		struct sw_buffer **reads = output->render_reads.data;
+		size_t n_reads = output->render_reads.size / sizeof(*reads);
+		for (size_t i = 0; i < n_reads; i++)
+			reads[i]->impl->end_access(reads[i]);
 	}
 
 	/* The surfaces' committed state has now been used: tell their clients. */

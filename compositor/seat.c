@@ -597,10 +597,12 @@ handle_kbd_focus_destroy(struct wl_listener *listener, void *data)
 void
 sw_seat_keyboard_key(struct sw_seat *seat, uint32_t time_msec, uint32_t key, bool pressed)
 {
-	uint32_t *k;
+	uint32_t *k = seat->keys.data;
 	bool found = false;
-	wl_array_for_each(k, &seat->keys) {
-		if (*k == key) {
+	/* By index: wl_array_for_each adds to a NULL pointer while no key is down. */
+	for (size_t i = 0; i < seat->keys.size / sizeof(*k); i++) {
+		if (k[i] == key) {
+			k += i;
 			found = true;
 			break;
 		}

@@ -50,6 +50,18 @@ struct sw_server {
 	int exit_code;
 };
 
+typedef struct sw_backend *(*sw_backend_create_fn)(struct sw_server *server);
+
+/*
+ * Make the display with every global, the backend (`create_backend`, or
+ * headless when NULL), the seat and linux-dmabuf, from `opts`. Returns false
+ * after logging why, with nothing left behind.
+ */
+bool sw_server_init(struct sw_server *server, const struct sw_options *opts,
+		    sw_backend_create_fn create_backend);
+/* Destroy the clients, then everything sw_server_init made. */
+void sw_server_finish(struct sw_server *server);
+
 /* Stop the event loop; main() cleans up and exits with `code`. */
 void sw_server_terminate(struct sw_server *server, int code);
 

@@ -2,6 +2,8 @@
 # Sets up (Debian 12, as root) and runs every test suite of sealway: unit,
 # headless (against real clients) and vm (a real kernel with DRM/KMS and
 # udmabuf under qemu), all built with AddressSanitizer and UBSan.
+# With SEALWAY_FUZZ_TIME=N the protocol fuzzer then runs for N seconds
+# (tools/fuzz.sh), counted as one more test.
 # Ends with one line "N passed, M failed[, K skipped]"; exits non-zero on any failure.
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,8 +30,22 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 status=0
 meson test -C "$build" --print-errorlogs --num-processes 2 "$@" || status=$?
 
+fuzz=none
+if [ "${SEALWAY_FUZZ_TIME:-0}" -gt 0 ]; then
+	log=$build/meson-logs/fuzz.log
+	echo "test: fuzzing the protocol for ${SEALWAY_FUZZ_TIME} s (log: $log)"
+	if ./tools/fuzz.sh "$SEALWAY_FUZZ_TIME" >"$log" 2>&1; then
+		fuzz=ok
+	else
+		fuzz=failed
+		tail -n 60 "$log"
+	fi
+	grep -E '^#[0-9]+.*DONE|^stat::' "$log" || true
+	echo "test: fuzz $fuzz"
+fi
+
 summary=0
-python3 - "$build/meson-logs/testlog.json" <<'PY' || summary=$?
+python3 - "$build/meson-logs/testlog.json" "$fuzz" <<'PY' || summary=$?
 import json, sys
 import re
 passed = failed = skipped = 0
@@ -59,6 +75,11 @@ for line in open(sys.argv[1]):
         skipped += 1
     else:
         failed += 1
+# The fuzz run, when there was one, is one more test.
+if sys.argv[2] == "ok":
+    passed += 1
+elif sys.argv[2] == "failed":
+    failed += 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed or passed == 0 else 0)
 PY

@@ -1,0 +1,112 @@
+/*
+ * The server without its process: the display, every global, the backend,
+ * the seat. main() adds the listening socket, signals and the client it
+ * starts; the protocol fuzzer runs the same server on a socketpair.
+ */
+#include <wayland-server-core.h>
+
+#include "backend.h"
+#include "budget.h"
+#include "data_device.h"
+#include "dmabuf.h"
+#include "log.h"
+#include "output.h"
+#include "presentation.h"
+#include "screencopy.h"
+#include "seat.h"
+#include "server.h"
+#include "shm.h"
+#include "surface.h"
+#include "xdg_shell.h"
+
+#define BACKGROUND_XRGB 0xff202830u
+
+void
+sw_server_terminate(struct sw_server *server, int code)
+{
+	server->exit_code = code;
+	wl_display_terminate(server->display);
+}
+
+bool
+sw_server_init(struct sw_server *server, const struct sw_options *opts,
+	       sw_backend_create_fn create_backend)
+{
+	*server = (struct sw_server){ .opts = *opts };
+	server->background = BACKGROUND_XRGB;
+	server->next_x = server->next_y = 32;
+	wl_list_init(&server->views);
+	server->display = wl_display_create();
+	if (!server->display) {
+		sw_err("cannot create the Wayland display");
+		return false;
+	}
+	server->loop = wl_display_get_event_loop(server->display);
+	server->budgets = sw_budgets_create(server->display, &server->opts.budget);
+	if (!server->budgets)
+		goto out_display;
+
+	if (!sw_compositor_create(server) || !sw_subcompositor_create(server) ||
+	    !sw_data_device_create(server) ||
+	    !sw_shm_create(server) ||
+	    !sw_presentation_create(server) || !sw_xdg_shell_create(server)) {
+		sw_err("cannot create the core globals");
+		goto out_display;
+	}
+	server->backend = create_backend ? create_backend(server)
+					 : sw_headless_backend_create(server);
+	if (!server->backend)
+		goto out_display;
+	server->output = server->backend->output;
+	if (!sw_screencopy_create(server)) {
+		sw_err("cannot create the screencopy global");
+		goto out_backend;
+	}
+	server->seat = sw_seat_create(server);
+	if (!server->seat) {
+		sw_err("cannot create the seat");
+		goto out_backend;
+	}
+#ifdef SW_HAVE_DMABUF
+	if (!sw_dmabuf_create(server)) {
+		sw_err("cannot create the linux-dmabuf global");
+		goto out_seat;
+	}
+#endif
+	sw_output_damage_whole(server->output);
+	return true;
+
+#ifdef SW_HAVE_DMABUF
+out_seat:
+#endif
+	sw_seat_destroy(server->seat);
+	server->seat = NULL;
+out_backend:
+	server->backend->impl->destroy(server->backend);
+	server->backend = NULL;
+	server->output = NULL;
+out_display:
+	wl_display_destroy(server->display);
+	server->display = NULL;
+	sw_budgets_destroy(server->budgets);
+	server->budgets = NULL;
+	return false;
+}
+
+void
+sw_server_finish(struct sw_server *server)
+{
+	wl_display_destroy_clients(server->display);
+#ifdef SW_HAVE_DMABUF
+	sw_dmabuf_destroy(server);
+#endif
+	sw_seat_destroy(server->seat);
+	server->seat = NULL;
+	server->backend->impl->destroy(server->backend);
+	server->backend = NULL;
+	server->output = NULL;
+	wl_display_destroy(server->display);
+	server->display = NULL;
+	sw_budgets_destroy(server->budgets);
+	server->budgets = NULL;
+}
