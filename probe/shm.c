@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include <wayland-client.h>
 
 #include "probe-util.h"
+#include "scenarios.h"
 #include "xdg-shell-client-protocol.h"
 
 #define SHM_ARGB8888 0u
@@ -808,6 +810,318 @@ subsurfaces(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
+/* ---- fd kinds, seals and geometry the hostile tests do not judge (recorded by sealway-probe) ---- */
+
+static enum scenario_result
+pool_fd_devzero(struct probe_globals *g)
+{
+	int fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		perror("open /dev/zero");
+		return SCENARIO_SETUP_FAILED;
+	}
+	create_pool_and_close(g, fd, 4096);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_fd_readonly(struct probe_globals *g)
+{
+	/* A sound sealed memfd reopened read-only: the compositor can map it only PROT_READ. */
+	int memfd = probe_memfd(16384, true);
+	if (memfd < 0)
+		return SCENARIO_SETUP_FAILED;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	close(memfd);
+	if (fd < 0) {
+		perror("open O_RDONLY");
+		return SCENARIO_SETUP_FAILED;
+	}
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
+	close(fd);
+	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_fd_tmpfile(struct probe_globals *g)
+{
+	/* An unnamed file in $SHM_PROBE_DIR, or /var/tmp (a disk more often than /tmp). */
+	const char *dir = getenv("SHM_PROBE_DIR");
+	if (!dir)
+		dir = "/var/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fprintf(stderr, "shm-probe: O_TMPFILE in %s: %s\n", dir, strerror(errno));
+	return pool_and_buffer_on(g, fd);
+}
+
+static enum scenario_result
+pool_memfd_nosealing(struct probe_globals *g)
+{
+	int fd = memfd_create("shm-probe-nosealing", MFD_CLOEXEC);
+	if (fd < 0)
+		perror("memfd_create");
+	return pool_and_buffer_on(g, fd);
+}
+
+/* A 16 KiB memfd sealed with `seals` on top of SHRINK|GROW, as a pool with a buffer. */
+static enum scenario_result
+pool_with_seals(struct probe_globals *g, int seals)
+{
+	int fd = probe_memfd(16384, true);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	if (fcntl(fd, F_ADD_SEALS, seals) < 0) {
+		perror("F_ADD_SEALS");
+		close(fd);
+		return SCENARIO_SETUP_FAILED;
+	}
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
+	close(fd);
+	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+pool_seal_write(struct probe_globals *g)
+{
+	return pool_with_seals(g, F_SEAL_WRITE);
+}
+
+static enum scenario_result
+pool_seal_future_write(struct probe_globals *g)
+{
+	return pool_with_seals(g, F_SEAL_FUTURE_WRITE);
+}
+
+static enum scenario_result
+pool_resize_sealed_past_eof_shown(struct probe_globals *g)
+{
+	/*
+	 * pool-resize-sealed-past-eof with the buffer shown: a compositor that
+	 * trusted the seals at create_pool reads past the end of the file
+	 * unguarded, which is SIGBUS.
+	 */
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe sealed resize past eof"))
+		return SCENARIO_SETUP_FAILED;
+	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, true);
+	if (!pool)
+		return SCENARIO_SETUP_FAILED;
+	wl_shm_pool_resize(pool, 8192);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 4096, 32, 32, 128,
+							     SHM_XRGB8888);
+	show_and_wait(g, &w, buffer, 32, 32);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+buffer_format_fourcc(struct probe_globals *g)
+{
+	/* ARGB8888 written as its DRM fourcc 'AR24'; wl_shm spells it 0. */
+	return buffer_with(g, 0, 64, 64, 256, 0x34325241);
+}
+
+static enum scenario_result
+buffer_stride_unaligned(struct probe_globals *g)
+{
+	return buffer_with(g, 0, 64, 32, 257, SHM_XRGB8888);
+}
+
+static enum scenario_result
+buffer_offset_unaligned(struct probe_globals *g)
+{
+	return buffer_with(g, 1, 64, 32, 256, SHM_XRGB8888);
+}
+
+/* ---- lifetimes ---- */
+
+static enum scenario_result
+surface_destroyed_before_buffer(struct probe_globals *g)
+{
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe surface first"))
+		return SCENARIO_SETUP_FAILED;
+	int fd;
+	struct wl_buffer *buffer = filled_buffer(g, 64, &fd, NULL);
+	if (!buffer)
+		return SCENARIO_SETUP_FAILED;
+	close(fd);
+	show_and_wait(g, &w, buffer, 64, 64);
+	probe_window_destroy(&w);
+	wl_display_roundtrip(g->display);
+	wl_buffer_destroy(buffer);
+	return SCENARIO_RAN;
+}
+
+static void
+buffer_released(void *data, struct wl_buffer *buffer)
+{
+	bool *released = data;
+	*released = true;
+}
+
+static const struct wl_buffer_listener release_listener = {
+	.release = buffer_released,
+};
+
+static enum scenario_result
+release_after_replace(struct probe_globals *g)
+{
+	/* wl_buffer.release: "sent when this wl_buffer is no longer used by the compositor". */
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe release"))
+		return SCENARIO_SETUP_FAILED;
+	int fd1, fd2;
+	struct wl_buffer *first = filled_buffer(g, 64, &fd1, NULL);
+	struct wl_buffer *second = first ? filled_buffer(g, 64, &fd2, NULL) : NULL;
+	if (!second)
+		return SCENARIO_SETUP_FAILED;
+	close(fd1);
+	close(fd2);
+	bool released = false;
+	wl_buffer_add_listener(first, &release_listener, &released);
+	show_and_wait(g, &w, first, 64, 64);
+	show_and_wait(g, &w, second, 64, 64);
+	/* Another frame after the flip away: by then the first buffer is surely unused. */
+	show_and_wait(g, &w, second, 64, 64);
+	printf("%s\n", released ? "released" : "check-failed: the replaced buffer was never "
+	       "released");
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+client_gone_mid_frame(struct probe_globals *g)
+{
+	/* A frame committed and the connection dropped before the compositor draws it. */
+	struct probe_globals own;
+	if (!probe_connect(&own))
+		return SCENARIO_SETUP_FAILED;
+	struct probe_window w;
+	if (!probe_window_map(&own, &w, "shm-probe gone")) {
+		probe_disconnect(&own);
+		return SCENARIO_SETUP_FAILED;
+	}
+	int fd;
+	struct wl_buffer *buffer = filled_buffer(&own, 256, &fd, NULL);
+	if (!buffer) {
+		probe_disconnect(&own);
+		return SCENARIO_SETUP_FAILED;
+	}
+	close(fd);
+	wl_surface_attach(w.surface, buffer, 0, 0);
+	wl_surface_damage_buffer(w.surface, 0, 0, 256, 256);
+	wl_surface_frame(w.surface);
+	wl_surface_commit(w.surface);
+	wl_display_flush(own.display);
+	wl_display_disconnect(own.display);
+	return SCENARIO_RAN;
+}
+
+/* ---- floods ---- */
+
+static enum scenario_result
+damage_million_rects(struct probe_globals *g)
+{
+	/* A million 1x1 damage rectangles in one commit, flushed as the socket drains. */
+	struct probe_window w;
+	if (!probe_window_map(g, &w, "shm-probe damage flood"))
+		return SCENARIO_SETUP_FAILED;
+	int fd;
+	struct wl_buffer *buffer = filled_buffer(g, 64, &fd, NULL);
+	if (!buffer)
+		return SCENARIO_SETUP_FAILED;
+	close(fd);
+	wl_surface_attach(w.surface, buffer, 0, 0);
+	for (int i = 0; i < 1000000; i++) {
+		wl_surface_damage_buffer(w.surface, i % 64, (i / 64) % 64, 1, 1);
+		if (i % 256 == 255) {
+			while (wl_display_flush(g->display) < 0 && errno == EAGAIN)
+				if (probe_dispatch_timeout(g->display, 1000) < 0)
+					return SCENARIO_RAN;
+			if (wl_display_get_error(g->display))
+				return SCENARIO_RAN;
+		}
+	}
+	if (!show_and_wait(g, &w, buffer, 1, 1))
+		fprintf(stderr, "probe: frame not shown within 3 s\n");
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+requests_unread(struct probe_globals *g)
+{
+	/*
+	 * 100000 wl_display.sync whose callbacks are never read: the replies fill
+	 * the socket. The compositor must neither block nor grow without bound;
+	 * dropping this client is fine.
+	 */
+	for (int i = 0; i < 100000; i++) {
+		wl_display_sync(g->display);
+		if (i % 256 == 255 && wl_display_flush(g->display) < 0 && errno != EAGAIN)
+			break;
+	}
+	wl_display_flush(g->display);
+	/* Hold the connection, unread, for a while: the next client is checked meanwhile. */
+	sleep(1);
+	return SCENARIO_RAN;
+}
+
+static enum scenario_result
+fd_flood(struct probe_globals *g)
+{
+	/*
+	 * Connections held open until the compositor answers no more or 1100
+	 * are up (past a login session's 1024 fds), then a newcomer: it must be
+	 * served within 2 s, at the price of some flooder if need be. Prints
+	 * "newcomer served" or "check-failed: ...".
+	 */
+	enum { MAX = 1100 };
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+	struct wl_display **held = calloc(MAX, sizeof(*held));
+	if (!held)
+		return SCENARIO_SETUP_FAILED;
+	int n = 0;
+	while (n < MAX) {
+		struct wl_display *d = wl_display_connect(NULL);
+		if (!d)
+			break;
+		held[n++] = d;
+		/* Each 50th is made to answer: the compositor must have accepted it. */
+		if (n % 50 == 0) {
+			wl_display_sync(d);
+			if (!probe_roundtrip_timeout(d, 2000) || wl_display_get_error(d))
+				break;
+		}
+	}
+	fprintf(stderr, "shm-probe: fd-flood: %d connections held\n", n);
+	struct wl_display *newcomer = wl_display_connect(NULL);
+	bool served = false;
+	if (newcomer) {
+		struct wl_callback *cb = wl_display_sync(newcomer);
+		served = probe_roundtrip_timeout(newcomer, 2000) &&
+			 !wl_display_get_error(newcomer);
+		(void)cb;
+		wl_display_disconnect(newcomer);
+	}
+	if (served)
+		printf("newcomer served after %d connections\n", n);
+	else
+		printf("check-failed: a new client is not served within 2 s once %d connections "
+		       "are held\n", n);
+	for (int i = 0; i < n; i++)
+		wl_display_disconnect(held[i]);
+	free(held);
+	return SCENARIO_RAN;
+}
+
 static enum scenario_result
 roundtrip_only(struct probe_globals *g)
 {
@@ -871,10 +1185,37 @@ static const struct {
 	{ "hold-pools", hold_pools,
 	  "16 pools grown 4096 -> 8192 -> 16384, a buffer on each, held until stdin closes "
 	  "(SHM_PROBE_SEALED=1: sealed memfds)" },
+	{ "pool-fd-devzero", pool_fd_devzero, "create_pool with /dev/zero" },
+	{ "pool-fd-readonly", pool_fd_readonly, "a sound sealed memfd reopened O_RDONLY" },
+	{ "pool-fd-tmpfile", pool_fd_tmpfile,
+	  "a sound pool on an O_TMPFILE file in $SHM_PROBE_DIR or /var/tmp" },
+	{ "pool-memfd-nosealing", pool_memfd_nosealing,
+	  "a sound pool on a memfd made without MFD_ALLOW_SEALING" },
+	{ "pool-seal-write", pool_seal_write, "a sound pool on a memfd sealed WRITE too" },
+	{ "pool-seal-future-write", pool_seal_future_write,
+	  "a sound pool on a memfd sealed FUTURE_WRITE too" },
+	{ "pool-resize-sealed-past-eof-shown", pool_resize_sealed_past_eof_shown,
+	  "sealed 4096-byte file, pool resized to 8192, buffer at 4096 shown" },
+	{ "buffer-format-fourcc", buffer_format_fourcc,
+	  "format 0x34325241 (the DRM fourcc of ARGB8888, which wl_shm spells 0)" },
+	{ "buffer-stride-unaligned", buffer_stride_unaligned, "XRGB8888 width 64 stride 257" },
+	{ "buffer-offset-unaligned", buffer_offset_unaligned, "XRGB8888 buffer at offset 1" },
+	{ "surface-destroyed-before-buffer", surface_destroyed_before_buffer,
+	  "a shown window destroyed, then its buffer" },
+	{ "release-after-replace", release_after_replace,
+	  "a shown buffer replaced by another: released" },
+	{ "client-gone-mid-frame", client_gone_mid_frame,
+	  "a frame committed by a client that disconnects at once" },
+	{ "damage-million-rects", damage_million_rects,
+	  "a million 1x1 damage rectangles in one commit" },
+	{ "requests-unread", requests_unread,
+	  "100000 wl_display.sync whose replies are never read" },
+	{ "fd-flood", fd_flood,
+	  "up to 1100 connections held, then a newcomer must be served within 2 s" },
 };
 
 int
-main(int argc, char *argv[])
+shm_probe_main(int argc, char *argv[])
 {
 	int which = PROBE_PICK_SCENARIO(argc, argv, "shm-probe", scenarios);
 	if (which < 0)

@@ -34,6 +34,7 @@
 
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 #include "probe-util.h"
+#include "scenarios.h"
 #include "xdg-shell-client-protocol.h"
 
 enum scenario_result {
@@ -1071,7 +1072,7 @@ static const struct {
 };
 
 int
-main(int argc, char *argv[])
+dmabuf_probe_main(int argc, char *argv[])
 {
 	int which = PROBE_PICK_SCENARIO(argc, argv, "dmabuf-probe", scenarios);
 	if (which < 0)

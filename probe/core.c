@@ -22,6 +22,7 @@
 #include <wayland-client.h>
 
 #include "probe-util.h"
+#include "scenarios.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -742,7 +743,7 @@ static const struct {
 };
 
 int
-main(int argc, char *argv[])
+core_probe_main(int argc, char *argv[])
 {
 	int which = PROBE_PICK_SCENARIO(argc, argv, "core-probe", scenarios);
 	if (which < 0)
