@@ -39,6 +39,7 @@
 
 #define FRESH_CLIENT_MS 2000
 #define FD_SETTLE_MS 3000
+#define LATE_CRASH_MS 200
 #define START_MS 10000
 #define MAX_OUTPUT (1 << 20)
 
@@ -62,6 +63,7 @@ struct target {
 	char socket[256];
 	int starts;
 	char died[64];		/* how it died, once it has */
+	bool presented;		/* fresh clients must get presentation feedback */
 };
 
 struct result {
@@ -260,7 +262,8 @@ child_exec(struct target *t, char **argv, int log_fd)
 	_exit(127);
 }
 
-static bool fresh_client(char *what, size_t size);
+static bool fresh_client(struct target *t, char *what, size_t size);
+static bool baseline_presented(struct target *t, char *what, size_t size);
 
 /* Start the compositor and wait until a client is served; false (said) otherwise. */
 static bool
@@ -343,7 +346,7 @@ target_start(struct target *t)
 			setenv("XDG_RUNTIME_DIR", t->runtime, 1);
 			setenv("WAYLAND_DISPLAY", t->socket, 1);
 			char what[160];
-			if (fresh_client(what, sizeof(what)))
+			if (baseline_presented(t, what, sizeof(what)))
 				return true;
 		}
 		usleep(50 * 1000);
@@ -372,12 +375,15 @@ target_stop(struct target *t)
 
 struct fresh {
 	bool frame, presented, discarded;
+	struct wl_callback *callback;			/* until done */
+	struct wp_presentation_feedback *feedback;	/* until presented or discarded */
 };
 
 static void
 fresh_frame_done(void *data, struct wl_callback *cb, uint32_t time)
 {
 	((struct fresh *)data)->frame = true;
+	((struct fresh *)data)->callback = NULL;
 	wl_callback_destroy(cb);
 }
 
@@ -394,6 +400,7 @@ fb_presented(void *data, struct wp_presentation_feedback *fb, uint32_t tv_sec_hi
 	     uint32_t seq_lo, uint32_t flags)
 {
 	((struct fresh *)data)->presented = true;
+	((struct fresh *)data)->feedback = NULL;
 	wp_presentation_feedback_destroy(fb);
 }
 
@@ -401,6 +408,7 @@ static void
 fb_discarded(void *data, struct wp_presentation_feedback *fb)
 {
 	((struct fresh *)data)->discarded = true;
+	((struct fresh *)data)->feedback = NULL;
 	wp_presentation_feedback_destroy(fb);
 }
 
@@ -427,7 +435,7 @@ fresh_wait(struct wl_display *display, struct fresh *f, bool want_presented, int
  * must come within 2 s. Says what happened in `what`.
  */
 static bool
-fresh_client(char *what, size_t size)
+fresh_client(struct target *t, char *what, size_t size)
 {
 	int64_t deadline = probe_now_ms() + FRESH_CLIENT_MS;
 	const struct probe_connect_options options = { .timeout_ms = FRESH_CLIENT_MS };
@@ -459,15 +467,19 @@ fresh_client(char *what, size_t size)
 		struct fresh f = { 0 };
 		wl_surface_attach(w.surface, buffer, 0, 0);
 		wl_surface_damage_buffer(w.surface, 0, 0, 32, 32);
-		struct wl_callback *cb = wl_surface_frame(w.surface);
-		wl_callback_add_listener(cb, &fresh_frame_listener, &f);
+		f.callback = wl_surface_frame(w.surface);
+		wl_callback_add_listener(f.callback, &fresh_frame_listener, &f);
 		if (g.presentation) {
-			struct wp_presentation_feedback *fb =
-				wp_presentation_feedback(g.presentation, w.surface);
-			wp_presentation_feedback_add_listener(fb, &fb_listener, &f);
+			f.feedback = wp_presentation_feedback(g.presentation, w.surface);
+			wp_presentation_feedback_add_listener(f.feedback, &fb_listener, &f);
 		}
 		wl_surface_commit(w.surface);
-		if (!fresh_wait(g.display, &f, g.presentation != NULL, deadline)) {
+		bool came = fresh_wait(g.display, &f, g.presentation && t->presented, deadline);
+		if (f.callback)
+			wl_callback_destroy(f.callback);
+		if (f.feedback)
+			wp_presentation_feedback_destroy(f.feedback);
+		if (!came) {
 			snprintf(what, size, "frame %d: %s within %d ms", frame + 1,
 				 !f.frame ? "no frame callback" : "no presented or discarded",
 				 FRESH_CLIENT_MS);
@@ -475,7 +487,8 @@ fresh_client(char *what, size_t size)
 		}
 	}
 	snprintf(what, size, "frame callbacks%s within %d ms",
-		 g.presentation ? " and presentation feedback" : "", FRESH_CLIENT_MS);
+		 g.presentation && t->presented ? " and presentation feedback" : "",
+		 FRESH_CLIENT_MS);
 	ok = true;
 out_buffer:
 	wl_buffer_destroy(buffer);
@@ -484,6 +497,29 @@ out_window:
 out:
 	probe_disconnect(&g);
 	return ok;
+}
+
+/*
+ * The fresh client before any case. A compositor that advertises
+ * wp_presentation but sends no feedback even then is told so once (on
+ * stderr, and "presentation" in the JSON), and the after-case checks ask it
+ * for frame callbacks only: they judge what a case changed.
+ */
+static bool
+baseline_presented(struct target *t, char *what, size_t size)
+{
+	t->presented = true;
+	if (fresh_client(t, what, size))
+		return true;
+	if (!strstr(what, "no presented or discarded"))
+		return false;
+	t->presented = false;
+	if (!fresh_client(t, what, size))
+		return false;
+	fprintf(stderr, "sealway-probe: the compositor advertises wp_presentation but sends no "
+		"feedback within %d ms, before any case; after-case checks ask for frame "
+		"callbacks only\n", FRESH_CLIENT_MS);
+	return true;
 }
 
 /* ---- globals advertised ---- */
@@ -763,7 +799,7 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 		r->verdict = V_FAIL;
 		r->reason = xasprintf("the compositor died during the case: %s", t->died);
 	} else if (status == 2 || status == -1 || (status > 2 && !outcome[0])) {
-		r->fresh_ok = fresh_client(r->fresh, sizeof(r->fresh));
+		r->fresh_ok = fresh_client(t, r->fresh, sizeof(r->fresh));
 		if (!r->fresh_ok) {
 			r->verdict = V_FAIL;
 			r->reason = xasprintf("%s; then a fresh client: %s",
@@ -787,7 +823,7 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 	} else {
 		r->verdict = judge(c, outcome, status == 1 && !checks[0] ? "a check failed"
 								       : checks, &r->reason);
-		r->fresh_ok = fresh_client(r->fresh, sizeof(r->fresh));
+		r->fresh_ok = fresh_client(t, r->fresh, sizeof(r->fresh));
 		if (!r->fresh_ok) {
 			free(r->reason);
 			r->verdict = V_FAIL;
@@ -825,6 +861,23 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 			r->reason = xasprintf("%s%sthe compositor holds %d fds, %d before the case "
 					      "(new: %s)", prev ? prev : "", prev ? "; " : "",
 					      r->after.count, r->before.count, list);
+			free(prev);
+			r->verdict = V_FAIL;
+		}
+	}
+	/*
+	 * Some compositors read a client's buffer only on a later repaint (one
+	 * the fresh client caused, say): a short quiet time, then alive again,
+	 * so such a late crash is still this case's.
+	 */
+	if (r->alive) {
+		usleep(LATE_CRASH_MS * 1000);
+		if (!target_alive(t)) {
+			r->alive = false;
+			snprintf(r->died, sizeof(r->died), "%s", t->died);
+			char *prev = r->reason;
+			r->reason = xasprintf("the compositor died just after the case: %s%s%s",
+					      t->died, prev ? "; " : "", prev ? prev : "");
 			free(prev);
 			r->verdict = V_FAIL;
 		}
@@ -879,6 +932,7 @@ print_results(FILE *f, enum format format, const struct result *res, int n,
 	if (format == FORMAT_JSON) {
 		fprintf(f, "{\n  \"tool\": \"sealway-probe\",\n  \"compositor\": ");
 		json_string(f, compositor);
+		fprintf(f, ",\n  \"presentation_feedback\": %s", t->presented ? "true" : "false");
 		fprintf(f, ",\n  \"starts\": %d,\n  \"summary\": {\"pass\": %d, \"fail\": %d, "
 			"\"info\": %d, \"skip\": %d},\n  \"cases\": [", t->starts, counts[V_PASS],
 			counts[V_FAIL], counts[V_INFO], counts[V_SKIP]);
@@ -950,6 +1004,8 @@ print_results(FILE *f, enum format format, const struct result *res, int n,
 	}
 	if (format == FORMAT_JSON)
 		fprintf(f, "\n  ]\n}\n");
+	if (format == FORMAT_TEXT && !t->presented)
+		fprintf(f, "note: no presentation feedback even before the cases\n");
 	if (format == FORMAT_TEXT)
 		fprintf(f, "%d PASS, %d FAIL, %d INFO, %d SKIP\n", counts[V_PASS], counts[V_FAIL],
 			counts[V_INFO], counts[V_SKIP]);
@@ -1130,6 +1186,7 @@ main(int argc, char *argv[])
 		}
 		if (!target_start(&t)) {
 			target_stop(&t);
+			free(compositor);
 			return 2;
 		}
 	} else {
@@ -1137,9 +1194,10 @@ main(int argc, char *argv[])
 		compositor = xasprintf("attached to %s%s", getenv("WAYLAND_DISPLAY") ?
 				       getenv("WAYLAND_DISPLAY") : "wayland-0", "");
 		char what[160];
-		if (!fresh_client(what, sizeof(what))) {
+		if (!baseline_presented(&t, what, sizeof(what))) {
 			fprintf(stderr, "sealway-probe: the compositor does not serve clients: %s\n",
 				what);
+			free(compositor);
 			return 2;
 		}
 	}
@@ -1147,6 +1205,7 @@ main(int argc, char *argv[])
 	if (!advertised_read(&adv)) {
 		fprintf(stderr, "sealway-probe: cannot read the compositor's globals\n");
 		target_stop(&t);
+		free(compositor);
 		return 2;
 	}
 
