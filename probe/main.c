@@ -82,17 +82,6 @@ struct result {
 
 /* ---- small helpers ---- */
 
-/* Whether the n bytes at `s` hold `needle`. */
-static bool
-strstr_n(const char *s, size_t n, const char *needle)
-{
-	size_t len = strlen(needle);
-	for (size_t i = 0; i + len <= n; i++)
-		if (memcmp(s + i, needle, len) == 0)
-			return true;
-	return false;
-}
-
 static char *
 xasprintf(const char *fmt, ...)
 {
@@ -654,6 +643,21 @@ run_scenario(const struct probe_case *c, int timeout_ms, int *status)
 	return out;
 }
 
+/* Whether a line is libwayland's report of a protocol error: "iface@ID: error N: MESSAGE". */
+static bool
+is_error_line(const char *line, size_t n)
+{
+	size_t i = 0;
+	while (i < n && line[i] != '@' && line[i] != ' ')
+		i++;
+	if (i == 0 || i == n || line[i] != '@')
+		return false;
+	size_t digits = ++i;
+	while (i < n && line[i] >= '0' && line[i] <= '9')
+		i++;
+	return i > digits && n - i >= 8 && memcmp(line + i, ": error ", 8) == 0;
+}
+
 static void
 copy_line(char *dst, size_t size, const char *line, size_t n)
 {
@@ -678,7 +682,7 @@ find_outcome(const char *out, char *outcome, size_t size, char *message, size_t 
 		    (n == 12 && strncmp(line, "disconnected", 12) == 0) ||
 		    (n == 9 && strncmp(line, "no-answer", 9) == 0))
 			copy_line(outcome, size, line, n);
-		if (strstr_n(line, n, ": error ") && !message[0])
+		if (is_error_line(line, n) && !message[0])
 			copy_line(message, msize, line, n);
 		if (n >= 14 && strncmp(line, "check-failed: ", 14) == 0 && !checks[0])
 			copy_line(checks, csize, line + 14, n - 14);
@@ -775,16 +779,16 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 	find_outcome(out, outcome, sizeof(outcome), message, sizeof(message), checks,
 		     sizeof(checks));
 	/* The observation: the outcome, the error message, and the scenario's own report. */
-	char extra[512] = "";
+	char extra[2048] = "";
 	const char *line = out;
 	while (*line) {
 		const char *end = strchr(line, '\n');
 		size_t n = end ? (size_t)(end - line) : strlen(line);
 		/* Lines the scenario prints about what it saw (not libwayland's or the outcome). */
-		if (n && strncmp(line, outcome, n) != 0 && !strstr_n(line, n, ": error ") &&
+		if (n && strncmp(line, outcome, n) != 0 && !is_error_line(line, n) &&
 		    strncmp(line, "check-failed", 12) != 0 && strlen(extra) + n + 3 < sizeof(extra)) {
 			if (extra[0])
-				strcat(extra, "; ");
+				strcat(extra, " | ");
 			strncat(extra, line, n);
 		}
 		line = end ? end + 1 : line + n;

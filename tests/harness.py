@@ -40,6 +40,7 @@ _PROGRAMS = {
     'shm-probe': ('SHM_PROBE', 'tests/shm-probe'),
     'pacing-probe': ('PACING_PROBE', 'tests/pacing-probe'),
     'keymap-probe': ('KEYMAP_PROBE', 'tests/keymap-probe'),
+    'sealway-probe': ('SEALWAY_PROBE', 'probe/sealway-probe'),
 }
 
 
@@ -283,6 +284,18 @@ class Compositor:
         result = res.stdout.strip().splitlines()[-1] if res.stdout.strip() else ''
         m = re.search(r'^(.*?): error (-?\d+): (.*)$', res.stderr, re.M)
         return result, (m.group(0) if m else None), (m.group(3) if m else None)
+
+    def probe_case(self, case, timeout=60, extra_env=None):
+        """Run one sealway-probe case attached to this compositor (fds checked
+        through its pid); returns the case's JSON record."""
+        import json
+        res = self.run([program('sealway-probe'), '--pid', str(self.proc.pid), '--format',
+                        'json', '--case', case], timeout=timeout, extra_env=extra_env)
+        check(res.returncode in (0, 1), 'sealway-probe --case %s runs (status %d)\n%s'
+              % (case, res.returncode, res.stderr.strip()[-2000:]))
+        cases = [c for c in json.loads(res.stdout)['cases'] if c['id'] == case]
+        check(len(cases) == 1, 'sealway-probe knows the case %s' % case)
+        return cases[0]
 
     def roundtrip(self):
         result, _, _ = self.probe('roundtrip')

@@ -5,6 +5,11 @@ gets exactly the protocol error the specification names (or none), the
 compositor survives without a sanitizer report, serves the next client, and
 is back to its baseline of file descriptors once the offender is gone.
 
+Scenarios that run and end go through sealway-probe (attached, with the
+compositor's pid), whose verdict covers the error's interface and code, the
+compositor alive, a fresh client's frame and the fds; the scenarios that hold
+their connection while the test looks run core-probe directly.
+
 Usage: test_core_hostile.py [SCENARIO...]   (core-probe scenario names)
 """
 
@@ -48,6 +53,24 @@ CASES = {
     'ack-configure-zero': 'protocol-error interface=xdg_surface code=4',
     'ack-configure-uint32-max': 'protocol-error interface=xdg_surface code=4',
     'ack-configure-of-another-surface': 'protocol-error interface=xdg_surface code=4',
+}
+
+# The sealway-probe case of each scenario that is not held.
+PROBE_CASE = {
+    'wm-base-destroyed-first': 'core.wm-base-destroyed-first',
+    'wm-base-destroy-with-surfaces': 'core.wm-base-destroy-with-surfaces',
+    'popup-parent-surface-destroyed': 'core.popup-parent-surface-destroyed',
+    'popup-anchor-overflow': 'core.popup-anchor-overflow',
+    'buffer-scale-overflow': 'core.buffer-scale-overflow',
+    'screencopy-region-overflow': 'core.screencopy-region-overflow',
+    'window-geometry-empty': 'core.window-geometry-empty',
+    'max-size-below-min': 'core.max-size-below-min',
+    'subsurface-deep-chain': 'core.subsurface-deep-chain',
+    'pool-mappings-limit': 'flood.mappings',
+    'ack-configure-twice': 'core.ack-configure-twice',
+    'ack-configure-zero': 'core.ack-configure-zero',
+    'ack-configure-uint32-max': 'core.ack-configure-uint32-max',
+    'ack-configure-of-another-surface': 'core.ack-configure-of-another-surface',
 }
 
 # Scenarios that hold their connection: fds the compositor may keep meanwhile.
@@ -116,11 +139,13 @@ def run_case(scenario):
         if scenario in HELD_FD_ALLOWANCE:
             result, err = run_held(comp, scenario, baseline)
         else:
-            res = comp.run([core_probe(), scenario], timeout=60)
-            check(res.returncode == 0, 'core-probe %s can set up its scenario (status %d)\n%s'
-                  % (scenario, res.returncode, res.stderr.strip()))
-            lines = res.stdout.strip().splitlines()
-            result, err = (lines[-1] if lines else ''), res.stderr
+            case = comp.probe_case(PROBE_CASE[scenario])
+            check(case['verdict'] in ('PASS', 'INFO'), 'sealway-probe %s: %s (%s; observed %s)'
+                  % (case['id'], case['verdict'], case['reason'], case['observation']))
+            # "OUTCOME | LIBWAYLAND'S ERROR LINE | WHAT THE SCENARIO PRINTED..."
+            parts = case['observation'].split(' | ')
+            result, err = parts[0], '\n'.join(parts[1:]) + '\n'
+
         comp.check_alive('core-probe ' + scenario)
         check(result == expected, '%s ends as "%s" (got %r)\n  probe stderr: %s'
               % (scenario, expected, result, err.strip()[-400:]))
