@@ -98,18 +98,28 @@ def roundtrip(comp):
 
 
 def test_params_errors():
-    """Every params error, each on its own connection to one compositor."""
+    """Every params error, each on its own connection to one compositor, through
+    sealway-probe (its verdict: the protocol's interface and code, the compositor
+    alive, a fresh client's frame, the fds back); the messages are sealway's own."""
     with harness.Compositor() as comp:
         roundtrip(comp)
         baseline = comp.settled_fd_count()
         for scenario, (code, patterns, before) in sorted(CASES.items()):
-            lines, message = probe(comp, scenario)
+            case = comp.probe_case('dmabuf.%s.%s' % (
+                'bounds' if scenario.startswith('out-of-bounds') else
+                'fake' if scenario.startswith('memfd') else 'params',
+                scenario.replace('out-of-bounds-', '')))
+            check(case['verdict'] == 'PASS', 'sealway-probe %s: %s (%s; observed %s)'
+                  % (case['id'], case['verdict'], case['reason'], case['observation']))
+            parts = case['observation'].split(' | ')
             want = 'protocol-error interface=%s code=%d' % (PARAMS, code)
-            check(lines and lines[-1] == want, '%s is answered with "%s" (got %r; %s)'
-                  % (scenario, want, lines, message))
+            check(parts[0] == want, '%s is answered with "%s" (got %r)'
+                  % (scenario, want, parts))
             for line in before:
-                check(line in lines[:-1], '%s: "%s" comes first (got %r)'
-                      % (scenario, line, lines))
+                check(line in parts[1:], '%s: "%s" comes first (got %r)'
+                      % (scenario, line, parts))
+            m = re.search(r'^(.*?): error (-?\d+): (.*)$', '\n'.join(parts[1:]), re.M)
+            message = m.group(3) if m else None
             check(message is not None, '%s: the error carries a message' % scenario)
             for pattern in patterns:
                 check(re.search(pattern, message), '%s: the message matches /%s/ (got %r)'
