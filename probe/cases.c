@@ -259,6 +259,13 @@ const struct probe_case probe_cases[] = {
 	  "names a device", JUDGE_SELF, NULL, 0, DMABUF, NULL, NULL },
 	{ "dmabuf.formats-v3", dmabuf_probe_main, "formats-v3",
 	  "version 3: format and modifier events", JUDGE_SELF, NULL, 0, DMABUF, NULL, NULL },
+	/* ---- real dma-bufs ---- */
+	{ "dmabuf.real.udmabuf-released", dmabuf_probe_main, "udmabuf-released",
+	  "udmabuf buffers imported and shown; wl_buffer.release of the first after the flip "
+	  "away", JUDGE_SELF, NULL, 0, DMABUF, "/dev/udmabuf", NULL },
+	{ "dmabuf.real.heap-released", dmabuf_probe_main, "heap-released",
+	  "dma-heap buffers imported and shown; wl_buffer.release of the first after the flip "
+	  "away", JUDGE_SELF, NULL, 0, DMABUF, "/dev/dma_heap/system", NULL },
 };
 
 const unsigned probe_case_count = sizeof(probe_cases) / sizeof(probe_cases[0]);

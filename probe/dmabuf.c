@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include <drm_fourcc.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
 #include <wayland-client.h>
 
@@ -1029,6 +1031,132 @@ fence_flood(struct probe *p)
 	return SCENARIO_RAN;
 }
 
+/* ---- real dma-bufs: shown, then released after the flip away ---- */
+
+/* A w x h XRGB8888 dma-buf from /dev/dma_heap/system filled with `colour`; NULL if none. */
+static struct wl_buffer *
+heap_buffer(struct probe *p, int32_t w, int32_t h, uint32_t colour)
+{
+	uint32_t stride = (uint32_t)w * 4;
+	size_t size = (size_t)stride * (size_t)h;
+	int heap = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
+	if (heap < 0) {
+		fprintf(stderr, "dmabuf-probe: /dev/dma_heap/system: %s\n", strerror(errno));
+		return NULL;
+	}
+	struct dma_heap_allocation_data alloc = {
+		.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	int r = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &alloc);
+	close(heap);
+	if (r < 0) {
+		fprintf(stderr, "dmabuf-probe: DMA_HEAP_IOCTL_ALLOC: %s\n", strerror(errno));
+		return NULL;
+	}
+	int fd = (int)alloc.fd;
+	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (px == MAP_FAILED) {
+		fprintf(stderr, "dmabuf-probe: mmap of the heap buffer: %s\n", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE };
+	ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
+		px[i] = colour;
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE;
+	ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	munmap(px, size);
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, stride, 0, 0);
+	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(params, w, h,
+									   DRM_FORMAT_XRGB8888, 0);
+	zwp_linux_buffer_params_v1_destroy(params);
+	close(fd);
+	return buffer;
+}
+
+static void
+shown_frame_done(void *data, struct wl_callback *cb, uint32_t time)
+{
+	*(bool *)data = true;
+	wl_callback_destroy(cb);
+}
+
+static const struct wl_callback_listener shown_frame_listener = { .done = shown_frame_done };
+
+static void
+shown_released(void *data, struct wl_buffer *buffer)
+{
+	*(bool *)data = true;
+}
+
+static const struct wl_buffer_listener shown_release_listener = { .release = shown_released };
+
+static bool
+show_frame(struct probe *p, struct probe_window *w, struct wl_buffer *buffer)
+{
+	bool done = false;
+	wl_surface_attach(w->surface, buffer, 0, 0);
+	wl_surface_damage_buffer(w->surface, 0, 0, INT32_MAX, INT32_MAX);
+	struct wl_callback *cb = wl_surface_frame(w->surface);
+	wl_callback_add_listener(cb, &shown_frame_listener, &done);
+	wl_surface_commit(w->surface);
+	return probe_wait_for(p->g.display, &done, 3000);
+}
+
+/*
+ * Two real dma-bufs (udmabuf or heap) in one window: the first shown, then
+ * the second; the first must be released once the compositor has flipped
+ * away from it ("released" or check-failed).
+ */
+static enum scenario_result
+shown_then_released(struct probe *p, bool heap)
+{
+	struct wl_buffer *first = heap ? heap_buffer(p, 200, 150, 0xff3366cc)
+				       : udmabuf_buffer(p, 200, 150, DRM_FORMAT_XRGB8888, 0xff3366cc);
+	if (!first)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *second = heap ? heap_buffer(p, 200, 150, 0xffcc6633)
+					: udmabuf_buffer(p, 200, 150, DRM_FORMAT_XRGB8888,
+							 0xffcc6633);
+	if (!second) {
+		wl_buffer_destroy(first);
+		return SCENARIO_SETUP_FAILED;
+	}
+	struct probe_window w;
+	if (!probe_window_map(&p->g, &w, "dmabuf-probe shown")) {
+		wl_buffer_destroy(first);
+		wl_buffer_destroy(second);
+		return SCENARIO_SETUP_FAILED;
+	}
+	bool released = false;
+	wl_buffer_add_listener(first, &shown_release_listener, &released);
+	check(p, show_frame(p, &w, first), "the first dma-buf's frame callback comes");
+	check(p, show_frame(p, &w, second), "the second dma-buf's frame callback comes");
+	/* One more frame: by then the flip away from the first is done. */
+	show_frame(p, &w, second);
+	check(p, released, "the first dma-buf is released after the flip away");
+	if (released)
+		printf("released\n");
+	probe_window_destroy(&w);
+	wl_buffer_destroy(first);
+	wl_buffer_destroy(second);
+	return p->checks_failed ? SCENARIO_CHECK_FAILED : SCENARIO_RAN;
+}
+
+static enum scenario_result
+udmabuf_released(struct probe *p)
+{
+	return shown_then_released(p, false);
+}
+
+static enum scenario_result
+heap_released(struct probe *p)
+{
+	return shown_then_released(p, true);
+}
+
 static const struct {
 	const char *name;
 	scenario_fn run;
@@ -1067,6 +1195,10 @@ static const struct {
 	  "destroy the cursor)" },
 	{ "truncated-dmabuf", truncated_dmabuf, 4, "a memfd posing as a dma-buf (stand-in), "
 	  "truncated once shown, then shown again" },
+	{ "udmabuf-released", udmabuf_released, 4,
+	  "two /dev/udmabuf buffers shown in turn: the first released after the flip away" },
+	{ "heap-released", heap_released, 4,
+	  "two /dev/dma_heap/system buffers shown in turn: the first released after the flip away" },
 	{ "fence-flood", fence_flood, 4, "one udmabuf buffer committed 50 times behind its "
 	  "fence, kept until SIGTERM" },
 };

@@ -46,6 +46,9 @@ CMD = {
     'dmabuf-animated': 'sealway-dmabuf --alloc=%(alloc)s --format %(format)s '
                        '--size 200x150 --frames 0',
     'dmabuf-feedback': 'dmabuf-probe feedback',
+    # The dma-buf families of sealway-probe, attached (fds checked through the pid).
+    'probe-dmabuf': 'ASAN_OPTIONS=detect_leaks=0 sealway-probe --format tap --case dmabuf '
+                    '--case sent-fds --pid',
     # A 200x150 0x3366cc window and a 16x16 magenta cursor surface (hotspot 0,0).
     'dmabuf-cursor': 'dmabuf-probe cursor',
     'keymap': 'keymap-probe',
@@ -1064,7 +1067,27 @@ SCENARIOS = [
     Scenario('bench', COMPOSITOR + ['sealway-bench'], bench_in_vm),
     Scenario('drm-dmabuf-late-fence', COMPOSITOR + ['vgem-fence', 'sealway-shm'],
              drm_dmabuf_late_fence),
+    Scenario('drm-probe-dmabuf', COMPOSITOR + ['sealway-probe'], drm_probe_dmabuf),
 ]
+
+
+def drm_probe_dmabuf(t):
+    """sealway-probe's dma-buf families on DRM, real udmabuf and dma-heap: no FAIL, no SKIP"""
+    t.start_sealway()
+    r = t.vm.run(t.client_env() + CMD['probe-dmabuf'] + ' $(cat /tmp/rig/sealway.pid)', 180)
+    with open(os.path.join(t.artdir, 'probe.tap'), 'w') as f:
+        f.write(r.out)
+    failed = [ln for ln in r.out.splitlines() if ln.startswith('not ok')]
+    if r.rc != 0 or failed:
+        raise CheckError('sealway-probe --case dmabuf: status %d, %s' % (r.rc, tail(r.out)))
+    for dev in ('/dev/udmabuf', '/dev/dma_heap/system'):
+        if 'SKIP no %s' % dev in r.out:
+            raise CheckError('the dma-buf cases skipped for %s: %s' % (dev, tail(r.out)))
+    for case in ('dmabuf.real.udmabuf-released', 'dmabuf.real.heap-released'):
+        if not re.search(r'^ok \d+ - %s$' % re.escape(case), r.out, re.M):
+            raise CheckError('%s passes (got %s)' % (case, tail(r.out)))
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
 
 
 def run_scenario(sc, vm, available, artdir):
