@@ -72,11 +72,13 @@ const struct probe_case probe_cases[] = {
 		 "create_pool of size -4096: invalid_stride or invalid_fd", JUDGE_ERROR, SHM, -1),
 	SHM_CASE("shm.size.past-eof", "pool-larger-than-file",
 		 "a pool of 8192 bytes on a 4096-byte file: the protocol is silent; reading past "
-		 "the end of the file is SIGBUS, so the compositor must refuse it or guard its reads",
+		 "the end of the file is SIGBUS, so the compositor must refuse it or guard its "
+		 "reads",
 		 JUDGE_INFO, NULL, 0),
 	/* ---- seals ---- */
 	SHM_CASE("shm.seal.write", "pool-seal-write",
-		 "a pool sealed WRITE can still be read: accepted read-only, or refused (left open)",
+		 "a pool sealed WRITE can still be read: accepted read-only, or refused "
+		 "(left open)",
 		 JUDGE_INFO, NULL, 0),
 	SHM_CASE("shm.seal.future-write", "pool-seal-future-write",
 		 "a pool sealed FUTURE_WRITE: accepted read-only, or refused (left open)",
@@ -254,6 +256,10 @@ const struct probe_case probe_cases[] = {
 	  "300 params with fds: every fd closed when its params go", JUDGE_SURVIVE, NULL, 0,
 	  DMABUF, NULL, NULL },
 	/* ---- fds the compositor sends ---- */
+	{ "sent-fds.keymap", keymap_probe_main, "keymap",
+	  "wl_keyboard.keymap: an XKB_V1 keymap the client maps MAP_PRIVATE; the fd read-only, "
+	  "sealed SHRINK|GROW|WRITE, not mappable writable and shared", JUDGE_SELF, NULL, 0,
+	  "wl_seat", NULL, NULL },
 	{ "sent-fds.dmabuf-feedback-table", dmabuf_probe_main, "feedback",
 	  "the v4 format table: exactly 16 bytes an entry, read-only, sealed; main_device "
 	  "names a device", JUDGE_SELF, NULL, 0, DMABUF, NULL, NULL },

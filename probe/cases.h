@@ -9,7 +9,7 @@ enum probe_judge {
 	JUDGE_ERROR,
 	/* A sound request: PASS when the connection is still fine afterwards. */
 	JUDGE_OK,
-	/* Any protocol error, ok, or a dropped connection is allowed; the compositor must stay sound. */
+	/* Any error, ok, or a dropped connection is allowed; the compositor must stay sound. */
 	JUDGE_SURVIVE,
 	/* The protocol leaves it open: recorded as INFO (the after-case checks still judge). */
 	JUDGE_INFO,

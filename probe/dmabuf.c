@@ -1114,7 +1114,8 @@ static enum scenario_result
 shown_then_released(struct probe *p, bool heap)
 {
 	struct wl_buffer *first = heap ? heap_buffer(p, 200, 150, 0xff3366cc)
-				       : udmabuf_buffer(p, 200, 150, DRM_FORMAT_XRGB8888, 0xff3366cc);
+				       : udmabuf_buffer(p, 200, 150, DRM_FORMAT_XRGB8888,
+							0xff3366cc);
 	if (!first)
 		return SCENARIO_SETUP_FAILED;
 	struct wl_buffer *second = heap ? heap_buffer(p, 200, 150, 0xffcc6633)
@@ -1198,7 +1199,8 @@ static const struct {
 	{ "udmabuf-released", udmabuf_released, 4,
 	  "two /dev/udmabuf buffers shown in turn: the first released after the flip away" },
 	{ "heap-released", heap_released, 4,
-	  "two /dev/dma_heap/system buffers shown in turn: the first released after the flip away" },
+	  "two /dev/dma_heap/system buffers shown in turn: the first released after the flip "
+	  "away" },
 	{ "fence-flood", fence_flood, 4, "one udmabuf buffer committed 50 times behind its "
 	  "fence, kept until SIGTERM" },
 };

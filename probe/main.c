@@ -712,6 +712,10 @@ judge(const struct probe_case *c, const char *outcome, const char *checks, char 
 	int code = -1;
 	bool is_error = sscanf(outcome, "protocol-error interface=%127s code=%d", iface,
 			       &code) == 2;
+	if ((c->judge == JUDGE_SELF || c->judge == JUDGE_OK) && checks[0]) {
+		*reason = xasprintf("%s", checks);
+		return V_FAIL;
+	}
 	if (strcmp(outcome, "no-answer") == 0 || !outcome[0]) {
 		*reason = xasprintf("the compositor did not answer a roundtrip");
 		return V_FAIL;
@@ -786,7 +790,8 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 		size_t n = end ? (size_t)(end - line) : strlen(line);
 		/* Lines the scenario prints about what it saw (not libwayland's or the outcome). */
 		if (n && strncmp(line, outcome, n) != 0 && !is_error_line(line, n) &&
-		    strncmp(line, "check-failed", 12) != 0 && strlen(extra) + n + 3 < sizeof(extra)) {
+		    strncmp(line, "check-failed", 12) != 0 &&
+		    strlen(extra) + n + 3 < sizeof(extra)) {
 			if (extra[0])
 				strcat(extra, " | ");
 			strncat(extra, line, n);
@@ -950,8 +955,8 @@ print_results(FILE *f, enum format format, const struct result *res, int n,
 			if (r->observation)
 				fprintf(f, "     observed: %s\n", r->observation);
 			if (r->reason)
-				fprintf(f, "     %s: %s\n", r->verdict == V_SKIP ? "skipped" : "why",
-					r->reason);
+				fprintf(f, "     %s: %s\n",
+					r->verdict == V_SKIP ? "skipped" : "why", r->reason);
 			break;
 		case FORMAT_TAP:
 			fprintf(f, "%s %d - %s", r->verdict == V_FAIL ? "not ok" : "ok", i + 1,
@@ -1021,18 +1026,18 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sealway-probe [OPTIONS]                      (attach to $WAYLAND_DISPLAY)\n"
-		"       sealway-probe [OPTIONS] -- COMPOSITOR ARGS...  (spawn; {socket} is replaced)\n"
+		"usage: sealway-probe [OPTIONS]                    (attach to $WAYLAND_DISPLAY)\n"
+		"       sealway-probe [OPTIONS] -- COMPOSITOR ARGS...  (spawn; {socket} replaced)\n"
 		"  --list               list the cases and what each requires\n"
-		"  --case GLOB          run the cases whose id (or family prefix) matches; repeatable\n"
+		"  --case GLOB          the cases whose id (or family prefix) matches; repeatable\n"
 		"  --format FORMAT      text (default), tap or json\n"
 		"  --timeout-ms N       time one case may take (default 30000)\n"
 		"  --nofile N           spawn: the compositor's soft RLIMIT_NOFILE (default 1024)\n"
 		"  --pid PID            attach: the compositor's pid, for the fd checks\n"
 		"  --user USER          spawn: run the compositor as USER\n"
 		"  --output FILE        write the results to FILE instead of stdout\n"
-		"exit status: 0 no case failed, 1 some did, 2 the compositor could not be started or "
-		"serves no client\n");
+		"exit status: 0 no case failed, 1 some did, 2 the compositor could not be started "
+		"or serves no client\n");
 }
 
 static bool
@@ -1121,7 +1126,8 @@ main(int argc, char *argv[])
 			break;
 		case OPT_NOFILE:
 			if (!parse_int(optarg, 16, 1 << 24, &nofile)) {
-				fprintf(stderr, "sealway-probe: --nofile %s: 16 to 16777216\n", optarg);
+				fprintf(stderr, "sealway-probe: --nofile %s: 16 to 16777216\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -1199,7 +1205,7 @@ main(int argc, char *argv[])
 				       getenv("WAYLAND_DISPLAY") : "wayland-0", "");
 		char what[160];
 		if (!baseline_presented(&t, what, sizeof(what))) {
-			fprintf(stderr, "sealway-probe: the compositor does not serve clients: %s\n",
+			fprintf(stderr, "sealway-probe: the compositor serves no client: %s\n",
 				what);
 			free(compositor);
 			return 2;

@@ -14,5 +14,6 @@
 int shm_probe_main(int argc, char *argv[]);
 int core_probe_main(int argc, char *argv[]);
 int dmabuf_probe_main(int argc, char *argv[]);
+int keymap_probe_main(int argc, char *argv[]);
 
 #endif

@@ -810,7 +810,7 @@ subsurfaces(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
-/* ---- fd kinds, seals and geometry the hostile tests do not judge (recorded by sealway-probe) ---- */
+/* ---- fd kinds, seals and geometry the hostile tests do not judge (sealway-probe records) ---- */
 
 static enum scenario_result
 pool_fd_devzero(struct probe_globals *g)

@@ -1013,6 +1013,25 @@ def bench_in_vm(t):
     t.notes.append('tables in %s' % os.path.join(t.artdir, 'bench.md'))
 
 
+def drm_probe_dmabuf(t):
+    """sealway-probe's dma-buf families on DRM, real udmabuf and dma-heap: no FAIL, no SKIP"""
+    t.start_sealway()
+    r = t.vm.run(t.client_env() + CMD['probe-dmabuf'] + ' $(cat /tmp/rig/sealway.pid)', 180)
+    with open(os.path.join(t.artdir, 'probe.tap'), 'w') as f:
+        f.write(r.out)
+    failed = [ln for ln in r.out.splitlines() if ln.startswith('not ok')]
+    if r.rc != 0 or failed:
+        raise CheckError('sealway-probe --case dmabuf: status %d, %s' % (r.rc, tail(r.out)))
+    for dev in ('/dev/udmabuf', '/dev/dma_heap/system'):
+        if 'SKIP no %s' % dev in r.out:
+            raise CheckError('the dma-buf cases skipped for %s: %s' % (dev, tail(r.out)))
+    for case in ('dmabuf.real.udmabuf-released', 'dmabuf.real.heap-released'):
+        if not re.search(r'^ok \d+ - %s$' % re.escape(case), r.out, re.M):
+            raise CheckError('%s passes (got %s)' % (case, tail(r.out)))
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
 COMPOSITOR = ['sealway']
 SCENARIOS = [
     Scenario('rig-devices', [], rig_devices),
@@ -1069,25 +1088,6 @@ SCENARIOS = [
              drm_dmabuf_late_fence),
     Scenario('drm-probe-dmabuf', COMPOSITOR + ['sealway-probe'], drm_probe_dmabuf),
 ]
-
-
-def drm_probe_dmabuf(t):
-    """sealway-probe's dma-buf families on DRM, real udmabuf and dma-heap: no FAIL, no SKIP"""
-    t.start_sealway()
-    r = t.vm.run(t.client_env() + CMD['probe-dmabuf'] + ' $(cat /tmp/rig/sealway.pid)', 180)
-    with open(os.path.join(t.artdir, 'probe.tap'), 'w') as f:
-        f.write(r.out)
-    failed = [ln for ln in r.out.splitlines() if ln.startswith('not ok')]
-    if r.rc != 0 or failed:
-        raise CheckError('sealway-probe --case dmabuf: status %d, %s' % (r.rc, tail(r.out)))
-    for dev in ('/dev/udmabuf', '/dev/dma_heap/system'):
-        if 'SKIP no %s' % dev in r.out:
-            raise CheckError('the dma-buf cases skipped for %s: %s' % (dev, tail(r.out)))
-    for case in ('dmabuf.real.udmabuf-released', 'dmabuf.real.heap-released'):
-        if not re.search(r'^ok \d+ - %s$' % re.escape(case), r.out, re.M):
-            raise CheckError('%s passes (got %s)' % (case, tail(r.out)))
-    t.signal('sealway')
-    t.expect_exit('sealway', 0)
 
 
 def run_scenario(sc, vm, available, artdir):

@@ -4,8 +4,9 @@
  * hold an XKB keymap, and be impossible to map writable and shared.
  *
  * Prints "ok", or "no-keyboard" when the seat has no keyboard, or
- * "bad: REASON"; exit status 0 only for "ok" (or for "no-keyboard" when
- * --expect-no-keyboard is given).
+ * "check-failed: REASON"; exit status 0 only for "ok" (or for "no-keyboard"
+ * when --expect-no-keyboard is given), 2 for "no-keyboard" otherwise (there
+ * is nothing to check).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include <wayland-client.h>
+
+#include "scenarios.h"
 
 struct state {
 	struct wl_seat *seat;
@@ -34,26 +37,31 @@ check_keymap(struct state *st, uint32_t format, int fd, uint32_t size)
 	int need = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
 	struct stat sb;
 	if (format != WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1) {
-		snprintf(st->verdict, sizeof(st->verdict), "bad: keymap format %u, not XKB_V1", format);
+		snprintf(st->verdict, sizeof(st->verdict),
+			 "check-failed: keymap format %u, not XKB_V1", format);
 	} else if (flags < 0 || (flags & O_ACCMODE) != O_RDONLY) {
-		snprintf(st->verdict, sizeof(st->verdict), "bad: keymap fd is not read-only (flags 0x%x)",
+		snprintf(st->verdict, sizeof(st->verdict),
+			 "check-failed: keymap fd is not read-only (flags 0x%x)",
 			 flags);
 	} else if (seals < 0 || (seals & need) != need) {
 		snprintf(st->verdict, sizeof(st->verdict),
-			 "bad: keymap fd seals 0x%x lack SHRINK|GROW|WRITE", seals);
+			 "check-failed: keymap fd seals 0x%x lack SHRINK|GROW|WRITE", seals);
 	} else if (fstat(fd, &sb) < 0 || (uint64_t)sb.st_size < size) {
-		snprintf(st->verdict, sizeof(st->verdict), "bad: keymap file smaller than %u bytes", size);
+		snprintf(st->verdict, sizeof(st->verdict),
+			 "check-failed: keymap file smaller than %u bytes", size);
 	} else if (mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) != MAP_FAILED) {
-		snprintf(st->verdict, sizeof(st->verdict), "bad: keymap can be mapped writable and shared");
+		snprintf(st->verdict, sizeof(st->verdict),
+			 "check-failed: keymap can be mapped writable and shared");
 	} else {
 		char *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map == MAP_FAILED) {
-			snprintf(st->verdict, sizeof(st->verdict), "bad: keymap cannot be mapped: %s",
+			snprintf(st->verdict, sizeof(st->verdict),
+				 "check-failed: keymap cannot be mapped: %s",
 				 strerror(errno));
 		} else {
 			if (size < 16 || strncmp(map, "xkb_keymap", 10) != 0)
 				snprintf(st->verdict, sizeof(st->verdict),
-					 "bad: keymap does not start with xkb_keymap");
+					 "check-failed: keymap does not start with xkb_keymap");
 			else
 				snprintf(st->verdict, sizeof(st->verdict), "ok");
 			munmap(map, size);
@@ -127,7 +135,7 @@ static const struct wl_registry_listener registry_listener = {
 };
 
 int
-main(int argc, char *argv[])
+keymap_probe_main(int argc, char *argv[])
 {
 	bool expect_no_keyboard = argc > 1 && strcmp(argv[1], "--expect-no-keyboard") == 0;
 	struct state st = { 0 };
@@ -142,16 +150,16 @@ main(int argc, char *argv[])
 	wl_display_roundtrip(display);
 	int ret = 1;
 	if (!st.seat || !st.caps_known) {
-		printf("bad: no wl_seat, or it never sent its capabilities\n");
+		printf("check-failed: no wl_seat, or it never sent its capabilities\n");
 	} else if (!(st.caps & WL_SEAT_CAPABILITY_KEYBOARD)) {
 		printf("no-keyboard\n");
-		ret = expect_no_keyboard ? 0 : 1;
+		ret = expect_no_keyboard ? 0 : 2;
 	} else {
 		struct wl_keyboard *kb = wl_seat_get_keyboard(st.seat);
 		wl_keyboard_add_listener(kb, &keyboard_listener, &st);
 		wl_display_roundtrip(display);
 		if (!st.keymap_seen)
-			printf("bad: no keymap event after get_keyboard\n");
+			printf("check-failed: no keymap event after get_keyboard\n");
 		else
 			printf("%s\n", st.verdict);
 		ret = st.keymap_seen && strcmp(st.verdict, "ok") == 0 && !expect_no_keyboard ? 0 : 1;
