@@ -158,6 +158,10 @@ const struct probe_case probe_cases[] = {
 	SHM_CASE("flood.garbage-on-socket", "garbage-on-socket",
 		 "8 KiB of noise on the socket: the client is dropped, nobody else is",
 		 JUDGE_SURVIVE, NULL, 0),
+	/* ---- pixel truth ---- */
+	CORE_CASE("pixels.shm-formats", "pixels-shm",
+		  "for every advertised wl_shm RGB format, what the client wrote is what the "
+		  "output shows, exactly (screencopy)", JUDGE_SELF, NULL, 0, SCREENCOPY),
 	/* ---- damage and core geometry ---- */
 	SHM_CASE("core.damage-int32-max", "damage-int32-max",
 		 "damage of INT32_MAX extents means \"all of it\": no error", JUDGE_OK, NULL, 0),
