@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <grp.h>
 #include <poll.h>
@@ -358,6 +359,31 @@ target_stop(struct target *t)
 	}
 	kill(t->pid, SIGKILL);
 	waitpid(t->pid, NULL, 0);
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (remove(path) < 0)
+		fprintf(stderr, "sealway-probe: remove %s: %s\n", path, strerror(errno));
+	return 0;
+}
+
+/*
+ * Spawn mode: the private runtime dirs and the compositor's log go, unless
+ * the compositor died or never served (then the log is kept and named).
+ */
+static void
+target_cleanup(struct target *t, bool keep)
+{
+	if (!t->spawned || !t->tmp[0])
+		return;
+	if (keep) {
+		fprintf(stderr, "sealway-probe: the compositor's log is kept in %s/compositor.log\n",
+			t->tmp);
+		return;
+	}
+	nftw(t->tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---- the fresh client ---- */
@@ -1196,6 +1222,7 @@ main(int argc, char *argv[])
 		}
 		if (!target_start(&t)) {
 			target_stop(&t);
+			target_cleanup(&t, true);
 			free(compositor);
 			return 2;
 		}
@@ -1215,6 +1242,7 @@ main(int argc, char *argv[])
 	if (!advertised_read(&adv)) {
 		fprintf(stderr, "sealway-probe: cannot read the compositor's globals\n");
 		target_stop(&t);
+		target_cleanup(&t, true);
 		free(compositor);
 		return 2;
 	}
@@ -1238,6 +1266,7 @@ main(int argc, char *argv[])
 	if (out != stdout)
 		fclose(out);
 	target_stop(&t);
+	target_cleanup(&t, t.starts > 1 || t.died[0]);
 	for (int i = 0; i < n; i++) {
 		free(res[i].observation);
 		free(res[i].reason);
