@@ -19,12 +19,6 @@ void sw_seat_view_mapped(struct sw_seat *seat, struct sw_view *view);
 void sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view);
 
 /*
- * Renderer -> seat: the cursor image to draw on top, if any, and where its
- * top-left goes in output coordinates. Returns false when no cursor shows.
- */
-bool sw_seat_get_cursor(struct sw_seat *seat, pixman_image_t **image, int32_t *x, int32_t *y);
-
-/*
  * Input devices -> seat. Keys and buttons are evdev codes (linux/input-event-codes.h),
  * times in milliseconds of CLOCK_MONOTONIC.
  */

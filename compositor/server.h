@@ -31,6 +31,7 @@ struct sw_server {
 	struct sw_budgets *budgets;   /* what clients may make us hold */
 	struct sw_backend *backend;
 	struct sw_output *output;     /* the single output */
+	struct sw_scene *scene;       /* what is visible where */
 
 	struct sw_shm *shm;
 	struct sw_compositor *compositor;
