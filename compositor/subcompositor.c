@@ -7,7 +7,7 @@
 #include "output.h"
 #include "server.h"
 #include "surface.h"
-#include "xdg_shell.h"
+#include "view.h"
 
 struct sw_subcompositor {
 	struct wl_global *global;
