@@ -309,23 +309,27 @@ def popup_near_the_right_edge_is_flipped_or_slid_inside():
 
 
 def popup_is_stacked_above_its_parent():
-    """Map A with a popup, then B over it, then focus A again by closing B:
-    the popup comes up with A and stays above it."""
+    """A popup belongs with its parent in the stack: a popup of a window that
+    another covers is covered too, and comes up with its parent when that
+    one is focused again (here: because the window above it closed)."""
     with harness.Compositor() as comp:
         p = Probe(comp)
         p.send('toplevel A 300 200 40a050')
         p.configure('A', 'A\'s first configure')
         p.sync()
-        p.send('popup P A 40 40 100 50 a0a000 0')
-        p.expect(r'^P popup ', what='the popup\'s configure')
-        p.sync()
         p.send('toplevel B 300 200 a04040')
         p.configure('B', 'B\'s first configure')
         p.sync()
-        px, py = X0 + 45, Y0 + 45    # inside the popup, inside B too (at X0+32, Y0+32)
-        img = settle(comp, p, lambda i: i.pixel(px, py) == 0xa04040)
-        check(img.pixel(px, py) == 0xa04040, 'B covers A\'s popup (got %06x)'
-              % img.pixel(px, py))
+        # At (42,42)-(142,92): partly under B, which starts at (64,64).
+        p.send('popup P A 10 10 100 50 a0a000 0')
+        p.expect(r'^P popup ', what='the popup\'s configure')
+        px, py = X0 + 48, Y0 + 48    # inside the popup, inside B too
+        bx, by = X0 + 18, Y0 + 18    # inside the popup only
+        img = settle(comp, p, lambda i: i.pixel(px, py) == 0xa04040 and
+                     i.pixel(bx, by) == 0xa0a000)
+        check(img.pixel(px, py) == 0xa04040 and img.pixel(bx, by) == 0xa0a000,
+              'the popup of A, below B, is covered by B where B is (got %06x) and drawn '
+              'beside it (got %06x)' % (img.pixel(px, py), img.pixel(bx, by)))
         p.send('destroy B')
         img = settle(comp, p, lambda i: i.pixel(px, py) == 0xa0a000)
         check(img.pixel(px, py) == 0xa0a000, 'with A focused again its popup is above it '

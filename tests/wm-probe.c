@@ -21,6 +21,7 @@
  *                                   gravity, constraint adjustment ADJ
  *   move|resize NAME [EDGES]        on the serial of the last button press
  *   destroy NAME | sync | quit
+ *   onpress COMMAND                 run COMMAND on the next button press (with its serial)
  *
  * A configure with a size makes it redraw at that size (the window geometry
  * size; the margin comes on top). Pings are answered unless "noping" was
@@ -60,6 +61,7 @@ static struct {
 	struct wl_pointer *pointer;
 	uint32_t button_serial;
 	bool no_pong;
+	char on_press[192];     /* a command to run on the next button press */
 	struct win wins[MAX_WINDOWS];
 } app;
 
@@ -240,13 +242,22 @@ pointer_motion(void *data, struct wl_pointer *p, uint32_t time, wl_fixed_t x, wl
 {
 }
 
+static bool command(char *line);
+
 static void
 pointer_button(void *data, struct wl_pointer *p, uint32_t serial, uint32_t time,
 	       uint32_t button, uint32_t state)
 {
-	if (state == WL_POINTER_BUTTON_STATE_PRESSED)
-		app.button_serial = serial;
 	printf("button %s\n", state == WL_POINTER_BUTTON_STATE_PRESSED ? "pressed" : "released");
+	if (state != WL_POINTER_BUTTON_STATE_PRESSED)
+		return;
+	app.button_serial = serial;
+	if (app.on_press[0]) {
+		char line[sizeof(app.on_press)];
+		memcpy(line, app.on_press, sizeof(line));
+		app.on_press[0] = '\0';
+		command(line);
+	}
 }
 
 static void
@@ -354,6 +365,8 @@ command(char *line)
 	if (strcmp(verb, "sync") == 0) {
 		wl_display_roundtrip(app.g.display);
 		printf("synced\n");
+	} else if (strcmp(verb, "onpress") == 0) {
+		snprintf(app.on_press, sizeof(app.on_press), "%s", line + strlen("onpress "));
 	} else if (strcmp(verb, "noping") == 0) {
 		app.no_pong = true;
 	} else if (strcmp(verb, "toplevel") == 0) {
