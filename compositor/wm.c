@@ -40,6 +40,8 @@ struct sw_wm {
 	 */
 	struct sw_view *promised;
 	int32_t next_x, next_y;      /* where the next cascaded window goes */
+	/* Being placed as it maps: nothing of it is on screen yet to damage. */
+	struct sw_view *mapping;
 	struct {
 		enum grab_mode mode;
 		struct sw_view *view;
@@ -109,7 +111,7 @@ move_tree(struct sw_wm *wm, struct sw_view *root, int32_t x, int32_t y)
 	int32_t dx = x - root->x, dy = y - root->y;
 	if (!dx && !dy)
 		return;
-	if (!root->mapped) {
+	if (!root->mapped || root == wm->mapping) {
 		root->x = x;
 		root->y = y;
 		return;
@@ -413,6 +415,8 @@ handle_map(struct wl_listener *listener, void *data)
 	}
 	wl_list_insert(wm->server->views.prev, &view->link);
 	update_bounds(wm, view, sw_wm_output_for(wm, view, NULL));
+	/* The shell damages where it lands once placed. */
+	wm->mapping = view;
 	if (view->states & (SW_VIEW_FULLSCREEN | SW_VIEW_MAXIMIZED)) {
 		struct sw_box area;
 		state_area(wm, view, &area);
@@ -420,6 +424,7 @@ handle_map(struct wl_listener *listener, void *data)
 	} else {
 		place_new(wm, view);
 	}
+	wm->mapping = NULL;
 	/* A new toplevel gets the keyboard. */
 	sw_wm_focus(wm, view);
 	if (wm->server->seat)
