@@ -1082,7 +1082,7 @@ def run_scenario(sc, vm, available, artdir):
         err = str(e)
     finally:
         # Runs even when the rig itself failed, unless the VM is gone.
-        if not vm.dead and vm.proc.poll() is None:
+        if not vm.dead and not vm.hung and vm.proc.poll() is None:
             leftovers = vm.run('stopall; sanitizer_reports', 30).out.strip()
             logs = vm.run('for f in /tmp/rig/*.log; do echo "=== $f"; cat "$f"; done; '
                           'rm -f /tmp/rig/*.log /tmp/rig/*.pid /tmp/rig/*.rc '
