@@ -9,6 +9,7 @@ pkgs="
   libseat-dev libinput-dev libxkbcommon-dev libudev-dev
   weston wayland-utils grim foot wev waypipe strace
   qemu-system-x86 busybox-static cpio gzip xz-utils kmod seatd
+  dwarves
   python3 python3-matplotlib fonts-dejavu-core
   clang libclang-rt-14-dev
 "

@@ -544,7 +544,6 @@ cmd_crc(int fd, const struct options *opt)
 	uint64_t target = (uint64_t)vbl.reply.sequence + opt->skip;
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	size_t used = 0;
 	int ret = -1;
 	for (;;) {
 		struct pollfd pfd = { .fd = data, .events = POLLIN };
@@ -558,35 +557,21 @@ cmd_crc(int fd, const struct options *opt)
 			sw_err("poll %s: %s", path, strerror(errno));
 			break;
 		}
-		ssize_t n = read(data, line + used, sizeof(line) - 1 - used);
+		/* Each read gives one whole entry: "0xFRAME 0xCRC\n" and a NUL. */
+		ssize_t n = read(data, line, sizeof(line) - 1);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			sw_err("read %s: %s", path, strerror(errno));
 			break;
 		}
 		if (n <= 0)
 			continue;
-		used += n;
-		line[used] = '\0';
-		char *nl;
-		bool done = false;
-		while ((nl = strchr(line, '\n'))) {
-			*nl = '\0';
-			unsigned long long frame, crc;
-			if (sscanf(line, "%llx %llx", &frame, &crc) == 2 && frame >= target) {
-				printf("vkms-probe: crc frame=%llu crc=0x%08llx\n", frame, crc);
-				done = true;
-			}
-			used -= nl + 1 - line;
-			memmove(line, nl + 1, used + 1);
-			if (done)
-				break;
-		}
-		if (done) {
+		line[n] = '\0';
+		unsigned long long frame, crc;
+		if (sscanf(line, "%llx %llx", &frame, &crc) == 2 && frame >= target) {
+			printf("vkms-probe: crc frame=%llu crc=0x%08llx\n", frame, crc);
 			ret = 0;
 			break;
 		}
-		if (used == sizeof(line) - 1)
-			used = 0;
 	}
 	close(data);
 	return ret;

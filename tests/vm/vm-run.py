@@ -695,7 +695,9 @@ class VM:
                 except (RigError, OSError, ValueError) as e:
                     out = 'failed: %s' % e
                 f.write('=== %s\n%s\n' % (cmd, out))
-            for key in ('t', 'l'):
+            # 9 first: loglevel=4 would otherwise keep the dumps (KERN_INFO)
+            # off the console.
+            for key in ('9', 't', 'l'):
                 try:
                     self.send_keys(['alt', 'sysrq', key])
                     f.write('=== sent SysRq %s\n' % key)
@@ -820,7 +822,9 @@ def watchdog_self_test(vm, workdir):
     if 'RIP=' not in wlog:
         problems.append('no registers in watchdog.log')
     console = open(vm.console_log, errors='replace').read()
-    for key, words in (('t', 'Show State'), ('l', 'Show backtrace of all active CPUs')):
+    # The task list must show the stopped agent (state T).
+    for key, words in (('t', 'Show State'), ('t', 'state:T'),
+                       ('l', 'Show backtrace of all active CPUs')):
         if words not in console:
             problems.append('no SysRq %s output (%r) in console.log' % (key, words))
     # Two seconds of grace and the silence, plus the dump's own few seconds.
