@@ -1094,12 +1094,19 @@ def vkms_pacing(t):
     out = t.sh('vkms-probe pacing --mode %dx%d --flips 120' % (VKMS_W, VKMS_H), 60,
                what='vkms-probe pacing')
     m = re.search(r'flips=(\d+) median_interval_us=(\d+) min_us=(\d+) max_us=(\d+) '
-                  r'seq_steps_of_one=(\d+)/(\d+)', out)
+                  r'seq_steps_of_one=(\d+)/(\d+) vblank_period_us=([\d.]+) '
+                  r'mode_period_us=([\d.]+)', out)
     if not m:
         raise CheckError('vkms-probe pacing said: %s' % tail(out))
     flips, median = int(m.group(1)), int(m.group(2))
-    t.notes.append('flips=%d median=%d us min=%s max=%s sequence +1: %s/%s'
-                   % (flips, median, m.group(3), m.group(4), m.group(5), m.group(6)))
+    period, mode_period = float(m.group(7)), float(m.group(8))
+    t.notes.append('flips=%d median=%d us min=%s max=%s sequence +1: %s/%s; vblank period '
+                   '%.1f us, mode %.1f us' % (flips, median, m.group(3), m.group(4),
+                                              m.group(5), m.group(6), period, mode_period))
+    # The kernel's timestamps follow the mode exactly, however late events are.
+    if abs(period - mode_period) > mode_period * 0.002:
+        raise CheckError('vblank timestamps %.1f us apart per sequence step, the mode\'s '
+                         'period is %.1f us' % (period, mode_period))
     if flips != 120 or not PACING_US[0] <= median <= PACING_US[1]:
         raise CheckError('%d flips, median interval %d us, want 120 within %d..%d us'
                          % (flips, median, PACING_US[0], PACING_US[1]))
@@ -1239,12 +1246,15 @@ SCENARIOS = [
 ]
 
 
-def run_scenario(sc, vm, available, artdir):
-    """Runs one scenario and cleans up after it; returns None or the failure."""
+def run_scenario(sc, vm, available, artdir, missing_why=None):
+    """Runs one scenario and cleans up after it; returns None or the failure.
+    missing_why: {name: why the rig has no such thing} for the needs that are
+    not programs (vkms)."""
     missing = [p for p in sc.needs if p not in available]
     if missing:
-        return ('%s not built or not installed (not in the build dir nor on the host)'
-                % ', '.join(missing))
+        why = [missing_why[p] for p in missing if missing_why and p in missing_why]
+        return ('%s not built or not installed (not in the build dir nor on the host)%s'
+                % (', '.join(missing), ''.join('; ' + w for w in why)))
     os.makedirs(artdir, exist_ok=True)
     t = Ctx(vm, artdir)
     err = None

@@ -661,10 +661,12 @@ cmd_pacing(int fd, const struct options *opt)
 		steps_one += fl.seqs[i] - fl.seqs[i - 1] == 1;
 	}
 	qsort(iv, fl.n - 1, sizeof(*iv), cmp_double);
+	/* The vblank period whatever flips were late: time over sequence steps. */
+	double period = (fl.stamps[fl.n - 1] - fl.stamps[0]) / (fl.seqs[fl.n - 1] - fl.seqs[0]);
 	printf("vkms-probe: flips=%d median_interval_us=%.0f min_us=%.0f max_us=%.0f "
-	       "seq_steps_of_one=%d/%d refresh_mhz=%d\n",
-	       fl.n, iv[(fl.n - 1) / 2], iv[0], iv[fl.n - 2], steps_one, fl.n - 1,
-	       (int)(k.mode.clock * 1000000LL / (k.mode.htotal * k.mode.vtotal)));
+	       "seq_steps_of_one=%d/%d vblank_period_us=%.1f mode_period_us=%.1f\n",
+	       fl.n, iv[(fl.n - 1) / 2], iv[0], iv[fl.n - 2], steps_one, fl.n - 1, period,
+	       1e3 * k.mode.htotal * k.mode.vtotal / k.mode.clock);
 	ret = 0;
 out_iv:
 	free(iv);

@@ -268,6 +268,8 @@ def vkms_module(tree):
                               text=True, check=False).stdout.split()
     if not vermagic or vermagic[0] != release:
         raise RigError('vkms.ko was built for %r, not %s' % (vermagic, release))
+    # Like the distribution's own modules: no DWARF (BTF stays), a tenth the size.
+    subprocess.run(['strip', '--strip-debug', ko], check=True)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     shutil.copy(ko, out + '.tmp')
     os.rename(out + '.tmp', out)
@@ -921,12 +923,14 @@ def main():
                 raise RigError(msg)
             return skip(args.tap, msg)
         vkms = None
+        missing_why = {}
         try:
             if not args.self_test:
                 vkms = vkms_module(tree)
         except (RigError, subprocess.CalledProcessError, OSError) as e:
             # Only the vkms scenarios need it; they fail saying why.
             log('no vkms: %s' % e)
+            missing_why['vkms'] = 'the rig could not build it: %s' % str(e).splitlines()[0]
         if vkms:
             available.add('vkms')
         initrd = os.path.join(workdir, 'initrd.gz')
@@ -941,7 +945,8 @@ def main():
             rep.result(table[0].name, watchdog_self_test(vm, workdir), time.monotonic() - t0)
         for sc in table if not args.self_test else []:
             t0 = time.monotonic()
-            err = scenarios.run_scenario(sc, vm, available, os.path.join(artifacts, sc.name))
+            err = scenarios.run_scenario(sc, vm, available, os.path.join(artifacts, sc.name),
+                                         missing_why)
             rep.result(sc.name, err, time.monotonic() - t0)
             if vm.proc.poll() is not None:
                 log('the VM is gone; the remaining scenarios fail')
