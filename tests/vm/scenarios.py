@@ -1050,6 +1050,13 @@ def vkms_reference(t, args):
     return crc
 
 
+def vkms_start_sealway(t, extra='', env=''):
+    """Starts the compositor on the vkms card at VKMS_W x VKMS_H; waits until
+    it listens."""
+    t.spawn('sealway', env + VKMS_SEALWAY + (' ' + extra if extra else ''))
+    t.waitlog('sealway', 'listening on', 60)
+
+
 def rig_vkms(t):
     """vkms is loaded beside bochs: its card, planes (1 primary, 8 overlay, 1 cursor,
     all with IN_FORMATS), caps and debugfs CRC files"""
@@ -1158,8 +1165,7 @@ def vkms_zero_copy(t):
 def vkms_sealway(t):
     """sealway's DRM path on vkms: a green window it composites gives the CRC of a
     dumb buffer with the expected pixels (background, window, the arrow's tip)"""
-    t.spawn('sealway', VKMS_SEALWAY)
-    t.waitlog('sealway', 'listening on', 60)
+    vkms_start_sealway(t)
     t.spawn('client', t.client_env() + CMD['shm-green'])
     # The pointer into the bottom-right corner: the arrow shows only its tip.
     for _ in range(4):

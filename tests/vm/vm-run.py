@@ -689,6 +689,8 @@ class VM:
         registers, CPUs) and console.log (SysRq t: tasks, l: CPU backtraces),
         then fails the run for good: every later command fails at once."""
         path = os.path.join(self.workdir, 'watchdog.log')
+        # A QEMU that no longer answers QMP must not hang the run either.
+        self.qmp.settimeout(10)
         with open(path, 'a') as f:
             f.write('watchdog: %s; silent for %.0f s\n' % (what, quiet))
             for cmd in ('info registers -a', 'info cpus', 'info status'):
