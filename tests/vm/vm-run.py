@@ -711,8 +711,8 @@ class VM:
         # Let the console file catch up with the SysRq output.
         time.sleep(2)
         self.hung = ('watchdog: the guest printed nothing on either serial line for %.0f s '
-                     'while waiting for %s (%.0f s after the ping); QEMU registers in watchdog.log, '
-                     'SysRq t and l in console.log' % (quiet, what, waited))
+                     'while waiting for %s (%.0f s after the ping); QEMU registers in '
+                     'watchdog.log, SysRq t and l in console.log' % (quiet, what, waited))
         log(self.hung)
         raise GuestHung(self.hung)
 
