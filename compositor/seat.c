@@ -1,8 +1,8 @@
 /*
  * wl_seat with wl_keyboard and wl_pointer. Devices (the DRM backend's input)
- * feed it evdev codes; it keeps the focus: the newest toplevel, or the one
- * last clicked, has the keyboard; the top-most surface under the cursor has
- * the pointer, except while a button is held (the implicit grab).
+ * feed it evdev codes, through the window manager (wm.c), which decides who
+ * has the keyboard; the top-most surface under the cursor has the pointer,
+ * except while a button is held (the implicit grab).
  *
  * Resources outlive the seat as inert objects: their user data is NULL and
  * their requests do nothing.
@@ -25,10 +25,11 @@
 #include "output.h"
 #include "data_device.h"
 #include "render.h"
+#include "scene.h"
 #include "seat.h"
 #include "server.h"
 #include "surface.h"
-#include "xdg_shell.h"
+#include "view.h"
 
 #define SEAT_VERSION 7
 #define REPEAT_RATE 25    /* keys per second */
@@ -89,8 +90,6 @@ struct sw_seat {
 	pixman_image_t *cursor_copy;    /* its pixels, copied at commit */
 	bool cursor_hidden;             /* set_cursor with a NULL surface */
 	pixman_image_t *arrow;
-	bool cursor_drawn;              /* the rect below is on screen */
-	int32_t drawn_x, drawn_y, drawn_w, drawn_h;
 };
 
 static uint32_t
@@ -169,26 +168,16 @@ cursor_current(struct sw_seat *seat, int32_t *x, int32_t *y)
 	return seat->arrow;
 }
 
-/* Damage where the cursor was and where it is now. */
+/* Tell the scene what cursor shows now (it damages where it was and where it is). */
 static void
 cursor_damage(struct sw_seat *seat)
 {
-	struct sw_output *output = seat->server->output;
-	if (!output)
+	if (!seat->server->scene)
 		return;
-	if (seat->cursor_drawn)
-		sw_output_damage_box(output, seat->drawn_x, seat->drawn_y, seat->drawn_w,
-				     seat->drawn_h);
-	int32_t x, y;
+	int32_t x = 0, y = 0;
 	pixman_image_t *img = cursor_current(seat, &x, &y);
-	seat->cursor_drawn = img != NULL;
-	if (!img)
-		return;
-	seat->drawn_x = x;
-	seat->drawn_y = y;
-	seat->drawn_w = pixman_image_get_width(img);
-	seat->drawn_h = pixman_image_get_height(img);
-	sw_output_damage_box(output, x, y, seat->drawn_w, seat->drawn_h);
+	sw_scene_set_cursor(seat->server->scene, img, x, y,
+			    img && img == seat->cursor_copy ? seat->cursor_surface : NULL);
 }
 
 static void
@@ -274,19 +263,6 @@ handle_cursor_surface_destroy(struct wl_listener *listener, void *data)
 	struct sw_seat *seat = wl_container_of(listener, seat, cursor_surface_destroy);
 	cursor_surface_unset(seat);
 	cursor_damage(seat);
-}
-
-bool
-sw_seat_get_cursor(struct sw_seat *seat, pixman_image_t **image, int32_t *x, int32_t *y)
-{
-	pixman_image_t *img = cursor_current(seat, x, y);
-	if (!img)
-		return false;
-	/* The cursor surface is being drawn: its frame callbacks are due. */
-	if (img == seat->cursor_copy)
-		sw_surface_send_frame_done(seat->cursor_surface, now_msec());
-	*image = img;
-	return true;
 }
 
 /* --- wl_pointer --- */
@@ -459,24 +435,12 @@ sw_seat_pointer_motion(struct sw_seat *seat, uint32_t time_msec, double dx, doub
 	sw_seat_pointer_warp(seat, time_msec, seat->px + dx, seat->py + dy);
 }
 
-static void keyboard_set_focus(struct sw_seat *seat, struct sw_surface *surface);
-
 void
 sw_seat_pointer_button(struct sw_seat *seat, uint32_t time_msec, uint32_t button, bool pressed)
 {
-	if (pressed && seat->buttons_down == 0) {
-		/* A click raises and focuses the toplevel under the pointer. */
-		double sx, sy;
-		struct sw_view *view = sw_view_at(seat->server, seat->px, seat->py, &sx, &sy);
-		if (view) {
-			struct sw_view *top = view;
-			while (top->parent)
-				top = top->parent;
-			sw_view_raise(top);
-			keyboard_set_focus(seat, top->surface);
-		}
+	/* The window manager may have raised something under the pointer. */
+	if (pressed && seat->buttons_down == 0)
 		pointer_update(seat, time_msec, false);
-	}
 	if (pressed) {
 		seat->buttons_down++;
 	} else if (seat->buttons_down > 0) {
@@ -547,8 +511,8 @@ keyboard_send_enter(struct sw_seat *seat, struct wl_resource *resource, uint32_t
 				   seat->mods_locked, seat->group);
 }
 
-static void
-keyboard_set_focus(struct sw_seat *seat, struct sw_surface *surface)
+void
+sw_seat_set_keyboard_focus(struct sw_seat *seat, struct sw_surface *surface)
 {
 	if (surface == seat->kbd_focus)
 		return;
@@ -572,18 +536,6 @@ keyboard_set_focus(struct sw_seat *seat, struct sw_surface *surface)
 		if (same_client(resource, surface))
 			keyboard_send_enter(seat, resource, serial);
 	}
-}
-
-/* The top-most mapped toplevel other than `except`, or NULL. */
-static struct sw_view *
-topmost_toplevel(struct sw_seat *seat, struct sw_view *except)
-{
-	struct sw_view *view;
-	wl_list_for_each_reverse(view, &seat->server->views, link) {
-		if (view != except && view->mapped && !view->parent)
-			return view;
-	}
-	return NULL;
 }
 
 static void
@@ -802,8 +754,6 @@ sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer)
 {
 	if (keyboard == seat->has_keyboard && pointer == seat->has_pointer)
 		return;
-	if (!keyboard)
-		keyboard_set_focus(seat, NULL);
 	if (!pointer)
 		pointer_clear_focus(seat);
 	seat->has_keyboard = keyboard;
@@ -814,11 +764,6 @@ sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer)
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->resources)
 		wl_seat_send_capabilities(resource, seat_caps(seat));
-	if (keyboard && !seat->kbd_focus) {
-		struct sw_view *top = topmost_toplevel(seat, NULL);
-		if (top)
-			keyboard_set_focus(seat, top->surface);
-	}
 	if (pointer && seat->server->output && !seat->ptr_focus) {
 		/* Start in the middle of the screen. */
 		seat->px = seat->server->output->width / 2.0;
@@ -880,12 +825,23 @@ sw_seat_destroy(struct sw_seat *seat)
 	free(seat);
 }
 
-void
-sw_seat_view_mapped(struct sw_seat *seat, struct sw_view *view)
+bool
+sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y)
 {
-	if (!view->parent)
-		keyboard_set_focus(seat, view->surface);
-	/* It may have appeared under the pointer. */
+	*x = seat->px;
+	*y = seat->py;
+	return seat->has_pointer;
+}
+
+uint32_t
+sw_seat_buttons_down(struct sw_seat *seat)
+{
+	return seat->buttons_down;
+}
+
+void
+sw_seat_pointer_rescan(struct sw_seat *seat)
+{
 	if (seat->has_pointer)
 		pointer_update(seat, now_msec(), false);
 }
@@ -893,10 +849,6 @@ sw_seat_view_mapped(struct sw_seat *seat, struct sw_view *view)
 void
 sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view)
 {
-	if (seat->kbd_focus == view->surface) {
-		struct sw_view *next = topmost_toplevel(seat, view);
-		keyboard_set_focus(seat, next ? next->surface : NULL);
-	}
 	int32_t dx, dy;
 	if (seat->ptr_focus && sw_surface_get_root(seat->ptr_focus, &dx, &dy) == view->surface) {
 		pointer_clear_focus(seat);

@@ -13,10 +13,12 @@
 #include "output.h"
 #include "presentation.h"
 #include "screencopy.h"
+#include "scene.h"
 #include "seat.h"
 #include "server.h"
 #include "shm.h"
 #include "surface.h"
+#include "wm.h"
 #include "xdg_shell.h"
 
 #define BACKGROUND_XRGB 0xff202830u
@@ -34,7 +36,6 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 {
 	*server = (struct sw_server){ .opts = *opts };
 	server->background = BACKGROUND_XRGB;
-	server->next_x = server->next_y = 32;
 	wl_list_init(&server->views);
 	server->display = wl_display_create();
 	if (!server->display) {
@@ -44,6 +45,9 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	server->loop = wl_display_get_event_loop(server->display);
 	server->budgets = sw_budgets_create(server->display, &server->opts.budget);
 	if (!server->budgets)
+		goto out_display;
+	server->scene = sw_scene_create(server);
+	if (!server->scene)
 		goto out_display;
 
 	if (!sw_compositor_create(server) || !sw_subcompositor_create(server) ||
@@ -67,18 +71,26 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 		sw_err("cannot create the seat");
 		goto out_backend;
 	}
+	server->wm = sw_wm_create(server);
+	if (!server->wm) {
+		sw_err("cannot create the window manager");
+		goto out_seat;
+	}
 #ifdef SW_HAVE_DMABUF
 	if (!sw_dmabuf_create(server)) {
 		sw_err("cannot create the linux-dmabuf global");
-		goto out_seat;
+		goto out_wm;
 	}
 #endif
 	sw_output_damage_whole(server->output);
 	return true;
 
 #ifdef SW_HAVE_DMABUF
-out_seat:
+out_wm:
 #endif
+	sw_wm_destroy(server->wm);
+	server->wm = NULL;
+out_seat:
 	sw_seat_destroy(server->seat);
 	server->seat = NULL;
 out_backend:
@@ -90,6 +102,8 @@ out_display:
 	server->display = NULL;
 	sw_budgets_destroy(server->budgets);
 	server->budgets = NULL;
+	sw_scene_destroy(server->scene);
+	server->scene = NULL;
 	return false;
 }
 
@@ -100,6 +114,8 @@ sw_server_finish(struct sw_server *server)
 #ifdef SW_HAVE_DMABUF
 	sw_dmabuf_destroy(server);
 #endif
+	sw_wm_destroy(server->wm);
+	server->wm = NULL;
 	sw_seat_destroy(server->seat);
 	server->seat = NULL;
 	server->backend->impl->destroy(server->backend);
@@ -109,4 +125,6 @@ sw_server_finish(struct sw_server *server)
 	server->display = NULL;
 	sw_budgets_destroy(server->budgets);
 	server->budgets = NULL;
+	sw_scene_destroy(server->scene);
+	server->scene = NULL;
 }

@@ -433,7 +433,7 @@ file_type_unsuitable(const struct stat *st)
 	if (S_ISBLK(st->st_mode))
 		return "a block device";
 	if (!S_ISREG(st->st_mode))
-		return "not a regular or shared memory file";
+		return "a special file such as an eventfd";
 	return NULL;
 }
 

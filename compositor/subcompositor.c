@@ -5,9 +5,10 @@
 #include <wayland-server-protocol.h>
 
 #include "output.h"
+#include "scene.h"
 #include "server.h"
 #include "surface.h"
-#include "xdg_shell.h"
+#include "view.h"
 
 struct sw_subcompositor {
 	struct wl_global *global;
@@ -55,7 +56,7 @@ subsurface_role_commit(struct sw_surface *surface)
 	pixman_region32_init(&damage);
 	pixman_region32_copy(&damage, &surface->damage);
 	pixman_region32_translate(&damage, x, y);
-	sw_output_damage_region(output, &damage);
+	sw_scene_damage_surface(view->server->scene, surface, &damage);
 	pixman_region32_fini(&damage);
 	if (surface->width < surface->prev_width || surface->height < surface->prev_height)
 		sw_output_damage_box(output, x, y, surface->prev_width, surface->prev_height);
