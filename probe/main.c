@@ -59,8 +59,8 @@ struct target {
 	rlim_t nofile;
 	pid_t pid;		/* 0: unknown (attach without --pid) */
 	bool spawned;
-	char tmp[64];		/* spawn mode: holds runtime/ and compositor.log */
-	char runtime[128];
+	char tmp[256];		/* spawn mode: holds runtime.N/ and compositor.log */
+	char runtime[288];
 	char socket[256];
 	int starts;
 	char died[64];		/* how it died, once it has */
@@ -196,7 +196,7 @@ static bool
 socket_ready(struct target *t)
 {
 	if (t->socket[0]) {
-		char path[400];
+		char path[600];
 		snprintf(path, sizeof(path), "%s/%s", t->runtime, t->socket);
 		struct stat st;
 		return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
@@ -207,7 +207,7 @@ socket_ready(struct target *t)
 	struct dirent *e;
 	bool found = false;
 	while ((e = readdir(d)) && !found) {
-		char path[400];
+		char path[600];
 		snprintf(path, sizeof(path), "%s/%s", t->runtime, e->d_name);
 		struct stat st;
 		if (strncmp(e->d_name, "wayland-", 8) == 0 && stat(path, &st) == 0 &&
@@ -262,12 +262,13 @@ target_start(struct target *t)
 	t->died[0] = '\0';
 	t->starts++;
 	if (!t->tmp[0]) {
-		snprintf(t->tmp, sizeof(t->tmp), "/tmp/sealway-probe-XXXXXX");
+		const char *dir = getenv("TMPDIR");
+		snprintf(t->tmp, sizeof(t->tmp), "%s/sealway-probe-XXXXXX",
+			 dir && *dir ? dir : "/tmp");
 		if (!mkdtemp(t->tmp)) {
 			perror("sealway-probe: mkdtemp");
 			return false;
 		}
-		snprintf(t->runtime, sizeof(t->runtime), "%s/runtime", t->tmp);
 	}
 	/* A fresh runtime dir each start: a crashed compositor leaves its socket behind. */
 	snprintf(t->runtime, sizeof(t->runtime), "%s/runtime.%d", t->tmp, t->starts);
@@ -284,7 +285,7 @@ target_start(struct target *t)
 			return false;
 		}
 	}
-	char log_path[128];
+	char log_path[320];
 	snprintf(log_path, sizeof(log_path), "%s/compositor.log", t->tmp);
 	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (log_fd < 0) {
@@ -379,8 +380,8 @@ target_cleanup(struct target *t, bool keep)
 	if (!t->spawned || !t->tmp[0])
 		return;
 	if (keep) {
-		fprintf(stderr, "sealway-probe: the compositor's log is kept in %s/compositor.log\n",
-			t->tmp);
+		fprintf(stderr, "sealway-probe: the compositor's log is kept in "
+			"%s/compositor.log\n", t->tmp);
 		return;
 	}
 	nftw(t->tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -72,7 +72,8 @@ def run_probe(name, cases=()):
         args = [probe_program(), '--format', 'json', '--output', out] + opts
         for c in cases:
             args += ['--case', c]
-        env = harness.client_env(extra)
+        # The probe's own dirs (and a dead compositor's log) go with ours.
+        env = harness.client_env(dict(extra, TMPDIR=tmp))
         res = subprocess.run(args + ['--'] + cmd, env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
         stderr = res.stderr.decode(errors='replace')
