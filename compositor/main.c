@@ -15,6 +15,7 @@
 #include "log.h"
 #include "parse.h"
 #include "server.h"
+#include "trust.h"
 
 static const char usage[] =
 	"usage: sealway [options] [-- CLIENT [ARGS...]]\n"
@@ -29,6 +30,10 @@ static const char usage[] =
 	"  --log=error|warn|info|debug   log level on stderr (default info)\n"
 	"  --limit=NAME=N                one client's share of budget NAME (repeatable)\n"
 	"  --budget=NAME=N               the process total of budget NAME (repeatable)\n"
+	"  --trust-virtual-input=spawned|all|none\n"
+	"                                who may inject keys and pointer motion (virtual keyboard\n"
+	"                                and pointer): the -- CLIENT and its descendants (default),\n"
+	"                                every client, or nobody\n"
 	"  -h, --help                    show this help\n"
 	"With -- CLIENT, the client is started with WAYLAND_DISPLAY set and sealway exits\n"
 	"with its exit status when it ends.\n";
@@ -73,7 +78,7 @@ static int
 parse_options(int argc, char **argv, struct sw_options *opts)
 {
 	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_MODE, OPT_KMS, OPT_SEALS, OPT_LOG,
-	       OPT_LIMIT, OPT_BUDGET };
+	       OPT_LIMIT, OPT_BUDGET, OPT_TRUST_INPUT };
 	static const struct option long_opts[] = {
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -85,6 +90,7 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "budget", required_argument, NULL, OPT_BUDGET },
+		{ "trust-virtual-input", required_argument, NULL, OPT_TRUST_INPUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -152,6 +158,11 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 				return fail_option("%s", why);
 			break;
 		}
+		case OPT_TRUST_INPUT:
+			if (!sw_trust_parse_policy(optarg, &opts->trust_virtual_input))
+				return fail_option("unknown trust policy '%s': use spawned, all or none",
+						   optarg);
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			sw_budget_print_help(stdout);
@@ -187,6 +198,7 @@ handle_sigchld(int sig, void *data)
 		if (pid != run->child)
 			continue;
 		run->child = 0;
+		run->server->spawned_pid = 0;
 		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		sw_info("client exited with status %d", code);
 		sw_server_terminate(run->server, code);
@@ -353,6 +365,7 @@ main(int argc, char **argv)
 		run.child = spawn_client(&run, server.opts.client_argv, server.socket_name);
 		if (run.child < 0)
 			goto out_server;
+		server.spawned_pid = run.child;
 	}
 
 	wl_display_run(server.display);

@@ -63,10 +63,13 @@ struct sw_seat {
 	struct wl_list resources;   /* wl_seat */
 	struct wl_list pointers;    /* wl_pointer */
 	struct wl_list keyboards;   /* wl_keyboard */
-	bool has_keyboard, has_pointer;
+	bool has_keyboard, has_pointer; /* physical or virtual */
+	bool dev_keyboard, dev_pointer; /* physical, as the input devices said */
+	int virtual_keyboards, virtual_pointers;
 	bool had_keyboard, had_pointer; /* ever: asking for one since is not an error */
 
 	int keymap_fd;           /* sealed read-only keymap file, -1 when none */
+	const void *keymap_owner;
 	uint32_t keymap_size;
 	struct wl_array keys;    /* uint32_t evdev codes held down */
 	uint32_t mods_depressed, mods_latched, mods_locked, group;
@@ -603,8 +606,21 @@ sw_seat_keyboard_modifiers(struct sw_seat *seat, uint32_t depressed, uint32_t la
 	}
 }
 
+const void *
+sw_seat_keymap_owner(struct sw_seat *seat)
+{
+	return seat->keymap_owner;
+}
+
+void
+sw_seat_forget_keymap_owner(struct sw_seat *seat, const void *owner)
+{
+	if (seat->keymap_owner == owner)
+		seat->keymap_owner = NULL;
+}
+
 bool
-sw_seat_set_keymap(struct sw_seat *seat, const char *keymap)
+sw_seat_set_keymap(struct sw_seat *seat, const void *owner, const char *keymap)
 {
 	/* The size clients map includes the terminating NUL. */
 	size_t size = strlen(keymap) + 1;
@@ -615,6 +631,7 @@ sw_seat_set_keymap(struct sw_seat *seat, const char *keymap)
 		close(seat->keymap_fd);
 	seat->keymap_fd = fd;
 	seat->keymap_size = (uint32_t)size;
+	seat->keymap_owner = owner;
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->keyboards)
 		wl_keyboard_send_keymap(resource, WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd,
@@ -749,9 +766,29 @@ seat_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 		wl_seat_send_name(resource, "seat0");
 }
 
+static void update_capabilities(struct sw_seat *seat);
+
 void
 sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer)
 {
+	seat->dev_keyboard = keyboard;
+	seat->dev_pointer = pointer;
+	update_capabilities(seat);
+}
+
+void
+sw_seat_virtual_devices(struct sw_seat *seat, int keyboards_delta, int pointers_delta)
+{
+	seat->virtual_keyboards += keyboards_delta;
+	seat->virtual_pointers += pointers_delta;
+	update_capabilities(seat);
+}
+
+static void
+update_capabilities(struct sw_seat *seat)
+{
+	bool keyboard = seat->dev_keyboard || seat->virtual_keyboards > 0;
+	bool pointer = seat->dev_pointer || seat->virtual_pointers > 0;
 	if (keyboard == seat->has_keyboard && pointer == seat->has_pointer)
 		return;
 	if (!pointer)
@@ -760,7 +797,8 @@ sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer)
 	seat->has_pointer = pointer;
 	seat->had_keyboard |= keyboard;
 	seat->had_pointer |= pointer;
-	sw_info("seat: %s keyboard, %s pointer", keyboard ? "a" : "no", pointer ? "a" : "no");
+	sw_info("seat: %s keyboard, %s pointer (%d and %d of them virtual)", keyboard ? "a" : "no",
+		pointer ? "a" : "no", seat->virtual_keyboards, seat->virtual_pointers);
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->resources)
 		wl_seat_send_capabilities(resource, seat_caps(seat));

@@ -33,8 +33,20 @@ uint32_t sw_seat_buttons_down(struct sw_seat *seat);
  * times in milliseconds of CLOCK_MONOTONIC.
  */
 void sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer);
-/* The XKB keymap text (xkb_v1) clients get, as a sealed read-only file. */
-bool sw_seat_set_keymap(struct sw_seat *seat, const char *keymap);
+/*
+ * Virtual devices (virtual_keyboard.c, virtual_pointer.c) come and go: the
+ * seat has a keyboard or pointer while a physical or a virtual one exists.
+ */
+void sw_seat_virtual_devices(struct sw_seat *seat, int keyboards_delta, int pointers_delta);
+/*
+ * The XKB keymap text (xkb_v1) clients get, as a sealed read-only file.
+ * `owner` is the device it belongs to: keyboards with different keymaps take
+ * turns, each making its own current before its keys go out.
+ */
+bool sw_seat_set_keymap(struct sw_seat *seat, const void *owner, const char *keymap);
+const void *sw_seat_keymap_owner(struct sw_seat *seat);
+/* `owner` is going away: a later device at the same address must not pass for it. */
+void sw_seat_forget_keymap_owner(struct sw_seat *seat, const void *owner);
 void sw_seat_keyboard_key(struct sw_seat *seat, uint32_t time_msec, uint32_t key, bool pressed);
 void sw_seat_keyboard_modifiers(struct sw_seat *seat, uint32_t depressed, uint32_t latched,
 				uint32_t locked, uint32_t group);

@@ -17,6 +17,8 @@
 #include "seat.h"
 #include "server.h"
 #include "shm.h"
+#include "virtual_keyboard.h"
+#include "virtual_pointer.h"
 #include "surface.h"
 #include "wm.h"
 #include "xdg_shell.h"
@@ -76,6 +78,10 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 		sw_err("cannot create the window manager");
 		goto out_seat;
 	}
+	if (!sw_virtual_keyboard_create(server) || !sw_virtual_pointer_create(server)) {
+		sw_err("cannot create the virtual input globals");
+		goto out_wm;
+	}
 #ifdef SW_HAVE_DMABUF
 	if (!sw_dmabuf_create(server)) {
 		sw_err("cannot create the linux-dmabuf global");
@@ -85,9 +91,7 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	sw_output_damage_whole(server->output);
 	return true;
 
-#ifdef SW_HAVE_DMABUF
 out_wm:
-#endif
 	sw_wm_destroy(server->wm);
 	server->wm = NULL;
 out_seat:
