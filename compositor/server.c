@@ -9,6 +9,7 @@
 #include "budget.h"
 #include "data_device.h"
 #include "dmabuf.h"
+#include "idle_inhibit.h"
 #include "log.h"
 #include "output.h"
 #include "presentation.h"
@@ -53,7 +54,7 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 		goto out_display;
 
 	if (!sw_compositor_create(server) || !sw_subcompositor_create(server) ||
-	    !sw_data_device_create(server) ||
+	    !sw_data_device_create(server) || !sw_idle_inhibit_create(server) ||
 	    !sw_shm_create(server) ||
 	    !sw_presentation_create(server) || !sw_xdg_shell_create(server)) {
 		sw_err("cannot create the core globals");

@@ -48,6 +48,7 @@ struct sw_server {
 	struct sw_wm *wm;             /* the policy: placement, stacking, focus, keys */
 	struct sw_virtual_keyboards *virtual_keyboards;
 	struct sw_virtual_pointers *virtual_pointers;
+	struct sw_idle_inhibit *idle_inhibit;
 	/* Globals only trusted clients see (trust.h). */
 	struct {
 		struct wl_global *globals[4];
