@@ -10,6 +10,7 @@
 struct sw_server;
 struct sw_surface;
 struct sw_view;
+struct wl_client;
 
 /* wl_seat: exists even headless (without devices), because clients such as foot need it. */
 struct sw_seat *sw_seat_create(struct sw_server *server);
@@ -27,6 +28,12 @@ void sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view);
 /* Where the pointer is, in output coordinates; false when the seat has none. */
 bool sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y);
 uint32_t sw_seat_buttons_down(struct sw_seat *seat);
+/*
+ * Whether `serial` is one of the last input serials (key, button, enter) the
+ * seat sent to `client`, and `client` has the keyboard: what a selection
+ * request must answer to.
+ */
+bool sw_seat_serial_is_recent(struct sw_seat *seat, struct wl_client *client, uint32_t serial);
 
 /*
  * Input devices -> seat. Keys and buttons are evdev codes (linux/input-event-codes.h),

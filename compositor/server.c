@@ -7,15 +7,18 @@
 
 #include "backend.h"
 #include "budget.h"
+#include "data_control.h"
 #include "data_device.h"
 #include "dmabuf.h"
 #include "idle_inhibit.h"
 #include "log.h"
 #include "output.h"
 #include "presentation.h"
+#include "primary_selection.h"
 #include "screencopy.h"
 #include "scene.h"
 #include "seat.h"
+#include "selection.h"
 #include "server.h"
 #include "shm.h"
 #include "virtual_keyboard.h"
@@ -54,7 +57,9 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 		goto out_display;
 
 	if (!sw_compositor_create(server) || !sw_subcompositor_create(server) ||
-	    !sw_data_device_create(server) || !sw_idle_inhibit_create(server) ||
+	    !sw_selections_create(server) || !sw_data_device_create(server) ||
+	    !sw_primary_selection_create(server) || !sw_data_control_create(server) ||
+	    !sw_idle_inhibit_create(server) ||
 	    !sw_shm_create(server) ||
 	    !sw_presentation_create(server) || !sw_xdg_shell_create(server)) {
 		sw_err("cannot create the core globals");

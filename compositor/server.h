@@ -45,6 +45,9 @@ struct sw_server {
 	struct sw_screencopy *screencopy;
 	struct sw_dmabuf *dmabuf;
 	struct sw_data_device_manager *data_device;
+	struct sw_selections *selections;   /* the clipboard and the primary selection */
+	struct sw_primary_selection *primary_selection;
+	struct sw_data_control *data_control;
 	struct sw_wm *wm;             /* the policy: placement, stacking, focus, keys */
 	struct sw_virtual_keyboards *virtual_keyboards;
 	struct sw_virtual_pointers *virtual_pointers;
