@@ -16,6 +16,7 @@
 #include "parse.h"
 #include "server.h"
 #include "trust.h"
+#include "xdg_activation.h"
 
 static const char usage[] =
 	"usage: sealway [options] [-- CLIENT [ARGS...]]\n"
@@ -207,7 +208,8 @@ handle_sigchld(int sig, void *data)
 }
 
 static pid_t
-spawn_client(struct run_state *run, char **argv, const char *socket_name)
+spawn_client(struct run_state *run, char **argv, const char *socket_name,
+	     const char *activation_token)
 {
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -227,6 +229,11 @@ spawn_client(struct run_state *run, char **argv, const char *socket_name)
 				argv[0], strerror(errno));
 		setenv("WAYLAND_DISPLAY", socket_name, 1);
 		unsetenv("WAYLAND_SOCKET");
+		/* Its first window may take the focus (xdg_activation_v1). */
+		if (activation_token)
+			setenv("XDG_ACTIVATION_TOKEN", activation_token, 1);
+		else
+			unsetenv("XDG_ACTIVATION_TOKEN");
 		execvp(argv[0], argv);
 		fprintf(stderr, "sealway: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -362,7 +369,8 @@ main(int argc, char **argv)
 
 	printf("sealway: listening on %s\n", server.socket_name);
 	if (server.opts.client_argv) {
-		run.child = spawn_client(&run, server.opts.client_argv, server.socket_name);
+		run.child = spawn_client(&run, server.opts.client_argv, server.socket_name,
+					 sw_xdg_activation_spawn_token(&server));
 		if (run.child < 0)
 			goto out_server;
 		server.spawned_pid = run.child;

@@ -25,6 +25,7 @@
 #include "virtual_pointer.h"
 #include "surface.h"
 #include "wm.h"
+#include "xdg_activation.h"
 #include "xdg_shell.h"
 
 #define BACKGROUND_XRGB 0xff202830u
@@ -59,7 +60,7 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	if (!sw_compositor_create(server) || !sw_subcompositor_create(server) ||
 	    !sw_selections_create(server) || !sw_data_device_create(server) ||
 	    !sw_primary_selection_create(server) || !sw_data_control_create(server) ||
-	    !sw_idle_inhibit_create(server) ||
+	    !sw_idle_inhibit_create(server) || !sw_xdg_activation_create(server) ||
 	    !sw_shm_create(server) ||
 	    !sw_presentation_create(server) || !sw_xdg_shell_create(server)) {
 		sw_err("cannot create the core globals");

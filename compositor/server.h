@@ -52,6 +52,7 @@ struct sw_server {
 	struct sw_virtual_keyboards *virtual_keyboards;
 	struct sw_virtual_pointers *virtual_pointers;
 	struct sw_idle_inhibit *idle_inhibit;
+	struct sw_xdg_activation *xdg_activation;
 	/* Globals only trusted clients see (trust.h). */
 	struct {
 		struct wl_global *globals[4];

@@ -6,6 +6,7 @@
  *                                1024x768) and click the left button
  *   vinput-probe bad-axis        axis 2, which is not a wl_pointer.axis
  *   vinput-probe bad-axis-source axis_source 4
+ *   vinput-probe hold            keep a virtual pointer until killed (prints "holding")
  *
  * Prints "no-virtual-pointer" (status 3) when the global is not offered,
  * else the outcome as probe_report does ("ok", "protocol-error ...").
@@ -56,6 +57,13 @@ main(int argc, char *argv[])
 		zwlr_virtual_pointer_v1_frame(ptr);
 		zwlr_virtual_pointer_v1_button(ptr, 3, BTN_LEFT, WL_POINTER_BUTTON_STATE_RELEASED);
 		zwlr_virtual_pointer_v1_frame(ptr);
+	} else if (strcmp(argv[1], "hold") == 0) {
+		wl_display_roundtrip(g.display);
+		printf("holding\n");
+		fflush(stdout);
+		while (wl_display_dispatch(g.display) != -1)
+			;
+		return 0;
 	} else if (strcmp(argv[1], "bad-axis") == 0) {
 		zwlr_virtual_pointer_v1_axis(ptr, 1, 2, wl_fixed_from_int(10));
 	} else if (strcmp(argv[1], "bad-axis-source") == 0) {
