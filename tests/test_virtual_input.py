@@ -60,6 +60,35 @@ def wtype_types_into_a_client():
               'virtual one exists:\n%s' % comp.stderr_tail())
 
 
+def wtype_types_into_foot():
+    wtype = harness.tool('wtype')
+    foot = harness.tool('foot')
+    from test_wm import foot_env
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        comp.spawn([wtype, '-s', '600000'])
+        wait_for_log(comp.stderr_path, r'virtual keyboard zwp_virtual_keyboard_v1@')
+        typed = os.path.join(comp.tmp, 'typed')
+        term = comp.spawn([foot, '--', 'sh', '-c', 'stty -echo; cat > %s' % typed],
+                          extra_env=foot_env(comp))
+        deadline = time.monotonic() + 15
+        while comp.capture('sealway-capture').pixel(40, 40) == harness.BACKGROUND:
+            check(time.monotonic() < deadline and term.poll() is None,
+                  'foot maps a window within 15 s:\n%s' % open(term.log_path).read()[-1500:])
+            time.sleep(0.1)
+        # foot's shell may not read yet: what is typed waits in the terminal's input.
+        comp.run([wtype, 'typed into foot\n'], check_status=0)
+        deadline = time.monotonic() + 10
+        text = ''
+        while time.monotonic() < deadline:
+            if os.path.exists(typed):
+                text = open(typed).read()
+                if text.endswith('\n'):
+                    break
+            time.sleep(0.05)
+        check(text == 'typed into foot\n', 'cat in foot gets the line wtype typed (got %r)'
+              % text)
+
+
 def virtual_pointer_click_focuses_the_window_under_it():
     with harness.Compositor('--trust-virtual-input=all') as comp:
         p = Probe(comp)
@@ -136,7 +165,7 @@ def the_spawned_client_and_its_descendants_are_trusted():
           % (rc, err[-1500:]))
 
 
-TESTS = (wtype_types_into_a_client, virtual_pointer_click_focuses_the_window_under_it,
+TESTS = (wtype_types_into_a_client, wtype_types_into_foot, virtual_pointer_click_focuses_the_window_under_it,
          virtual_pointer_errors_have_their_codes, untrusted_clients_do_not_see_virtual_input,
          the_spawned_client_and_its_descendants_are_trusted)
 
