@@ -7,7 +7,7 @@ pkgs="
   libwayland-dev libwayland-bin wayland-protocols
   libdrm-dev libpixman-1-dev libpng-dev
   libseat-dev libinput-dev libxkbcommon-dev libudev-dev
-  weston sway wayland-utils grim foot wev waypipe strace
+  weston sway wayland-utils grim foot wev waypipe strace wl-clipboard wtype
   libsdl2-tests
   qemu-system-x86 busybox-static cpio gzip xz-utils kmod seatd
   dwarves

@@ -13,40 +13,27 @@
 #include "client_count.h"
 #include "data_device.h"
 #include "log.h"
+#include "seat.h"
+#include "selection.h"
 #include "server.h"
 
 #define DATA_DEVICE_MANAGER_VERSION 3
-
-/*
- * What one wl_data_source may offer: every mime type of a selection goes to
- * the focused client in one burst, so its size must stay far below a
- * socket's buffer (a client that reads but cannot keep up is dropped by
- * libwayland). wl_data_source has no error for this: a mime type past these
- * limits is refused with a warning, the source keeps the others.
- */
-#define MIME_TYPES_PER_SOURCE 64
-#define MIME_TYPE_MAX_LENGTH 255
 
 struct sw_data_device_manager {
 	struct sw_server *server;
 	struct wl_global *global;
 	struct wl_list devices;            /* wl_data_device resources */
-	struct data_source *selection;     /* NULL when the clipboard is empty */
 	struct wl_client *focus;
 	/* The focus hears of the selection once per loop iteration, however often it changes. */
 	struct wl_event_source *selection_idle;
+	struct wl_listener selection_changed;
 	struct wl_listener display_destroy;
 };
 
 struct data_source {
-	struct wl_resource *resource;
+	struct sw_selection_source base;
 	struct sw_data_device_manager *manager;
-	struct wl_array mime_types;        /* char * */
-	uint32_t refused;                  /* mime types past the limits */
-	struct wl_list offers;             /* wl_data_offer resources made from it */
 };
-
-static struct sw_data_device_manager *manager_of(struct sw_server *server);
 
 /* ---- wl_data_offer ---- */
 
@@ -60,11 +47,7 @@ static void
 offer_receive(struct wl_client *client, struct wl_resource *resource, const char *mime_type,
 	      int32_t fd)
 {
-	struct data_source *source = wl_resource_get_user_data(resource);
-	if (source)
-		wl_data_source_send_send(source->resource, mime_type, fd);
-	/* The owner got its own copy of the fd through the socket. */
-	close(fd);
+	sw_selection_receive(wl_resource_get_user_data(resource), resource, mime_type, fd);
 }
 
 static void
@@ -93,15 +76,16 @@ static const struct wl_data_offer_interface offer_impl = {
 };
 
 static void
-offer_resource_destroy(struct wl_resource *resource)
+send_offer_mime(struct wl_resource *offer, const char *mime)
 {
-	wl_list_remove(wl_resource_get_link(resource));
+	wl_data_offer_send_offer(offer, mime);
 }
 
 static void
 send_selection(struct sw_data_device_manager *manager, struct wl_resource *device)
 {
-	struct data_source *source = manager->selection;
+	struct sw_selection_source *source = sw_selection_get(manager->server,
+							      SW_SELECTION_CLIPBOARD);
 	if (!source) {
 		wl_data_device_send_selection(device, NULL);
 		return;
@@ -113,14 +97,10 @@ send_selection(struct sw_data_device_manager *manager, struct wl_resource *devic
 		wl_client_post_no_memory(client);
 		return;
 	}
-	/* Offers do not keep the source alive: it makes them inert when it goes. */
-	wl_resource_set_implementation(offer, &offer_impl, source, offer_resource_destroy);
-	wl_list_insert(&source->offers, wl_resource_get_link(offer));
+	wl_resource_set_implementation(offer, &offer_impl, source, sw_selection_offer_unlink);
+	sw_selection_offer_link(source, offer);
 	wl_data_device_send_data_offer(device, offer);
-	/* By index: wl_array_for_each adds to a NULL pointer when none was offered. */
-	char **mimes = source->mime_types.data;
-	for (size_t i = 0; i < source->mime_types.size / sizeof(*mimes); i++)
-		wl_data_offer_send_offer(offer, mimes[i]);
+	sw_selection_for_each_mime(source, send_offer_mime, offer);
 	wl_data_device_send_selection(device, offer);
 }
 
@@ -149,34 +129,40 @@ send_selection_to_focus(struct sw_data_device_manager *manager)
 		send_selection_now(manager);
 }
 
+static void
+handle_selection_changed(struct wl_listener *listener, void *data)
+{
+	struct sw_data_device_manager *manager =
+		wl_container_of(listener, manager, selection_changed);
+	if (*(enum sw_selection_kind *)data == SW_SELECTION_CLIPBOARD)
+		send_selection_to_focus(manager);
+}
+
 /* ---- wl_data_source ---- */
+
+static void
+source_send(struct sw_selection_source *base, const char *mime_type, int32_t fd)
+{
+	wl_data_source_send_send(base->resource, mime_type, fd);
+}
+
+static void
+source_cancel(struct sw_selection_source *base)
+{
+	wl_data_source_send_cancelled(base->resource);
+}
+
+static const struct sw_selection_source_impl selection_impl = {
+	.send = source_send,
+	.cancel = source_cancel,
+};
 
 static void
 source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
 {
 	struct data_source *source = wl_resource_get_user_data(resource);
-	size_t count = source->mime_types.size / sizeof(char *);
-	size_t length = strlen(mime_type);
-	if (count >= MIME_TYPES_PER_SOURCE || length > MIME_TYPE_MAX_LENGTH) {
-		/* Logged once per source: a flood of offers must not flood the log. */
-		if (source->refused++ == 0)
-			sw_warn("wl_data_source@%u: mime type \"%.40s%s\" (%zu bytes) refused: a "
-				"source keeps at most %d mime types of at most %d bytes; later "
-				"refusals are not logged", wl_resource_get_id(resource), mime_type,
-				length > 40 ? "..." : "", length, MIME_TYPES_PER_SOURCE,
-				MIME_TYPE_MAX_LENGTH);
-		return;
-	}
-	char **slot = wl_array_add(&source->mime_types, sizeof(*slot));
-	char *copy = strdup(mime_type);
-	if (!slot || !copy) {
-		if (slot)
-			source->mime_types.size -= sizeof(*slot);
-		free(copy);
+	if (!sw_selection_source_offer(&source->base, mime_type))
 		wl_client_post_no_memory(client);
-		return;
-	}
-	*slot = copy;
 }
 
 static void
@@ -200,23 +186,7 @@ static void
 source_resource_destroy(struct wl_resource *resource)
 {
 	struct data_source *source = wl_resource_get_user_data(resource);
-	if (source->manager->selection == source) {
-		source->manager->selection = NULL;
-		send_selection_to_focus(source->manager);
-	}
-	struct wl_resource *offer, *tmp;
-	wl_resource_for_each_safe(offer, tmp, &source->offers) {
-		wl_list_remove(wl_resource_get_link(offer));
-		wl_list_init(wl_resource_get_link(offer));
-		wl_resource_set_user_data(offer, NULL);
-	}
-	if (source->refused > 1)
-		sw_warn("wl_data_source@%u: %u mime types were refused in all",
-			wl_resource_get_id(resource), source->refused);
-	char **mimes = source->mime_types.data;
-	for (size_t i = 0; i < source->mime_types.size / sizeof(*mimes); i++)
-		free(mimes[i]);
-	wl_array_release(&source->mime_types);
+	sw_selection_source_finish(source->manager->server, &source->base);
 	free(source);
 }
 
@@ -240,12 +210,17 @@ device_set_selection(struct wl_client *client, struct wl_resource *resource,
 	if (!manager)
 		return;
 	struct data_source *source = source_resource ? wl_resource_get_user_data(source_resource) : NULL;
-	if (manager->selection == source)
+	/* Only the client with the keyboard, answering an input event it got. */
+	if (!manager->server->seat ||
+	    !sw_seat_serial_is_recent(manager->server->seat, client, serial)) {
+		sw_info("wl_data_device@%u: set_selection with serial %u ignored: not a recent "
+			"input serial of the client with the keyboard", wl_resource_get_id(resource),
+			serial);
+		if (source)
+			wl_data_source_send_cancelled(source_resource);
 		return;
-	if (manager->selection)
-		wl_data_source_send_cancelled(manager->selection->resource);
-	manager->selection = source;
-	send_selection_to_focus(manager);
+	}
+	sw_selection_set(manager->server, SW_SELECTION_CLIPBOARD, source ? &source->base : NULL);
 }
 
 static void
@@ -278,17 +253,16 @@ manager_create_data_source(struct wl_client *client, struct wl_resource *resourc
 		wl_client_post_no_memory(client);
 		return;
 	}
-	source->resource = wl_resource_create(client, &wl_data_source_interface,
-					      wl_resource_get_version(resource), id);
-	if (!source->resource) {
+	struct wl_resource *source_resource = wl_resource_create(
+		client, &wl_data_source_interface, wl_resource_get_version(resource), id);
+	if (!source_resource) {
 		free(source);
 		wl_client_post_no_memory(client);
 		return;
 	}
 	source->manager = manager;
-	wl_array_init(&source->mime_types);
-	wl_list_init(&source->offers);
-	wl_resource_set_implementation(source->resource, &source_impl, source,
+	sw_selection_source_init(&source->base, &selection_impl, source_resource);
+	wl_resource_set_implementation(source_resource, &source_impl, source,
 				       source_resource_destroy);
 }
 
@@ -335,6 +309,7 @@ manager_display_destroyed(struct wl_listener *listener, void *data)
 {
 	struct sw_data_device_manager *manager = wl_container_of(listener, manager, display_destroy);
 	wl_list_remove(&manager->display_destroy.link);
+	wl_list_remove(&manager->selection_changed.link);
 	if (manager->selection_idle)
 		wl_event_source_remove(manager->selection_idle);
 	wl_global_destroy(manager->global);
@@ -371,6 +346,8 @@ sw_data_device_create(struct sw_server *server)
 		free(manager);
 		return false;
 	}
+	manager->selection_changed.notify = handle_selection_changed;
+	wl_signal_add(&server->selections->changed, &manager->selection_changed);
 	manager->display_destroy.notify = manager_display_destroyed;
 	wl_display_add_destroy_listener(server->display, &manager->display_destroy);
 	server->data_device = manager;

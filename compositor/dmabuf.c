@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <drm_fourcc.h>
+#include <xf86drm.h>
 #include <linux/dma-buf.h>
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
@@ -46,6 +47,8 @@
 #include "yuv.h"
 
 #define DMABUF_VERSION 4
+/* Feedback (version 4) names a device: without one, only what is true. */
+#define DMABUF_VERSION_WITHOUT_DEVICE 3
 #define MAX_PLANES 4
 
 /* One entry of the feedback format table, as the protocol lays it out. */
@@ -157,22 +160,37 @@ build_table(struct sw_dmabuf *dmabuf)
 }
 
 /*
- * main_device tells GPU clients which device to allocate on. On the DRM
- * backend it is the scanout device. Headless has no device; we still name
- * the first render node when there is one, so a GBM/EGL client allocates
- * somewhere sensible (it must produce LINEAR buffers for us anyway). Without
- * any render node we send 0: no real device has dev_t 0, and udmabuf or
- * dma-heap clients do not need a device at all.
+ * main_device tells GPU clients which device to allocate on (and the
+ * feedback is all about it). On the DRM backend it is the scanout device:
+ * its render node, which any process may open, or its primary node when it
+ * has none (vkms). Headless has no device of its own; we name the first
+ * render node when there is one, so a GBM/EGL client allocates somewhere
+ * sensible (it must produce LINEAR buffers for us anyway). Without any, we
+ * name nothing rather than a dev_t no device has: the global is version 3,
+ * formats and modifiers by events and no feedback, which clients such as
+ * weston-simple-dmabuf-feedback (which opens the device) and waypipe take
+ * in their stride. udmabuf and dma-heap clients need no device at all.
  */
-static dev_t
-pick_main_device(const struct sw_server *server)
+static bool
+pick_main_device(const struct sw_server *server, dev_t *dev)
 {
 	struct stat st;
-	if (server->backend && server->backend->has_drm_dev)
-		return server->backend->drm_dev;
-	if (stat("/dev/dri/renderD128", &st) == 0 && S_ISCHR(st.st_mode))
-		return st.st_rdev;
-	return 0;
+	if (server->backend && server->backend->has_drm_dev) {
+		*dev = server->backend->drm_dev;
+		drmDevicePtr device = NULL;
+		if (drmGetDeviceFromDevId(*dev, 0, &device) == 0) {
+			if ((device->available_nodes & (1 << DRM_NODE_RENDER)) &&
+			    stat(device->nodes[DRM_NODE_RENDER], &st) == 0 && S_ISCHR(st.st_mode))
+				*dev = st.st_rdev;
+			drmFreeDevice(&device);
+		}
+		return true;
+	}
+	if (stat("/dev/dri/renderD128", &st) == 0 && S_ISCHR(st.st_mode)) {
+		*dev = st.st_rdev;
+		return true;
+	}
+	return false;
 }
 
 /* ---- feedback ---- */
@@ -860,18 +878,22 @@ sw_dmabuf_create(struct sw_server *server)
 		goto err_sigbus;
 	if (!build_table(dmabuf))
 		goto err_table;
-	dmabuf->main_device = pick_main_device(server);
+	bool has_device = pick_main_device(server, &dmabuf->main_device);
+	int version = has_device ? DMABUF_VERSION : DMABUF_VERSION_WITHOUT_DEVICE;
 
 	dmabuf->global = wl_global_create(server->display, &zwp_linux_dmabuf_v1_interface,
-					  DMABUF_VERSION, dmabuf, dmabuf_bind);
+					  version, dmabuf, dmabuf_bind);
 	if (!dmabuf->global) {
 		sw_err("dmabuf: creating the zwp_linux_dmabuf_v1 global failed");
 		goto err_table;
 	}
 	server->dmabuf = dmabuf;
-	sw_info("linux-dmabuf v%d: %u format(s), LINEAR only, main device %u:%u",
-		DMABUF_VERSION, dmabuf->table_len, major(dmabuf->main_device),
-		minor(dmabuf->main_device));
+	if (has_device)
+		sw_info("linux-dmabuf v%d: %u format(s), LINEAR only, main device %u:%u", version,
+			dmabuf->table_len, major(dmabuf->main_device), minor(dmabuf->main_device));
+	else
+		sw_info("linux-dmabuf v%d: %u format(s), LINEAR only; no DRM device, so no "
+			"feedback", version, dmabuf->table_len);
 	return true;
 
 err_table:

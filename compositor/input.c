@@ -34,7 +34,7 @@ struct sw_input {
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;   /* NULL when no XKB data is installed */
 	struct xkb_state *state;
-	bool keymap_given;           /* the seat has it */
+	char *keymap_text;           /* given to the seat, again after a virtual keyboard's */
 
 	/* Keys down, and those we kept for ourselves (their release is ours too). */
 	bool down[KEY_SLOTS];
@@ -84,13 +84,11 @@ update_capabilities(struct sw_input *input)
 	struct sw_seat *seat = input->server->seat;
 	if (!seat)
 		return;
-	if (input->keymap && !input->keymap_given) {
-		char *text = xkb_keymap_get_as_string(input->keymap, XKB_KEYMAP_FORMAT_TEXT_V1);
-		if (text && sw_seat_set_keymap(seat, text))
-			input->keymap_given = true;
-		else
+	if (input->keymap && !input->keymap_text) {
+		input->keymap_text = xkb_keymap_get_as_string(input->keymap,
+							      XKB_KEYMAP_FORMAT_TEXT_V1);
+		if (!input->keymap_text || !sw_seat_set_keymap(seat, input, input->keymap_text))
 			sw_warn("input: cannot hand the keymap to the seat");
-		free(text);
 	}
 	sw_seat_set_capabilities(seat, input->keyboards > 0, input->pointers > 0);
 }
@@ -168,8 +166,12 @@ handle_key(struct sw_input *input, struct libinput_event_keyboard *ev)
 		/* XKB keycodes are evdev codes + 8. */
 		xkb_state_update_key(input->state, key + 8, pressed ? XKB_KEY_DOWN : XKB_KEY_UP);
 	}
-	if (input->server->seat)
-		sw_seat_keyboard_key(input->server->seat, time, key, pressed);
+	struct sw_seat *seat = input->server->seat;
+	if (seat && input->keymap_text && sw_seat_keymap_owner(seat) != input &&
+	    !sw_seat_set_keymap(seat, input, input->keymap_text))
+		sw_warn("input: cannot give the keyboard's keymap back to the seat");
+	if (seat)
+		sw_seat_keyboard_key(seat, time, key, pressed);
 	send_modifiers(input);
 }
 
@@ -415,6 +417,9 @@ sw_input_destroy(struct sw_input *input)
 	wl_event_source_remove(input->source);
 	/* Closes every device through close_restricted. */
 	libinput_unref(input->li);
+	if (input->server->seat)
+		sw_seat_forget_keymap_owner(input->server->seat, input);
+	free(input->keymap_text);
 	xkb_state_unref(input->state);
 	xkb_keymap_unref(input->keymap);
 	xkb_context_unref(input->xkb);

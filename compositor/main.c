@@ -15,6 +15,8 @@
 #include "log.h"
 #include "parse.h"
 #include "server.h"
+#include "trust.h"
+#include "xdg_activation.h"
 
 static const char usage[] =
 	"usage: sealway [options] [-- CLIENT [ARGS...]]\n"
@@ -29,6 +31,10 @@ static const char usage[] =
 	"  --log=error|warn|info|debug   log level on stderr (default info)\n"
 	"  --limit=NAME=N                one client's share of budget NAME (repeatable)\n"
 	"  --budget=NAME=N               the process total of budget NAME (repeatable)\n"
+	"  --trust-virtual-input=spawned|all|none\n"
+	"                                who may inject keys and pointer motion (virtual keyboard\n"
+	"                                and pointer): the -- CLIENT and its descendants (default),\n"
+	"                                every client, or nobody\n"
 	"  -h, --help                    show this help\n"
 	"With -- CLIENT, the client is started with WAYLAND_DISPLAY set and sealway exits\n"
 	"with its exit status when it ends.\n";
@@ -73,7 +79,7 @@ static int
 parse_options(int argc, char **argv, struct sw_options *opts)
 {
 	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_MODE, OPT_KMS, OPT_SEALS, OPT_LOG,
-	       OPT_LIMIT, OPT_BUDGET };
+	       OPT_LIMIT, OPT_BUDGET, OPT_TRUST_INPUT };
 	static const struct option long_opts[] = {
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -85,6 +91,7 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "budget", required_argument, NULL, OPT_BUDGET },
+		{ "trust-virtual-input", required_argument, NULL, OPT_TRUST_INPUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -152,6 +159,11 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 				return fail_option("%s", why);
 			break;
 		}
+		case OPT_TRUST_INPUT:
+			if (!sw_trust_parse_policy(optarg, &opts->trust_virtual_input))
+				return fail_option("unknown trust policy '%s': use spawned, all or none",
+						   optarg);
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			sw_budget_print_help(stdout);
@@ -187,6 +199,7 @@ handle_sigchld(int sig, void *data)
 		if (pid != run->child)
 			continue;
 		run->child = 0;
+		run->server->spawned_pid = 0;
 		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		sw_info("client exited with status %d", code);
 		sw_server_terminate(run->server, code);
@@ -195,7 +208,8 @@ handle_sigchld(int sig, void *data)
 }
 
 static pid_t
-spawn_client(struct run_state *run, char **argv, const char *socket_name)
+spawn_client(struct run_state *run, char **argv, const char *socket_name,
+	     const char *activation_token)
 {
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -215,6 +229,11 @@ spawn_client(struct run_state *run, char **argv, const char *socket_name)
 				argv[0], strerror(errno));
 		setenv("WAYLAND_DISPLAY", socket_name, 1);
 		unsetenv("WAYLAND_SOCKET");
+		/* Its first window may take the focus (xdg_activation_v1). */
+		if (activation_token)
+			setenv("XDG_ACTIVATION_TOKEN", activation_token, 1);
+		else
+			unsetenv("XDG_ACTIVATION_TOKEN");
 		execvp(argv[0], argv);
 		fprintf(stderr, "sealway: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -350,9 +369,11 @@ main(int argc, char **argv)
 
 	printf("sealway: listening on %s\n", server.socket_name);
 	if (server.opts.client_argv) {
-		run.child = spawn_client(&run, server.opts.client_argv, server.socket_name);
+		run.child = spawn_client(&run, server.opts.client_argv, server.socket_name,
+					 sw_xdg_activation_spawn_token(&server));
 		if (run.child < 0)
 			goto out_server;
+		server.spawned_pid = run.child;
 	}
 
 	wl_display_run(server.display);

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "output.h"
 #include "data_device.h"
+#include "primary_selection.h"
 #include "render.h"
 #include "scene.h"
 #include "seat.h"
@@ -34,6 +35,8 @@
 #define SEAT_VERSION 7
 #define REPEAT_RATE 25    /* keys per second */
 #define REPEAT_DELAY 600  /* ms */
+/* Input serials remembered, to judge requests that must answer to input. */
+#define RECENT_SERIALS 16
 
 /* The default arrow, drawn by us: '#' outline, '.' fill, ' ' transparent. */
 static const char *const arrow_rows[] = {
@@ -63,10 +66,13 @@ struct sw_seat {
 	struct wl_list resources;   /* wl_seat */
 	struct wl_list pointers;    /* wl_pointer */
 	struct wl_list keyboards;   /* wl_keyboard */
-	bool has_keyboard, has_pointer;
+	bool has_keyboard, has_pointer; /* physical or virtual */
+	bool dev_keyboard, dev_pointer; /* physical, as the input devices said */
+	int virtual_keyboards, virtual_pointers;
 	bool had_keyboard, had_pointer; /* ever: asking for one since is not an error */
 
 	int keymap_fd;           /* sealed read-only keymap file, -1 when none */
+	const void *keymap_owner;
 	uint32_t keymap_size;
 	struct wl_array keys;    /* uint32_t evdev codes held down */
 	uint32_t mods_depressed, mods_latched, mods_locked, group;
@@ -90,7 +96,34 @@ struct sw_seat {
 	pixman_image_t *cursor_copy;    /* its pixels, copied at commit */
 	bool cursor_hidden;             /* set_cursor with a NULL surface */
 	pixman_image_t *arrow;
+
+	struct {
+		uint32_t serial;
+		struct wl_client *client;
+	} recent[RECENT_SERIALS];
+	unsigned recent_next;
 };
+
+static void
+remember_serial(struct sw_seat *seat, struct wl_client *client, uint32_t serial)
+{
+	seat->recent[seat->recent_next].serial = serial;
+	seat->recent[seat->recent_next].client = client;
+	seat->recent_next = (seat->recent_next + 1) % RECENT_SERIALS;
+}
+
+bool
+sw_seat_serial_is_recent(struct sw_seat *seat, struct wl_client *client, uint32_t serial)
+{
+	if (!seat->kbd_focus || wl_resource_get_client(seat->kbd_focus->resource) != client)
+		return false;
+	for (unsigned i = 0; i < RECENT_SERIALS; i++) {
+		if (seat->recent[i].client == client && seat->recent[i].serial == serial &&
+		    serial != 0)
+			return true;
+	}
+	return false;
+}
 
 static uint32_t
 now_msec(void)
@@ -359,6 +392,7 @@ pointer_set_focus(struct sw_seat *seat, struct sw_view *view, struct sw_surface 
 	seat->ptr_origin_y = (int32_t)lround(seat->py - sy);
 	wl_signal_add(&surface->events.destroy, &seat->ptr_focus_destroy);
 	seat->ptr_enter_serial = wl_display_next_serial(seat->server->display);
+	remember_serial(seat, wl_resource_get_client(surface->resource), seat->ptr_enter_serial);
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->pointers) {
 		if (!same_client(resource, surface))
@@ -448,6 +482,7 @@ sw_seat_pointer_button(struct sw_seat *seat, uint32_t time_msec, uint32_t button
 	}
 	if (seat->ptr_focus) {
 		uint32_t serial = wl_display_next_serial(seat->server->display);
+		remember_serial(seat, wl_resource_get_client(seat->ptr_focus->resource), serial);
 		struct wl_resource *resource;
 		wl_resource_for_each(resource, &seat->pointers) {
 			if (same_client(resource, seat->ptr_focus))
@@ -526,12 +561,15 @@ sw_seat_set_keyboard_focus(struct sw_seat *seat, struct sw_surface *surface)
 		wl_list_remove(&seat->kbd_focus_destroy.link);
 		seat->kbd_focus = NULL;
 	}
-	sw_data_device_set_focus(seat->server, surface ? wl_resource_get_client(surface->resource) : NULL);
+	struct wl_client *focus = surface ? wl_resource_get_client(surface->resource) : NULL;
+	sw_data_device_set_focus(seat->server, focus);
+	sw_primary_selection_set_focus(seat->server, focus);
 	if (!surface)
 		return;
 	seat->kbd_focus = surface;
 	wl_signal_add(&surface->events.destroy, &seat->kbd_focus_destroy);
 	uint32_t serial = wl_display_next_serial(seat->server->display);
+	remember_serial(seat, wl_resource_get_client(surface->resource), serial);
 	wl_resource_for_each(resource, &seat->keyboards) {
 		if (same_client(resource, surface))
 			keyboard_send_enter(seat, resource, serial);
@@ -572,6 +610,7 @@ sw_seat_keyboard_key(struct sw_seat *seat, uint32_t time_msec, uint32_t key, boo
 	if (!seat->kbd_focus)
 		return;
 	uint32_t serial = wl_display_next_serial(seat->server->display);
+	remember_serial(seat, wl_resource_get_client(seat->kbd_focus->resource), serial);
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->keyboards) {
 		if (same_client(resource, seat->kbd_focus))
@@ -603,8 +642,21 @@ sw_seat_keyboard_modifiers(struct sw_seat *seat, uint32_t depressed, uint32_t la
 	}
 }
 
+const void *
+sw_seat_keymap_owner(struct sw_seat *seat)
+{
+	return seat->keymap_owner;
+}
+
+void
+sw_seat_forget_keymap_owner(struct sw_seat *seat, const void *owner)
+{
+	if (seat->keymap_owner == owner)
+		seat->keymap_owner = NULL;
+}
+
 bool
-sw_seat_set_keymap(struct sw_seat *seat, const char *keymap)
+sw_seat_set_keymap(struct sw_seat *seat, const void *owner, const char *keymap)
 {
 	/* The size clients map includes the terminating NUL. */
 	size_t size = strlen(keymap) + 1;
@@ -615,6 +667,7 @@ sw_seat_set_keymap(struct sw_seat *seat, const char *keymap)
 		close(seat->keymap_fd);
 	seat->keymap_fd = fd;
 	seat->keymap_size = (uint32_t)size;
+	seat->keymap_owner = owner;
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->keyboards)
 		wl_keyboard_send_keymap(resource, WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd,
@@ -703,9 +756,11 @@ seat_get_keyboard(struct wl_client *client, struct wl_resource *resource, uint32
 	keyboard_send_keymap(seat, keyboard);
 	if (wl_resource_get_version(keyboard) >= WL_KEYBOARD_REPEAT_INFO_SINCE_VERSION)
 		wl_keyboard_send_repeat_info(keyboard, REPEAT_RATE, REPEAT_DELAY);
-	if (same_client(keyboard, seat->kbd_focus))
-		keyboard_send_enter(seat, keyboard,
-				    wl_display_next_serial(seat->server->display));
+	if (same_client(keyboard, seat->kbd_focus)) {
+		uint32_t serial = wl_display_next_serial(seat->server->display);
+		remember_serial(seat, client, serial);
+		keyboard_send_enter(seat, keyboard, serial);
+	}
 }
 
 static void
@@ -749,9 +804,29 @@ seat_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 		wl_seat_send_name(resource, "seat0");
 }
 
+static void update_capabilities(struct sw_seat *seat);
+
 void
 sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer)
 {
+	seat->dev_keyboard = keyboard;
+	seat->dev_pointer = pointer;
+	update_capabilities(seat);
+}
+
+void
+sw_seat_virtual_devices(struct sw_seat *seat, int keyboards_delta, int pointers_delta)
+{
+	seat->virtual_keyboards += keyboards_delta;
+	seat->virtual_pointers += pointers_delta;
+	update_capabilities(seat);
+}
+
+static void
+update_capabilities(struct sw_seat *seat)
+{
+	bool keyboard = seat->dev_keyboard || seat->virtual_keyboards > 0;
+	bool pointer = seat->dev_pointer || seat->virtual_pointers > 0;
 	if (keyboard == seat->has_keyboard && pointer == seat->has_pointer)
 		return;
 	if (!pointer)
@@ -760,7 +835,8 @@ sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer)
 	seat->has_pointer = pointer;
 	seat->had_keyboard |= keyboard;
 	seat->had_pointer |= pointer;
-	sw_info("seat: %s keyboard, %s pointer", keyboard ? "a" : "no", pointer ? "a" : "no");
+	sw_info("seat: %s keyboard, %s pointer (%d and %d of them virtual)", keyboard ? "a" : "no",
+		pointer ? "a" : "no", seat->virtual_keyboards, seat->virtual_pointers);
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->resources)
 		wl_seat_send_capabilities(resource, seat_caps(seat));

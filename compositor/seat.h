@@ -10,6 +10,7 @@
 struct sw_server;
 struct sw_surface;
 struct sw_view;
+struct wl_client;
 
 /* wl_seat: exists even headless (without devices), because clients such as foot need it. */
 struct sw_seat *sw_seat_create(struct sw_server *server);
@@ -27,14 +28,32 @@ void sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view);
 /* Where the pointer is, in output coordinates; false when the seat has none. */
 bool sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y);
 uint32_t sw_seat_buttons_down(struct sw_seat *seat);
+/*
+ * Whether `serial` is one of the last input serials (key, button, enter) the
+ * seat sent to `client`, and `client` has the keyboard: what a selection
+ * request must answer to.
+ */
+bool sw_seat_serial_is_recent(struct sw_seat *seat, struct wl_client *client, uint32_t serial);
 
 /*
  * Input devices -> seat. Keys and buttons are evdev codes (linux/input-event-codes.h),
  * times in milliseconds of CLOCK_MONOTONIC.
  */
 void sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer);
-/* The XKB keymap text (xkb_v1) clients get, as a sealed read-only file. */
-bool sw_seat_set_keymap(struct sw_seat *seat, const char *keymap);
+/*
+ * Virtual devices (virtual_keyboard.c, virtual_pointer.c) come and go: the
+ * seat has a keyboard or pointer while a physical or a virtual one exists.
+ */
+void sw_seat_virtual_devices(struct sw_seat *seat, int keyboards_delta, int pointers_delta);
+/*
+ * The XKB keymap text (xkb_v1) clients get, as a sealed read-only file.
+ * `owner` is the device it belongs to: keyboards with different keymaps take
+ * turns, each making its own current before its keys go out.
+ */
+bool sw_seat_set_keymap(struct sw_seat *seat, const void *owner, const char *keymap);
+const void *sw_seat_keymap_owner(struct sw_seat *seat);
+/* `owner` is going away: a later device at the same address must not pass for it. */
+void sw_seat_forget_keymap_owner(struct sw_seat *seat, const void *owner);
 void sw_seat_keyboard_key(struct sw_seat *seat, uint32_t time_msec, uint32_t key, bool pressed);
 void sw_seat_keyboard_modifiers(struct sw_seat *seat, uint32_t depressed, uint32_t latched,
 				uint32_t locked, uint32_t group);

@@ -7,18 +7,25 @@
 
 #include "backend.h"
 #include "budget.h"
+#include "data_control.h"
 #include "data_device.h"
 #include "dmabuf.h"
+#include "idle_inhibit.h"
 #include "log.h"
 #include "output.h"
 #include "presentation.h"
+#include "primary_selection.h"
 #include "screencopy.h"
 #include "scene.h"
 #include "seat.h"
+#include "selection.h"
 #include "server.h"
 #include "shm.h"
+#include "virtual_keyboard.h"
+#include "virtual_pointer.h"
 #include "surface.h"
 #include "wm.h"
+#include "xdg_activation.h"
 #include "xdg_shell.h"
 
 #define BACKGROUND_XRGB 0xff202830u
@@ -51,7 +58,9 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 		goto out_display;
 
 	if (!sw_compositor_create(server) || !sw_subcompositor_create(server) ||
-	    !sw_data_device_create(server) ||
+	    !sw_selections_create(server) || !sw_data_device_create(server) ||
+	    !sw_primary_selection_create(server) || !sw_data_control_create(server) ||
+	    !sw_idle_inhibit_create(server) || !sw_xdg_activation_create(server) ||
 	    !sw_shm_create(server) ||
 	    !sw_presentation_create(server) || !sw_xdg_shell_create(server)) {
 		sw_err("cannot create the core globals");
@@ -76,6 +85,10 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 		sw_err("cannot create the window manager");
 		goto out_seat;
 	}
+	if (!sw_virtual_keyboard_create(server) || !sw_virtual_pointer_create(server)) {
+		sw_err("cannot create the virtual input globals");
+		goto out_wm;
+	}
 #ifdef SW_HAVE_DMABUF
 	if (!sw_dmabuf_create(server)) {
 		sw_err("cannot create the linux-dmabuf global");
@@ -85,9 +98,7 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	sw_output_damage_whole(server->output);
 	return true;
 
-#ifdef SW_HAVE_DMABUF
 out_wm:
-#endif
 	sw_wm_destroy(server->wm);
 	server->wm = NULL;
 out_seat:

@@ -3,11 +3,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <pixman.h>
 #include <wayland-server-core.h>
 
 #include "budget.h"
+#include "trust.h"
 
 /* Everything the command line decides. */
 struct sw_options {
@@ -20,6 +22,7 @@ struct sw_options {
 	const char *kms;          /* --kms=auto|atomic|legacy */
 	char **client_argv;       /* after "--", NULL when none */
 	struct sw_budget_settings budget; /* --budget, --limit */
+	enum sw_trust_policy trust_virtual_input; /* --trust-virtual-input */
 };
 
 struct sw_server {
@@ -27,6 +30,7 @@ struct sw_server {
 	struct wl_event_loop *loop;
 	struct sw_options opts;
 	const char *socket_name;
+	pid_t spawned_pid;            /* the `-- CLIENT` process, 0 when none */
 
 	struct sw_budgets *budgets;   /* what clients may make us hold */
 	struct sw_backend *backend;
@@ -41,7 +45,19 @@ struct sw_server {
 	struct sw_screencopy *screencopy;
 	struct sw_dmabuf *dmabuf;
 	struct sw_data_device_manager *data_device;
+	struct sw_selections *selections;   /* the clipboard and the primary selection */
+	struct sw_primary_selection *primary_selection;
+	struct sw_data_control *data_control;
 	struct sw_wm *wm;             /* the policy: placement, stacking, focus, keys */
+	struct sw_virtual_keyboards *virtual_keyboards;
+	struct sw_virtual_pointers *virtual_pointers;
+	struct sw_idle_inhibit *idle_inhibit;
+	struct sw_xdg_activation *xdg_activation;
+	/* Globals only trusted clients see (trust.h). */
+	struct {
+		struct wl_global *globals[4];
+		size_t count;
+	} trust;
 
 	/* Mapped views, bottom first; the last one is on top. */
 	struct wl_list views;

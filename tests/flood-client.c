@@ -24,8 +24,10 @@
  *   feedbacks              wp_presentation.feedback in that one commit
  *   subsurfaces            new wl_surfaces made subsurfaces of the window
  *   positioners            xdg_positioners, each given a size and an anchor
- *   offers, offers-short   wl_data_source.offer of 1000-byte (200-byte) mime
- *                          types, set as the selection
+ *   offers, offers-short   zwlr_data_control_source_v1.offer of 1000-byte
+ *                          (200-byte) mime types, set as the selection (data
+ *                          control needs no focus; every kind of source has the
+ *                          same mime bounds)
  *   binds                  wl_registry.bind of wl_output (reading the answer
  *                          to each, as a client would)
  *   screencopy-binds       wl_registry.bind of zwlr_screencopy_manager_v1, likewise
@@ -58,6 +60,7 @@
 
 #include "presentation-time-client-protocol.h"
 #include "probe-util.h"
+#include "wlr-data-control-unstable-v1-client-protocol.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -76,6 +79,7 @@ struct flood {
 	struct wl_subcompositor *subcompositor;
 	struct wl_seat *seat;
 	struct wl_data_device_manager *data_device_manager;
+	struct zwlr_data_control_manager_v1 *data_control;
 	uint32_t output_name, screencopy_name;
 	bool has_output, has_screencopy;
 	/* bystander with clipboard: offers of the newest wl_data_offer, and of the selection */
@@ -108,6 +112,9 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		f->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !f->seat) {
 		f->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+	} else if (strcmp(interface, zwlr_data_control_manager_v1_interface.name) == 0) {
+		f->data_control = wl_registry_bind(registry, name,
+						   &zwlr_data_control_manager_v1_interface, 1);
 	} else if (strcmp(interface, wl_data_device_manager_interface.name) == 0) {
 		f->data_device_manager = wl_registry_bind(registry, name,
 							  &wl_data_device_manager_interface, 3);
@@ -219,7 +226,7 @@ grid_point(long i, int32_t *x, int32_t *y)
 /* The i-th request of `kind`; false if the kind cannot be set up here. */
 static bool
 flood_one(struct flood *f, const char *kind, long i, struct probe_window *w,
-	  struct wl_region *region, struct wl_data_source *source)
+	  struct wl_region *region, struct zwlr_data_control_source_v1 *source)
 {
 	int32_t x, y;
 	grid_point(i, &x, &y);
@@ -255,7 +262,7 @@ flood_one(struct flood *f, const char *kind, long i, struct probe_window *w,
 		int n = snprintf(mime, sizeof(mime), "text/x-flood-%ld-", i);
 		memset(mime + n, 'a', length - (size_t)n);
 		mime[length] = '\0';
-		wl_data_source_offer(source, mime);
+		zwlr_data_control_source_v1_offer(source, mime);
 	} else if (strcmp(kind, "binds") == 0) {
 		if (!f->has_output)
 			return false;
@@ -283,15 +290,15 @@ run_kind(struct flood *f, const char *kind, long count)
 	if (!map_window(f, &w, WINDOW_SIZE, RED) || !(blue = make_buffer(&f->g, WINDOW_SIZE, BLUE)))
 		return 2;
 	struct wl_region *region = wl_compositor_create_region(f->g.compositor);
-	struct wl_data_source *source = NULL;
-	struct wl_data_device *device = NULL;
+	struct zwlr_data_control_source_v1 *source = NULL;
+	struct zwlr_data_control_device_v1 *device = NULL;
 	if (strcmp(kind, "region-alternate") == 0)
 		wl_region_add(region, 0, 0, WINDOW_SIZE, WINDOW_SIZE);
 	if (strncmp(kind, "offers", 6) == 0) {
-		if (!f->data_device_manager || !f->seat)
+		if (!f->data_control || !f->seat)
 			return 2;
-		source = wl_data_device_manager_create_data_source(f->data_device_manager);
-		device = wl_data_device_manager_get_data_device(f->data_device_manager, f->seat);
+		source = zwlr_data_control_manager_v1_create_data_source(f->data_control);
+		device = zwlr_data_control_manager_v1_get_data_device(f->data_control, f->seat);
 	}
 	printf("mapped\n");
 	fflush(stdout);
@@ -326,7 +333,7 @@ run_kind(struct flood *f, const char *kind, long count)
 		wl_surface_set_opaque_region(w.surface, region);
 	}
 	if (source)
-		wl_data_device_set_selection(device, source, 0);
+		zwlr_data_control_device_v1_set_selection(device, source);
 	wl_surface_attach(w.surface, blue, 0, 0);
 	if (strncmp(kind, "damage", 6) != 0)
 		wl_surface_damage_buffer(w.surface, 0, 0, WINDOW_SIZE, WINDOW_SIZE);

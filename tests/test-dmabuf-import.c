@@ -88,7 +88,9 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 {
 	struct ctx *c = data;
 	if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0)
-		c->dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, 4);
+		/* Version 3 when the server has no DRM device (no feedback), as here. */
+		c->dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface,
+					     version < 4 ? version : 4);
 }
 
 static void

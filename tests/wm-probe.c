@@ -22,6 +22,10 @@
  *   move|resize NAME [EDGES]        on the serial of the last button press
  *   destroy NAME | sync | quit
  *   onpress COMMAND                 run COMMAND on the next button press (with its serial)
+ *   token [SERIAL]                  an xdg_activation_v1 token on SERIAL (default: the
+ *                                   last button press's); prints "token STRING"
+ *   activate NAME TOKEN             xdg_activation_v1.activate of NAME (TOKEN "env":
+ *                                   $XDG_ACTIVATION_TOKEN)
  *
  * A configure with a size makes it redraw at that size (the window geometry
  * size; the margin comes on top). Pings are answered unless "noping" was
@@ -40,6 +44,7 @@
 #include <wayland-client.h>
 
 #include "probe-util.h"
+#include "xdg-activation-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 #define MAX_WINDOWS 16
@@ -60,6 +65,7 @@ static struct {
 	struct wl_seat *seat;
 	struct wl_pointer *pointer;
 	uint32_t button_serial;
+	struct xdg_activation_v1 *activation;
 	bool no_pong;
 	char on_press[192];     /* a command to run on the next button press */
 	struct win wins[MAX_WINDOWS];
@@ -302,6 +308,8 @@ global(void *data, struct wl_registry *registry, uint32_t name, const char *inte
 		wl_seat_add_listener(app.seat, &seat_listener, NULL);
 	} else if (strcmp(interface, wl_compositor_interface.name) == 0 && !app.g.compositor) {
 		app.g.compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
+	} else if (strcmp(interface, xdg_activation_v1_interface.name) == 0) {
+		app.activation = wl_registry_bind(registry, name, &xdg_activation_v1_interface, 1);
 	} else if (strcmp(interface, wl_shm_interface.name) == 0 && !app.g.shm) {
 		app.g.shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0 && !app.g.wm_base) {
@@ -351,6 +359,17 @@ destroy_win(struct win *w)
 	w->surface = NULL;
 }
 
+static void
+token_done(void *data, struct xdg_activation_token_v1 *token, const char *name)
+{
+	printf("token %s\n", name);
+	xdg_activation_token_v1_destroy(token);
+}
+
+static const struct xdg_activation_token_v1_listener token_listener = {
+	.done = token_done,
+};
+
 /* One command; false on quit. */
 static bool
 command(char *line)
@@ -367,6 +386,14 @@ command(char *line)
 		printf("synced\n");
 	} else if (strcmp(verb, "onpress") == 0) {
 		snprintf(app.on_press, sizeof(app.on_press), "%s", line + strlen("onpress "));
+	} else if (strcmp(verb, "token") == 0 && app.activation) {
+		uint32_t serial = app.button_serial;
+		sscanf(line, "%*s %u", &serial);
+		struct xdg_activation_token_v1 *token =
+			xdg_activation_v1_get_activation_token(app.activation);
+		xdg_activation_token_v1_add_listener(token, &token_listener, NULL);
+		xdg_activation_token_v1_set_serial(token, serial, app.seat);
+		xdg_activation_token_v1_commit(token);
 	} else if (strcmp(verb, "noping") == 0) {
 		app.no_pong = true;
 	} else if (strcmp(verb, "toplevel") == 0) {
@@ -412,6 +439,13 @@ command(char *line)
 		wl_surface_commit(w->surface);
 	} else if ((w = find(name)) == NULL) {
 		return true;
+	} else if (strcmp(verb, "activate") == 0 && app.activation) {
+		char token[128] = "";
+		sscanf(line, "%*s %*s %127s", token);
+		const char *env = getenv("XDG_ACTIVATION_TOKEN");
+		xdg_activation_v1_activate(app.activation,
+					   strcmp(token, "env") == 0 ? (env ? env : "") : token,
+					   w->surface);
 	} else if (strcmp(verb, "destroy") == 0) {
 		destroy_win(w);
 	} else if (!w->toplevel) {

@@ -749,7 +749,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	current = &f;
 	f.prebind = config & 16;
 	if (config & 8)
-		sw_seat_set_keymap(f.server.seat, "xkb_keymap { };");
+		sw_seat_set_keymap(f.server.seat, &f, "xkb_keymap { };");
 	sw_seat_set_capabilities(f.server.seat, config & 2, config & 4);
 	int server_fds = count_fds();
 

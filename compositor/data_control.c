@@ -1,0 +1,294 @@
+/* zwlr_data_control_*_v1 over the shared selections (selection.h). */
+#include <stdlib.h>
+
+#include <wayland-server-core.h>
+
+#include "client_count.h"
+#include "data_control.h"
+#include "log.h"
+#include "selection.h"
+#include "server.h"
+#include "wlr-data-control-unstable-v1-server-protocol.h"
+
+#define DATA_CONTROL_MANAGER_VERSION 2
+
+struct sw_data_control {
+	struct sw_server *server;
+	struct wl_global *global;
+	struct wl_list devices;         /* zwlr_data_control_device_v1 resources */
+	struct wl_listener selection_changed;
+	struct wl_listener display_destroy;
+};
+
+struct control_source {
+	struct sw_selection_source base;
+	struct sw_data_control *manager;
+	bool used;                      /* set as a selection: no more offers, no second use */
+};
+
+/* ---- zwlr_data_control_offer_v1 ---- */
+
+static void
+offer_receive(struct wl_client *client, struct wl_resource *resource, const char *mime_type,
+	      int32_t fd)
+{
+	sw_selection_receive(wl_resource_get_user_data(resource), resource, mime_type, fd);
+}
+
+static void
+resource_destroy_request(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct zwlr_data_control_offer_v1_interface offer_impl = {
+	.receive = offer_receive,
+	.destroy = resource_destroy_request,
+};
+
+static void
+send_offer_mime(struct wl_resource *offer, const char *mime)
+{
+	zwlr_data_control_offer_v1_send_offer(offer, mime);
+}
+
+static void
+send_selection(struct sw_data_control *manager, struct wl_resource *device,
+	       enum sw_selection_kind kind)
+{
+	if (kind == SW_SELECTION_PRIMARY &&
+	    wl_resource_get_version(device) < ZWLR_DATA_CONTROL_DEVICE_V1_PRIMARY_SELECTION_SINCE_VERSION)
+		return;
+	struct sw_selection_source *source = sw_selection_get(manager->server, kind);
+	struct wl_resource *offer = NULL;
+	if (source) {
+		struct wl_client *client = wl_resource_get_client(device);
+		offer = wl_resource_create(client, &zwlr_data_control_offer_v1_interface,
+					   wl_resource_get_version(device), 0);
+		if (!offer) {
+			wl_client_post_no_memory(client);
+			return;
+		}
+		wl_resource_set_implementation(offer, &offer_impl, source, sw_selection_offer_unlink);
+		sw_selection_offer_link(source, offer);
+		zwlr_data_control_device_v1_send_data_offer(device, offer);
+		sw_selection_for_each_mime(source, send_offer_mime, offer);
+	}
+	if (kind == SW_SELECTION_PRIMARY)
+		zwlr_data_control_device_v1_send_primary_selection(device, offer);
+	else
+		zwlr_data_control_device_v1_send_selection(device, offer);
+}
+
+static void
+handle_selection_changed(struct wl_listener *listener, void *data)
+{
+	struct sw_data_control *manager = wl_container_of(listener, manager, selection_changed);
+	enum sw_selection_kind kind = *(enum sw_selection_kind *)data;
+	/* Every device hears of every change: they are bounded per client (SW_BINDS_PER_CLIENT). */
+	struct wl_resource *device;
+	wl_resource_for_each(device, &manager->devices)
+		send_selection(manager, device, kind);
+}
+
+/* ---- zwlr_data_control_source_v1 ---- */
+
+static void
+source_send(struct sw_selection_source *base, const char *mime_type, int32_t fd)
+{
+	zwlr_data_control_source_v1_send_send(base->resource, mime_type, fd);
+}
+
+static void
+source_cancel(struct sw_selection_source *base)
+{
+	zwlr_data_control_source_v1_send_cancelled(base->resource);
+}
+
+static const struct sw_selection_source_impl selection_impl = {
+	.send = source_send,
+	.cancel = source_cancel,
+};
+
+static void
+source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
+{
+	struct control_source *source = wl_resource_get_user_data(resource);
+	if (source->used) {
+		wl_resource_post_error(resource, ZWLR_DATA_CONTROL_SOURCE_V1_ERROR_INVALID_OFFER,
+				       "offer of \"%.40s\" after the source was set as a selection",
+				       mime_type);
+		return;
+	}
+	if (!sw_selection_source_offer(&source->base, mime_type))
+		wl_client_post_no_memory(client);
+}
+
+static const struct zwlr_data_control_source_v1_interface source_impl = {
+	.offer = source_offer,
+	.destroy = resource_destroy_request,
+};
+
+static void
+source_resource_destroy(struct wl_resource *resource)
+{
+	struct control_source *source = wl_resource_get_user_data(resource);
+	sw_selection_source_finish(source->manager->server, &source->base);
+	free(source);
+}
+
+/* ---- zwlr_data_control_device_v1 ---- */
+
+static void
+device_set(struct wl_resource *resource, struct wl_resource *source_resource,
+	   enum sw_selection_kind kind)
+{
+	struct sw_data_control *manager = wl_resource_get_user_data(resource);
+	struct control_source *source = source_resource ?
+		wl_resource_get_user_data(source_resource) : NULL;
+	if (source && source->used) {
+		wl_resource_post_error(resource, ZWLR_DATA_CONTROL_DEVICE_V1_ERROR_USED_SOURCE,
+				       "zwlr_data_control_source_v1@%u was already set as a selection",
+				       wl_resource_get_id(source_resource));
+		return;
+	}
+	if (!manager)
+		return;
+	if (source)
+		source->used = true;
+	sw_selection_set(manager->server, kind, source ? &source->base : NULL);
+}
+
+static void
+device_set_selection(struct wl_client *client, struct wl_resource *resource,
+		     struct wl_resource *source)
+{
+	device_set(resource, source, SW_SELECTION_CLIPBOARD);
+}
+
+static void
+device_set_primary_selection(struct wl_client *client, struct wl_resource *resource,
+			     struct wl_resource *source)
+{
+	device_set(resource, source, SW_SELECTION_PRIMARY);
+}
+
+static const struct zwlr_data_control_device_v1_interface device_impl = {
+	.set_selection = device_set_selection,
+	.destroy = resource_destroy_request,
+	.set_primary_selection = device_set_primary_selection,
+};
+
+static void
+device_resource_destroy(struct wl_resource *resource)
+{
+	if (wl_resource_get_user_data(resource))
+		wl_list_remove(wl_resource_get_link(resource));
+	sw_client_count_release(wl_resource_get_client(resource),
+				&zwlr_data_control_device_v1_interface);
+}
+
+/* ---- zwlr_data_control_manager_v1 ---- */
+
+static void
+manager_create_data_source(struct wl_client *client, struct wl_resource *resource, uint32_t id)
+{
+	struct sw_data_control *manager = wl_resource_get_user_data(resource);
+	struct control_source *source = calloc(1, sizeof(*source));
+	if (!source) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	struct wl_resource *source_resource = wl_resource_create(
+		client, &zwlr_data_control_source_v1_interface, 1, id);
+	if (!source_resource) {
+		free(source);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	source->manager = manager;
+	sw_selection_source_init(&source->base, &selection_impl, source_resource);
+	wl_resource_set_implementation(source_resource, &source_impl, source,
+				       source_resource_destroy);
+}
+
+static void
+manager_get_data_device(struct wl_client *client, struct wl_resource *resource, uint32_t id,
+			struct wl_resource *seat)
+{
+	struct sw_data_control *manager = wl_resource_get_user_data(resource);
+	/* Each selection change walks every device: a client may not add them unboundedly. */
+	if (!sw_client_count_take(client, &zwlr_data_control_device_v1_interface,
+				  SW_BINDS_PER_CLIENT))
+		return;
+	struct wl_resource *device = wl_resource_create(
+		client, &zwlr_data_control_device_v1_interface, wl_resource_get_version(resource),
+		id);
+	if (!device) {
+		sw_client_count_release(client, &zwlr_data_control_device_v1_interface);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(device, &device_impl, manager, device_resource_destroy);
+	wl_list_insert(&manager->devices, wl_resource_get_link(device));
+	/* What the selections hold now, at once: no focus is needed. */
+	send_selection(manager, device, SW_SELECTION_CLIPBOARD);
+	send_selection(manager, device, SW_SELECTION_PRIMARY);
+}
+
+static const struct zwlr_data_control_manager_v1_interface manager_impl = {
+	.create_data_source = manager_create_data_source,
+	.get_data_device = manager_get_data_device,
+	.destroy = resource_destroy_request,
+};
+
+static void
+manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *resource = wl_resource_create(
+		client, &zwlr_data_control_manager_v1_interface, (int)version, id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+}
+
+static void
+manager_display_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sw_data_control *manager = wl_container_of(listener, manager, display_destroy);
+	wl_list_remove(&manager->display_destroy.link);
+	wl_list_remove(&manager->selection_changed.link);
+	struct wl_resource *device, *tmp;
+	wl_resource_for_each_safe(device, tmp, &manager->devices) {
+		wl_list_remove(wl_resource_get_link(device));
+		wl_list_init(wl_resource_get_link(device));
+		wl_resource_set_user_data(device, NULL);
+	}
+	wl_global_destroy(manager->global);
+	manager->server->data_control = NULL;
+	free(manager);
+}
+
+bool
+sw_data_control_create(struct sw_server *server)
+{
+	struct sw_data_control *manager = calloc(1, sizeof(*manager));
+	if (!manager)
+		return false;
+	manager->server = server;
+	wl_list_init(&manager->devices);
+	manager->global = wl_global_create(server->display, &zwlr_data_control_manager_v1_interface,
+					   DATA_CONTROL_MANAGER_VERSION, manager, manager_bind);
+	if (!manager->global) {
+		free(manager);
+		return false;
+	}
+	manager->selection_changed.notify = handle_selection_changed;
+	wl_signal_add(&server->selections->changed, &manager->selection_changed);
+	manager->display_destroy.notify = manager_display_destroyed;
+	wl_display_add_destroy_listener(server->display, &manager->display_destroy);
+	server->data_control = manager;
+	return true;
+}

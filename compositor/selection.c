@@ -1,0 +1,186 @@
+/* The selections shared by the clipboard protocols (selection.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <wayland-server-core.h>
+
+#include "log.h"
+#include "selection.h"
+#include "server.h"
+
+#define MIME_TYPES_PER_SOURCE 64
+#define MIME_TYPE_MAX_LENGTH 255
+
+static const char *const kind_names[] = { "clipboard", "primary selection" };
+
+void
+sw_selection_source_init(struct sw_selection_source *source,
+			 const struct sw_selection_source_impl *impl, struct wl_resource *resource)
+{
+	source->impl = impl;
+	source->resource = resource;
+	wl_array_init(&source->mime_types);
+	wl_list_init(&source->offers);
+}
+
+bool
+sw_selection_source_offer(struct sw_selection_source *source, const char *mime_type)
+{
+	size_t count = source->mime_types.size / sizeof(char *);
+	size_t length = strlen(mime_type);
+	if (count >= MIME_TYPES_PER_SOURCE || length > MIME_TYPE_MAX_LENGTH) {
+		/* Logged once per source: a flood of offers must not flood the log. */
+		if (source->refused++ == 0)
+			sw_warn("%s@%u: mime type \"%.40s%s\" (%zu bytes) refused: a source keeps "
+				"at most %d mime types of at most %d bytes; later refusals are not "
+				"logged", wl_resource_get_class(source->resource),
+				wl_resource_get_id(source->resource), mime_type,
+				length > 40 ? "..." : "", length, MIME_TYPES_PER_SOURCE,
+				MIME_TYPE_MAX_LENGTH);
+		return true;
+	}
+	char **slot = wl_array_add(&source->mime_types, sizeof(*slot));
+	char *copy = strdup(mime_type);
+	if (!slot || !copy) {
+		if (slot)
+			source->mime_types.size -= sizeof(*slot);
+		free(copy);
+		return false;
+	}
+	*slot = copy;
+	return true;
+}
+
+void
+sw_selection_for_each_mime(struct sw_selection_source *source,
+			   void (*fn)(struct wl_resource *offer, const char *mime),
+			   struct wl_resource *offer)
+{
+	/* By index: wl_array_for_each adds to a NULL pointer when none was offered. */
+	char **mimes = source->mime_types.data;
+	for (size_t i = 0; i < source->mime_types.size / sizeof(*mimes); i++)
+		fn(offer, mimes[i]);
+}
+
+void
+sw_selection_offer_link(struct sw_selection_source *source, struct wl_resource *offer)
+{
+	wl_list_insert(&source->offers, wl_resource_get_link(offer));
+}
+
+void
+sw_selection_offer_unlink(struct wl_resource *offer)
+{
+	wl_list_remove(wl_resource_get_link(offer));
+}
+
+static struct sw_selections *
+selections_of(struct sw_server *server)
+{
+	return server->selections;
+}
+
+void
+sw_selection_source_finish(struct sw_server *server, struct sw_selection_source *source)
+{
+	struct sw_selections *sel = selections_of(server);
+	for (int kind = 0; sel && kind < SW_SELECTION_KINDS; kind++) {
+		if (sel->current[kind] != source)
+			continue;
+		sel->current[kind] = NULL;
+		sw_debug("%s: its source %s@%u is gone", kind_names[kind],
+			 wl_resource_get_class(source->resource), wl_resource_get_id(source->resource));
+		wl_signal_emit(&sel->changed, &kind);
+	}
+	struct wl_resource *offer, *tmp;
+	wl_resource_for_each_safe(offer, tmp, &source->offers) {
+		wl_list_remove(wl_resource_get_link(offer));
+		wl_list_init(wl_resource_get_link(offer));
+		wl_resource_set_user_data(offer, NULL);
+	}
+	if (source->refused > 1)
+		sw_warn("%s@%u: %u mime types were refused in all",
+			wl_resource_get_class(source->resource), wl_resource_get_id(source->resource),
+			source->refused);
+	char **mimes = source->mime_types.data;
+	for (size_t i = 0; i < source->mime_types.size / sizeof(*mimes); i++)
+		free(mimes[i]);
+	wl_array_release(&source->mime_types);
+}
+
+void
+sw_selection_set(struct sw_server *server, enum sw_selection_kind kind,
+		 struct sw_selection_source *source)
+{
+	struct sw_selections *sel = selections_of(server);
+	if (!sel || sel->current[kind] == source)
+		return;
+	struct sw_selection_source *old = sel->current[kind];
+	sel->current[kind] = source;
+	if (old)
+		old->impl->cancel(old);
+	wl_signal_emit(&sel->changed, &kind);
+}
+
+struct sw_selection_source *
+sw_selection_get(struct sw_server *server, enum sw_selection_kind kind)
+{
+	struct sw_selections *sel = selections_of(server);
+	return sel ? sel->current[kind] : NULL;
+}
+
+void
+sw_selection_receive(struct sw_selection_source *source, struct wl_resource *offer,
+		     const char *mime_type, int32_t fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		sw_warn("%s@%u: receive of \"%.40s\": cannot stat the fd: %s",
+			wl_resource_get_class(offer), wl_resource_get_id(offer), mime_type,
+			strerror(errno));
+	} else if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) {
+		sw_warn("%s@%u: receive of \"%.40s\" refused: the fd is not a pipe or a socket "
+			"(mode 0%o); it is closed, not handed to the selection's owner",
+			wl_resource_get_class(offer), wl_resource_get_id(offer), mime_type,
+			(unsigned)(st.st_mode & S_IFMT));
+	} else if (!source) {
+		sw_debug("%s@%u: receive on an offer whose source is gone; the fd is closed",
+			 wl_resource_get_class(offer), wl_resource_get_id(offer));
+	} else {
+		source->impl->send(source, mime_type, fd);
+	}
+	/* The owner got its own copy through its socket. */
+	close(fd);
+}
+
+static void
+selections_display_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sw_selections *sel = wl_container_of(listener, sel, display_destroy);
+	wl_list_remove(&sel->display_destroy.link);
+	/* Whoever listens may go after us, and unlink itself then: leave it linked to nothing. */
+	struct wl_listener *l, *tmp;
+	wl_list_for_each_safe(l, tmp, &sel->changed.listener_list, link) {
+		wl_list_remove(&l->link);
+		wl_list_init(&l->link);
+	}
+	sel->server->selections = NULL;
+	free(sel);
+}
+
+bool
+sw_selections_create(struct sw_server *server)
+{
+	struct sw_selections *sel = calloc(1, sizeof(*sel));
+	if (!sel)
+		return false;
+	sel->server = server;
+	wl_signal_init(&sel->changed);
+	sel->display_destroy.notify = selections_display_destroyed;
+	wl_display_add_destroy_listener(server->display, &sel->display_destroy);
+	server->selections = sel;
+	return true;
+}

@@ -1,0 +1,35 @@
+#ifndef SW_TRUST_H
+#define SW_TRUST_H
+
+#include <stdbool.h>
+#include <wayland-server-core.h>
+
+struct sw_server;
+
+/*
+ * Who may inject input (zwp_virtual_keyboard_manager_v1,
+ * zwlr_virtual_pointer_manager_v1), --trust-virtual-input:
+ *   none     nobody;
+ *   spawned  (the default) the client sealway started with `-- CLIENT`, and
+ *            the processes it started in turn: a connecting client's pid
+ *            (SO_PEERCRED, taken when it connected) must be that child's or
+ *            a descendant's, by the parent chain in /proc;
+ *   all      every client (tests, or a desktop that accepts the risk).
+ * Any other client does not see the globals at all (a global filter), so a
+ * tool such as wtype says the protocol is missing rather than typing.
+ * A descendant that was orphaned (re-parented to init) loses the trust.
+ */
+enum sw_trust_policy {
+	SW_TRUST_SPAWNED = 0,
+	SW_TRUST_NONE,
+	SW_TRUST_ALL,
+};
+
+bool sw_trust_parse_policy(const char *s, enum sw_trust_policy *policy);
+/* Hide `global` from clients the policy does not trust with input; false when out of room. */
+bool sw_trust_restrict_global(struct sw_server *server, struct wl_global *global);
+bool sw_trust_client_may_inject(struct sw_server *server, const struct wl_client *client);
+/* Whether any client at all may inject input. */
+bool sw_trust_virtual_input_enabled(struct sw_server *server);
+
+#endif

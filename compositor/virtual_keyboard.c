@@ -1,0 +1,302 @@
+/*
+ * zwp_virtual_keyboard_v1. Keys go straight to the seat: the compositor's own
+ * keys (VT switches) are for physical keyboards only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/input-event-codes.h>
+#include <wayland-server-core.h>
+#include <wayland-server-protocol.h>
+
+#include "client_count.h"
+#include "log.h"
+#include "seat.h"
+#include "server.h"
+#include "trust.h"
+#include "virtual-keyboard-unstable-v1-server-protocol.h"
+#include "virtual_keyboard.h"
+
+#define VIRTUAL_KEYBOARD_MANAGER_VERSION 1
+/* A keymap is copied into the seat's sealed file: far more than any real one (about 64 KiB). */
+#define KEYMAP_MAX_SIZE (1u << 20)
+/* Keys are evdev codes, as from a physical keyboard. */
+#define KEY_SLOTS (KEY_MAX + 1)
+
+struct sw_virtual_keyboards {
+	struct sw_server *server;
+	struct wl_global *global;
+	struct wl_list keyboards;   /* virtual_keyboard.link */
+	struct wl_listener display_destroy;
+};
+
+struct virtual_keyboard {
+	struct wl_resource *resource;
+	struct sw_virtual_keyboards *manager;  /* NULL: inert */
+	struct wl_list link;
+	char *keymap;                          /* NULL until the keymap request */
+	uint8_t down[KEY_SLOTS / 8];           /* keys it holds, released when it goes */
+	uint32_t refused;                      /* keys past KEY_MAX */
+};
+
+static struct sw_seat *
+seat_of(struct virtual_keyboard *kbd)
+{
+	return kbd->manager ? kbd->manager->server->seat : NULL;
+}
+
+/* Its keymap must be the clients' before its keys or modifiers reach them. */
+static bool
+make_keymap_current(struct virtual_keyboard *kbd, struct sw_seat *seat)
+{
+	if (sw_seat_keymap_owner(seat) == kbd)
+		return true;
+	if (!sw_seat_set_keymap(seat, kbd, kbd->keymap)) {
+		sw_warn("zwp_virtual_keyboard_v1@%u: cannot make its keymap the seat's",
+			wl_resource_get_id(kbd->resource));
+		return false;
+	}
+	return true;
+}
+
+/* The whole of `size` bytes from the start of `fd`, NUL-terminated; NULL with *why set. */
+static char *
+read_keymap(int fd, uint32_t size, const char **why)
+{
+	char *text = malloc((size_t)size + 1);
+	if (!text) {
+		*why = "out of memory";
+		return NULL;
+	}
+	size_t got = 0;
+	while (got < size) {
+		/* pread, not mmap: a file shorter than `size` must not fault us. */
+		ssize_t n = pread(fd, text + got, size - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*why = n < 0 ? strerror(errno) : "the file is shorter than the size given";
+			free(text);
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	text[size] = '\0';
+	return text;
+}
+
+static void
+keyboard_keymap(struct wl_client *client, struct wl_resource *resource, uint32_t format,
+		int32_t fd, uint32_t size)
+{
+	struct virtual_keyboard *kbd = wl_resource_get_user_data(resource);
+	const char *why = NULL;
+	char *text = NULL;
+	if (format != WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1)
+		why = "only xkb_v1 (1) is accepted";
+	else if (size == 0 || size > KEYMAP_MAX_SIZE)
+		why = "the size must be 1 to 1048576 bytes";
+	else
+		text = read_keymap(fd, size, &why);
+	close(fd);
+	if (!text) {
+		wl_resource_post_error(resource, ZWP_VIRTUAL_KEYBOARD_V1_ERROR_NO_KEYMAP,
+				       "keymap of format %u, %u bytes: %s", format, size, why);
+		return;
+	}
+	if (text[0] == '\0') {
+		free(text);
+		wl_resource_post_error(resource, ZWP_VIRTUAL_KEYBOARD_V1_ERROR_NO_KEYMAP,
+				       "keymap of %u bytes starts with a NUL: it is empty", size);
+		return;
+	}
+	free(kbd->keymap);
+	kbd->keymap = text;
+	struct sw_seat *seat = seat_of(kbd);
+	if (!seat)
+		return;
+	/* A new keymap of the current keyboard replaces the clients' at once. */
+	if (sw_seat_keymap_owner(seat) == kbd)
+		sw_seat_forget_keymap_owner(seat, kbd);
+	make_keymap_current(kbd, seat);
+}
+
+static bool
+check_keymap(struct virtual_keyboard *kbd, const char *request)
+{
+	if (kbd->keymap)
+		return true;
+	wl_resource_post_error(kbd->resource, ZWP_VIRTUAL_KEYBOARD_V1_ERROR_NO_KEYMAP,
+			       "%s before any keymap request", request);
+	return false;
+}
+
+static void
+keyboard_key(struct wl_client *client, struct wl_resource *resource, uint32_t time,
+	     uint32_t key, uint32_t state)
+{
+	struct virtual_keyboard *kbd = wl_resource_get_user_data(resource);
+	if (!check_keymap(kbd, "key"))
+		return;
+	struct sw_seat *seat = seat_of(kbd);
+	if (!seat)
+		return;
+	if (key >= KEY_SLOTS) {
+		/* Logged once: the seat holds keys by evdev code, and there are only so many. */
+		if (kbd->refused++ == 0)
+			sw_warn("zwp_virtual_keyboard_v1@%u: key %u ignored: evdev codes end at %u; "
+				"later ones are not logged", wl_resource_get_id(resource), key,
+				KEY_MAX);
+		return;
+	}
+	bool pressed = state == WL_KEYBOARD_KEY_STATE_PRESSED;
+	uint8_t bit = (uint8_t)(1u << (key % 8));
+	if (pressed)
+		kbd->down[key / 8] |= bit;
+	else
+		kbd->down[key / 8] &= (uint8_t)~bit;
+	if (make_keymap_current(kbd, seat))
+		sw_seat_keyboard_key(seat, time, key, pressed);
+}
+
+static void
+keyboard_modifiers(struct wl_client *client, struct wl_resource *resource, uint32_t depressed,
+		   uint32_t latched, uint32_t locked, uint32_t group)
+{
+	struct virtual_keyboard *kbd = wl_resource_get_user_data(resource);
+	if (!check_keymap(kbd, "modifiers"))
+		return;
+	struct sw_seat *seat = seat_of(kbd);
+	if (seat && make_keymap_current(kbd, seat))
+		sw_seat_keyboard_modifiers(seat, depressed, latched, locked, group);
+}
+
+static void
+keyboard_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct zwp_virtual_keyboard_v1_interface keyboard_impl = {
+	.keymap = keyboard_keymap,
+	.key = keyboard_key,
+	.modifiers = keyboard_modifiers,
+	.destroy = keyboard_destroy,
+};
+
+static void
+keyboard_resource_destroy(struct wl_resource *resource)
+{
+	struct virtual_keyboard *kbd = wl_resource_get_user_data(resource);
+	struct sw_seat *seat = seat_of(kbd);
+	if (seat) {
+		/* What it held is let go, so no key stays down for ever in a client. */
+		for (uint32_t key = 0; key < KEY_SLOTS; key++) {
+			if (kbd->down[key / 8] & (1u << (key % 8)))
+				sw_seat_keyboard_key(seat, 0, key, false);
+		}
+		sw_seat_forget_keymap_owner(seat, kbd);
+		sw_seat_virtual_devices(seat, -1, 0);
+	}
+	if (kbd->manager)
+		wl_list_remove(&kbd->link);
+	sw_client_count_release(wl_resource_get_client(resource), &zwp_virtual_keyboard_v1_interface);
+	if (kbd->refused > 1)
+		sw_warn("zwp_virtual_keyboard_v1@%u: %u keys were ignored in all",
+			wl_resource_get_id(resource), kbd->refused);
+	free(kbd->keymap);
+	free(kbd);
+}
+
+static void
+manager_create_virtual_keyboard(struct wl_client *client, struct wl_resource *resource,
+				struct wl_resource *seat_resource, uint32_t id)
+{
+	struct sw_virtual_keyboards *manager = wl_resource_get_user_data(resource);
+	/* Each one is a device of the seat: a client may not add them unboundedly. */
+	if (!sw_client_count_take(client, &zwp_virtual_keyboard_v1_interface, SW_BINDS_PER_CLIENT))
+		return;
+	struct virtual_keyboard *kbd = calloc(1, sizeof(*kbd));
+	if (!kbd)
+		goto err_count;
+	kbd->resource = wl_resource_create(client, &zwp_virtual_keyboard_v1_interface,
+					   wl_resource_get_version(resource), id);
+	if (!kbd->resource)
+		goto err_kbd;
+	wl_resource_set_implementation(kbd->resource, &keyboard_impl, kbd,
+				       keyboard_resource_destroy);
+	/* Without a seat (it is made before this global, and goes after the clients) it is inert. */
+	if (!manager->server->seat)
+		return;
+	kbd->manager = manager;
+	wl_list_insert(&manager->keyboards, &kbd->link);
+	sw_seat_virtual_devices(manager->server->seat, 1, 0);
+	sw_info("virtual keyboard zwp_virtual_keyboard_v1@%u of client %p", id, (void *)client);
+	return;
+
+err_kbd:
+	free(kbd);
+err_count:
+	sw_client_count_release(client, &zwp_virtual_keyboard_v1_interface);
+	wl_client_post_no_memory(client);
+}
+
+static const struct zwp_virtual_keyboard_manager_v1_interface manager_impl = {
+	.create_virtual_keyboard = manager_create_virtual_keyboard,
+};
+
+static void
+manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *resource = wl_resource_create(
+		client, &zwp_virtual_keyboard_manager_v1_interface, (int)version, id);
+	if (!resource) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+}
+
+static void
+manager_display_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sw_virtual_keyboards *manager = wl_container_of(listener, manager, display_destroy);
+	struct virtual_keyboard *kbd, *tmp;
+	wl_list_for_each_safe(kbd, tmp, &manager->keyboards, link) {
+		wl_list_remove(&kbd->link);
+		kbd->manager = NULL;
+	}
+	wl_list_remove(&manager->display_destroy.link);
+	wl_global_destroy(manager->global);
+	manager->server->virtual_keyboards = NULL;
+	free(manager);
+}
+
+bool
+sw_virtual_keyboard_create(struct sw_server *server)
+{
+	struct sw_virtual_keyboards *manager = calloc(1, sizeof(*manager));
+	if (!manager)
+		return false;
+	manager->server = server;
+	wl_list_init(&manager->keyboards);
+	manager->global = wl_global_create(server->display,
+					   &zwp_virtual_keyboard_manager_v1_interface,
+					   VIRTUAL_KEYBOARD_MANAGER_VERSION, manager, manager_bind);
+	if (!manager->global)
+		goto err_manager;
+	if (!sw_trust_restrict_global(server, manager->global))
+		goto err_global;
+	manager->display_destroy.notify = manager_display_destroyed;
+	wl_display_add_destroy_listener(server->display, &manager->display_destroy);
+	server->virtual_keyboards = manager;
+	return true;
+
+err_global:
+	wl_global_destroy(manager->global);
+err_manager:
+	free(manager);
+	return false;
+}

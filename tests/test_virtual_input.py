@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Virtual input: zwp_virtual_keyboard_manager_v1 and zwlr_virtual_pointer_manager_v1
+give the headless seat a keyboard and a pointer while a trusted client drives
+them. wtype types into wev (an echo of the keys it gets); a virtual pointer's
+click focuses the window under it. The trust policy: by default only the
+client sealway started with `-- CLIENT` (and its descendants) sees these
+globals; --trust-virtual-input=all opens them to everyone, =none to nobody.
+Protocol errors come with their codes."""
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+import harness
+from harness import check
+from test_wm import Probe
+
+
+def vinput_probe():
+    exe = os.environ.get('VINPUT_PROBE') or os.path.join(
+        os.environ.get('SW_BUILD_ROOT', ''), 'tests/vinput-probe')
+    if not os.access(exe, os.X_OK):
+        raise harness.Skip('vinput-probe not built (%s)' % exe)
+    return exe
+
+
+def wait_for_log(path, pattern, timeout=10.0):
+    """The text of `path` once it matches `pattern` (a regex); fails at the timeout."""
+    deadline = time.monotonic() + timeout
+    rx = re.compile(pattern, re.M)
+    while True:
+        with open(path, 'rb') as f:
+            text = f.read().decode(errors='replace')
+        if rx.search(text):
+            return text
+        if time.monotonic() > deadline:
+            raise harness.Failure('%s shows %r within %.0f s; it has:\n%s'
+                                  % (os.path.basename(path), pattern, timeout, text[-1500:]))
+        time.sleep(0.05)
+
+
+def wtype_types_into_a_client():
+    wtype = harness.tool('wtype')
+    wev = harness.tool('wev')
+    stdbuf = harness.tool('stdbuf')
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        # A virtual keyboard that stays, so wev has a keyboard before the keys come.
+        comp.spawn([wtype, '-s', '600000'])
+        echo = comp.spawn([stdbuf, '-oL', wev, '-f', 'wl_keyboard'])
+        wait_for_log(echo.log_path, r'wl_keyboard\] enter:')
+        comp.run([wtype, 'sealway 42'], check_status=0)
+        text = wait_for_log(echo.log_path, r"utf8: '2'")
+        typed = ''.join(re.findall(r"utf8: '(.)'", text))
+        check(typed == 'sealway 42', 'wev gets the keys wtype typed, in order (got %r)'
+              % typed)
+        log = comp.stderr_text()
+        check('seat: a keyboard' in log, 'the headless seat announces a keyboard while a '
+              'virtual one exists:\n%s' % comp.stderr_tail())
+
+
+def wtype_types_into_foot():
+    wtype = harness.tool('wtype')
+    foot = harness.tool('foot')
+    from test_wm import foot_env
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        comp.spawn([wtype, '-s', '600000'])
+        wait_for_log(comp.stderr_path, r'virtual keyboard zwp_virtual_keyboard_v1@')
+        typed = os.path.join(comp.tmp, 'typed')
+        term = comp.spawn([foot, '--', 'sh', '-c', 'stty -echo; cat > %s' % typed],
+                          extra_env=foot_env(comp))
+        deadline = time.monotonic() + 15
+        while comp.capture('sealway-capture').pixel(40, 40) == harness.BACKGROUND:
+            check(time.monotonic() < deadline and term.poll() is None,
+                  'foot maps a window within 15 s:\n%s' % open(term.log_path).read()[-1500:])
+            time.sleep(0.1)
+        # foot's shell may not read yet: what is typed waits in the terminal's input.
+        comp.run([wtype, 'typed into foot\n'], check_status=0)
+        deadline = time.monotonic() + 10
+        text = ''
+        while time.monotonic() < deadline:
+            if os.path.exists(typed):
+                text = open(typed).read()
+                if text.endswith('\n'):
+                    break
+            time.sleep(0.05)
+        check(text == 'typed into foot\n', 'cat in foot gets the line wtype typed (got %r)'
+              % text)
+
+
+def virtual_pointer_click_focuses_the_window_under_it():
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        p = Probe(comp)
+        p.send('toplevel A 600 400 40a050')
+        p.configure('A', 'A\'s first configure')
+        p.sync()
+        p.send('toplevel B 100 100 a04040')
+        _, _, states = p.configure('B', 'B\'s first configure')
+        check('activated' in states, 'B, the newest window, is activated (got %s)'
+              % sorted(states))
+        p.sync()
+        # A is at (32, 32) and 600x400; B, cascaded, is small and near A's corner.
+        res = comp.run([vinput_probe(), 'click', '500', '350'], check_status=0)
+        check(res.stdout.strip() == 'ok', 'the virtual pointer clicks (got %r)'
+              % res.stdout.strip())
+        # The focus leaves B before it comes to A.
+        _, _, states = p.configure('B', 'B\'s configure after the click on A')
+        check('activated' not in states, 'B loses activated (got %s)' % sorted(states))
+        _, _, states = p.configure('A', 'A\'s configure after the click on it')
+        check('activated' in states, 'a virtual click on A gives it the focus (got %s)'
+              % sorted(states))
+
+
+def virtual_pointer_errors_have_their_codes():
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        for case, code in (('bad-axis', 0), ('bad-axis-source', 1)):
+            res = comp.run([vinput_probe(), case], check_status=0)
+            want = 'protocol-error interface=zwlr_virtual_pointer_v1 code=%d' % code
+            check(res.stdout.strip() == want, '%s: %s (got %r; %s)'
+                  % (case, want, res.stdout.strip(), res.stderr.strip()))
+        comp.check_alive('virtual pointer protocol errors')
+
+
+def untrusted_clients_do_not_see_virtual_input():
+    wtype = harness.tool('wtype')
+    with harness.Compositor() as comp:
+        res = comp.run([wtype, 'x'])
+        check(res.returncode != 0 and 'virtual keyboard' in res.stderr,
+              'by default a client sealway did not start cannot type: wtype fails with '
+              '"no virtual keyboard protocol" (status %d; %s)'
+              % (res.returncode, res.stderr.strip()))
+        res = comp.run([vinput_probe()] + ['click', '1', '1'])
+        check(res.returncode == 3 and res.stdout.strip() == 'no-virtual-pointer',
+              'by default an outside client sees no virtual pointer global (got %r, %d)'
+              % (res.stdout.strip(), res.returncode))
+
+
+def run_spawned(policy, client):
+    """sealway with `-- sh -c CLIENT` under `policy`; returns (status, stderr)."""
+    with tempfile.TemporaryDirectory(prefix='sealway-test-') as tmp:
+        env = harness.client_env({'XDG_RUNTIME_DIR': tmp})
+        env['ASAN_OPTIONS'] = os.environ.get('ASAN_OPTIONS', 'detect_leaks=1')
+        args = [harness.program('sealway'), '--backend=headless', '--socket=sealway-test-0']
+        if policy:
+            args.append('--trust-virtual-input=' + policy)
+        res = subprocess.run(args + ['--', 'sh', '-c', client], env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, timeout=30)
+        err = res.stderr.decode(errors='replace')
+        for pattern in harness.SANITIZER_PATTERNS:
+            check(pattern not in err, 'sealway runs without "%s" reports\n%s' % (pattern, err))
+        return res.returncode, err
+
+
+def the_spawned_client_and_its_descendants_are_trusted():
+    wtype = harness.tool('wtype')
+    # sh starts wtype: a descendant of the spawned client.
+    rc, err = run_spawned(None, wtype + ' x')
+    check(rc == 0, 'by default the -- CLIENT\'s children may type (status %d)\n%s'
+          % (rc, err[-1500:]))
+    rc, err = run_spawned('none', wtype + ' x')
+    check(rc != 0 and 'virtual keyboard' in err,
+          '--trust-virtual-input=none: not even the -- CLIENT may type (status %d)\n%s'
+          % (rc, err[-1500:]))
+
+
+TESTS = (wtype_types_into_a_client, wtype_types_into_foot, virtual_pointer_click_focuses_the_window_under_it,
+         virtual_pointer_errors_have_their_codes, untrusted_clients_do_not_see_virtual_input,
+         the_spawned_client_and_its_descendants_are_trusted)
+
+if __name__ == '__main__':
+    harness.main({f.__name__: f for f in TESTS})
