@@ -26,6 +26,8 @@
 #define SHM "wl_shm"
 #define PARAMS "zwp_linux_buffer_params_v1"
 #define DMABUF "zwp_linux_dmabuf_v1"
+/* Feedback and the add-time modifier check came with version 4. */
+#define DMABUF_V4 DMABUF ":4"
 #define SCREENCOPY "zwlr_screencopy_manager_v1"
 
 #define SHM_CASE(id, scen, req, judge, ifaces, code)                                       \
@@ -227,8 +229,9 @@ const struct probe_case probe_cases[] = {
 	PARAMS_CASE("dmabuf.params.invalid-format-unoffered", "invalid-format-unoffered",
 		    "a fourcc not advertised (v4: \"not advertised\"): invalid_format",
 		    P_INVALID_FORMAT),
-	PARAMS_CASE("dmabuf.params.invalid-modifier", "invalid-modifier",
-		    "a modifier not advertised: invalid_format", P_INVALID_FORMAT),
+	{ "dmabuf.params.invalid-modifier", dmabuf_probe_main, "invalid-modifier",
+	  "a modifier not advertised: invalid_format", JUDGE_ERROR, PARAMS, P_INVALID_FORMAT,
+	  DMABUF_V4, NULL, NULL },
 	PARAMS_CASE("dmabuf.params.invalid-modifier-v3", "invalid-modifier-v3",
 		    "version 3: an X-tiled XRGB8888 never advertised, at create: invalid_format",
 		    P_INVALID_FORMAT),
@@ -266,7 +269,7 @@ const struct probe_case probe_cases[] = {
 	  "wl_seat", NULL, NULL },
 	{ "sent-fds.dmabuf-feedback-table", dmabuf_probe_main, "feedback",
 	  "the v4 format table: exactly 16 bytes an entry, read-only, sealed; main_device "
-	  "names a device", JUDGE_SELF, NULL, 0, DMABUF, NULL, NULL },
+	  "names a device", JUDGE_SELF, NULL, 0, DMABUF_V4, NULL, NULL },
 	{ "dmabuf.formats-v3", dmabuf_probe_main, "formats-v3",
 	  "version 3: format and modifier events", JUDGE_SELF, NULL, 0, DMABUF, NULL, NULL },
 	/* ---- real dma-bufs ---- */

@@ -542,6 +542,7 @@ baseline_presented(struct target *t, char *what, size_t size)
 
 struct advertised {
 	char **names;
+	uint32_t *versions;
 	int count;
 };
 
@@ -554,6 +555,11 @@ adv_global(void *data, struct wl_registry *registry, uint32_t name, const char *
 	if (!names)
 		return;
 	a->names = names;
+	uint32_t *versions = realloc(a->versions, sizeof(*versions) * (size_t)(a->count + 1));
+	if (!versions)
+		return;
+	a->versions = versions;
+	a->versions[a->count] = version;
 	a->names[a->count++] = strdup(interface);
 }
 
@@ -581,13 +587,36 @@ advertised_read(struct advertised *a)
 	return ok;
 }
 
-static bool
-advertised_has(const struct advertised *a, const char *name)
+/* The highest version of `name` advertised, 0 when it is not. */
+static uint32_t
+advertised_version(const struct advertised *a, const char *name, size_t len)
 {
+	uint32_t best = 0;
 	for (int i = 0; i < a->count; i++)
-		if (strcmp(a->names[i], name) == 0)
-			return true;
-	return false;
+		if (strlen(a->names[i]) == len && strncmp(a->names[i], name, len) == 0 &&
+		    a->versions[i] > best)
+			best = a->versions[i];
+	return best;
+}
+
+/*
+ * Whether what a case needs is advertised: "interface", or "interface:N" for
+ * at least version N (a rule the protocol makes only from that version on).
+ * Otherwise the reason, in `why`.
+ */
+static bool
+advertised_has(const struct advertised *a, const char *needs, char *why, size_t len)
+{
+	const char *colon = strchr(needs, ':');
+	size_t name_len = colon ? (size_t)(colon - needs) : strlen(needs);
+	uint32_t want = colon ? (uint32_t)strtoul(colon + 1, NULL, 10) : 1;
+	uint32_t have = advertised_version(a, needs, name_len);
+	if (have == 0)
+		snprintf(why, len, "%.*s not advertised", (int)name_len, needs);
+	else if (have < want)
+		snprintf(why, len, "%.*s is version %u; the case needs version %u",
+			 (int)name_len, needs, have, want);
+	return have >= want && have > 0;
 }
 
 /* ---- running one case ---- */
@@ -789,9 +818,10 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 		r->reason = xasprintf("the compositor is gone (%s)", t->died);
 		return;
 	}
-	if (c->needs && !advertised_has(adv, c->needs)) {
+	char why[160];
+	if (c->needs && !advertised_has(adv, c->needs, why, sizeof(why))) {
 		r->verdict = V_SKIP;
-		r->reason = xasprintf("%s not advertised", c->needs);
+		r->reason = xasprintf("%s", why);
 		return;
 	}
 	if (c->device && access(c->device, R_OK | W_OK) < 0) {
@@ -1279,6 +1309,7 @@ main(int argc, char *argv[])
 	for (int i = 0; i < adv.count; i++)
 		free(adv.names[i]);
 	free(adv.names);
+	free(adv.versions);
 	free(compositor);
 	if (t.spawned && t.died[0])
 		return 2;
