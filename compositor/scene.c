@@ -211,6 +211,9 @@ list_add(struct sw_scene_list *list)
 	item->buffer = NULL;
 	item->cursor = false;
 	item->has_alpha = true;
+	item->viewported = false;
+	item->render.src_x = item->render.src_y = 0;
+	item->render.src_width = item->render.src_height = 0;
 	return item;
 }
 
@@ -270,6 +273,13 @@ build_surface(struct sw_surface *surface, int32_t x, int32_t y, void *data)
 	item->render.width = surface->width;
 	item->render.height = surface->height;
 	item->render.transform = (enum sw_render_transform)surface->current.transform;
+	if (surface->viewported) {
+		item->viewported = true;
+		item->render.src_x = surface->src.x;
+		item->render.src_y = surface->src.y;
+		item->render.src_width = surface->src.width;
+		item->render.src_height = surface->src.height;
+	}
 	pixman_region32_t *visible = &item->render.visible;
 	pixman_region32_union_rect(visible, visible, box.x1 - b->rect.x1, box.y1 - b->rect.y1,
 				   (unsigned)(box.x2 - box.x1), (unsigned)(box.y2 - box.y1));

@@ -18,6 +18,7 @@
 #include "server.h"
 #include "shm.h"
 #include "surface.h"
+#include "viewporter.h"
 #include "wm.h"
 #include "xdg_shell.h"
 
@@ -53,7 +54,8 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	if (!sw_compositor_create(server) || !sw_subcompositor_create(server) ||
 	    !sw_data_device_create(server) ||
 	    !sw_shm_create(server) ||
-	    !sw_presentation_create(server) || !sw_xdg_shell_create(server)) {
+	    !sw_presentation_create(server) || !sw_xdg_shell_create(server) ||
+	    !sw_viewporter_create(server)) {
 		sw_err("cannot create the core globals");
 		goto out_display;
 	}
