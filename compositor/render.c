@@ -88,7 +88,10 @@ sw_render_transform_region(pixman_region32_t *dst, pixman_region32_t *src,
 	pixman_region32_fini(&out);
 }
 
-/* Whether `k` source pixels per target pixel is 1/n for a whole n: each target pixel is one source pixel. */
+/*
+ * Whether `k` source pixels per target pixel is 1/n for a whole n: each
+ * target pixel is then one source pixel.
+ */
 static bool
 exact_step(double k)
 {

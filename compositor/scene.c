@@ -329,6 +329,39 @@ build_cursor(struct sw_scene *scene, struct build *b)
 	pixman_region32_fini(&r);
 }
 
+/* A view's server-side title bar: an opaque image of the compositor's own. */
+static void
+build_frame(struct sw_view *view, struct build *b)
+{
+	struct sw_box box;
+	if (!sw_view_frame_box(view, &box))
+		return;
+	pixman_region32_t r;
+	pixman_region32_init_rect(&r, box.x, box.y, (unsigned)box.width, (unsigned)box.height);
+	pixman_region32_intersect_rect(&r, &r, b->rect.x1, b->rect.y1,
+				       (unsigned)(b->rect.x2 - b->rect.x1),
+				       (unsigned)(b->rect.y2 - b->rect.y1));
+	struct sw_scene_item *item = NULL;
+	if (pixman_region32_not_empty(&r) && !(item = list_add(b->list)))
+		b->out_of_memory = true;
+	if (item) {
+		item->has_alpha = false;
+		item->render.image = view->frame.image;
+		item->render.x = box.x - b->rect.x1;
+		item->render.y = box.y - b->rect.y1;
+		item->render.width = box.width;
+		item->render.height = box.height;
+		/* The image may be wider than the bar: only its left part is drawn, unscaled. */
+		item->render.src_width = box.width;
+		item->render.src_height = box.height;
+		item->render.transform = SW_RENDER_TRANSFORM_NORMAL;
+		pixman_region32_copy(&item->render.visible, &r);
+		pixman_region32_translate(&item->render.visible, -b->rect.x1, -b->rect.y1);
+		pixman_region32_copy(&item->render.opaque, &item->render.visible);
+	}
+	pixman_region32_fini(&r);
+}
+
 static void
 swap_items(struct sw_scene_item *a, struct sw_scene_item *b)
 {
@@ -344,8 +377,10 @@ sw_scene_build(struct sw_scene *scene, struct sw_scene_list *list, const pixman_
 	list->count = 0;
 	struct sw_view *view;
 	wl_list_for_each(view, &scene->server->views, link) {
-		if (view->mapped)
-			sw_surface_for_each(view->surface, view->x, view->y, build_surface, &b);
+		if (!view->mapped)
+			continue;
+		build_frame(view, &b);
+		sw_surface_for_each(view->surface, view->x, view->y, build_surface, &b);
 	}
 	build_cursor(scene, &b);
 	if (b.out_of_memory)

@@ -20,6 +20,7 @@
 #include "surface.h"
 #include "viewporter.h"
 #include "wm.h"
+#include "xdg_decoration.h"
 #include "xdg_shell.h"
 
 #define BACKGROUND_XRGB 0xff202830u
@@ -55,7 +56,7 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	    !sw_data_device_create(server) ||
 	    !sw_shm_create(server) ||
 	    !sw_presentation_create(server) || !sw_xdg_shell_create(server) ||
-	    !sw_viewporter_create(server)) {
+	    !sw_viewporter_create(server) || !sw_xdg_decoration_create(server)) {
 		sw_err("cannot create the core globals");
 		goto out_display;
 	}

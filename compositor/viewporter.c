@@ -184,8 +184,8 @@ sw_viewport_check_commit(struct sw_surface *surface, const struct sw_buffer *buf
 	if ((int64_t)p->src_x + p->src_width > w * 256 ||
 	    (int64_t)p->src_y + p->src_height > h * 256) {
 		wl_resource_post_error(vp->resource, WP_VIEWPORT_ERROR_OUT_OF_BUFFER,
-				       "source %.2f,%.2f %.2fx%.2f is outside the %" PRId64 "x%" PRId64
-				       " surface of the buffer (%dx%d, scale %d, transform %d)",
+				       "source %.2f,%.2f %.2fx%.2f is outside the %" PRId64
+				       "x%" PRId64 " surface of the buffer (%dx%d, scale %d, transform %d)",
 				       wl_fixed_to_double(p->src_x), wl_fixed_to_double(p->src_y),
 				       wl_fixed_to_double(p->src_width),
 				       wl_fixed_to_double(p->src_height), w, h, buffer->width,
