@@ -26,12 +26,13 @@
 /* The image is this wide whatever the window; a wider window's bar stops here. */
 #define BAR_MAX_WIDTH 4096
 
+/* Text and cross a little off white: white is what finds the default arrow on screen. */
 #define COLOR_BAR_ACTIVE 0xff2e5a8cu
 #define COLOR_BAR_INACTIVE 0xff3c3c3cu
-#define COLOR_TEXT_ACTIVE 0xffffffffu
+#define COLOR_TEXT_ACTIVE 0xfff0f0f0u
 #define COLOR_TEXT_INACTIVE 0xffa0a0a0u
 #define COLOR_BUTTON 0xffc0392bu
-#define COLOR_CROSS 0xffffffffu
+#define COLOR_CROSS 0xfff0f0f0u
 
 /*
  * A 3x5 font for printable ASCII, drawn at twice its size: five rows per

@@ -42,6 +42,8 @@ struct probe {
 	struct xdg_toplevel *toplevel;
 	bool configured;
 	int mode;
+	struct zxdg_toplevel_decoration_v1 *decoration;
+	struct wl_buffer *buffer;
 };
 
 static void
@@ -179,6 +181,7 @@ run_mode(struct probe *p, const char *mode)
 	make_toplevel(p);
 	struct zxdg_toplevel_decoration_v1 *d =
 		zxdg_decoration_manager_v1_get_toplevel_decoration(p->manager, p->toplevel);
+	p->decoration = d;
 	zxdg_toplevel_decoration_v1_add_listener(d, &decoration_listener, p);
 	if (strcmp(mode, "server-side") == 0)
 		zxdg_toplevel_decoration_v1_set_mode(d,
@@ -198,6 +201,7 @@ run_mode(struct probe *p, const char *mode)
 	struct wl_buffer *b = green_buffer(p);
 	if (!b)
 		return 2;
+	p->buffer = b;
 	bool drawn = false;
 	struct wl_callback *cb = wl_surface_frame(p->surface);
 	wl_callback_add_listener(cb, &frame_listener, &drawn);
@@ -258,7 +262,19 @@ main(int argc, char *argv[])
 	}
 	if (status == 0)
 		probe_settle(p.g.display, 10000);
-	/* Proxies are left to the connection. */
+	if (p.decoration) {
+		/* A well-behaved client's end: everything freed (the VM checks for leaks). */
+		zxdg_toplevel_decoration_v1_destroy(p.decoration);
+		xdg_toplevel_destroy(p.toplevel);
+		xdg_surface_destroy(p.xdg);
+		wl_surface_destroy(p.surface);
+		if (p.buffer)
+			wl_buffer_destroy(p.buffer);
+		zxdg_decoration_manager_v1_destroy(p.manager);
+		probe_disconnect(&p.g);
+		return status;
+	}
+	/* The misuses leave their proxies to the connection. */
 	wl_display_disconnect(p.g.display);
 	return status;
 }

@@ -28,7 +28,7 @@ X0, Y0 = harness.FIRST_WINDOW
 W, H, BAR = 200, 100, 24
 GREEN = 0x00ff00
 BAR_ACTIVE, BAR_INACTIVE = 0x2e5a8c, 0x3c3c3c
-BUTTON, CROSS, TEXT = 0xc0392b, 0xffffff, 0xffffff
+BUTTON, CROSS, TEXT = 0xc0392b, 0xf0f0f0, 0xf0f0f0
 
 
 def probe_path():
