@@ -4,6 +4,7 @@
 
 #include "buffer.h"
 #include "formats.h"
+#include "layer_shell.h"
 #include "log.h"
 #include "output.h"
 #include "scene.h"
@@ -375,6 +376,16 @@ sw_scene_build(struct sw_scene *scene, struct sw_scene_list *list, const pixman_
 {
 	struct build b = { .list = list, .rect = *rect };
 	list->count = 0;
+	struct sw_layer_shell *layers = scene->server->layer_shell;
+	sw_layer_shell_for_each(layers, SW_LAYER_BACKGROUND, build_surface, &b);
+	sw_layer_shell_for_each(layers, SW_LAYER_BOTTOM, build_surface, &b);
+	/* A fullscreen window on top covers the top layer; the overlay is above all. */
+	struct sw_view *top = wl_list_empty(&scene->server->views)
+				      ? NULL
+				      : wl_container_of(scene->server->views.prev, top, link);
+	bool fullscreen = top && top->mapped && (top->states & SW_VIEW_FULLSCREEN);
+	if (fullscreen)
+		sw_layer_shell_for_each(layers, SW_LAYER_TOP, build_surface, &b);
 	struct sw_view *view;
 	wl_list_for_each(view, &scene->server->views, link) {
 		if (!view->mapped)
@@ -382,6 +393,9 @@ sw_scene_build(struct sw_scene *scene, struct sw_scene_list *list, const pixman_
 		build_frame(view, &b);
 		sw_surface_for_each(view->surface, view->x, view->y, build_surface, &b);
 	}
+	if (!fullscreen)
+		sw_layer_shell_for_each(layers, SW_LAYER_TOP, build_surface, &b);
+	sw_layer_shell_for_each(layers, SW_LAYER_OVERLAY, build_surface, &b);
 	build_cursor(scene, &b);
 	if (b.out_of_memory)
 		sw_err("out of memory while building the scene: some items are not drawn");

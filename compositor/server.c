@@ -9,6 +9,7 @@
 #include "budget.h"
 #include "data_device.h"
 #include "dmabuf.h"
+#include "layer_shell.h"
 #include "log.h"
 #include "output.h"
 #include "presentation.h"
@@ -56,7 +57,8 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	    !sw_data_device_create(server) ||
 	    !sw_shm_create(server) ||
 	    !sw_presentation_create(server) || !sw_xdg_shell_create(server) ||
-	    !sw_viewporter_create(server) || !sw_xdg_decoration_create(server)) {
+	    !sw_viewporter_create(server) || !sw_xdg_decoration_create(server) ||
+	    !sw_layer_shell_create(server)) {
 		sw_err("cannot create the core globals");
 		goto out_display;
 	}

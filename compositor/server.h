@@ -42,6 +42,7 @@ struct sw_server {
 	struct sw_dmabuf *dmabuf;
 	struct sw_data_device_manager *data_device;
 	struct sw_wm *wm;             /* the policy: placement, stacking, focus, keys */
+	struct sw_layer_shell *layer_shell; /* panels, wallpapers: layer_shell.c */
 
 	/* Mapped views, bottom first; the last one is on top. */
 	struct wl_list views;

@@ -11,6 +11,7 @@
 #include <linux/input-event-codes.h>
 #include <wayland-server-core.h>
 
+#include "layer_shell.h"
 #include "log.h"
 #include "output.h"
 #include "seat.h"
@@ -83,8 +84,9 @@ sw_wm_output_box(struct sw_wm *wm, struct sw_output *output, struct sw_box *box)
 void
 sw_wm_usable_area(struct sw_wm *wm, struct sw_output *output, struct sw_box *box)
 {
-	/* No panels or docks: the whole output. */
+	/* The whole output less the panels' exclusive zones. */
 	sw_wm_output_box(wm, output, box);
+	sw_layer_shell_usable_area(wm->server->layer_shell, output, box);
 }
 
 /* ---- stacking ---- */
@@ -276,7 +278,8 @@ sw_wm_focus(struct sw_wm *wm, struct sw_view *view)
 	if (wm->focused)
 		set_activated(wm->focused, false);
 	wm->focused = view;
-	if (wm->server->seat)
+	/* A layer surface holding the keyboard exclusively keeps it (it hands it back). */
+	if (wm->server->seat && !sw_layer_shell_keyboard_exclusive(wm->server->layer_shell))
 		sw_seat_set_keyboard_focus(wm->server->seat, view ? view->surface : NULL);
 	if (!view)
 		return;
@@ -410,6 +413,18 @@ apply_states(struct wm_view *wv)
 		view->want_width = view->want_height = 0;
 	}
 	view->impl->configure(view);
+}
+
+void
+sw_wm_usable_area_changed(struct sw_wm *wm)
+{
+	struct wm_view *wv;
+	wl_list_for_each(wv, &wm->windows, link) {
+		if (wv->view->toplevel && (wv->view->states & SW_VIEW_MAXIMIZED))
+			apply_states(wv);
+		else
+			update_bounds(wm, wv->view, sw_wm_output_for(wm, wv->view, NULL));
+	}
 }
 
 /* ---- view signals ---- */
