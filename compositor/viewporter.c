@@ -254,8 +254,14 @@ sw_viewport_map_box(const struct sw_surface *surface, const pixman_box32_t *box)
 		clamp_coord(ceil((box->x2 - surface->src.x) * kx)),
 		clamp_coord(ceil((box->y2 - surface->src.y) * ky)),
 	};
-	/* Bilinear sampling reaches half a source pixel beyond. */
-	if (kx != 1.0 || ky != 1.0) {
+	/*
+	 * Bilinear sampling (the renderer's choice unless each target pixel is
+	 * a whole source pixel) reaches half a source pixel beyond.
+	 */
+	bool whole = surface->src.x == floor(surface->src.x) &&
+		     surface->src.y == floor(surface->src.y) && kx >= 1 && ky >= 1 &&
+		     kx == floor(kx) && ky == floor(ky);
+	if (!whole) {
 		int32_t mx = (int32_t)ceil(kx), my = (int32_t)ceil(ky);
 		b.x1 -= mx;
 		b.y1 -= my;

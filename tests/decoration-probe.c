@@ -32,7 +32,7 @@
 #define SHM_XRGB8888 1u
 #define WIDTH 200
 #define HEIGHT 100
-#define TIMEOUT_MS 5000
+#define TIMEOUT_MS 15000
 
 struct probe {
 	struct probe_globals g;

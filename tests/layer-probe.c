@@ -34,7 +34,7 @@
 #include "wlr-layer-shell-unstable-v1-client-protocol.h"
 
 #define SHM_XRGB8888 1u
-#define TIMEOUT_MS 5000
+#define TIMEOUT_MS 15000
 
 struct probe {
 	struct probe_globals g;

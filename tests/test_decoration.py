@@ -48,7 +48,7 @@ class Probe:
                                      stderr=subprocess.PIPE, text=True)
         self.mode = mode
 
-    def line(self, timeout=10.0):
+    def line(self, timeout=30.0):
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         return self.proc.stdout.readline().strip() if ready else ''
 

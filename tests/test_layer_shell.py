@@ -46,7 +46,7 @@ class Layer:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.args = ' '.join(args[1:])
 
-    def line(self, timeout=10.0):
+    def line(self, timeout=30.0):
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         return self.proc.stdout.readline().strip() if ready else ''
 

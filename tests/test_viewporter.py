@@ -156,6 +156,41 @@ def crop_scaled_exactly_is_sampled_nearest():
               % (out, err.strip()))
 
 
+def damage_follows_the_destination():
+    """damage_buffer through a viewport is cropped and scaled like the buffer:
+    the damaged quadrant is redrawn where it shows (the window's bottom half),
+    the rest keeps the old buffer's colours though the new buffer differs."""
+    with harness.Compositor() as comp:
+        probe = subprocess.Popen([probe_path(), 'crop-damage'], env=comp.env(),
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            def line():
+                ready, _, _ = select.select([probe.stdout], [], [], 10)
+                return probe.stdout.readline().strip() if ready else ''
+            got = line()
+            check(got == 'shown', 'the cropped frame is drawn (got %r)' % got)
+            img = comp.capture('sealway-capture')
+            top, bottom = (X0, Y0, X0 + 64, Y0 + 32), (X0, Y0 + 32, X0 + 64, Y0 + 64)
+            for rect, colour in ((top, GREEN), (bottom, 0xffff00)):
+                n, first = img.mismatches(rect, colour)
+                check(n == 0, 'the right half scaled 2x: (%d,%d)-(%d,%d) is %06x (%d differ: %s)'
+                      % (*rect, colour, n, fmt_pixels(first)))
+            probe.stdin.write('go\n')
+            probe.stdin.flush()
+            got = line()
+            check(got == 'damaged', 'the damaged frame is drawn (got %r)' % got)
+            img = comp.capture('sealway-capture')
+            for rect, colour in ((top, GREEN), (bottom, 0x808080)):
+                n, first = img.mismatches(rect, colour)
+                check(n == 0, 'after damage_buffer of the bottom-right quadrant (%d,%d)-(%d,%d) '
+                      'is %06x (%d differ: %s)' % (*rect, colour, n, fmt_pixels(first)))
+        finally:
+            out, err = probe.communicate(input='', timeout=10)
+        check(out.strip().splitlines()[-1:] == ['ok'], 'no protocol error (got %r; %s)'
+              % (out, err.strip()))
+
+
 ERRORS = {
     'source_negative_origin': 'protocol-error interface=wp_viewport code=0',
     'source_zero_width': 'protocol-error interface=wp_viewport code=0',
@@ -189,6 +224,6 @@ if __name__ == '__main__':
     tests = {name: globals()[name] for name in (
         'weston_scaler_no_viewport', 'weston_scaler_source_and_destination',
         'weston_scaler_source_only', 'weston_scaler_destination_only',
-        'crop_scaled_exactly_is_sampled_nearest')}
+        'crop_scaled_exactly_is_sampled_nearest', 'damage_follows_the_destination')}
     tests.update({name: error_case(name) for name in ERRORS})
     harness.main(tests)

@@ -7,7 +7,11 @@
  * interface=NAME code=N", ...). "crop-exact" shows a 64x32 buffer of four
  * quadrants (ff0000, 00ff00, 0000ff, ffff00) cropped to its top-left
  * quadrant and scaled twice to 64x32, prints "shown" once drawn and holds
- * the window until stdin closes. Exit status 0 when it ran, 2 when it could
+ * the window until stdin closes. "crop-damage" shows the right half scaled
+ * to 64x64, prints "shown", and after a line on stdin attaches a buffer of
+ * other colours (00ffff, ff00ff, ffffff, 808080) damaging only its
+ * bottom-right quadrant, prints "damaged" once drawn and holds the window.
+ * Exit status 0 when it ran, 2 when it could
  * not be set up.
  */
 #include <errno.h>
@@ -42,8 +46,11 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		v->viewporter = wl_registry_bind(registry, name, &wp_viewporter_interface, 1);
 }
 
+static const uint32_t first_colors[4] = { 0xff0000, 0x00ff00, 0x0000ff, 0xffff00 };
+static const uint32_t second_colors[4] = { 0x00ffff, 0xff00ff, 0xffffff, 0x808080 };
+
 static struct wl_buffer *
-quadrant_buffer(struct vp *v, int32_t width, int32_t height)
+quadrant_buffer(struct vp *v, int32_t width, int32_t height, const uint32_t colors[4])
 {
 	size_t stride = (size_t)width * 4, size = stride * (size_t)height;
 	int fd = probe_memfd(size, false);
@@ -55,7 +62,6 @@ quadrant_buffer(struct vp *v, int32_t width, int32_t height)
 		close(fd);
 		return NULL;
 	}
-	static const uint32_t colors[4] = { 0xff0000, 0x00ff00, 0x0000ff, 0xffff00 };
 	for (int32_t y = 0; y < height; y++)
 		for (int32_t x = 0; x < width; x++)
 			px[(size_t)y * (size_t)width + (size_t)x] =
@@ -217,6 +223,35 @@ crop_exact(struct vp *v)
 	return true;
 }
 
+static bool
+crop_damage(struct vp *v)
+{
+	struct wp_viewport *vp = wp_viewporter_get_viewport(v->viewporter, v->w.surface);
+	/* The right half, 32x32, scaled twice to 64x64. */
+	wp_viewport_set_source(vp, wl_fixed_from_int(32), 0, wl_fixed_from_int(32),
+			       wl_fixed_from_int(32));
+	wp_viewport_set_destination(vp, 64, 64);
+	attach(v);
+	if (!commit_and_wait(v))
+		return false;
+	printf("shown\n");
+	fflush(stdout);
+	char line[64];
+	if (!fgets(line, sizeof(line), stdin))
+		return true;
+	/* All four quadrants change, only the bottom-right one is damaged. */
+	struct wl_buffer *second = quadrant_buffer(v, 64, 32, second_colors);
+	wl_surface_attach(v->w.surface, second, 0, 0);
+	wl_surface_damage_buffer(v->w.surface, 32, 16, 32, 16);
+	if (!commit_and_wait(v))
+		return false;
+	printf("damaged\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
+	return true;
+}
+
 static const struct {
 	const char *name;
 	bool (*run)(struct vp *v);
@@ -237,6 +272,8 @@ static const struct {
 	{ "viewport-destroyed-then-recreated", viewport_destroyed_then_recreated,
 	  "a destroyed viewport's state goes with it" },
 	{ "crop-exact", crop_exact, "top-left quadrant scaled 2x, drawn" },
+	{ "crop-damage", crop_damage,
+	  "right half scaled 2x, then damage_buffer of the bottom-right quadrant" },
 };
 
 int
@@ -254,7 +291,7 @@ main(int argc, char *argv[])
 			v.viewporter ? "yes" : "no");
 		return 2;
 	}
-	v.buffer = quadrant_buffer(&v, 64, 32);
+	v.buffer = quadrant_buffer(&v, 64, 32, first_colors);
 	if (!v.buffer || !probe_window_map(&v.g, &v.w, "viewport-probe"))
 		return 2;
 	if (!scenarios[which].run(&v)) {
