@@ -10,6 +10,7 @@
 
 #include "backend.h"
 #include "buffer.h"
+#include "layer_shell.h"
 #include "log.h"
 #include "output.h"
 #include "presentation.h"
@@ -457,6 +458,9 @@ sw_output_frame(struct sw_output *output)
 		if (view->mapped)
 			sw_surface_for_each(view->surface, view->x, view->y, surface_frame_done, &done);
 	}
+	for (int l = SW_LAYER_BACKGROUND; l <= SW_LAYER_OVERLAY; l++)
+		sw_layer_shell_for_each(server->layer_shell, (enum sw_layer)l, surface_frame_done,
+					&done);
 
 	if (damaged)
 		wl_signal_emit_mutable(&output->events.frame_rendered, &output->damage);

@@ -1,3 +1,5 @@
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,35 +89,61 @@ sw_render_transform_region(pixman_region32_t *dst, pixman_region32_t *src,
 }
 
 /*
- * Pixman maps target pixels to image pixels, so the image gets the inverse of
- * the content's transform (in the item's target size), followed by the
- * scaling from that size to the image's.
+ * Whether `k` source pixels per target pixel is 1/n for a whole n: each
+ * target pixel is then one source pixel.
+ */
+static bool
+exact_step(double k)
+{
+	if (k <= 0 || k > 1)
+		return false;
+	double n = 1.0 / k;
+	return n == (double)(int64_t)n;
+}
+
+/*
+ * Pixman maps target pixels to image pixels: a target point (relative to
+ * the item) goes to the undone content (the crop's origin plus the point
+ * scaled from the item's size to the crop's), then through the inverse of
+ * the content's transform to the image.
  */
 static void
 set_transform(pixman_image_t *image, const struct sw_render_item *it)
 {
 	int32_t iw = pixman_image_get_width(image);
 	int32_t ih = pixman_image_get_height(image);
-	if (it->transform == SW_RENDER_TRANSFORM_NORMAL && iw == it->width &&
-	    ih == it->height) {
+	bool swaps = sw_render_transform_swaps(it->transform);
+	/* The image's size with the content's transform undone. */
+	int32_t uw = swaps ? ih : iw, uh = swaps ? iw : ih;
+	bool cropped = it->src_width > 0 && it->src_height > 0;
+	double cx = 0, cy = 0, cw = uw, ch = uh;
+	if (cropped) {
+		cx = it->src_x;
+		cy = it->src_y;
+		cw = it->src_width;
+		ch = it->src_height;
+	}
+	double kx = cw / it->width, ky = ch / it->height;
+	pixman_filter_t filter = PIXMAN_FILTER_NEAREST;
+	if (cropped && !(exact_step(kx) && exact_step(ky) && cx == floor(cx) && cy == floor(cy)))
+		filter = PIXMAN_FILTER_BILINEAR;
+	/* Bilinear samples at the crop's edges reach outside: repeat the edge, not transparency. */
+	pixman_image_set_repeat(image, cropped ? PIXMAN_REPEAT_PAD : PIXMAN_REPEAT_NONE);
+	pixman_image_set_filter(image, filter, NULL, 0);
+	if (it->transform == SW_RENDER_TRANSFORM_NORMAL && cx == 0 && cy == 0 && kx == 1.0 &&
+	    ky == 1.0) {
 		pixman_image_set_transform(image, NULL);
 		return;
 	}
-	struct affine m = transform_affine(sw_render_transform_invert(it->transform), it->width,
-					   it->height);
-	/* The undone content's size, before scaling to the image. */
-	double tw = sw_render_transform_swaps(it->transform) ? it->height : it->width;
-	double th = sw_render_transform_swaps(it->transform) ? it->width : it->height;
-	double sx = iw / tw, sy = ih / th;
+	struct affine m = transform_affine(sw_render_transform_invert(it->transform), uw, uh);
 	pixman_transform_t t = { .matrix = {
-		{ pixman_double_to_fixed(m.a * sx), pixman_double_to_fixed(m.b * sx),
-		  pixman_double_to_fixed((double)m.e * sx) },
-		{ pixman_double_to_fixed(m.c * sy), pixman_double_to_fixed(m.d * sy),
-		  pixman_double_to_fixed((double)m.f * sy) },
+		{ pixman_double_to_fixed(m.a * kx), pixman_double_to_fixed(m.b * ky),
+		  pixman_double_to_fixed(m.a * cx + m.b * cy + (double)m.e) },
+		{ pixman_double_to_fixed(m.c * kx), pixman_double_to_fixed(m.d * ky),
+		  pixman_double_to_fixed(m.c * cx + m.d * cy + (double)m.f) },
 		{ 0, 0, pixman_fixed_1 },
 	} };
 	pixman_image_set_transform(image, &t);
-	pixman_image_set_filter(image, PIXMAN_FILTER_NEAREST, NULL, 0);
 }
 
 void

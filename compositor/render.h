@@ -55,6 +55,13 @@ struct sw_render_item {
 	int32_t width, height;   /* size on the target (image is scaled to it) */
 	/* What the image's content has undergone; it is drawn with that undone. */
 	enum sw_render_transform transform;
+	/*
+	 * Cropped and scaled (wp_viewport): the part of the image drawn, in its
+	 * pixels with the transform undone. Sampled bilinearly unless each
+	 * target pixel is a whole source pixel (nearest then); without a crop
+	 * (src_width 0) the whole image is drawn with nearest sampling.
+	 */
+	double src_x, src_y, src_width, src_height;
 	pixman_region32_t visible;
 	pixman_region32_t opaque;  /* within visible */
 	/*

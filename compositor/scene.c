@@ -4,6 +4,7 @@
 
 #include "buffer.h"
 #include "formats.h"
+#include "layer_shell.h"
 #include "log.h"
 #include "output.h"
 #include "scene.h"
@@ -211,6 +212,9 @@ list_add(struct sw_scene_list *list)
 	item->buffer = NULL;
 	item->cursor = false;
 	item->has_alpha = true;
+	item->viewported = false;
+	item->render.src_x = item->render.src_y = 0;
+	item->render.src_width = item->render.src_height = 0;
 	return item;
 }
 
@@ -270,6 +274,13 @@ build_surface(struct sw_surface *surface, int32_t x, int32_t y, void *data)
 	item->render.width = surface->width;
 	item->render.height = surface->height;
 	item->render.transform = (enum sw_render_transform)surface->current.transform;
+	if (surface->viewported) {
+		item->viewported = true;
+		item->render.src_x = surface->src.x;
+		item->render.src_y = surface->src.y;
+		item->render.src_width = surface->src.width;
+		item->render.src_height = surface->src.height;
+	}
 	pixman_region32_t *visible = &item->render.visible;
 	pixman_region32_union_rect(visible, visible, box.x1 - b->rect.x1, box.y1 - b->rect.y1,
 				   (unsigned)(box.x2 - box.x1), (unsigned)(box.y2 - box.y1));
@@ -319,6 +330,39 @@ build_cursor(struct sw_scene *scene, struct build *b)
 	pixman_region32_fini(&r);
 }
 
+/* A view's server-side title bar: an opaque image of the compositor's own. */
+static void
+build_frame(struct sw_view *view, struct build *b)
+{
+	struct sw_box box;
+	if (!sw_view_frame_box(view, &box))
+		return;
+	pixman_region32_t r;
+	pixman_region32_init_rect(&r, box.x, box.y, (unsigned)box.width, (unsigned)box.height);
+	pixman_region32_intersect_rect(&r, &r, b->rect.x1, b->rect.y1,
+				       (unsigned)(b->rect.x2 - b->rect.x1),
+				       (unsigned)(b->rect.y2 - b->rect.y1));
+	struct sw_scene_item *item = NULL;
+	if (pixman_region32_not_empty(&r) && !(item = list_add(b->list)))
+		b->out_of_memory = true;
+	if (item) {
+		item->has_alpha = false;
+		item->render.image = view->frame.image;
+		item->render.x = box.x - b->rect.x1;
+		item->render.y = box.y - b->rect.y1;
+		item->render.width = box.width;
+		item->render.height = box.height;
+		/* The image may be wider than the bar: only its left part is drawn, unscaled. */
+		item->render.src_width = box.width;
+		item->render.src_height = box.height;
+		item->render.transform = SW_RENDER_TRANSFORM_NORMAL;
+		pixman_region32_copy(&item->render.visible, &r);
+		pixman_region32_translate(&item->render.visible, -b->rect.x1, -b->rect.y1);
+		pixman_region32_copy(&item->render.opaque, &item->render.visible);
+	}
+	pixman_region32_fini(&r);
+}
+
 static void
 swap_items(struct sw_scene_item *a, struct sw_scene_item *b)
 {
@@ -332,11 +376,26 @@ sw_scene_build(struct sw_scene *scene, struct sw_scene_list *list, const pixman_
 {
 	struct build b = { .list = list, .rect = *rect };
 	list->count = 0;
+	struct sw_layer_shell *layers = scene->server->layer_shell;
+	sw_layer_shell_for_each(layers, SW_LAYER_BACKGROUND, build_surface, &b);
+	sw_layer_shell_for_each(layers, SW_LAYER_BOTTOM, build_surface, &b);
+	/* A fullscreen window on top covers the top layer; the overlay is above all. */
+	struct sw_view *top = wl_list_empty(&scene->server->views)
+				      ? NULL
+				      : wl_container_of(scene->server->views.prev, top, link);
+	bool fullscreen = top && top->mapped && (top->states & SW_VIEW_FULLSCREEN);
+	if (fullscreen)
+		sw_layer_shell_for_each(layers, SW_LAYER_TOP, build_surface, &b);
 	struct sw_view *view;
 	wl_list_for_each(view, &scene->server->views, link) {
-		if (view->mapped)
-			sw_surface_for_each(view->surface, view->x, view->y, build_surface, &b);
+		if (!view->mapped)
+			continue;
+		build_frame(view, &b);
+		sw_surface_for_each(view->surface, view->x, view->y, build_surface, &b);
 	}
+	if (!fullscreen)
+		sw_layer_shell_for_each(layers, SW_LAYER_TOP, build_surface, &b);
+	sw_layer_shell_for_each(layers, SW_LAYER_OVERLAY, build_surface, &b);
 	build_cursor(scene, &b);
 	if (b.out_of_memory)
 		sw_err("out of memory while building the scene: some items are not drawn");

@@ -33,12 +33,17 @@ struct sw_scene_item {
 	 */
 	struct sw_render_item render;
 	/*
-	 * The source is the whole buffer (there is no viewporter), scaled to
-	 * render.width x render.height with render.transform undone.
+	 * The source is the whole buffer, or render.src_* of it (a wp_viewport),
+	 * scaled to render.width x render.height with render.transform undone.
 	 */
 	struct sw_surface *surface;      /* NULL for the default cursor */
 	struct sw_buffer *buffer;        /* NULL: render.image needs no access */
 	bool has_alpha;                  /* the buffer's format has an alpha channel */
+	/*
+	 * Cropped or scaled through a wp_viewport: a backend may show it on a
+	 * plane only if the plane can crop and scale.
+	 */
+	bool viewported;
 	bool cursor;
 };
 

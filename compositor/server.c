@@ -11,6 +11,7 @@
 #include "data_device.h"
 #include "dmabuf.h"
 #include "idle_inhibit.h"
+#include "layer_shell.h"
 #include "log.h"
 #include "output.h"
 #include "presentation.h"
@@ -24,8 +25,10 @@
 #include "virtual_keyboard.h"
 #include "virtual_pointer.h"
 #include "surface.h"
+#include "viewporter.h"
 #include "wm.h"
 #include "xdg_activation.h"
+#include "xdg_decoration.h"
 #include "xdg_shell.h"
 
 #define BACKGROUND_XRGB 0xff202830u
@@ -62,7 +65,9 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	    !sw_primary_selection_create(server) || !sw_data_control_create(server) ||
 	    !sw_idle_inhibit_create(server) || !sw_xdg_activation_create(server) ||
 	    !sw_shm_create(server) ||
-	    !sw_presentation_create(server) || !sw_xdg_shell_create(server)) {
+	    !sw_presentation_create(server) || !sw_xdg_shell_create(server) ||
+	    !sw_viewporter_create(server) || !sw_xdg_decoration_create(server) ||
+	    !sw_layer_shell_create(server)) {
 		sw_err("cannot create the core globals");
 		goto out_display;
 	}

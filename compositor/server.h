@@ -58,6 +58,7 @@ struct sw_server {
 		struct wl_global *globals[4];
 		size_t count;
 	} trust;
+	struct sw_layer_shell *layer_shell; /* panels, wallpapers: layer_shell.c */
 
 	/* Mapped views, bottom first; the last one is on top. */
 	struct wl_list views;

@@ -13,6 +13,7 @@
 #include "server.h"
 #include "surface.h"
 #include "view.h"
+#include "viewporter.h"
 
 /*
  * What this file implements (wl_surface.offset, v5); never more than the
@@ -200,6 +201,9 @@ sw_surface_state_init(struct sw_surface_state *state)
 				  2u * REGION_LIMIT);
 	state->scale = 1;
 	state->transform = WL_OUTPUT_TRANSFORM_NORMAL;
+	state->src_x = state->src_y = wl_fixed_from_int(-1);
+	state->src_width = state->src_height = wl_fixed_from_int(-1);
+	state->dst_width = state->dst_height = -1;
 	wl_list_init(&state->frame_callbacks);
 	wl_list_init(&state->feedbacks);
 }
@@ -410,6 +414,7 @@ state_move(struct sw_surface_state *dst, struct sw_surface_state *src)
 	pixman_region32_copy(&dst->input, &src->input);
 	dst->scale = src->scale;
 	dst->transform = src->transform;
+	sw_viewport_state_copy(dst, src);
 	wl_list_insert_list(dst->frame_callbacks.prev, &src->frame_callbacks);
 	wl_list_init(&src->frame_callbacks);
 	sw_presentation_discard_list(&dst->feedbacks);
@@ -516,11 +521,13 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 		src->buffer_attached = false;
 		recent_buffers_add(surface, surface->buffer);
 	}
-	/* A new scale or transform lays the whole buffer out anew. */
+	/* A new scale, transform or viewport lays the whole buffer out anew. */
 	bool relaid = surface->current.scale != src->scale ||
-		      surface->current.transform != src->transform;
+		      surface->current.transform != src->transform ||
+		      !sw_viewport_state_equal(&surface->current, src);
 	surface->current.scale = src->scale;
 	surface->current.transform = src->transform;
+	sw_viewport_state_copy(&surface->current, src);
 	enum sw_render_transform transform = render_transform(surface->current.transform);
 	int32_t scale = surface->current.scale;
 	int32_t buffer_width = 0, buffer_height = 0;
@@ -533,6 +540,8 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 	int32_t th = sw_render_transform_swaps(transform) ? buffer_width : buffer_height;
 	surface->width = tw / scale;
 	surface->height = th / scale;
+	/* Checked at commit: the source lies in the buffer, sizes are positive. */
+	sw_viewport_apply(surface, tw, th);
 	bool resized = surface->width != surface->prev_width ||
 		       surface->height != surface->prev_height;
 
@@ -549,7 +558,14 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 	pixman_box32_t *boxes = pixman_region32_rectangles(&bd, &n);
 	pixman_region32_t scaled;
 	pixman_region32_init(&scaled);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; surface->viewported && i < n; i++) {
+		/* Through the viewport: crop, then scale to the destination, rounded outwards. */
+		pixman_box32_t b = sw_viewport_map_box(surface, &boxes[i]);
+		if (b.x2 > b.x1 && b.y2 > b.y1)
+			pixman_region32_union_rect(&scaled, &scaled, b.x1, b.y1,
+						   (unsigned)(b.x2 - b.x1), (unsigned)(b.y2 - b.y1));
+	}
+	for (int i = 0; !surface->viewported && i < n; i++) {
 		/* Rounded outwards; 64-bit because the scale is the client's int32. */
 		int32_t x1 = boxes[i].x1 / scale, y1 = boxes[i].y1 / scale;
 		int32_t x2 = (int32_t)(((int64_t)boxes[i].x2 + scale - 1) / scale);
@@ -580,11 +596,14 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 	sw_render_transform_region(&bd, &bd, sw_render_transform_invert(transform), tw, th);
 	pixman_region32_union(&surface->buffer_damage, &surface->buffer_damage, &bd);
 	pixman_region32_union(&bd, &bd, &src->buffer_damage);
-	recent_buffers_damage(surface, resized || relaid ? NULL : &bd);
+	/* Surface damage through a viewport is not mapped back: all of the buffer is stale. */
+	bool whole = resized || relaid ||
+		     (surface->viewported && pixman_region32_not_empty(&src->surface_damage));
+	recent_buffers_damage(surface, whole ? NULL : &bd);
 	pixman_region32_fini(&bd);
 	/* It grows with every commit until a repaint uses it. */
 	sw_region_bound(&surface->buffer_damage, SW_DAMAGE_RECTS);
-	if (resized || relaid)
+	if (whole)
 		pixman_region32_union_rect(&surface->buffer_damage, &surface->buffer_damage, 0, 0,
 					   (unsigned)buffer_width, (unsigned)buffer_height);
 	pixman_region32_clear(&src->surface_damage);
@@ -833,6 +852,8 @@ surface_commit(struct wl_client *client, struct wl_resource *resource)
 				       buffer->width, buffer->height, scale);
 		return;
 	}
+	if (buffer && !sw_viewport_check_commit(surface, buffer))
+		return;
 	/* A new buffer is shown once its writers are done, not read while they write. */
 	int fds[SW_BUFFER_MAX_FENCES];
 	unsigned n = 0;

@@ -85,6 +85,13 @@ struct sw_surface_state {
 	pixman_region32_t input;
 	int32_t scale;
 	int32_t transform;
+	/*
+	 * wp_viewport: the source rectangle in surface coordinates before the
+	 * viewport (buffer transform and scale undone), 24.8 fixed, src_width
+	 * -1 when unset; the destination size, -1 when unset.
+	 */
+	wl_fixed_t src_x, src_y, src_width, src_height;
+	int32_t dst_width, dst_height;
 	struct wl_list frame_callbacks;   /* wl_resource links */
 	struct wl_list feedbacks;         /* sw_presentation_feedback.link */
 };
@@ -104,6 +111,13 @@ struct sw_surface {
 	struct sw_buffer *buffer;
 	struct wl_listener current_buffer_destroy;
 	int32_t width, height;         /* surface-local size of the buffer */
+	/*
+	 * Drawn through a wp_viewport (cropped or scaled): `src` is the part of
+	 * the buffer shown, in buffer pixels with the transform undone, scaled
+	 * to width x height.
+	 */
+	bool viewported;
+	struct { double x, y, width, height; } src;
 	/* Damage of the last commit in surface coordinates, for the role to place. */
 	pixman_region32_t damage;
 	/* Damage since the last repaint in buffer coordinates (for converting kinds). */

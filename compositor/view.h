@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pixman.h>
 #include <wayland-server-core.h>
 
 struct sw_output;
@@ -39,6 +40,8 @@ struct sw_view_impl {
 	void (*ping)(struct sw_view *view);
 	/* A grabbing popup is dismissed (xdg_popup.popup_done). */
 	void (*dismiss)(struct sw_view *view);
+	/* Ask a toplevel to close (xdg_toplevel.close). */
+	void (*close)(struct sw_view *view);
 };
 
 /* request_fullscreen's data. */
@@ -69,6 +72,18 @@ struct sw_view {
 	/* From the client, as committed. */
 	struct sw_box geometry;   /* window geometry, surface-local (the whole surface if unset) */
 	int32_t min_width, min_height, max_width, max_height; /* 0: no limit */
+	const char *title;        /* xdg_toplevel.set_title, NULL: none */
+
+	/*
+	 * A server-side title bar (xdg_decoration.c) right above the window
+	 * geometry, `width` wide from its left edge: its image, NULL when the
+	 * client draws its own decorations. Not shown while fullscreen.
+	 */
+	struct {
+		pixman_image_t *image;
+		int32_t width, height;
+		int32_t close_x;          /* the close button from there to its right end */
+	} frame;
 
 	/* From the window manager, sent by impl->configure. */
 	int32_t want_width, want_height; /* 0: the client chooses */
@@ -88,6 +103,8 @@ struct sw_view {
 		struct wl_signal request_minimize;   /* struct sw_view * */
 		struct wl_signal request_move;       /* struct sw_view_grab_request * */
 		struct wl_signal request_resize;     /* struct sw_view_grab_request * */
+		struct wl_signal set_title;          /* struct sw_view * */
+		struct wl_signal configure;          /* struct sw_view *, states or size given */
 		struct wl_signal destroy;            /* struct sw_view *, before it goes */
 	} events;
 };
@@ -100,7 +117,12 @@ struct sw_view *sw_view_at(struct sw_server *server, double x, double y, double 
 /* The same, also giving the surface of the tree (maybe a subsurface) that was hit. */
 struct sw_view *sw_view_surface_at(struct sw_server *server, double x, double y,
 				   struct sw_surface **surface, double *sx, double *sy);
-/* Damage the whole area the view covers. */
+/* The title bar's box in output coordinates; false when none shows. */
+bool sw_view_frame_box(const struct sw_view *view, struct sw_box *box);
+/* The top-most view whose title bar holds (x, y), unless a surface above does; bar coords out. */
+struct sw_view *sw_view_frame_at(struct sw_server *server, double x, double y, double *fx,
+				 double *fy);
+/* Damage the whole area the view covers, its title bar included. */
 void sw_view_damage_whole(struct sw_view *view);
 /* The toplevel a popup belongs to (the view itself for a toplevel). */
 struct sw_view *sw_view_root(struct sw_view *view);

@@ -11,6 +11,7 @@
 #include <linux/input-event-codes.h>
 #include <wayland-server-core.h>
 
+#include "layer_shell.h"
 #include "log.h"
 #include "output.h"
 #include "seat.h"
@@ -83,8 +84,9 @@ sw_wm_output_box(struct sw_wm *wm, struct sw_output *output, struct sw_box *box)
 void
 sw_wm_usable_area(struct sw_wm *wm, struct sw_output *output, struct sw_box *box)
 {
-	/* No panels or docks: the whole output. */
+	/* The whole output less the panels' exclusive zones. */
 	sw_wm_output_box(wm, output, box);
+	sw_layer_shell_usable_area(wm->server->layer_shell, output, box);
 }
 
 /* ---- stacking ---- */
@@ -276,7 +278,8 @@ sw_wm_focus(struct sw_wm *wm, struct sw_view *view)
 	if (wm->focused)
 		set_activated(wm->focused, false);
 	wm->focused = view;
-	if (wm->server->seat)
+	/* A layer surface holding the keyboard exclusively keeps it (it hands it back). */
+	if (wm->server->seat && !sw_layer_shell_keyboard_exclusive(wm->server->layer_shell))
 		sw_seat_set_keyboard_focus(wm->server->seat, view ? view->surface : NULL);
 	if (!view)
 		return;
@@ -293,12 +296,20 @@ update_bounds(struct sw_wm *wm, struct sw_view *view, struct sw_output *output)
 	sw_wm_usable_area(wm, output, &view->bounds);
 }
 
-/* Where the surface goes so its window geometry lands at (x, y). */
+/* The height of the server-side title bar above the window geometry, 0: none shows. */
+static int32_t
+frame_top(const struct sw_view *view)
+{
+	struct sw_box b;
+	return sw_view_frame_box(view, &b) ? b.height : 0;
+}
+
+/* Where the surface goes so its window geometry, title bar included, lands at (x, y). */
 static void
 place_geometry(struct sw_wm *wm, struct sw_view *view, int32_t x, int32_t y)
 {
 	move_tree(wm, view, sw_clamp_coord((int64_t)x - view->geometry.x),
-		  sw_clamp_coord((int64_t)y - view->geometry.y));
+		  sw_clamp_coord((int64_t)y - view->geometry.y + frame_top(view)));
 }
 
 /* Fullscreen and maximized windows sit on their area; a smaller one is centred. */
@@ -308,8 +319,9 @@ place_on_area(struct sw_wm *wm, struct sw_view *view, const struct sw_box *area)
 	int32_t x = area->x, y = area->y;
 	if (view->geometry.width < area->width)
 		x += (area->width - view->geometry.width) / 2;
-	if (view->geometry.height < area->height)
-		y += (area->height - view->geometry.height) / 2;
+	int32_t height = view->geometry.height + frame_top(view);
+	if (height < area->height)
+		y += (area->height - height) / 2;
 	place_geometry(wm, view, x, y);
 }
 
@@ -362,9 +374,10 @@ save_geometry(struct wm_view *wv)
 	if (view->states & (SW_VIEW_FULLSCREEN | SW_VIEW_MAXIMIZED))
 		return;
 	wv->saved_valid = view->mapped;
+	/* Where the title bar begins, and the client's size. */
 	wv->saved = (struct sw_box){
 		sw_clamp_coord((int64_t)view->x + view->geometry.x),
-		sw_clamp_coord((int64_t)view->y + view->geometry.y),
+		sw_clamp_coord((int64_t)view->y + view->geometry.y - frame_top(view)),
 		view->geometry.width, view->geometry.height,
 	};
 }
@@ -381,7 +394,10 @@ apply_states(struct wm_view *wv)
 		struct sw_box area;
 		state_area(wm, view, &area);
 		view->want_width = area.width;
-		view->want_height = area.height;
+		/* A maximized window's title bar is part of the area. */
+		view->want_height = area.height - frame_top(view);
+		if (view->want_height < 1)
+			view->want_height = 1;
 		wv->restore_pending = false;
 		if (view->mapped) {
 			place_on_area(wm, view, &area);
@@ -397,6 +413,18 @@ apply_states(struct wm_view *wv)
 		view->want_width = view->want_height = 0;
 	}
 	view->impl->configure(view);
+}
+
+void
+sw_wm_usable_area_changed(struct sw_wm *wm)
+{
+	struct wm_view *wv;
+	wl_list_for_each(wv, &wm->windows, link) {
+		if (wv->view->toplevel && (wv->view->states & SW_VIEW_MAXIMIZED))
+			apply_states(wv);
+		else
+			update_bounds(wm, wv->view, sw_wm_output_for(wm, wv->view, NULL));
+	}
 }
 
 /* ---- view signals ---- */
@@ -586,7 +614,7 @@ grab_possible(struct sw_wm *wm, struct sw_view *view, const char *what)
 	wm->grab.py = y;
 	wm->grab.box = (struct sw_box){
 		sw_clamp_coord((int64_t)view->x + view->geometry.x),
-		sw_clamp_coord((int64_t)view->y + view->geometry.y),
+		sw_clamp_coord((int64_t)view->y + view->geometry.y - frame_top(view)),
 		view->geometry.width, view->geometry.height,
 	};
 	return true;
@@ -816,6 +844,23 @@ sw_wm_pointer_button(struct sw_wm *wm, uint32_t time_msec, uint32_t button, bool
 	double x, y;
 	sw_seat_pointer_position(seat, &x, &y);
 	if (pressed && sw_seat_buttons_down(seat) == 0) {
+		double fx, fy;
+		struct sw_view *framed = sw_view_frame_at(wm->server, x, y, &fx, &fy);
+		if (framed) {
+			/* The title bar is the compositor's: its close button, or a move. */
+			struct wl_client *owner = wl_resource_get_client(framed->surface->resource);
+			dismiss_grabs_outside(wm, owner);
+			sw_wm_focus(wm, framed);
+			sw_seat_pointer_button(seat, time_msec, button, pressed);
+			if (fx >= framed->frame.close_x) {
+				sw_debug("close button of %s pressed",
+					 framed->title ? framed->title : "a window");
+				framed->impl->close(framed);
+			} else if (grab_possible(wm, framed, "move by its title bar")) {
+				wm->grab.mode = GRAB_MOVE;
+			}
+			return;
+		}
 		double sx, sy;
 		struct sw_view *view = sw_view_at(wm->server, x, y, &sx, &sy);
 		dismiss_grabs_outside(wm, view ? wl_resource_get_client(view->surface->resource)

@@ -29,6 +29,8 @@ struct sw_output *sw_wm_output_for(struct sw_wm *wm, struct sw_view *view,
 /* An output's box in the global space, and the part of it windows may use. */
 void sw_wm_output_box(struct sw_wm *wm, struct sw_output *output, struct sw_box *box);
 void sw_wm_usable_area(struct sw_wm *wm, struct sw_output *output, struct sw_box *box);
+/* The usable area changed (a panel's exclusive zone): maximized windows follow it. */
+void sw_wm_usable_area_changed(struct sw_wm *wm);
 
 /* Raise a toplevel (with its popups), give it the keyboard and `activated`. NULL: nobody. */
 void sw_wm_focus(struct sw_wm *wm, struct sw_view *view);

@@ -438,8 +438,11 @@ static void
 toplevel_set_title(struct wl_client *client, struct wl_resource *resource, const char *title)
 {
 	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
-	if (xdg)
-		xdg->title = replace_string(xdg->title, title);
+	if (!xdg)
+		return;
+	xdg->title = replace_string(xdg->title, title);
+	xdg->view.title = xdg->title;
+	wl_signal_emit_mutable(&xdg->view.events.set_title, &xdg->view);
 }
 
 static void
@@ -1067,6 +1070,22 @@ view_configure(struct sw_view *view)
 	/* Before the first commit the initial configure carries it. */
 	if (xdg->kind != XDG_ROLE_NONE && xdg->initial_commit_done)
 		schedule_configure(xdg);
+	wl_signal_emit_mutable(&view->events.configure, view);
+}
+
+static void
+view_close(struct sw_view *view)
+{
+	struct xdg_surface *xdg = wl_container_of(view, xdg, view);
+	if (xdg->kind == XDG_ROLE_TOPLEVEL && xdg->role_resource)
+		xdg_toplevel_send_close(xdg->role_resource);
+}
+
+struct sw_view *
+sw_xdg_toplevel_view(struct wl_resource *toplevel)
+{
+	struct xdg_surface *xdg = wl_resource_get_user_data(toplevel);
+	return xdg && xdg->kind == XDG_ROLE_TOPLEVEL ? &xdg->view : NULL;
 }
 
 static void
@@ -1097,6 +1116,7 @@ static const struct sw_view_impl view_impl = {
 	.configure = view_configure,
 	.ping = view_ping,
 	.dismiss = view_dismiss,
+	.close = view_close,
 };
 
 /* ---- xdg_wm_base ---- */

@@ -17,5 +17,7 @@ struct sw_xdg_shell;
 bool sw_xdg_shell_create(struct sw_server *server);
 /* Emitted with a struct sw_view * when a toplevel or popup role object is made. */
 struct wl_signal *sw_xdg_shell_new_view_signal(struct sw_xdg_shell *shell);
+/* The view of an xdg_toplevel resource; NULL once it is inert. */
+struct sw_view *sw_xdg_toplevel_view(struct wl_resource *toplevel);
 
 #endif

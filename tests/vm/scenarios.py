@@ -1321,6 +1321,54 @@ def drm_probe_dmabuf(t):
     for case in ('dmabuf.real.udmabuf-released', 'dmabuf.real.heap-released'):
         if not re.search(r'^ok \d+ - %s$' % re.escape(case), r.out, re.M):
             raise CheckError('%s passes (got %s)' % (case, tail(r.out)))
+
+# -- server-side decorations with the emulated mouse (tests/decoration-probe) --
+
+DECO_FIFO = '/tmp/deco.fifo'
+BAR_ACTIVE = 0x2e5a8c
+
+
+def drm_decoration(t):
+    """A server-side title bar: dragging it moves the window with the emulated mouse, a click on its close button sends xdg_toplevel.close"""
+    t.start_sealway()
+    t.sh('rm -f %s; mkfifo %s' % (DECO_FIFO, DECO_FIFO))
+    t.spawn('deco', t.client_env() + 'decoration-probe server-side < %s' % DECO_FIFO)
+    t.spawn('decokeep', 'sleep 100000 > %s' % DECO_FIFO)
+    # A 200x100 green window below its 24 pixel bar.
+    window = (WIN_X, WIN_Y + 24, WIN_X + 200, WIN_Y + 124)
+
+    def decorated(img):
+        ppm.expect_rect(img, window, GREEN)
+        ppm.expect_rect(img, (WIN_X + 60, WIN_Y, WIN_X + 160, WIN_Y + 24), BAR_ACTIVE)
+    t.wait_screen(decorated, 'decorated', 60)
+    start = t.pointer_to(WIN_X + 100, WIN_Y + 12, 8)
+    button(t, True)
+    for _ in range(4):
+        t.mouse_move(40, 30)
+        time.sleep(0.2)
+    time.sleep(0.5)
+    end = arrow_at(t.vm.screendump())
+    button(t, False)
+    if end is None:
+        raise CheckError('no pointer on the screen after the drag')
+    dx, dy = end[0] - start[0], end[1] - start[1]
+    if dx < 40 or dy < 30:
+        raise CheckError('the pointer hardly moved: (%d,%d)' % (dx, dy))
+    x, y = WIN_X + dx, WIN_Y + dy
+
+    def followed(img):
+        # The arrow may lie over the window: nearly all of it is green.
+        rect = (x + 10, y + 34, x + 190, y + 114)
+        if img.fraction(GREEN, rect) < 0.98:
+            raise CheckError('the window is not at (%d,%d)-(%d,%d)' % rect)
+        ppm.expect_rect(img, (WIN_X, WIN_Y, WIN_X + 20, WIN_Y + 20), BACKGROUND)
+    t.wait_screen(followed, 'moved-by-the-bar', 10)
+    # The close button is the bar's right 24 pixels.
+    t.pointer_to(x + 188, y + 12, 4)
+    t.click()
+    t.waitlog('deco', '^close', 10)
+    t.signal('decokeep')
+    t.waitexit('decokeep')
     t.signal('sealway')
     t.expect_exit('sealway', 0)
 
@@ -1386,6 +1434,7 @@ SCENARIOS = [
     Scenario('drm-move-resize', COMPOSITOR + ['wm-probe'], drm_move_resize),
     Scenario('drm-popups', COMPOSITOR + ['wm-probe'], drm_popups),
     Scenario('drm-probe-dmabuf', COMPOSITOR + ['sealway-probe'], drm_probe_dmabuf),
+    Scenario('drm-decoration', COMPOSITOR + ['decoration-probe'], drm_decoration),
 ]
 
 

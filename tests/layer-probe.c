@@ -1,0 +1,321 @@
+/*
+ * A zwlr_layer_shell_v1 client:
+ *
+ *   layer-probe LAYER ANCHOR WxH ZONE MARGIN RGB [KEYBOARD]
+ *   layer-probe --misuse NAME
+ *
+ * The first form maps a layer surface on LAYER (0-3) anchored to ANCHOR (the
+ * protocol's bits), of size W x H (0: stretched between opposite anchors),
+ * with exclusive zone ZONE, the same MARGIN on every edge and keyboard
+ * interactivity KEYBOARD (default 0), filled with RGB (hex). It prints
+ * "configure W H" for the first configure, "shown" once drawn, "keyboard
+ * enter" / "keyboard leave" as the keyboard focus comes and goes, holds the
+ * surface until stdin closes and prints the connection's fate.
+ * The misuses print only the fate:
+ *   invalid-layer            get_layer_surface on layer 4
+ *   bad-anchor               set_anchor 16
+ *   bad-keyboard             set_keyboard_interactivity 3
+ *   size-zero-unanchored     width 0 without left and right anchors, committed
+ *   buffer-before-configure  a buffer committed before any configure is acked
+ *   already-has-buffer       get_layer_surface for a surface with a buffer
+ * Exit status 0 when it ran, 2 when it could not be set up.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <wayland-client.h>
+
+#include "probe-util.h"
+#include "wlr-layer-shell-unstable-v1-client-protocol.h"
+
+#define SHM_XRGB8888 1u
+#define TIMEOUT_MS 15000
+
+struct probe {
+	struct probe_globals g;
+	struct zwlr_layer_shell_v1 *shell;
+	struct wl_seat *seat;
+	struct wl_keyboard *keyboard;
+	struct wl_surface *surface;
+	struct zwlr_layer_surface_v1 *layer;
+	bool configured;
+	uint32_t serial, width, height;
+	uint32_t rgb;
+	struct wl_buffer *buffer;
+	int32_t buffer_w, buffer_h;
+};
+
+static void
+keyboard_keymap(void *data, struct wl_keyboard *k, uint32_t format, int32_t fd, uint32_t size)
+{
+	close(fd);
+}
+
+static void
+keyboard_enter(void *data, struct wl_keyboard *k, uint32_t serial, struct wl_surface *s,
+	       struct wl_array *keys)
+{
+	printf("keyboard enter\n");
+	fflush(stdout);
+}
+
+static void
+keyboard_leave(void *data, struct wl_keyboard *k, uint32_t serial, struct wl_surface *s)
+{
+	printf("keyboard leave\n");
+	fflush(stdout);
+}
+
+static void
+keyboard_key(void *data, struct wl_keyboard *k, uint32_t serial, uint32_t time, uint32_t key,
+	     uint32_t state)
+{
+}
+
+static void
+keyboard_modifiers(void *data, struct wl_keyboard *k, uint32_t serial, uint32_t dep,
+		   uint32_t lat, uint32_t lock, uint32_t group)
+{
+}
+
+static void
+keyboard_repeat(void *data, struct wl_keyboard *k, int32_t rate, int32_t delay)
+{
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+	.keymap = keyboard_keymap,
+	.enter = keyboard_enter,
+	.leave = keyboard_leave,
+	.key = keyboard_key,
+	.modifiers = keyboard_modifiers,
+	.repeat_info = keyboard_repeat,
+};
+
+static void
+seat_caps(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct probe *p = data;
+	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !p->keyboard) {
+		p->keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(p->keyboard, &keyboard_listener, p);
+	}
+}
+
+static void
+seat_name(void *data, struct wl_seat *seat, const char *name)
+{
+}
+
+static const struct wl_seat_listener seat_listener = {
+	.capabilities = seat_caps,
+	.name = seat_name,
+};
+
+static void
+registry_global(void *data, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version)
+{
+	struct probe *p = data;
+	if (strcmp(interface, zwlr_layer_shell_v1_interface.name) == 0) {
+		p->shell = wl_registry_bind(registry, name, &zwlr_layer_shell_v1_interface,
+					    version < 4 ? version : 4);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !p->seat) {
+		p->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+		wl_seat_add_listener(p->seat, &seat_listener, p);
+	}
+}
+
+static struct wl_buffer *
+make_buffer(struct probe *p, int32_t width, int32_t height)
+{
+	size_t size = (size_t)width * (size_t)height * 4;
+	int fd = probe_memfd(size, false);
+	if (fd < 0)
+		return NULL;
+	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (px == MAP_FAILED) {
+		fprintf(stderr, "layer-probe: mmap: %s\n", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	for (size_t i = 0; i < size / 4; i++)
+		px[i] = 0xff000000u | p->rgb;
+	munmap(px, size);
+	struct wl_shm_pool *pool = wl_shm_create_pool(p->g.shm, fd, (int32_t)size);
+	close(fd);
+	struct wl_buffer *b = wl_shm_pool_create_buffer(pool, 0, width, height, width * 4,
+							SHM_XRGB8888);
+	wl_shm_pool_destroy(pool);
+	return b;
+}
+
+static void
+layer_configure(void *data, struct zwlr_layer_surface_v1 *l, uint32_t serial, uint32_t w,
+		uint32_t h)
+{
+	struct probe *p = data;
+	p->serial = serial;
+	p->width = w;
+	p->height = h;
+	p->configured = true;
+}
+
+static void
+layer_closed(void *data, struct zwlr_layer_surface_v1 *l)
+{
+	printf("closed\n");
+	fflush(stdout);
+}
+
+static const struct zwlr_layer_surface_v1_listener layer_listener = {
+	.configure = layer_configure,
+	.closed = layer_closed,
+};
+
+static void
+frame_done(void *data, struct wl_callback *cb, uint32_t msec)
+{
+	*(bool *)data = true;
+	wl_callback_destroy(cb);
+}
+
+static const struct wl_callback_listener frame_listener = { .done = frame_done };
+
+static void
+hold(struct probe *p)
+{
+	for (;;) {
+		wl_display_flush(p->g.display);
+		struct pollfd fds[2] = {
+			{ .fd = wl_display_get_fd(p->g.display), .events = POLLIN },
+			{ .fd = 0, .events = POLLIN },
+		};
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			return;
+		if ((fds[0].revents & POLLIN) && wl_display_dispatch(p->g.display) < 0)
+			return;
+		if (fds[1].revents & (POLLIN | POLLHUP)) {
+			char buf[64];
+			if (read(0, buf, sizeof(buf)) <= 0)
+				return;
+		}
+	}
+}
+
+static void
+new_layer(struct probe *p, uint32_t layer)
+{
+	p->surface = wl_compositor_create_surface(p->g.compositor);
+	p->layer = zwlr_layer_shell_v1_get_layer_surface(p->shell, p->surface, NULL, layer,
+							 "layer-probe");
+	zwlr_layer_surface_v1_add_listener(p->layer, &layer_listener, p);
+}
+
+static int
+misuse(struct probe *p, const char *name)
+{
+	p->rgb = 0x808080;
+	if (strcmp(name, "invalid-layer") == 0) {
+		new_layer(p, 4);
+	} else if (strcmp(name, "bad-anchor") == 0) {
+		new_layer(p, 2);
+		zwlr_layer_surface_v1_set_anchor(p->layer, 16);
+	} else if (strcmp(name, "bad-keyboard") == 0) {
+		new_layer(p, 2);
+		zwlr_layer_surface_v1_set_keyboard_interactivity(p->layer, 3);
+	} else if (strcmp(name, "size-zero-unanchored") == 0) {
+		new_layer(p, 2);
+		zwlr_layer_surface_v1_set_size(p->layer, 0, 20);
+		zwlr_layer_surface_v1_set_anchor(p->layer, ZWLR_LAYER_SURFACE_V1_ANCHOR_LEFT);
+		wl_surface_commit(p->surface);
+	} else if (strcmp(name, "buffer-before-configure") == 0) {
+		new_layer(p, 2);
+		zwlr_layer_surface_v1_set_size(p->layer, 20, 20);
+		wl_surface_attach(p->surface, make_buffer(p, 20, 20), 0, 0);
+		wl_surface_commit(p->surface);
+	} else if (strcmp(name, "already-has-buffer") == 0) {
+		p->surface = wl_compositor_create_surface(p->g.compositor);
+		wl_surface_attach(p->surface, make_buffer(p, 20, 20), 0, 0);
+		wl_surface_commit(p->surface);
+		zwlr_layer_shell_v1_get_layer_surface(p->shell, p->surface, NULL, 2, "x");
+	} else {
+		fprintf(stderr, "layer-probe: no misuse %s\n", name);
+		return 2;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct probe p = { 0 };
+	bool misusing = argc == 3 && strcmp(argv[1], "--misuse") == 0;
+	unsigned layer = 0, anchor = 0, keyboard = 0;
+	int w = 0, h = 0, zone = 0, margin = 0;
+	bool parsed = argc >= 7 && argc <= 8 && sscanf(argv[1], "%u", &layer) == 1 &&
+		      sscanf(argv[2], "%u", &anchor) == 1 &&
+		      sscanf(argv[3], "%dx%d", &w, &h) == 2 &&
+		      sscanf(argv[4], "%d", &zone) == 1 && sscanf(argv[5], "%d", &margin) == 1 &&
+		      sscanf(argv[6], "%x", &p.rgb) == 1 &&
+		      (argc == 7 || sscanf(argv[7], "%u", &keyboard) == 1);
+	if (!misusing && !parsed) {
+		fprintf(stderr, "usage: layer-probe LAYER ANCHOR WxH ZONE MARGIN RGB [KEYBOARD]\n"
+				"       layer-probe --misuse NAME\n");
+		return 2;
+	}
+	const struct probe_connect_options options = { .global = registry_global, .data = &p };
+	if (!probe_connect_with(&p.g, &options))
+		return 2;
+	if (!p.g.shm || !p.g.compositor || !p.shell) {
+		fprintf(stderr, "layer-probe: missing globals (layer shell: %s)\n",
+			p.shell ? "yes" : "no");
+		return 2;
+	}
+	if (misusing) {
+		if (misuse(&p, argv[2]) != 0)
+			return 2;
+		probe_settle(p.g.display, 10000);
+		wl_display_disconnect(p.g.display);
+		return 0;
+	}
+	new_layer(&p, layer);
+	zwlr_layer_surface_v1_set_anchor(p.layer, anchor);
+	zwlr_layer_surface_v1_set_size(p.layer, (uint32_t)w, (uint32_t)h);
+	zwlr_layer_surface_v1_set_exclusive_zone(p.layer, zone);
+	zwlr_layer_surface_v1_set_margin(p.layer, margin, margin, margin, margin);
+	zwlr_layer_surface_v1_set_keyboard_interactivity(p.layer, keyboard);
+	wl_surface_commit(p.surface);
+	if (!probe_wait_for(p.g.display, &p.configured, TIMEOUT_MS)) {
+		fprintf(stderr, "layer-probe: no configure\n");
+		return 2;
+	}
+	printf("configure %u %u\n", p.width, p.height);
+	fflush(stdout);
+	zwlr_layer_surface_v1_ack_configure(p.layer, p.serial);
+	int32_t bw = p.width ? (int32_t)p.width : w, bh = p.height ? (int32_t)p.height : h;
+	struct wl_buffer *b = bw > 0 && bh > 0 ? make_buffer(&p, bw, bh) : NULL;
+	if (!b)
+		return 2;
+	bool drawn = false;
+	struct wl_callback *cb = wl_surface_frame(p.surface);
+	wl_callback_add_listener(cb, &frame_listener, &drawn);
+	wl_surface_attach(p.surface, b, 0, 0);
+	wl_surface_damage_buffer(p.surface, 0, 0, bw, bh);
+	wl_surface_commit(p.surface);
+	if (!probe_wait_for(p.g.display, &drawn, TIMEOUT_MS)) {
+		fprintf(stderr, "layer-probe: not drawn\n");
+		return 2;
+	}
+	printf("shown\n");
+	fflush(stdout);
+	hold(&p);
+	probe_settle(p.g.display, 10000);
+	wl_display_disconnect(p.g.display);
+	return 0;
+}
