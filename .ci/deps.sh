@@ -10,6 +10,7 @@ pkgs="
   weston wayland-utils grim foot wev waypipe strace
   libsdl2-tests
   qemu-system-x86 busybox-static cpio gzip xz-utils kmod seatd
+  dwarves
   python3 python3-matplotlib fonts-dejavu-core
   clang libclang-rt-14-dev
 "

@@ -1223,12 +1223,23 @@ any_card_present(void)
 static bool
 open_card(struct drm_backend *drm, char *why, size_t why_len)
 {
+	/* SEALWAY_DRM_DEVICE names the one card to use where there are several. */
+	const char *only = getenv("SEALWAY_DRM_DEVICE");
 	snprintf(why, why_len, "no /dev/dri/card* device could be opened");
-	for (int i = 0; i < DRM_MAX_CARDS; i++) {
+	if (only && !*only)
+		only = NULL;
+	for (int i = 0; i < (only ? 1 : DRM_MAX_CARDS); i++) {
 		char path[sizeof(drm->path)];
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		if (access(path, F_OK) != 0)
+		if (only)
+			snprintf(path, sizeof(path), "%s", only);
+		else
+			snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		if (access(path, F_OK) != 0) {
+			if (only)
+				snprintf(why, why_len, "SEALWAY_DRM_DEVICE %s: %s", path,
+					 strerror(errno));
 			continue;
+		}
 		int fd = sw_session_open_device(drm->session, path);
 		if (fd < 0) {
 			snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));

@@ -42,6 +42,11 @@ KERNEL_PKG_RE = re.compile(r'^linux-image-(6\.12\.(\d+)\+deb12-amd64)-unsigned$'
 # Modules to load; their dependencies are added from modules.dep. vgem comes
 # after bochs so that card0 stays the display; its fences can signal late.
 WANTED_MODULES = ['bochs', 'vgem', 'evdev', 'psmouse']
+# Built out of tree (Debian does not build it) and loaded last, so bochs stays
+# card0 and keeps the screendump scenarios; scenarios find vkms by its name.
+VKMS_PARAMS = 'enable_overlay=1 enable_cursor=1 enable_writeback=1'
+VKMS_SOURCE = 'linux-source-6.12'
+VKMS_DIR = 'drivers/gpu/drm/vkms'
 SKIP = 77
 STDBUF_LIB = '/usr/libexec/coreutils/libstdbuf.so'
 
@@ -200,6 +205,85 @@ def decompressed_module(cache_tree, name, path):
     return out
 
 
+# ------------------------------------------------------------------ vkms ---
+
+def kernel_package_version(release):
+    """The Debian version of the kernel image package, e.g. 6.12.117-1~deb12u1."""
+    r = subprocess.run(['apt-cache', 'show', '--no-all-versions',
+                        'linux-image-%s-unsigned' % release],
+                       capture_output=True, text=True, check=False)
+    m = re.search(r'^Version: (\S+)$', r.stdout, re.M)
+    if not m:
+        raise RigError('apt knows no linux-image-%s-unsigned: cannot pick the matching '
+                       '%s' % (release, VKMS_SOURCE))
+    return m.group(1)
+
+
+def vkms_module(tree):
+    """vkms.ko for the kernel in tree, built once from the linux-source package
+    of the same version and kept beside the kernel. The headers packages are
+    unpacked, not installed, so the host gets no kernel image."""
+    release = kernel_release(tree)
+    out = os.path.join(tree, 'sw-vkms', 'vkms.ko')
+    if os.path.exists(out):
+        return out
+    t0 = time.monotonic()
+    version = kernel_package_version(release)
+    abi = release.rsplit('-', 1)[0]          # 6.12.117+deb12
+    pkgs = [VKMS_SOURCE, 'linux-headers-' + release, 'linux-headers-%s-common' % abi,
+            'linux-kbuild-' + abi]
+    work = os.path.join(tree, 'sw-vkms.tmp')
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    log('building vkms.ko for %s from %s %s' % (release, VKMS_SOURCE, version))
+    # As root apt's download sandbox user cannot write here.
+    r = subprocess.run(['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root'] +
+                       ['%s=%s' % (p, version) for p in pkgs],
+                       cwd=work, stdout=sys.stderr, stderr=subprocess.STDOUT, check=False)
+    debs = {p: [f for f in os.listdir(work) if f.startswith(p + '_') and f.endswith('.deb')]
+            for p in pkgs}
+    if r.returncode != 0 or not all(debs.values()):
+        raise RigError('apt-get download of %s=%s failed' % (' '.join(pkgs), version))
+    root = os.path.join(work, 'root')
+    for p in pkgs[1:]:
+        subprocess.run(['dpkg-deb', '-x', os.path.join(work, debs[p][0]), root], check=True)
+    # Only the driver's folder of the source archive; xz still reads it all.
+    src = os.path.join(work, debs[VKMS_SOURCE][0])
+    sh = ('dpkg-deb --fsys-tarfile "$1" | tar -xO ./usr/src/%s.tar.xz | '
+          'tar -xJ -C "$2" %s/%s' % (VKMS_SOURCE, VKMS_SOURCE, VKMS_DIR))
+    subprocess.run(['sh', '-c', sh, 'sh', src, root], check=True)
+    headers = os.path.join(root, 'usr', 'src', 'linux-headers-' + release)
+    # The arch headers include the common ones by their installed path.
+    with open(os.path.join(headers, 'Makefile'), 'w') as f:
+        f.write('include %s/Makefile\n'
+                % os.path.join(root, 'usr', 'src', 'linux-headers-%s-common' % abi))
+    mdir = os.path.join(root, VKMS_SOURCE, VKMS_DIR)
+    r = subprocess.run(['make', '-C', headers, 'M=' + mdir, 'CONFIG_DRM_VKMS=m', 'modules'],
+                       capture_output=True, text=True, check=False)
+    ko = os.path.join(mdir, 'vkms.ko')
+    if r.returncode != 0 or not os.path.exists(ko):
+        raise RigError('building vkms.ko failed (is pahole from dwarves installed?):\n%s'
+                       % (r.stdout + r.stderr)[-3000:])
+    vermagic = subprocess.run(['modinfo', '-F', 'vermagic', ko], capture_output=True,
+                              text=True, check=False).stdout.split()
+    if not vermagic or vermagic[0] != release:
+        raise RigError('vkms.ko was built for %r, not %s' % (vermagic, release))
+    # Like the distribution's own modules: no DWARF (BTF stays), a tenth the size.
+    subprocess.run(['strip', '--strip-debug', ko], check=True)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    shutil.copy(ko, out + '.tmp')
+    os.rename(out + '.tmp', out)
+    shutil.rmtree(work, ignore_errors=True)
+    log('vkms.ko built in %.1f s' % (time.monotonic() - t0))
+    return out
+
+
+def vkms_depends(ko):
+    out = subprocess.run(['modinfo', '-F', 'depends', ko], capture_output=True, text=True,
+                         check=False).stdout.strip()
+    return [d for d in out.split(',') if d]
+
+
 # ------------------------------------------------------------- initramfs ---
 
 class Cpio:
@@ -295,9 +379,10 @@ def guest_path_for(path):
     return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
 
 
-def build_initramfs(out, kernel_tree, programs, system_programs):
+def build_initramfs(out, kernel_tree, programs, system_programs, vkms=None):
     """programs: {guest name: host path} copied to /sw/bin;
-    system_programs: host paths copied to the same place."""
+    system_programs: host paths copied to the same place; vkms: the built
+    vkms.ko or None."""
     a = Cpio()
     # Mirror the host's merged-/usr symlinks so ldd's paths are valid as is.
     for top in ('bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'):
@@ -323,10 +408,17 @@ def build_initramfs(out, kernel_tree, programs, system_programs):
     a.copy('/init', os.path.join(HERE, 'guest', 'init.sh'))
 
     order = []
-    for name, path in module_order(kernel_tree, WANTED_MODULES):
+    wanted = WANTED_MODULES + (vkms_depends(vkms) if vkms else [])
+    for name, path in module_order(kernel_tree, wanted):
         a.copy('/modules/%s.ko' % name, decompressed_module(kernel_tree, name, path))
         order.append(name)
-    a.file('/modules/order', ('\n'.join(order) + '\n').encode())
+    lines = list(order)
+    if vkms:
+        a.copy('/modules/vkms.ko', vkms)
+        order.append('vkms')
+        lines.append('vkms ' + VKMS_PARAMS)
+    # One module a line, then its parameters.
+    a.file('/modules/order', ('\n'.join(lines) + '\n').encode())
 
     binaries = []
     for name, host in sorted(programs.items()):
@@ -366,6 +458,10 @@ class GuestTimeout(RigError):
     pass
 
 
+class GuestHung(RigError):
+    """The watchdog fired: the guest went silent and stopped answering."""
+
+
 class Result:
     def __init__(self, rc, out):
         self.rc = rc
@@ -376,8 +472,17 @@ class Result:
 
 
 class VM:
-    def __init__(self, workdir, kernel, initrd, width, height, verbose=False):
+    def __init__(self, workdir, kernel, initrd, width, height, verbose=False,
+                 watchdog_s=20, answer_grace_s=30):
         self.verbose = verbose
+        # A command whose answer is answer_grace_s late is pinged; a guest
+        # that then prints nothing on either serial line for watchdog_s is
+        # taken for hung: its state is dumped and the run fails.
+        self.watchdog_s = watchdog_s
+        self.answer_grace_s = answer_grace_s
+        self.last_output = time.monotonic()
+        self.console_size = 0
+        self.hung = None
         self.workdir = workdir
         self.kernel = kernel
         self.initrd = initrd
@@ -406,7 +511,8 @@ class VM:
                # compositor without --size both use it.
                '-global', 'VGA.xres=%d' % self.width, '-global', 'VGA.yres=%d' % self.height,
                '-kernel', self.kernel, '-initrd', self.initrd,
-               '-append', 'console=ttyS0 quiet loglevel=4 panic=-1',
+               # SysRq from the watchdog's sendkey, whatever the guest set.
+               '-append', 'console=ttyS0 quiet loglevel=4 panic=-1 sysrq_always_enabled=1',
                '-chardev', 'file,id=con,path=' + self.console_log, '-serial', 'chardev:con',
                '-chardev', 'socket,id=chan,path=' + chan_path, '-serial', 'chardev:chan',
                '-qmp', 'unix:%s,server=on,wait=off' % qmp_path]
@@ -437,7 +543,7 @@ class VM:
         self.qmp_file = self.qmp.makefile('rwb')
         json.loads(self.qmp_file.readline())   # greeting
         self.qmp_command('qmp_capabilities')
-        line = self._expect('READY', boot_timeout)
+        line = self._expect('READY', boot_timeout, watchdog=True, what='boot')
         log('guest ready after %.1f s: %s' % (time.monotonic() - self.t0, line))
 
     def qemu_log(self):
@@ -463,6 +569,7 @@ class VM:
                 if not data:
                     self.lines.put(None)
                     return
+                self.last_output = time.monotonic()
                 raw.write(data)
                 raw.flush()
                 buf += data
@@ -476,16 +583,39 @@ class VM:
                     elif self.verbose and line:
                         log('channel noise: %r' % line[:200])
 
-    def _expect(self, words, timeout):
+    def silence(self):
+        """Seconds since the guest last wrote to either serial line."""
+        try:
+            size = os.path.getsize(self.console_log)
+        except OSError:
+            size = 0
+        if size != self.console_size:
+            self.console_size = size
+            self.last_output = time.monotonic()
+        return time.monotonic() - self.last_output
+
+    def _expect(self, words, timeout, watchdog=False, what=None):
+        """The next line starting with one of words. After timeout, with
+        watchdog set, waits on while the guest still prints something, and
+        fires the watchdog once it has been silent for watchdog_s (or has
+        printed without answering for another 120 s)."""
         word = words if isinstance(words, str) else '/'.join(words)
+        if self.hung:
+            raise GuestHung(self.hung)
         if self.dead:
             raise RigError('the guest channel is closed; console:\n%s' % self.console_tail())
-        deadline = time.monotonic() + timeout
+        t0 = time.monotonic()
+        deadline = t0 + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise GuestTimeout('no %s from the guest after %d s; console:\n%s'
-                               % (word, timeout, self.console_tail()))
+                if not watchdog:
+                    raise GuestTimeout('no %s from the guest after %d s; console:\n%s'
+                                       % (word, timeout, self.console_tail()))
+                quiet = self.silence()
+                if quiet >= self.watchdog_s or time.monotonic() - deadline > 120:
+                    self.fire_watchdog(what or word, time.monotonic() - t0, quiet)
+                left = 1.0
             try:
                 line = self.lines.get(timeout=min(left, 1.0))
             except queue.Empty:
@@ -513,16 +643,20 @@ class VM:
             log('run #%d: %s' % (rid, script.strip().replace('\n', '; ')[:200]))
         self.chan.sendall(msg)
         resent = 0
+        what = '%r (timeout %d s)' % (script.strip().splitlines()[0][:80] if script.strip()
+                                      else '', timeout)
         while True:
             try:
-                line = self._expect(('RESULT', 'RETRY', 'ERROR'), timeout + 30)
+                line = self._expect(('RESULT', 'RETRY', 'ERROR'), timeout + self.answer_grace_s)
             except GuestTimeout:
                 # Tell a lost answer from a stuck agent: the agent answers
                 # a PING only once it is done with the command. The leading
                 # newline completes the command's line if its end was lost.
+                # A guest that then stays silent is hung: the watchdog fires.
                 self.chan.sendall(b'\nPING 0 0 0 x\n')
                 while True:
-                    line = self._expect(('RESULT', 'PONG'), 15)
+                    line = self._expect(('RESULT', 'PONG'), self.watchdog_s, watchdog=True,
+                                        what=what)
                     if line.startswith('RESULT %d ' % rid) or line == 'PONG':
                         break
                 if line == 'PONG':
@@ -549,6 +683,38 @@ class VM:
                                                             res.out.strip()[-200:]))
                 return res
             log('late result of #%s ignored' % parts[1])
+
+    def fire_watchdog(self, what, waited, quiet):
+        """Dumps what the guest's state allows into watchdog.log (QEMU's view:
+        registers, CPUs) and console.log (SysRq t: tasks, l: CPU backtraces),
+        then fails the run for good: every later command fails at once."""
+        path = os.path.join(self.workdir, 'watchdog.log')
+        # A QEMU that no longer answers QMP must not hang the run either.
+        self.qmp.settimeout(10)
+        with open(path, 'a') as f:
+            f.write('watchdog: %s; silent for %.0f s\n' % (what, quiet))
+            for cmd in ('info registers -a', 'info cpus', 'info status'):
+                try:
+                    out = self.qmp_command('human-monitor-command', **{'command-line': cmd})
+                except (RigError, OSError, ValueError) as e:
+                    out = 'failed: %s' % e
+                f.write('=== %s\n%s\n' % (cmd, out))
+            # 9 first: loglevel=4 would otherwise keep the dumps (KERN_INFO)
+            # off the console.
+            for key in ('9', 't', 'l'):
+                try:
+                    self.send_keys(['alt', 'sysrq', key])
+                    f.write('=== sent SysRq %s\n' % key)
+                except (RigError, OSError, ValueError) as e:
+                    f.write('=== SysRq %s failed: %s\n' % (key, e))
+                time.sleep(2)
+        # Let the console file catch up with the SysRq output.
+        time.sleep(2)
+        self.hung = ('watchdog: the guest printed nothing on either serial line for %.0f s '
+                     'while waiting for %s (%.0f s after the ping); QEMU registers in '
+                     'watchdog.log, SysRq t and l in console.log' % (quiet, what, waited))
+        log(self.hung)
+        raise GuestHung(self.hung)
 
     def qmp_command(self, name, **args):
         msg = {'execute': name}
@@ -593,6 +759,8 @@ class VM:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             try:
+                if self.hung:
+                    raise OSError('hung')
                 self.chan.sendall(b'POWEROFF 0 0 0 x\n')
                 self.proc.wait(timeout=15)
             except (OSError, subprocess.TimeoutExpired):
@@ -634,6 +802,42 @@ class Reporter:
                     print('    ' + ln, flush=True)
 
 
+def watchdog_self_test(vm, workdir):
+    """Stops the guest's agent on purpose and checks that the watchdog fires
+    with its message and that the dump happened; None or what went wrong."""
+    vm.answer_grace_s = 2
+    stop_agent = 'kill -STOP $(cat /run/rig-agent.pid)'
+    t0 = time.monotonic()
+    try:
+        r = vm.run(stop_agent, timeout=2)
+        return 'the stopped agent answered: %r' % r
+    except GuestHung as e:
+        msg = str(e)
+    took = time.monotonic() - t0
+    problems = []
+    if not msg.startswith('watchdog: the guest printed nothing') or stop_agent[:20] not in msg:
+        problems.append('unexpected message: %s' % msg)
+    try:
+        vm.run('true', 5)
+        problems.append('a command after the watchdog fired did not fail')
+    except GuestHung:
+        pass
+    wlog = open(os.path.join(workdir, 'watchdog.log'), errors='replace').read()
+    if 'RIP=' not in wlog:
+        problems.append('no registers in watchdog.log')
+    console = open(vm.console_log, errors='replace').read()
+    # The task list must show the stopped agent (state T).
+    for key, words in (('t', 'Show State'), ('t', 'state:T'),
+                       ('l', 'Show backtrace of all active CPUs')):
+        if words not in console:
+            problems.append('no SysRq %s output (%r) in console.log' % (key, words))
+    # Two seconds of grace and the silence, plus the dump's own few seconds.
+    if took > 2 + 2 + vm.watchdog_s + 20:
+        problems.append('the watchdog took %.0f s' % took)
+    log('watchdog self-test: fired after %.1f s: %s' % (took, msg))
+    return '; '.join(problems) or None
+
+
 def skip(tap, reason):
     if tap:
         print('1..0 # SKIP %s' % reason, flush=True)
@@ -656,16 +860,28 @@ def main():
                     '(default: BUILD_ROOT/meson-logs/vm)')
     ap.add_argument('--tap', action='store_true', help='TAP output on stdout (for meson)')
     ap.add_argument('--size', default='1024x768', help='display mode WxH')
+    ap.add_argument('--watchdog', type=int, default=20, metavar='SECONDS',
+                    help='a guest silent this long while a command is overdue is '
+                    'taken for hung: dump its state and fail (default 20)')
+    ap.add_argument('--self-test', choices=['watchdog'],
+                    help='test the rig itself instead of running scenarios: '
+                    'watchdog hangs the guest agent on purpose')
     ap.add_argument('-v', '--verbose', action='store_true',
                     help='log every command sent to the guest and its result')
     args = ap.parse_args()
 
     table = scenarios.SCENARIOS
+    if args.self_test:
+        table = [scenarios.Scenario('self-test-' + args.self_test, [], None)]
     if args.list:
         for s in table:
             print('%-24s %s' % (s.name, s.doc))
         return 0
-    if args.only:
+    if args.only and args.self_test:
+        # `meson test --suite vm --test-args=--only ...` reaches this test too.
+        if table[0].name not in args.only.split(','):
+            return skip(args.tap, '%s not among --only' % table[0].name)
+    elif args.only:
         wanted = [n.strip() for n in args.only.split(',') if n.strip()]
         unknown = [n for n in wanted if n not in {s.name for s in table}]
         if unknown:
@@ -712,16 +928,31 @@ def main():
             if in_ci():
                 raise RigError(msg)
             return skip(args.tap, msg)
+        vkms = None
+        missing_why = {}
+        try:
+            if not args.self_test:
+                vkms = vkms_module(tree)
+        except (RigError, subprocess.CalledProcessError, OSError) as e:
+            # Only the vkms scenarios need it; they fail saying why.
+            log('no vkms: %s' % e)
+            missing_why['vkms'] = 'the rig could not build it: %s' % str(e).splitlines()[0]
+        if vkms:
+            available.add('vkms')
         initrd = os.path.join(workdir, 'initrd.gz')
-        size, order = build_initramfs(initrd, tree, programs, system_programs)
+        size, order = build_initramfs(initrd, tree, programs, system_programs, vkms)
         log('kernel %s, modules %s, initramfs %.1f MiB (%.1f MiB packed), programs: %s'
             % (kernel_release(tree), ' '.join(order), size / 2**20,
                os.path.getsize(initrd) / 2**20, ' '.join(sorted(available))))
-        vm = VM(workdir, vmlinuz(tree), initrd, width, height, args.verbose)
+        vm = VM(workdir, vmlinuz(tree), initrd, width, height, args.verbose, args.watchdog)
         vm.start()
-        for sc in table:
+        if args.self_test:
             t0 = time.monotonic()
-            err = scenarios.run_scenario(sc, vm, available, os.path.join(artifacts, sc.name))
+            rep.result(table[0].name, watchdog_self_test(vm, workdir), time.monotonic() - t0)
+        for sc in table if not args.self_test else []:
+            t0 = time.monotonic()
+            err = scenarios.run_scenario(sc, vm, available, os.path.join(artifacts, sc.name),
+                                         missing_why)
             rep.result(sc.name, err, time.monotonic() - t0)
             if vm.proc.poll() is not None:
                 log('the VM is gone; the remaining scenarios fail')
@@ -737,7 +968,7 @@ def main():
             t_stop = time.monotonic()
             vm.stop()
             log('VM stopped in %.1f s' % (time.monotonic() - t_stop))
-            for f in ('console.log', 'qemu.log', 'channel.log'):
+            for f in ('console.log', 'qemu.log', 'channel.log', 'watchdog.log'):
                 if os.path.exists(os.path.join(workdir, f)):
                     shutil.copy(os.path.join(workdir, f), artifacts)
         shutil.rmtree(workdir, ignore_errors=True)

@@ -20,6 +20,8 @@ export LIBSEAT_BACKEND=builtin
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
+# For the rig's watchdog self-test, which stops the agent on purpose.
+echo $$ > /run/rig-agent.pid
 echo "@@SW READY $(uname -r) $(cut -d' ' -f1 /proc/uptime)" >&3
 while read -r verb id tmo sum script <&3; do
 	case "$verb" in

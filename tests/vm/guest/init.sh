@@ -3,6 +3,7 @@
 # host picked (in dependency order), describe the input devices the way udev
 # would, then hand over to the agent that serves the host on ttyS1.
 export PATH=/sw/bin:/rig/bin:/usr/sbin:/usr/bin:/sbin:/bin
+. /rig/lib.sh
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -12,16 +13,22 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
+# The DRM drivers' state and vkms's CRCs live in debugfs.
+mount -t debugfs debugfs /sys/kernel/debug
 
 echo "rig: kernel $(uname -r)"
-while read -r mod; do
-	insmod "/modules/$mod.ko" || echo "rig: insmod $mod failed"
+# One module a line, with its parameters after the name.
+while read -r mod params; do
+	insmod "/modules/$mod.ko" $params || echo "rig: insmod $mod failed"
 done < /modules/order
 
 # The DRM device, the keyboard and the PS/2 mouse (probed slowly) appear
 # asynchronously after insmod.
 have_devices() {
 	[ -e /dev/dri/card0 ] || return 1
+	if grep -q '^vkms ' /modules/order; then
+		card_of vkms > /dev/null || return 1
+	fi
 	grep -qi keyboard /sys/class/input/event*/device/name 2> /dev/null || return 1
 	grep -qi mouse /sys/class/input/event*/device/name 2> /dev/null || return 1
 }

@@ -90,3 +90,32 @@ input_event() {
 uptime_s() {
 	cut -d' ' -f1 /proc/uptime
 }
+
+# driver_of CARD (card0, ...): the DRM driver's name. vkms has no bound
+# platform driver, so its name comes from debugfs (dri/<minor>/name).
+driver_of() {
+	if [ -e "/sys/class/drm/$1/device/driver" ]; then
+		basename "$(readlink "/sys/class/drm/$1/device/driver")"
+		return 0
+	fi
+	minor=$(cut -d: -f2 "/sys/class/drm/$1/dev")
+	cut -d' ' -f1 "/sys/kernel/debug/dri/$minor/name" 2> /dev/null
+}
+
+# card_of DRIVER: /dev/dri/cardN of the first card that DRIVER drives.
+card_of() {
+	for c in /sys/class/drm/card[0-9]*; do
+		[ -e "$c/dev" ] || continue
+		if [ "$(driver_of "${c##*/}")" = "$1" ]; then
+			echo "/dev/dri/${c##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# dri_debugfs DRIVER: the debugfs folder of DRIVER's card.
+dri_debugfs() {
+	card=$(card_of "$1") || return 1
+	echo "/sys/kernel/debug/dri/$(cut -d: -f2 "/sys/class/drm/${card##*/}/dev")"
+}
