@@ -151,7 +151,7 @@ create_arrow(void)
 static pixman_image_t *
 cursor_current(struct sw_seat *seat, int32_t *x, int32_t *y)
 {
-	if (!seat->has_pointer || !seat->server->output)
+	if (!seat->has_pointer || wl_list_empty(&seat->server->outputs))
 		return NULL;
 	int32_t px = (int32_t)floor(seat->px), py = (int32_t)floor(seat->py);
 	if (seat->ptr_focus && seat->cursor_hidden)
@@ -173,12 +173,10 @@ cursor_current(struct sw_seat *seat, int32_t *x, int32_t *y)
 static void
 cursor_damage(struct sw_seat *seat)
 {
-	struct sw_output *output = seat->server->output;
-	if (!output)
-		return;
+	struct sw_server *server = seat->server;
 	if (seat->cursor_drawn)
-		sw_output_damage_box(output, seat->drawn_x, seat->drawn_y, seat->drawn_w,
-				     seat->drawn_h);
+		sw_outputs_damage_box(server, seat->drawn_x, seat->drawn_y, seat->drawn_w,
+				      seat->drawn_h);
 	int32_t x, y;
 	pixman_image_t *img = cursor_current(seat, &x, &y);
 	seat->cursor_drawn = img != NULL;
@@ -188,7 +186,7 @@ cursor_damage(struct sw_seat *seat)
 	seat->drawn_y = y;
 	seat->drawn_w = pixman_image_get_width(img);
 	seat->drawn_h = pixman_image_get_height(img);
-	sw_output_damage_box(output, x, y, seat->drawn_w, seat->drawn_h);
+	sw_outputs_damage_box(server, x, y, seat->drawn_w, seat->drawn_h);
 }
 
 static void
@@ -439,12 +437,9 @@ pointer_update(struct sw_seat *seat, uint32_t time, bool moved)
 void
 sw_seat_pointer_warp(struct sw_seat *seat, uint32_t time_msec, double x, double y)
 {
-	struct sw_output *output = seat->server->output;
-	if (!output)
+	/* Keep it on an output: the nearest point of the nearest one. */
+	if (!sw_outputs_clamp_point(seat->server, &x, &y))
 		return;
-	/* Keep it on the output: the last pixel is width - 1. */
-	x = fmax(0.0, fmin(x, output->width - 1.0 / 256));
-	y = fmax(0.0, fmin(y, output->height - 1.0 / 256));
 	if (x == seat->px && y == seat->py)
 		return;
 	seat->px = x;
@@ -819,10 +814,11 @@ sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer)
 		if (top)
 			keyboard_set_focus(seat, top->surface);
 	}
-	if (pointer && seat->server->output && !seat->ptr_focus) {
-		/* Start in the middle of the screen. */
-		seat->px = seat->server->output->width / 2.0;
-		seat->py = seat->server->output->height / 2.0;
+	struct sw_output *first = sw_output_first(seat->server);
+	if (pointer && first && !seat->ptr_focus) {
+		/* Start in the middle of the first output. */
+		seat->px = first->x + first->width / 2.0;
+		seat->py = first->y + first->height / 2.0;
 		pointer_update(seat, now_msec(), false);
 	}
 	cursor_damage(seat);
@@ -906,4 +902,20 @@ sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view)
 		if (seat->has_pointer)
 			pointer_update(seat, now_msec(), false);
 	}
+}
+
+bool
+sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y)
+{
+	if (!seat->has_pointer)
+		return false;
+	*x = seat->px;
+	*y = seat->py;
+	return true;
+}
+
+struct sw_view *
+sw_seat_focused_view(struct sw_seat *seat)
+{
+	return seat->kbd_focus ? seat->kbd_focus->view : NULL;
 }

@@ -24,6 +24,11 @@ void sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view);
  */
 bool sw_seat_get_cursor(struct sw_seat *seat, pixman_image_t **image, int32_t *x, int32_t *y);
 
+/* Where the pointer is (layout coordinates); false without a pointer. */
+bool sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y);
+/* The view whose surface has keyboard focus, or NULL. */
+struct sw_view *sw_seat_focused_view(struct sw_seat *seat);
+
 /*
  * Input devices -> seat. Keys and buttons are evdev codes (linux/input-event-codes.h),
  * times in milliseconds of CLOCK_MONOTONIC.

@@ -10,6 +10,7 @@
 #include "serial_ring.h"
 #include "server.h"
 #include "surface.h"
+#include "wm_output.h"
 #include "xdg-shell-server-protocol.h"
 #include "xdg_shell.h"
 
@@ -124,15 +125,18 @@ view_map(struct xdg_surface *xdg)
 	struct sw_view *view = &xdg->view;
 	struct sw_server *server = view->server;
 	if (xdg->kind == XDG_ROLE_TOPLEVEL) {
-		struct sw_output *output = server->output;
-		/* Cascade from the top-left; start again when the next one would not fit. */
-		if (server->next_x + CASCADE_STEP * 2 > output->width ||
-		    server->next_y + CASCADE_STEP * 2 > output->height) {
+		struct sw_output *output = sw_wm_output_for_new_window(server);
+		int32_t ow = output ? output->width : 0, oh = output ? output->height : 0;
+		/*
+		 * Cascade from the top-left of the output; start again when the next
+		 * one would not fit.
+		 */
+		if (server->next_x + CASCADE_STEP * 2 > ow || server->next_y + CASCADE_STEP * 2 > oh) {
 			server->next_x = CASCADE_STEP;
 			server->next_y = CASCADE_STEP;
 		}
-		view->x = server->next_x;
-		view->y = server->next_y;
+		view->x = (output ? output->x : 0) + server->next_x;
+		view->y = (output ? output->y : 0) + server->next_y;
 		server->next_x += CASCADE_STEP;
 		server->next_y += CASCADE_STEP;
 	} else if (xdg->parent) {
@@ -159,9 +163,9 @@ view_unmap(struct xdg_surface *xdg)
 	struct sw_surface *surface = view->surface;
 	/* The area it covered: the tree, and the size the root had on screen. */
 	sw_surface_damage_tree(surface, view->x, view->y);
-	sw_output_damage_box(view->server->output, view->x, view->y,
-			     surface->buffer ? surface->width : surface->prev_width,
-			     surface->buffer ? surface->height : surface->prev_height);
+	sw_outputs_damage_box(view->server, view->x, view->y,
+			      surface->buffer ? surface->width : surface->prev_width,
+			      surface->buffer ? surface->height : surface->prev_height);
 	view->mapped = false;
 	surface->view = NULL;
 	wl_list_remove(&view->link);
@@ -180,11 +184,13 @@ send_configure(void *data)
 	struct wl_array states;
 	wl_array_init(&states);
 	if (xdg->kind == XDG_ROLE_TOPLEVEL) {
-		if (wl_resource_get_version(xdg->role_resource) >=
+		/* The output it is on, or the one it will open on. */
+		struct sw_output *output = xdg->view.mapped ? sw_view_output(&xdg->view) :
+			sw_wm_output_for_new_window(xdg->view.server);
+		if (output && wl_resource_get_version(xdg->role_resource) >=
 		    XDG_TOPLEVEL_CONFIGURE_BOUNDS_SINCE_VERSION)
-			xdg_toplevel_send_configure_bounds(xdg->role_resource,
-							   xdg->view.server->output->width,
-							   xdg->view.server->output->height);
+			xdg_toplevel_send_configure_bounds(xdg->role_resource, output->width,
+							   output->height);
 		if (wl_resource_get_version(xdg->role_resource) >=
 		    XDG_TOPLEVEL_WM_CAPABILITIES_SINCE_VERSION) {
 			struct wl_array caps;
@@ -256,16 +262,16 @@ xdg_role_commit(struct sw_surface *surface)
 		pixman_region32_init(&damage);
 		pixman_region32_copy(&damage, &surface->damage);
 		pixman_region32_translate(&damage, view->x, view->y);
-		sw_output_damage_region(view->server->output, &damage);
+		sw_outputs_damage_region(view->server, &damage);
 		pixman_region32_fini(&damage);
 		/* What a shrink uncovered. */
 		if (surface->width < surface->prev_width || surface->height < surface->prev_height)
-			sw_output_damage_box(view->server->output, view->x, view->y,
-					     surface->prev_width, surface->prev_height);
+			sw_outputs_damage_box(view->server, view->x, view->y,
+					      surface->prev_width, surface->prev_height);
 	}
 	/* Frame callbacks and feedback need a frame even without damage. */
 	if (!wl_list_empty(&surface->frame_callbacks) || !wl_list_empty(&surface->feedbacks))
-		sw_output_schedule_frame(view->server->output);
+		sw_view_schedule_frame(view);
 }
 
 static const struct sw_surface_role xdg_toplevel_role = {
