@@ -28,6 +28,9 @@ static const char usage[] =
 	"                                right (default: one output of --size)\n"
 	"  --mode=WxH[@HZ]               drm: mode to set (default: the preferred one)\n"
 	"  --kms=auto|atomic|legacy      drm: modesetting API (default auto: atomic if offered)\n"
+	"  --drm-device=PATH             drm: the card to use (default: the first one with\n"
+	"                                KMS); each connected connector\n"
+	"                                with a free CRTC becomes an output\n"
 	"  --shm-seals=prefer|require    require F_SEAL_SHRINK on wl_shm pools (default prefer)\n"
 	"  --log=error|warn|info|debug   log level on stderr (default info)\n"
 	"  --limit=NAME=N                one client's share of budget NAME (repeatable)\n"
@@ -92,7 +95,7 @@ static int
 parse_options(int argc, char **argv, struct sw_options *opts)
 {
 	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_OUTPUT, OPT_MODE, OPT_KMS,
-	       OPT_SEALS, OPT_LOG, OPT_LIMIT, OPT_BUDGET };
+	       OPT_DRM_DEVICE, OPT_SEALS, OPT_LOG, OPT_LIMIT, OPT_BUDGET };
 	static const struct option long_opts[] = {
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -101,6 +104,7 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "kms", required_argument, NULL, OPT_KMS },
+		{ "drm-device", required_argument, NULL, OPT_DRM_DEVICE },
 		{ "shm-seals", required_argument, NULL, OPT_SEALS },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
@@ -158,6 +162,12 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		}
 		case OPT_MODE:
 			opts->drm_mode = optarg;
+			break;
+		case OPT_DRM_DEVICE:
+			if (optarg[0] != '/')
+				return fail_option("bad DRM device '%s': an absolute path is needed, "
+						   "e.g. /dev/dri/card1", optarg);
+			opts->drm_device = optarg;
 			break;
 		case OPT_KMS:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "atomic") && strcmp(optarg, "legacy"))

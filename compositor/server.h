@@ -29,6 +29,7 @@ struct sw_options {
 	int n_outputs;
 	bool shm_require_seals;   /* --shm-seals=require */
 	const char *drm_mode;     /* --mode=WxH[@Hz], NULL: preferred */
+	const char *drm_device;   /* --drm-device=PATH, NULL: the first card with a display */
 	const char *kms;          /* --kms=auto|atomic|legacy */
 	char **client_argv;       /* after "--", NULL when none */
 	struct sw_budget_settings budget; /* --budget, --limit */
