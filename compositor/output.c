@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -14,7 +15,7 @@
 #include "output.h"
 #include "presentation.h"
 #include "render.h"
-#include "seat.h"
+#include "scene.h"
 #include "server.h"
 #include "surface.h"
 #include "xdg-output-unstable-v1-server-protocol.h"
@@ -521,7 +522,7 @@ sw_output_create(struct sw_server *server, struct sw_backend *backend, const cha
 	wl_list_init(&output->clients);
 	wl_list_init(&output->xdg_resources);
 	wl_list_init(&output->presented_feedbacks);
-	wl_array_init(&output->render_items);
+	sw_scene_list_init(&output->scene_items);
 	wl_array_init(&output->render_reads);
 	wl_signal_init(&output->events.frame_rendered);
 	wl_signal_init(&output->events.present);
@@ -576,7 +577,7 @@ sw_output_destroy(struct sw_output *output)
 	wl_global_destroy(output->global);
 	pixman_image_unref(output->shadow);
 	pixman_region32_fini(&output->damage);
-	wl_array_release(&output->render_items);
+	sw_scene_list_fini(&output->scene_items);
 	wl_array_release(&output->render_reads);
 	free(output);
 }
@@ -619,44 +620,46 @@ sw_output_damage_whole(struct sw_output *output)
 	sw_output_damage_box(output, 0, 0, output->width, output->height);
 }
 
-/* Queue one surface for this repaint; its buffer is read until end_access. */
+/*
+ * Begin reading what of the scene this repaint draws: items with a damaged
+ * visible part. The others stay unread (no SYNC, no NV12 conversion).
+ */
 static void
-add_item(struct sw_surface *surface, int32_t lx, int32_t ly, void *data)
+begin_reads(struct sw_output *output, size_t count)
 {
-	struct sw_output *output = data;
-	struct sw_buffer *buffer = surface->buffer;
-	/* From the layout to this output; a surface far away clamps and is not drawn. */
-	int32_t x = sw_clamp_coord((int64_t)lx - output->x);
-	int32_t y = sw_clamp_coord((int64_t)ly - output->y);
-	/* Nothing outside the damage is drawn: such buffers stay unread (no SYNC, no NV12). */
-	pixman_box32_t box = { x, y, x + surface->width, y + surface->height };
-	if (surface->width <= 0 || surface->height <= 0 ||
-	    pixman_region32_contains_rectangle(&output->damage, &box) == PIXMAN_REGION_OUT)
-		return;
-	struct sw_render_item *item = wl_array_add(&output->render_items, sizeof(*item));
-	struct sw_buffer **read = wl_array_add(&output->render_reads, sizeof(*read));
-	if (!item || !read) {
-		sw_err("out of memory while repainting");
-		if (item)
-			output->render_items.size -= sizeof(*item);
-		return;
+	struct sw_scene_item *items = sw_scene_list_items(&output->scene_items);
+	output->render_reads.size = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct sw_scene_item *item = &items[i];
+		if (!item->buffer || item->render.claimed)
+			continue;
+		pixman_box32_t *ext = pixman_region32_extents(&item->render.visible);
+		if (pixman_region32_contains_rectangle(&output->damage, ext) == PIXMAN_REGION_OUT)
+			continue;
+		struct sw_buffer **read = wl_array_add(&output->render_reads, sizeof(*read));
+		if (!read) {
+			sw_err("out of memory while repainting");
+			continue;
+		}
+		item->render.image = item->buffer->impl->begin_access(item->buffer,
+								      &item->surface->buffer_damage);
+		if (!item->render.image) {
+			output->render_reads.size -= sizeof(*read);
+			continue;
+		}
+		*read = item->buffer;
 	}
-	pixman_image_t *image = buffer->impl->begin_access(buffer, &surface->buffer_damage);
-	if (!image) {
-		output->render_items.size -= sizeof(*item);
-		output->render_reads.size -= sizeof(*read);
-		return;
-	}
-	*read = buffer;
-	*item = (struct sw_render_item){
-		.image = image,
-		.x = x,
-		.y = y,
-		.width = surface->width,
-		.height = surface->height,
-		.transform = (enum sw_render_transform)surface->current.transform,
-		.opaque = !buffer->format->has_alpha,
-	};
+}
+
+static void
+end_reads(struct sw_output *output)
+{
+	/* By index: wl_array_for_each adds to a NULL pointer when nothing was read. */
+	struct sw_buffer **reads = output->render_reads.data;
+	size_t n_reads = output->render_reads.size / sizeof(*reads);
+	for (size_t i = 0; i < n_reads; i++)
+		reads[i]->impl->end_access(reads[i]);
+	output->render_reads.size = 0;
 }
 
 struct frame_done {
@@ -689,38 +692,28 @@ sw_output_frame(struct sw_output *output)
 
 	bool damaged = pixman_region32_not_empty(&output->damage);
 	struct sw_view *view;
+	output->stats = (struct sw_render_stats){ 0 };
 	if (damaged) {
-		output->render_items.size = 0;
-		output->render_reads.size = 0;
-		wl_list_for_each(view, &server->views, link) {
-			if (view->mapped)
-				sw_surface_for_each(view->surface, view->x, view->y, add_item, output);
-		}
-		pixman_image_t *cursor;
-		int32_t cx, cy;
-		struct sw_render_item *item;
-		if (server->seat && sw_seat_get_cursor(server->seat, &cursor, &cx, &cy) &&
-		    (item = wl_array_add(&output->render_items, sizeof(*item)))) {
-			*item = (struct sw_render_item){
-				.image = cursor,
-				.x = sw_clamp_coord((int64_t)cx - output->x),
-				.y = sw_clamp_coord((int64_t)cy - output->y),
-				.width = pixman_image_get_width(cursor),
-				.height = pixman_image_get_height(cursor),
-				.opaque = false,
-			};
-		}
-
+		/* The output's place in the layout. */
+		pixman_box32_t rect = { output->x, output->y, output->x + output->width,
+					output->y + output->height };
+		size_t count = sw_scene_build(server->scene, &output->scene_items, &rect);
+		struct sw_scene_item *items = sw_scene_list_items(&output->scene_items);
+		begin_reads(output, count);
 		sw_render(output->shadow, &output->damage, server->background,
-			  output->render_items.data,
-			  output->render_items.size / sizeof(struct sw_render_item));
-
-		/* By index: wl_array_for_each adds to a NULL pointer when nothing was read. */
-		struct sw_buffer **reads = output->render_reads.data;
-		size_t n_reads = output->render_reads.size / sizeof(*reads);
-		for (size_t i = 0; i < n_reads; i++)
-			reads[i]->impl->end_access(reads[i]);
+			  count ? &items->render : NULL, count, sizeof(*items), &output->stats);
+		end_reads(output);
+		/* The cursor surface was drawn: its frame callbacks are due. */
+		struct sw_surface *cursor = sw_scene_cursor_surface(server->scene);
+		if (cursor)
+			sw_surface_send_frame_done(cursor, msec);
 	}
+	output->frames++;
+	sw_debug("output %s frame %" PRIu64 ": composited %" PRIu64 " px (SRC %" PRIu64
+		 ", OVER %" PRIu64 "), background %" PRIu64 " px, %" PRIu64 " bytes",
+		 output->name, output->frames,
+		 output->stats.src_pixels + output->stats.over_pixels, output->stats.src_pixels,
+		 output->stats.over_pixels, output->stats.background_pixels, output->stats.bytes);
 
 	/* The surfaces' committed state has now been used: tell their clients. */
 	struct frame_done done = { .output = output, .msec = msec };

@@ -8,6 +8,9 @@
 #include <pixman.h>
 #include <wayland-server-core.h>
 
+#include "render.h"
+#include "scene.h"
+
 struct sw_server;
 struct sw_backend;
 struct sw_view;
@@ -50,8 +53,11 @@ struct sw_output {
 	struct wl_list xdg_resources;    /* zxdg_output_v1 resources */
 	struct wl_list presented_feedbacks; /* feedbacks of the frame on its way */
 	/* Reused by every repaint, so a frame allocates nothing once warm. */
-	struct wl_array render_items;        /* struct sw_render_item */
+	struct sw_scene_list scene_items;    /* what shows, from the scene */
 	struct wl_array render_reads;        /* struct sw_buffer *: accesses to end */
+	/* What the last repaint wrote (logged at debug level, one line a frame). */
+	struct sw_render_stats stats;
+	uint64_t frames;
 
 	struct {
 		/* After the shadow was updated, with the frame's damage (pixman_region32_t *). */

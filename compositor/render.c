@@ -128,44 +128,111 @@ sw_render_copy(pixman_image_t *target, const struct sw_render_item *item)
 				 item->y, item->width, item->height);
 }
 
+static uint64_t
+region_area(pixman_region32_t *region)
+{
+	int n;
+	pixman_box32_t *boxes = pixman_region32_rectangles(region, &n);
+	uint64_t area = 0;
+	for (int i = 0; i < n; i++)
+		area += (uint64_t)(boxes[i].x2 - boxes[i].x1) * (uint64_t)(boxes[i].y2 - boxes[i].y1);
+	return area;
+}
+
+static const struct sw_render_item *
+item_at(const struct sw_render_item *items, size_t stride, size_t i)
+{
+	return (const struct sw_render_item *)(const void *)((const char *)items + i * stride);
+}
+
+/* Composite the whole item, clipped to `region` of the target. */
+static void
+draw_clipped(pixman_image_t *target, pixman_op_t op, const struct sw_render_item *it,
+	     pixman_region32_t *region)
+{
+	pixman_image_set_clip_region32(target, region);
+	pixman_image_composite32(op, it->image, NULL, target, 0, 0, 0, 0, it->x, it->y,
+				 it->width, it->height);
+}
+
 void
 sw_render(pixman_image_t *target, const pixman_region32_t *damage, uint32_t background,
-	  const struct sw_render_item *items, size_t count)
+	  const struct sw_render_item *items, size_t count, size_t stride,
+	  struct sw_render_stats *stats)
 {
-	pixman_region32_t clip;
+	struct sw_render_stats st = { 0 };
+	pixman_region32_t clip, claimed, fill, draw, part;
 	pixman_region32_init(&clip);
+	pixman_region32_init(&claimed);
+	pixman_region32_init(&fill);
+	pixman_region32_init(&draw);
+	pixman_region32_init(&part);
 	pixman_region32_intersect_rect(&clip, (pixman_region32_t *)damage, 0, 0,
 				       pixman_image_get_width(target),
 				       pixman_image_get_height(target));
 	if (!pixman_region32_not_empty(&clip))
 		goto out;
 
-	/* Everything outside the damage stays as it was. */
-	pixman_image_set_clip_region32(target, &clip);
-
-	pixman_color_t bg = {
-		.red = (uint16_t)(((background >> 16) & 0xff) * 0x101),
-		.green = (uint16_t)(((background >> 8) & 0xff) * 0x101),
-		.blue = (uint16_t)((background & 0xff) * 0x101),
-		.alpha = 0xffff,
-	};
-	pixman_image_t *fill = pixman_image_create_solid_fill(&bg);
-	pixman_box32_t *ext = pixman_region32_extents(&clip);
-	pixman_image_composite32(PIXMAN_OP_SRC, fill, NULL, target, 0, 0, 0, 0, ext->x1, ext->y1,
-				 ext->x2 - ext->x1, ext->y2 - ext->y1);
-	pixman_image_unref(fill);
-
+	/* The background goes where no item is opaque, none is claimed and one failed to read. */
+	pixman_region32_copy(&fill, &clip);
 	for (size_t i = 0; i < count; i++) {
-		const struct sw_render_item *it = &items[i];
-		if (it->width <= 0 || it->height <= 0)
-			continue;
-		set_transform(it->image, it);
-		pixman_image_composite32(it->opaque ? PIXMAN_OP_SRC : PIXMAN_OP_OVER, it->image,
-					 NULL, target, 0, 0, 0, 0, it->x, it->y, it->width,
-					 it->height);
+		const struct sw_render_item *it = item_at(items, stride, i);
+		if (it->claimed) {
+			pixman_region32_union(&claimed, &claimed, (pixman_region32_t *)&it->visible);
+			pixman_region32_subtract(&fill, &fill, (pixman_region32_t *)&it->visible);
+		} else if (it->image) {
+			pixman_region32_subtract(&fill, &fill, (pixman_region32_t *)&it->opaque);
+		}
+	}
+	if (pixman_region32_not_empty(&fill)) {
+		pixman_color_t bg = {
+			.red = (uint16_t)(((background >> 16) & 0xff) * 0x101),
+			.green = (uint16_t)(((background >> 8) & 0xff) * 0x101),
+			.blue = (uint16_t)((background & 0xff) * 0x101),
+			.alpha = 0xffff,
+		};
+		pixman_image_t *solid = pixman_image_create_solid_fill(&bg);
+		if (solid) {
+			pixman_box32_t *ext = pixman_region32_extents(&fill);
+			pixman_image_set_clip_region32(target, &fill);
+			pixman_image_composite32(PIXMAN_OP_SRC, solid, NULL, target, 0, 0, 0, 0,
+						 ext->x1, ext->y1, ext->x2 - ext->x1,
+						 ext->y2 - ext->y1);
+			pixman_image_unref(solid);
+			st.background_pixels = region_area(&fill);
+		}
 	}
 
+	for (size_t i = 0; i < count; i++) {
+		const struct sw_render_item *it = item_at(items, stride, i);
+		if (it->claimed || !it->image || it->width <= 0 || it->height <= 0)
+			continue;
+		pixman_region32_intersect(&draw, (pixman_region32_t *)&it->visible, &clip);
+		pixman_region32_subtract(&draw, &draw, &claimed);
+		if (!pixman_region32_not_empty(&draw))
+			continue;
+		set_transform(it->image, it);
+		/* An opaque part is copied: its alpha, if any, is not looked at. */
+		pixman_region32_intersect(&part, &draw, (pixman_region32_t *)&it->opaque);
+		if (pixman_region32_not_empty(&part)) {
+			draw_clipped(target, PIXMAN_OP_SRC, it, &part);
+			st.src_pixels += region_area(&part);
+		}
+		pixman_region32_subtract(&part, &draw, (pixman_region32_t *)&it->opaque);
+		if (pixman_region32_not_empty(&part)) {
+			draw_clipped(target, PIXMAN_OP_OVER, it, &part);
+			st.over_pixels += region_area(&part);
+		}
+	}
 	pixman_image_set_clip_region32(target, NULL);
+	st.bytes = (st.src_pixels + st.over_pixels + st.background_pixels) *
+		   (uint64_t)(PIXMAN_FORMAT_BPP(pixman_image_get_format(target)) / 8);
 out:
+	pixman_region32_fini(&part);
+	pixman_region32_fini(&draw);
+	pixman_region32_fini(&fill);
+	pixman_region32_fini(&claimed);
 	pixman_region32_fini(&clip);
+	if (stats)
+		*stats = st;
 }

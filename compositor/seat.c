@@ -25,6 +25,7 @@
 #include "output.h"
 #include "data_device.h"
 #include "render.h"
+#include "scene.h"
 #include "seat.h"
 #include "server.h"
 #include "surface.h"
@@ -89,8 +90,6 @@ struct sw_seat {
 	pixman_image_t *cursor_copy;    /* its pixels, copied at commit */
 	bool cursor_hidden;             /* set_cursor with a NULL surface */
 	pixman_image_t *arrow;
-	bool cursor_drawn;              /* the rect below is on screen */
-	int32_t drawn_x, drawn_y, drawn_w, drawn_h;
 };
 
 static uint32_t
@@ -169,24 +168,16 @@ cursor_current(struct sw_seat *seat, int32_t *x, int32_t *y)
 	return seat->arrow;
 }
 
-/* Damage where the cursor was and where it is now. */
+/* Tell the scene what cursor shows now (it damages where it was and where it is). */
 static void
 cursor_damage(struct sw_seat *seat)
 {
-	struct sw_server *server = seat->server;
-	if (seat->cursor_drawn)
-		sw_outputs_damage_box(server, seat->drawn_x, seat->drawn_y, seat->drawn_w,
-				      seat->drawn_h);
-	int32_t x, y;
-	pixman_image_t *img = cursor_current(seat, &x, &y);
-	seat->cursor_drawn = img != NULL;
-	if (!img)
+	if (!seat->server->scene)
 		return;
-	seat->drawn_x = x;
-	seat->drawn_y = y;
-	seat->drawn_w = pixman_image_get_width(img);
-	seat->drawn_h = pixman_image_get_height(img);
-	sw_outputs_damage_box(server, x, y, seat->drawn_w, seat->drawn_h);
+	int32_t x = 0, y = 0;
+	pixman_image_t *img = cursor_current(seat, &x, &y);
+	sw_scene_set_cursor(seat->server->scene, img, x, y,
+			    img && img == seat->cursor_copy ? seat->cursor_surface : NULL);
 }
 
 static void
@@ -272,19 +263,6 @@ handle_cursor_surface_destroy(struct wl_listener *listener, void *data)
 	struct sw_seat *seat = wl_container_of(listener, seat, cursor_surface_destroy);
 	cursor_surface_unset(seat);
 	cursor_damage(seat);
-}
-
-bool
-sw_seat_get_cursor(struct sw_seat *seat, pixman_image_t **image, int32_t *x, int32_t *y)
-{
-	pixman_image_t *img = cursor_current(seat, x, y);
-	if (!img)
-		return false;
-	/* The cursor surface is being drawn: its frame callbacks are due. */
-	if (img == seat->cursor_copy)
-		sw_surface_send_frame_done(seat->cursor_surface, now_msec());
-	*image = img;
-	return true;
 }
 
 /* --- wl_pointer --- */

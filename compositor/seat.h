@@ -18,12 +18,6 @@ void sw_seat_destroy(struct sw_seat *seat);
 void sw_seat_view_mapped(struct sw_seat *seat, struct sw_view *view);
 void sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view);
 
-/*
- * Renderer -> seat: the cursor image to draw on top, if any, and where its
- * top-left goes in output coordinates. Returns false when no cursor shows.
- */
-bool sw_seat_get_cursor(struct sw_seat *seat, pixman_image_t **image, int32_t *x, int32_t *y);
-
 /* Where the pointer is (layout coordinates); false without a pointer. */
 bool sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y);
 /* The view whose surface has keyboard focus, or NULL. */

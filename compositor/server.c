@@ -13,6 +13,7 @@
 #include "output.h"
 #include "presentation.h"
 #include "screencopy.h"
+#include "scene.h"
 #include "seat.h"
 #include "server.h"
 #include "shm.h"
@@ -45,6 +46,9 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	server->loop = wl_display_get_event_loop(server->display);
 	server->budgets = sw_budgets_create(server->display, &server->opts.budget);
 	if (!server->budgets)
+		goto out_display;
+	server->scene = sw_scene_create(server);
+	if (!server->scene)
 		goto out_display;
 
 	if (!sw_compositor_create(server) || !sw_subcompositor_create(server) ||
@@ -92,6 +96,8 @@ out_display:
 	server->display = NULL;
 	sw_budgets_destroy(server->budgets);
 	server->budgets = NULL;
+	sw_scene_destroy(server->scene);
+	server->scene = NULL;
 	return false;
 }
 
@@ -110,4 +116,6 @@ sw_server_finish(struct sw_server *server)
 	server->display = NULL;
 	sw_budgets_destroy(server->budgets);
 	server->budgets = NULL;
+	sw_scene_destroy(server->scene);
+	server->scene = NULL;
 }

@@ -43,8 +43,9 @@ struct sw_server {
 
 	struct sw_budgets *budgets;   /* what clients may make us hold */
 	struct sw_backend *backend;
-	/* Left to right; may be empty while every DRM connector is unplugged. */
+	/* Left to right; empty only while no output can be made. */
 	struct wl_list outputs;       /* sw_output.link */
+	struct sw_scene *scene;       /* what is visible where */
 
 	struct sw_shm *shm;
 	struct sw_compositor *compositor;

@@ -5,6 +5,7 @@
 #include <wayland-server-protocol.h>
 
 #include "output.h"
+#include "scene.h"
 #include "server.h"
 #include "surface.h"
 #include "xdg_shell.h"
@@ -55,7 +56,7 @@ subsurface_role_commit(struct sw_surface *surface)
 	pixman_region32_init(&damage);
 	pixman_region32_copy(&damage, &surface->damage);
 	pixman_region32_translate(&damage, x, y);
-	sw_outputs_damage_region(server, &damage);
+	sw_scene_damage_surface(view->server->scene, surface, &damage);
 	pixman_region32_fini(&damage);
 	if (surface->width < surface->prev_width || surface->height < surface->prev_height)
 		sw_outputs_damage_box(server, x, y, surface->prev_width, surface->prev_height);

@@ -6,6 +6,7 @@
 #include "buffer.h"
 #include "log.h"
 #include "output.h"
+#include "scene.h"
 #include "seat.h"
 #include "serial_ring.h"
 #include "server.h"
@@ -262,7 +263,7 @@ xdg_role_commit(struct sw_surface *surface)
 		pixman_region32_init(&damage);
 		pixman_region32_copy(&damage, &surface->damage);
 		pixman_region32_translate(&damage, view->x, view->y);
-		sw_outputs_damage_region(view->server, &damage);
+		sw_scene_damage_surface(view->server->scene, surface, &damage);
 		pixman_region32_fini(&damage);
 		/* What a shrink uncovered. */
 		if (surface->width < surface->prev_width || surface->height < surface->prev_height)

@@ -12,6 +12,9 @@ It also runs sealway-bench, in two parts:
                      processes, no compositor (sealway-bench mech); writes
                      JSON, CSV, text, a markdown table and PNG plots to --out
   --part paths       every allocation path of sealway's clients, alone
+  --part scene       the scene's figures, each beside its yardstick: a 1080p
+                     opaque window against a pixman copy, eight clients and
+                     buffer churn against weston, a 64x64 square
   --part compositor  the comparisons above, then every allocation path of
                      sealway's clients under three workloads (full 1920x1080
                      damage, a 64x64 square, a new buffer every frame) through
@@ -21,7 +24,7 @@ It also runs sealway-bench, in two parts:
 output parses and every method has numbers or a stated refusal; it is what
 the test suite runs. --check-mech FILE applies that check to a saved JSON.
 
-Usage: python3 tests/bench/bench.py --build BUILD_DIR [--part mech|paths|compositor]
+Usage: python3 tests/bench/bench.py --build BUILD_DIR [--part mech|paths|compositor|scene]
            [--quick | --smoke] [--out DIR] [--no-callgrind]
 """
 
@@ -1017,15 +1020,147 @@ def part_compositor(args, build):
     return status
 
 
+# ---- the scene: what composition costs ----
+
+PIXMAN_COPY_RE = re.compile(r'copies=(\d+) size=(\d+x\d+) us_per_copy=([\d.]+)')
+
+
+def many_clients(comp, exe, count, frames, size):
+    """`count` sealway-bench clients with full damage at once: compositor CPU
+    per output frame (all of its CPU over the run, over the frames each
+    client saw presented, on average)."""
+    cmd = [exe, 'client', '--alloc', 'memfd-sealed', '--workload', 'full', '--frames',
+           str(frames), '--size', size]
+    cpu = Cpu(comp.pid)
+    clients = [comp.spawn(cmd) for _ in range(count)]
+    presented = []
+    for c in clients:
+        out, err = c.communicate(timeout=120)
+        if c.returncode != 0:
+            raise BenchError('%s against %s exited with %d:\n%s%s'
+                             % (' '.join(cmd), comp.name, c.returncode, out, err))
+        presented.append(parse_stats(out, 'sealway-bench client on ' + comp.name)['presented'])
+    cpu.stop()
+    per_client = max(statistics.mean(presented), 1)
+    return {'sched_us_per_frame': cpu.sched_seconds * 1e6 / per_client,
+            'presented': per_client}
+
+
+def part_scene(args, build):
+    """The scene's three figures, each next to its yardstick in the same run:
+    a 1920x1080 opaque window with full damage against a cache-cold pixman
+    SRC copy of one 1080p frame; eight 480x270 clients with full damage
+    against weston; a 64x64 moving square on a 1080p window; and buffer
+    churn against weston."""
+    exe = os.environ.get('SEALWAY_BENCH') or os.path.join(build, 'client', 'sealway-bench')
+    sealway = os.environ.get('SEALWAY') or os.path.join(build, 'compositor', 'sealway')
+    copy = os.environ.get('PIXMAN_COPY') or os.path.join(build, 'tests', 'bench', 'pixman-copy')
+    churn = os.environ.get('BUFFER_CHURN') or os.path.join(build, 'tests', 'bench',
+                                                           'buffer-churn')
+    weston = shutil.which('weston')
+    for path in (exe, sealway, copy, churn):
+        if not os.access(path, os.X_OK):
+            print('bench: %s not found; build with ninja -C %s' % (path, args.build),
+                  file=sys.stderr)
+            return 1
+    names = ['sealway'] + (['weston'] if weston else [])
+    frames = 60 if args.quick else 240
+    repeats = 1 if args.quick else 3
+    cmds = {
+        'sealway': [sealway, '--backend=headless', '--refresh=60', '--size=1920x1080',
+                    '--socket=scene-sealway', '--log=warn'],
+        'weston': [weston or 'weston', '--backend=headless-backend.so', '--use-pixman',
+                   '--width=1920', '--height=1080', '--socket=scene-weston', '--idle-time=0',
+                   '--no-config'],
+    }
+    runtime = tempfile.mkdtemp(prefix='sealway-bench-scene-')
+    os.chmod(runtime, 0o700)
+    comps = {}
+    res = {n: {'full': [], 'square': [], 'many': [], 'buffers': []} for n in names}
+    copies = []
+    started = time.monotonic()
+    try:
+        for n in names:
+            comps[n] = Compositor(n + '-scene', cmds[n], runtime, 'scene-' + n)
+        for n in names:
+            comps[n].wait_ready(10)
+        for n in names:
+            comps[n].settle()
+        for _ in range(repeats):
+            out = subprocess.run([copy, '200', '1920x1080'], capture_output=True, text=True,
+                                 timeout=120).stdout
+            m = PIXMAN_COPY_RE.search(out)
+            if not m:
+                raise BenchError('no pixman-copy line: %r' % out)
+            copies.append(float(m.group(3)))
+            for n in names:
+                res[n]['full'].append(client_run(comps[n], exe, 'memfd-sealed', 'full',
+                                                 frames, '1920x1080'))
+                res[n]['square'].append(client_run(comps[n], exe, 'memfd-sealed', 'square',
+                                                   frames, '1920x1080'))
+                res[n]['many'].append(many_clients(comps[n], exe, 8, frames, '480x270'))
+                res[n]['buffers'].append(buffer_churn(comps[n], {'buffer_churn': churn},
+                                                      frames, '256x256'))
+        for n in names:
+            if not comps[n].alive():
+                raise BenchError('%s died during the run:\n%s' % (n, comps[n].log_tail()))
+    except (BenchError, subprocess.TimeoutExpired, OSError) as e:
+        print('bench: %s' % e, file=sys.stderr)
+        return 1
+    finally:
+        for c in comps.values():
+            c.stop()
+        shutil.rmtree(runtime, ignore_errors=True)
+
+    def med(n, kind, key):
+        return median([r[key] for r in res[n][kind]])
+
+    copy_us = median(copies)
+    full = {n: med(n, 'full', 'comp_us') for n in names}
+    square = {n: med(n, 'square', 'comp_us') for n in names}
+    many = {n: med(n, 'many', 'sched_us_per_frame') for n in names}
+    bufs = {n: med(n, 'buffers', 'sched_us_per_buffer') for n in names}
+    rows = [
+        ['pixman SRC copy of a 1080p frame, cache-cold (us)', fmt(copy_us, '.0f')]
+        + ([''] if weston else []),
+        ['1920x1080 opaque window, full damage: compositor us/frame']
+        + [fmt(full[n], '.0f') for n in names],
+        ['eight 480x270 clients, full damage: compositor us/frame']
+        + [fmt(many[n], '.0f') for n in names],
+        ['64x64 moving square on a 1080p window: compositor us/frame']
+        + [fmt(square[n], '.1f') for n in names],
+        ['buffer churn 256x256: compositor us/buffer'] + [fmt(bufs[n], '.1f') for n in names],
+    ]
+    for line in machine_info(build):
+        print(line)
+    print('workload: sealway-bench client memfd-sealed, %d frames (x%d, median); '
+          'output 1920x1080@60, pixman' % (frames, repeats))
+    print()
+    print_table(rows, names)
+    print()
+    print('composition cost: %.2fx a pixman copy (target 1.15x at most)' % (full['sealway']
+                                                                           / copy_us))
+    if weston:
+        print('many clients: %.2fx weston (target 0.35x at most)'
+              % (many['sealway'] / many['weston']))
+    print('small damage: %.3f ms a frame (target 0.06 ms at most)' % (square['sealway'] / 1e3))
+    if weston:
+        print('buffer churn: %.2fx weston (target 0.7x at most)'
+              % (bufs['sealway'] / bufs['weston']))
+    print('CPU times from schedstat; total %.0f s' % (time.monotonic() - started))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--build', default=os.environ.get('MESON_BUILD_ROOT', 'build-bench'),
                     help='meson build directory (optimized, unsanitized)')
-    ap.add_argument('--part', choices=['compare', 'mech', 'compositor', 'paths'],
+    ap.add_argument('--part', choices=['compare', 'mech', 'compositor', 'paths', 'scene'],
                     default='compare',
                     help='compare: sealway and weston on the demo workloads (default); '
                          'mech: sealway-bench part 1; paths: part 2, the allocation paths '
-                         'alone; compositor: compare, then paths')
+                         'alone; compositor: compare, then paths; scene: composition '
+                         'against a pixman copy, many clients, small damage')
     ap.add_argument('--quick', action='store_true', help='fewer repeats, shorter windows')
     ap.add_argument('--smoke', action='store_true',
                     help='tiny sizes; fail unless the output parses and is complete')
@@ -1049,6 +1184,8 @@ def main():
         return part_mech(args, build)
     if args.part in ('compositor', 'paths'):
         return part_compositor(args, build)
+    if args.part == 'scene':
+        return part_scene(args, build)
     return compare(args, build)
 
 
