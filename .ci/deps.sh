@@ -8,6 +8,7 @@ pkgs="
   libdrm-dev libpixman-1-dev libpng-dev
   libseat-dev libinput-dev libxkbcommon-dev libudev-dev
   weston wayland-utils grim foot wev waypipe strace
+  libsdl2-tests
   qemu-system-x86 busybox-static cpio gzip xz-utils kmod seatd
   python3 python3-matplotlib fonts-dejavu-core
   clang libclang-rt-14-dev

@@ -17,6 +17,7 @@
 #include "seat.h"
 #include "server.h"
 #include "session.h"
+#include "wm.h"
 
 #define INPUT_DIR "/dev/input"
 #define KEY_SLOTS (KEY_MAX + 1)
@@ -127,29 +128,18 @@ release_all_keys(struct sw_input *input, uint32_t time)
 	send_modifiers(input);
 }
 
-/* Ctrl+Alt+Backspace and Ctrl+Alt+Fn, by evdev code so they work without XKB data. */
+/* The window manager's keys, by evdev code so they work without XKB data. */
 static bool
 handle_compositor_key(struct sw_input *input, uint32_t key)
 {
 	bool ctrl = input->down[KEY_LEFTCTRL] || input->down[KEY_RIGHTCTRL];
 	bool alt = input->down[KEY_LEFTALT] || input->down[KEY_RIGHTALT];
-	if (!ctrl || !alt)
+	unsigned vt;
+	if (!input->server->wm || !sw_wm_key(input->server->wm, key, ctrl, alt, &vt))
 		return false;
-	if (key == KEY_BACKSPACE) {
-		sw_info("input: Ctrl+Alt+Backspace: quitting");
-		sw_server_terminate(input->server, 0);
-		return true;
-	}
-	unsigned vt = 0;
-	if (key >= KEY_F1 && key <= KEY_F10)
-		vt = key - KEY_F1 + 1;
-	else if (key == KEY_F11)
-		vt = 11;
-	else if (key == KEY_F12)
-		vt = 12;
-	if (!vt)
-		return false;
-	sw_session_switch_vt(input->session, vt);
+	/* The session is ours: the window manager only says which VT. */
+	if (vt)
+		sw_session_switch_vt(input->session, vt);
 	return true;
 }
 
@@ -238,6 +228,7 @@ static void
 handle_event(struct sw_input *input, struct libinput_event *event)
 {
 	struct sw_seat *seat = input->server->seat;
+	struct sw_wm *wm = input->server->wm;
 	/* Absolute devices (tablets, VM pointers) map to the first output. */
 	struct sw_output *output = sw_output_first(input->server);
 	enum libinput_event_type type = libinput_event_get_type(event);
@@ -249,7 +240,7 @@ handle_event(struct sw_input *input, struct libinput_event *event)
 		handle_device_removed(input, libinput_event_get_device(event));
 		return;
 	}
-	if (!seat)
+	if (!seat || !wm)
 		return;
 	struct libinput_event_pointer *ptr;
 	switch (type) {
@@ -258,28 +249,28 @@ handle_event(struct sw_input *input, struct libinput_event *event)
 		break;
 	case LIBINPUT_EVENT_POINTER_MOTION:
 		ptr = libinput_event_get_pointer_event(event);
-		sw_seat_pointer_motion(seat, libinput_event_pointer_get_time(ptr),
-				       libinput_event_pointer_get_dx(ptr),
-				       libinput_event_pointer_get_dy(ptr));
+		sw_wm_pointer_motion(wm, libinput_event_pointer_get_time(ptr),
+				     libinput_event_pointer_get_dx(ptr),
+				     libinput_event_pointer_get_dy(ptr));
 		sw_seat_pointer_frame(seat);
 		break;
 	case LIBINPUT_EVENT_POINTER_MOTION_ABSOLUTE:
 		if (!output)
 			break;
 		ptr = libinput_event_get_pointer_event(event);
-		sw_seat_pointer_warp(seat, libinput_event_pointer_get_time(ptr),
-				     output->x + libinput_event_pointer_get_absolute_x_transformed(
-					     ptr, (uint32_t)output->width),
-				     output->y + libinput_event_pointer_get_absolute_y_transformed(
-					     ptr, (uint32_t)output->height));
+		sw_wm_pointer_warp(wm, libinput_event_pointer_get_time(ptr),
+				   output->x + libinput_event_pointer_get_absolute_x_transformed(
+					   ptr, (uint32_t)output->width),
+				   output->y + libinput_event_pointer_get_absolute_y_transformed(
+					   ptr, (uint32_t)output->height));
 		sw_seat_pointer_frame(seat);
 		break;
 	case LIBINPUT_EVENT_POINTER_BUTTON:
 		ptr = libinput_event_get_pointer_event(event);
-		sw_seat_pointer_button(seat, libinput_event_pointer_get_time(ptr),
-				       libinput_event_pointer_get_button(ptr),
-				       libinput_event_pointer_get_button_state(ptr) ==
-					       LIBINPUT_BUTTON_STATE_PRESSED);
+		sw_wm_pointer_button(wm, libinput_event_pointer_get_time(ptr),
+				     libinput_event_pointer_get_button(ptr),
+				     libinput_event_pointer_get_button_state(ptr) ==
+					     LIBINPUT_BUTTON_STATE_PRESSED);
 		sw_seat_pointer_frame(seat);
 		break;
 	case LIBINPUT_EVENT_POINTER_SCROLL_WHEEL:

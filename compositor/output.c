@@ -19,7 +19,7 @@
 #include "server.h"
 #include "surface.h"
 #include "xdg-output-unstable-v1-server-protocol.h"
-#include "xdg_shell.h"
+#include "view.h"
 
 #define OUTPUT_VERSION 4
 #define XDG_OUTPUT_MANAGER_VERSION 3

@@ -1,8 +1,8 @@
 /*
  * wl_seat with wl_keyboard and wl_pointer. Devices (the DRM backend's input)
- * feed it evdev codes; it keeps the focus: the newest toplevel, or the one
- * last clicked, has the keyboard; the top-most surface under the cursor has
- * the pointer, except while a button is held (the implicit grab).
+ * feed it evdev codes, through the window manager (wm.c), which decides who
+ * has the keyboard; the top-most surface under the cursor has the pointer,
+ * except while a button is held (the implicit grab).
  *
  * Resources outlive the seat as inert objects: their user data is NULL and
  * their requests do nothing.
@@ -29,7 +29,7 @@
 #include "seat.h"
 #include "server.h"
 #include "surface.h"
-#include "xdg_shell.h"
+#include "view.h"
 
 #define SEAT_VERSION 7
 #define REPEAT_RATE 25    /* keys per second */
@@ -432,24 +432,12 @@ sw_seat_pointer_motion(struct sw_seat *seat, uint32_t time_msec, double dx, doub
 	sw_seat_pointer_warp(seat, time_msec, seat->px + dx, seat->py + dy);
 }
 
-static void keyboard_set_focus(struct sw_seat *seat, struct sw_surface *surface);
-
 void
 sw_seat_pointer_button(struct sw_seat *seat, uint32_t time_msec, uint32_t button, bool pressed)
 {
-	if (pressed && seat->buttons_down == 0) {
-		/* A click raises and focuses the toplevel under the pointer. */
-		double sx, sy;
-		struct sw_view *view = sw_view_at(seat->server, seat->px, seat->py, &sx, &sy);
-		if (view) {
-			struct sw_view *top = view;
-			while (top->parent)
-				top = top->parent;
-			sw_view_raise(top);
-			keyboard_set_focus(seat, top->surface);
-		}
+	/* The window manager may have raised something under the pointer. */
+	if (pressed && seat->buttons_down == 0)
 		pointer_update(seat, time_msec, false);
-	}
 	if (pressed) {
 		seat->buttons_down++;
 	} else if (seat->buttons_down > 0) {
@@ -520,8 +508,8 @@ keyboard_send_enter(struct sw_seat *seat, struct wl_resource *resource, uint32_t
 				   seat->mods_locked, seat->group);
 }
 
-static void
-keyboard_set_focus(struct sw_seat *seat, struct sw_surface *surface)
+void
+sw_seat_set_keyboard_focus(struct sw_seat *seat, struct sw_surface *surface)
 {
 	if (surface == seat->kbd_focus)
 		return;
@@ -545,18 +533,6 @@ keyboard_set_focus(struct sw_seat *seat, struct sw_surface *surface)
 		if (same_client(resource, surface))
 			keyboard_send_enter(seat, resource, serial);
 	}
-}
-
-/* The top-most mapped toplevel other than `except`, or NULL. */
-static struct sw_view *
-topmost_toplevel(struct sw_seat *seat, struct sw_view *except)
-{
-	struct sw_view *view;
-	wl_list_for_each_reverse(view, &seat->server->views, link) {
-		if (view != except && view->mapped && !view->parent)
-			return view;
-	}
-	return NULL;
 }
 
 static void
@@ -775,8 +751,6 @@ sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer)
 {
 	if (keyboard == seat->has_keyboard && pointer == seat->has_pointer)
 		return;
-	if (!keyboard)
-		keyboard_set_focus(seat, NULL);
 	if (!pointer)
 		pointer_clear_focus(seat);
 	seat->has_keyboard = keyboard;
@@ -787,11 +761,6 @@ sw_seat_set_capabilities(struct sw_seat *seat, bool keyboard, bool pointer)
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->resources)
 		wl_seat_send_capabilities(resource, seat_caps(seat));
-	if (keyboard && !seat->kbd_focus) {
-		struct sw_view *top = topmost_toplevel(seat, NULL);
-		if (top)
-			keyboard_set_focus(seat, top->surface);
-	}
 	struct sw_output *first = sw_output_first(seat->server);
 	if (pointer && first && !seat->ptr_focus) {
 		/* Start in the middle of the first output. */
@@ -854,12 +823,23 @@ sw_seat_destroy(struct sw_seat *seat)
 	free(seat);
 }
 
-void
-sw_seat_view_mapped(struct sw_seat *seat, struct sw_view *view)
+bool
+sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y)
 {
-	if (!view->parent)
-		keyboard_set_focus(seat, view->surface);
-	/* It may have appeared under the pointer. */
+	*x = seat->px;
+	*y = seat->py;
+	return seat->has_pointer;
+}
+
+uint32_t
+sw_seat_buttons_down(struct sw_seat *seat)
+{
+	return seat->buttons_down;
+}
+
+void
+sw_seat_pointer_rescan(struct sw_seat *seat)
+{
 	if (seat->has_pointer)
 		pointer_update(seat, now_msec(), false);
 }
@@ -867,10 +847,6 @@ sw_seat_view_mapped(struct sw_seat *seat, struct sw_view *view)
 void
 sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view)
 {
-	if (seat->kbd_focus == view->surface) {
-		struct sw_view *next = topmost_toplevel(seat, view);
-		keyboard_set_focus(seat, next ? next->surface : NULL);
-	}
 	int32_t dx, dy;
 	if (seat->ptr_focus && sw_surface_get_root(seat->ptr_focus, &dx, &dy) == view->surface) {
 		pointer_clear_focus(seat);
@@ -880,20 +856,4 @@ sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view)
 		if (seat->has_pointer)
 			pointer_update(seat, now_msec(), false);
 	}
-}
-
-bool
-sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y)
-{
-	if (!seat->has_pointer)
-		return false;
-	*x = seat->px;
-	*y = seat->py;
-	return true;
-}
-
-struct sw_view *
-sw_seat_focused_view(struct sw_seat *seat)
-{
-	return seat->kbd_focus ? seat->kbd_focus->view : NULL;
 }

@@ -8,20 +8,25 @@
 #include <pixman.h>
 
 struct sw_server;
+struct sw_surface;
 struct sw_view;
 
 /* wl_seat: exists even headless (without devices), because clients such as foot need it. */
 struct sw_seat *sw_seat_create(struct sw_server *server);
 void sw_seat_destroy(struct sw_seat *seat);
 
-/* Shell -> seat: a toplevel was mapped (newest gets keyboard focus) or is going away. */
-void sw_seat_view_mapped(struct sw_seat *seat, struct sw_view *view);
+/*
+ * Window manager -> seat. The keyboard goes to `surface` (NULL: nobody); it
+ * is kept while no keyboard is plugged in, and given to keyboards that come.
+ */
+void sw_seat_set_keyboard_focus(struct sw_seat *seat, struct sw_surface *surface);
+/* What is under the pointer may have changed (a view mapped, moved or was raised). */
+void sw_seat_pointer_rescan(struct sw_seat *seat);
+/* A view is going away: the pointer leaves it. */
 void sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view);
-
-/* Where the pointer is (layout coordinates); false without a pointer. */
+/* Where the pointer is, in output coordinates; false when the seat has none. */
 bool sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y);
-/* The view whose surface has keyboard focus, or NULL. */
-struct sw_view *sw_seat_focused_view(struct sw_seat *seat);
+uint32_t sw_seat_buttons_down(struct sw_seat *seat);
 
 /*
  * Input devices -> seat. Keys and buttons are evdev codes (linux/input-event-codes.h),

@@ -18,6 +18,7 @@
 #include "server.h"
 #include "shm.h"
 #include "surface.h"
+#include "wm.h"
 #include "xdg_shell.h"
 
 #define BACKGROUND_XRGB 0xff202830u
@@ -35,7 +36,6 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 {
 	*server = (struct sw_server){ .opts = *opts };
 	server->background = BACKGROUND_XRGB;
-	server->next_x = server->next_y = 32;
 	wl_list_init(&server->views);
 	wl_list_init(&server->outputs);
 	server->display = wl_display_create();
@@ -72,10 +72,15 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 		sw_err("cannot create the seat");
 		goto out_backend;
 	}
+	server->wm = sw_wm_create(server);
+	if (!server->wm) {
+		sw_err("cannot create the window manager");
+		goto out_seat;
+	}
 #ifdef SW_HAVE_DMABUF
 	if (!sw_dmabuf_create(server)) {
 		sw_err("cannot create the linux-dmabuf global");
-		goto out_seat;
+		goto out_wm;
 	}
 #endif
 	struct sw_output *output;
@@ -84,8 +89,11 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	return true;
 
 #ifdef SW_HAVE_DMABUF
-out_seat:
+out_wm:
 #endif
+	sw_wm_destroy(server->wm);
+	server->wm = NULL;
+out_seat:
 	sw_seat_destroy(server->seat);
 	server->seat = NULL;
 out_backend:
@@ -108,6 +116,8 @@ sw_server_finish(struct sw_server *server)
 #ifdef SW_HAVE_DMABUF
 	sw_dmabuf_destroy(server);
 #endif
+	sw_wm_destroy(server->wm);
+	server->wm = NULL;
 	sw_seat_destroy(server->seat);
 	server->seat = NULL;
 	server->backend->impl->destroy(server->backend);

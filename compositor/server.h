@@ -55,11 +55,10 @@ struct sw_server {
 	struct sw_screencopy *screencopy;
 	struct sw_dmabuf *dmabuf;
 	struct sw_data_device_manager *data_device;
+	struct sw_wm *wm;             /* the policy: placement, stacking, focus, keys */
 
 	/* Mapped views, bottom first; the last one is on top. */
 	struct wl_list views;
-	/* Where the next toplevel goes: cascading from the top-left. */
-	int32_t next_x, next_y;
 
 	uint32_t background;  /* XRGB8888 */
 	int exit_code;

@@ -8,7 +8,7 @@
 #include "scene.h"
 #include "server.h"
 #include "surface.h"
-#include "xdg_shell.h"
+#include "view.h"
 
 struct sw_subcompositor {
 	struct wl_global *global;

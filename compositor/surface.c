@@ -12,7 +12,7 @@
 #include "render.h"
 #include "server.h"
 #include "surface.h"
-#include "xdg_shell.h"
+#include "view.h"
 
 /*
  * What this file implements (wl_surface.offset, v5); never more than the

@@ -1,5 +1,13 @@
+/*
+ * xdg_wm_base, xdg_surface, xdg_toplevel, xdg_popup and xdg_positioner: the
+ * protocol, and nothing of the policy. Each xdg_surface with a role is a
+ * sw_view: what the client asks for (fullscreen, maximize, move, ...) is
+ * emitted as a signal of the view, and the window manager (wm.c) answers by
+ * setting the view's wanted size and states and calling impl->configure.
+ */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <wayland-server-core.h>
 
@@ -7,21 +15,21 @@
 #include "log.h"
 #include "output.h"
 #include "scene.h"
-#include "seat.h"
 #include "serial_ring.h"
 #include "server.h"
 #include "surface.h"
-#include "wm_output.h"
 #include "xdg-shell-server-protocol.h"
 #include "xdg_shell.h"
 
 #define WM_BASE_VERSION 5
-#define CASCADE_STEP 32
+/* A client that has not answered a ping within this is logged as unresponsive. */
+#define PING_TIMEOUT_MS 5000
 
 struct sw_xdg_shell {
 	struct sw_server *server;
 	struct wl_global *global;
 	struct wl_listener display_destroy;
+	struct wl_signal new_view;   /* struct sw_view *: a toplevel or popup role was made */
 };
 
 /* One bound xdg_wm_base: it must outlive the xdg_surfaces made from it. */
@@ -29,6 +37,8 @@ struct wm_base {
 	struct wl_resource *resource;
 	struct sw_xdg_shell *shell;
 	struct wl_list surfaces;      /* xdg_surface.base_link */
+	uint32_t ping_serial;         /* 0: no ping out */
+	struct wl_event_source *ping_timer;
 };
 
 struct positioner {
@@ -36,6 +46,7 @@ struct positioner {
 	int32_t anchor_x, anchor_y, anchor_w, anchor_h;
 	uint32_t anchor, gravity;
 	int32_t offset_x, offset_y;
+	uint32_t constraint_adjustment;
 };
 
 enum xdg_role_kind { XDG_ROLE_NONE, XDG_ROLE_TOPLEVEL, XDG_ROLE_POPUP };
@@ -53,14 +64,21 @@ struct xdg_surface {
 	struct sw_serial_ring configures; /* sent, not yet acked */
 	bool configured;             /* a configure was acked */
 	bool initial_commit_done;    /* the commit that asks for the first configure */
+	bool caps_sent;              /* wm_capabilities, before the first configure */
 	struct wl_event_source *configure_idle;
 	char *title, *app_id;
 	/* toplevels: size limits, double-buffered (0 = none) */
 	int32_t pending_min_w, pending_min_h, pending_max_w, pending_max_h;
+	/* set_window_geometry, double-buffered */
+	struct sw_box pending_geometry;
+	bool has_geometry;
+	/* The bounds last sent in configure_bounds (0x0: none yet). */
+	int32_t sent_bounds_w, sent_bounds_h;
 	/* popups */
 	struct xdg_surface *parent;
 	struct wl_listener parent_destroy;
 	int32_t popup_x, popup_y, popup_w, popup_h;
+	bool dismissed;              /* popup_done sent: never shown again */
 	/* Emitted when this struct goes (its resource may stay, inert): popups let go. */
 	struct wl_signal destroy_signal;
 };
@@ -80,79 +98,31 @@ static const struct sw_surface_role xdg_popup_role;
 
 /* ---- views ---- */
 
-struct sw_view *
-sw_view_at(struct sw_server *server, double x, double y, double *sx, double *sy)
+/* The popup's place: relative to its parent's window geometry, its own geometry there. */
+static void
+popup_position(struct xdg_surface *xdg)
 {
-	struct sw_surface *surface;
-	return sw_view_surface_at(server, x, y, &surface, sx, sy);
-}
-
-struct sw_view *
-sw_view_surface_at(struct sw_server *server, double x, double y, struct sw_surface **surface,
-		   double *sx, double *sy)
-{
-	struct sw_view *view;
-	wl_list_for_each_reverse(view, &server->views, link) {
-		if (!view->mapped)
-			continue;
-		struct sw_surface *hit = sw_surface_at(view->surface, x - view->x, y - view->y, sx, sy);
-		if (hit) {
-			*surface = hit;
-			return view;
-		}
-	}
-	return NULL;
-}
-
-void
-sw_view_damage_whole(struct sw_view *view)
-{
-	sw_surface_damage_tree(view->surface, view->x, view->y);
-}
-
-void
-sw_view_raise(struct sw_view *view)
-{
-	if (!view->mapped || view->link.next == &view->server->views)
-		return;
-	wl_list_remove(&view->link);
-	wl_list_insert(view->server->views.prev, &view->link);
-	sw_view_damage_whole(view);
+	struct sw_view *view = &xdg->view, *parent = &xdg->parent->view;
+	view->x = sw_clamp_coord((int64_t)parent->x + parent->geometry.x + xdg->popup_x -
+				 view->geometry.x);
+	view->y = sw_clamp_coord((int64_t)parent->y + parent->geometry.y + xdg->popup_y -
+				 view->geometry.y);
 }
 
 static void
 view_map(struct xdg_surface *xdg)
 {
 	struct sw_view *view = &xdg->view;
-	struct sw_server *server = view->server;
-	if (xdg->kind == XDG_ROLE_TOPLEVEL) {
-		struct sw_output *output = sw_wm_output_for_new_window(server);
-		int32_t ow = output ? output->width : 0, oh = output ? output->height : 0;
-		/*
-		 * Cascade from the top-left of the output; start again when the next
-		 * one would not fit.
-		 */
-		if (server->next_x + CASCADE_STEP * 2 > ow || server->next_y + CASCADE_STEP * 2 > oh) {
-			server->next_x = CASCADE_STEP;
-			server->next_y = CASCADE_STEP;
-		}
-		view->x = (output ? output->x : 0) + server->next_x;
-		view->y = (output ? output->y : 0) + server->next_y;
-		server->next_x += CASCADE_STEP;
-		server->next_y += CASCADE_STEP;
-	} else if (xdg->parent) {
-		view->x = sw_clamp_coord((int64_t)xdg->parent->view.x + xdg->popup_x);
-		view->y = sw_clamp_coord((int64_t)xdg->parent->view.y + xdg->popup_y);
-	}
+	if (xdg->kind == XDG_ROLE_POPUP && xdg->parent)
+		popup_position(xdg);
 	view->mapped = true;
 	view->surface->view = view;
-	wl_list_insert(server->views.prev, &view->link);
+	/* The window manager places and stacks it. */
+	wl_signal_emit_mutable(&view->events.map, view);
 	sw_view_damage_whole(view);
 	sw_debug("mapped %s %s at %d,%d size %dx%d", xdg->kind == XDG_ROLE_TOPLEVEL ? "toplevel" : "popup",
 		 xdg->title ? xdg->title : "(untitled)", view->x, view->y, view->surface->width,
 		 view->surface->height);
-	if (xdg->kind == XDG_ROLE_TOPLEVEL && server->seat)
-		sw_seat_view_mapped(server->seat, view);
 }
 
 static void
@@ -171,42 +141,93 @@ view_unmap(struct xdg_surface *xdg)
 	surface->view = NULL;
 	wl_list_remove(&view->link);
 	wl_list_init(&view->link);
-	if (view->server->seat)
-		sw_seat_view_unmapped(view->server->seat, view);
+	wl_signal_emit_mutable(&view->events.unmap, view);
 }
 
 /* ---- configure ---- */
 
 static void
+add_state(struct wl_array *states, uint32_t state)
+{
+	uint32_t *slot = wl_array_add(states, sizeof(*slot));
+	if (slot)
+		*slot = state;
+}
+
+/*
+ * configure_bounds and wm_capabilities (xdg_wm_base v4 and v5) go only to a
+ * toplevel that can change its size: weston-presentation-shm, the
+ * presentation-timing demo, binds v5 with a listener that only knows
+ * configure and close, and libwayland aborts it on any other event. It
+ * fixes its size (minimum = maximum), and so does every such client: for a
+ * window of fixed size, bounds say nothing and the capabilities it could
+ * offer (maximize, fullscreen) do not apply. Bounds are sent again only when
+ * they changed, and never with a size the window is told to take.
+ */
+static bool
+toplevel_resizable(const struct xdg_surface *xdg)
+{
+	const struct sw_view *v = &xdg->view;
+	return !(v->min_width > 0 && v->min_width == v->max_width &&
+		 v->min_height > 0 && v->min_height == v->max_height);
+}
+
+static void
+send_toplevel_extras(struct xdg_surface *xdg)
+{
+	struct sw_view *view = &xdg->view;
+	int version = wl_resource_get_version(xdg->role_resource);
+	if (!toplevel_resizable(xdg))
+		return;
+	bool sized = view->states & (SW_VIEW_FULLSCREEN | SW_VIEW_MAXIMIZED);
+	if (version >= XDG_TOPLEVEL_CONFIGURE_BOUNDS_SINCE_VERSION && !sized &&
+	    view->bounds.width > 0 && (view->bounds.width != xdg->sent_bounds_w ||
+				       view->bounds.height != xdg->sent_bounds_h)) {
+		xdg_toplevel_send_configure_bounds(xdg->role_resource, view->bounds.width,
+						   view->bounds.height);
+		xdg->sent_bounds_w = view->bounds.width;
+		xdg->sent_bounds_h = view->bounds.height;
+	}
+	/* Once, before the first configure: the capabilities never change. */
+	if (version >= XDG_TOPLEVEL_WM_CAPABILITIES_SINCE_VERSION && !xdg->caps_sent) {
+		xdg->caps_sent = true;
+		struct wl_array caps;
+		wl_array_init(&caps);
+		add_state(&caps, XDG_TOPLEVEL_WM_CAPABILITIES_MAXIMIZE);
+		add_state(&caps, XDG_TOPLEVEL_WM_CAPABILITIES_FULLSCREEN);
+		add_state(&caps, XDG_TOPLEVEL_WM_CAPABILITIES_MINIMIZE);
+		xdg_toplevel_send_wm_capabilities(xdg->role_resource, &caps);
+		wl_array_release(&caps);
+	}
+}
+
+static void
 send_configure(void *data)
 {
 	struct xdg_surface *xdg = data;
+	struct sw_view *view = &xdg->view;
 	xdg->configure_idle = NULL;
 	struct wl_array states;
 	wl_array_init(&states);
 	if (xdg->kind == XDG_ROLE_TOPLEVEL) {
-		/* The output it is on, or the one it will open on. */
-		struct sw_output *output = xdg->view.mapped ? sw_view_output(&xdg->view) :
-			sw_wm_output_for_new_window(xdg->view.server);
-		if (output && wl_resource_get_version(xdg->role_resource) >=
-		    XDG_TOPLEVEL_CONFIGURE_BOUNDS_SINCE_VERSION)
-			xdg_toplevel_send_configure_bounds(xdg->role_resource, output->width,
-							   output->height);
-		if (wl_resource_get_version(xdg->role_resource) >=
-		    XDG_TOPLEVEL_WM_CAPABILITIES_SINCE_VERSION) {
-			struct wl_array caps;
-			wl_array_init(&caps);
-			xdg_toplevel_send_wm_capabilities(xdg->role_resource, &caps);
-			wl_array_release(&caps);
-		}
+		send_toplevel_extras(xdg);
+		if (view->states & SW_VIEW_MAXIMIZED)
+			add_state(&states, XDG_TOPLEVEL_STATE_MAXIMIZED);
+		if (view->states & SW_VIEW_FULLSCREEN)
+			add_state(&states, XDG_TOPLEVEL_STATE_FULLSCREEN);
+		if (view->states & SW_VIEW_RESIZING)
+			add_state(&states, XDG_TOPLEVEL_STATE_RESIZING);
+		if (view->states & SW_VIEW_ACTIVATED)
+			add_state(&states, XDG_TOPLEVEL_STATE_ACTIVATED);
 		/* 0x0: the client picks its own size. */
-		xdg_toplevel_send_configure(xdg->role_resource, 0, 0, &states);
+		xdg_toplevel_send_configure(xdg->role_resource, view->want_width, view->want_height,
+					    &states);
 	} else if (xdg->kind == XDG_ROLE_POPUP) {
 		xdg_popup_send_configure(xdg->role_resource, xdg->popup_x, xdg->popup_y, xdg->popup_w,
 					 xdg->popup_h);
 	}
 	wl_array_release(&states);
-	xdg->configure_serial = wl_display_next_serial(xdg->view.server->display);
+	xdg->configure_serial = wl_display_next_serial(view->server->display);
 	sw_serial_ring_push(&xdg->configures, xdg->configure_serial);
 	xdg_surface_send_configure(xdg->resource, xdg->configure_serial);
 }
@@ -218,6 +239,24 @@ schedule_configure(struct xdg_surface *xdg)
 		return;
 	struct wl_event_loop *loop = xdg->view.server->loop;
 	xdg->configure_idle = wl_event_loop_add_idle(loop, send_configure, xdg);
+}
+
+/* What the client set is now current: limits and window geometry. */
+static void
+apply_pending(struct xdg_surface *xdg)
+{
+	struct sw_view *view = &xdg->view;
+	struct sw_surface *surface = view->surface;
+	view->min_width = xdg->pending_min_w;
+	view->min_height = xdg->pending_min_h;
+	view->max_width = xdg->pending_max_w;
+	view->max_height = xdg->pending_max_h;
+	if (xdg->has_geometry) {
+		view->geometry = xdg->pending_geometry;
+	} else {
+		/* Unset: the surface, without subsurfaces (close enough for placement). */
+		view->geometry = (struct sw_box){ 0, 0, surface->width, surface->height };
+	}
 }
 
 static void
@@ -238,6 +277,7 @@ xdg_role_commit(struct sw_surface *surface)
 				       xdg->pending_min_h);
 		return;
 	}
+	apply_pending(xdg);
 	if (!xdg->initial_commit_done) {
 		xdg->initial_commit_done = true;
 		schedule_configure(xdg);
@@ -248,6 +288,7 @@ xdg_role_commit(struct sw_surface *surface)
 			/* An unmapped surface starts over with a fresh configure sequence. */
 			xdg->configured = false;
 			xdg->initial_commit_done = false;
+			xdg->caps_sent = false;
 		}
 		return;
 	}
@@ -256,19 +297,32 @@ xdg_role_commit(struct sw_surface *surface)
 				       "buffer committed before the first configure was acked");
 		return;
 	}
+	if (xdg->dismissed)
+		return;
 	if (!view->mapped) {
 		view_map(xdg);
 	} else {
-		pixman_region32_t damage;
-		pixman_region32_init(&damage);
-		pixman_region32_copy(&damage, &surface->damage);
-		pixman_region32_translate(&damage, view->x, view->y);
-		sw_scene_damage_surface(view->server->scene, surface, &damage);
-		pixman_region32_fini(&damage);
+		int32_t old_x = view->x, old_y = view->y;
+		/* The window manager may move it (fullscreen, maximized, resized by an edge). */
+		wl_signal_emit_mutable(&view->events.commit, view);
+		if (!view->mapped)
+			return;
+		if (view->x != old_x || view->y != old_y) {
+			sw_outputs_damage_box(view->server, old_x, old_y, surface->prev_width,
+					      surface->prev_height);
+			sw_view_damage_whole(view);
+		} else {
+			pixman_region32_t damage;
+			pixman_region32_init(&damage);
+			pixman_region32_copy(&damage, &surface->damage);
+			pixman_region32_translate(&damage, view->x, view->y);
+			sw_scene_damage_surface(view->server->scene, surface, &damage);
+			pixman_region32_fini(&damage);
+		}
 		/* What a shrink uncovered. */
 		if (surface->width < surface->prev_width || surface->height < surface->prev_height)
-			sw_outputs_damage_box(view->server, view->x, view->y,
-					      surface->prev_width, surface->prev_height);
+			sw_outputs_damage_box(view->server, old_x, old_y, surface->prev_width,
+					      surface->prev_height);
 	}
 	/* Frame callbacks and feedback need a frame even without damage. */
 	if (!wl_list_empty(&surface->frame_callbacks) || !wl_list_empty(&surface->feedbacks))
@@ -306,6 +360,11 @@ role_destroy(struct xdg_surface *xdg)
 		wl_list_remove(&xdg->parent_destroy.link);
 		xdg->parent = NULL;
 	}
+	xdg->view.parent = NULL;
+	xdg->view.transient_for = NULL;
+	xdg->view.grabbing = false;
+	/* The window manager lets go of the view (its struct stays until the xdg_surface goes). */
+	wl_signal_emit_mutable(&xdg->view.events.destroy, &xdg->view);
 	/* The surface keeps its role type, but no longer has a role object. */
 	if (xdg->surface)
 		xdg->surface->role_data = NULL;
@@ -327,9 +386,45 @@ toplevel_handle_destroy(struct wl_client *client, struct wl_resource *resource)
 }
 
 static void
-toplevel_set_parent(struct wl_client *client, struct wl_resource *resource,
-		    struct wl_resource *parent)
+toplevel_parent_destroyed(struct wl_listener *listener, void *data)
 {
+	struct xdg_surface *xdg = wl_container_of(listener, xdg, parent_destroy);
+	wl_list_remove(&xdg->parent_destroy.link);
+	wl_list_init(&xdg->parent_destroy.link);
+	xdg->parent = NULL;
+	xdg->view.transient_for = NULL;
+}
+
+static void
+toplevel_set_parent(struct wl_client *client, struct wl_resource *resource,
+		    struct wl_resource *parent_resource)
+{
+	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
+	if (!xdg)
+		return;
+	struct xdg_surface *parent = parent_resource ? wl_resource_get_user_data(parent_resource)
+						     : NULL;
+	/* A parent that is gone (inert) is no parent. */
+	if (parent && parent->kind != XDG_ROLE_TOPLEVEL)
+		parent = NULL;
+	for (struct xdg_surface *p = parent; p; p = p->parent) {
+		if (p == xdg) {
+			wl_resource_post_error(resource, XDG_TOPLEVEL_ERROR_INVALID_PARENT,
+					       "xdg_toplevel@%u as its parent makes a loop",
+					       wl_resource_get_id(parent_resource));
+			return;
+		}
+	}
+	if (xdg->parent) {
+		wl_list_remove(&xdg->parent_destroy.link);
+		wl_list_init(&xdg->parent_destroy.link);
+	}
+	xdg->parent = parent;
+	xdg->view.transient_for = parent ? &parent->view : NULL;
+	if (parent) {
+		xdg->parent_destroy.notify = toplevel_parent_destroyed;
+		wl_signal_add(&parent->destroy_signal, &xdg->parent_destroy);
+	}
 }
 
 static char *
@@ -359,18 +454,41 @@ static void
 toplevel_show_window_menu(struct wl_client *client, struct wl_resource *resource,
 			  struct wl_resource *seat, uint32_t serial, int32_t x, int32_t y)
 {
+	sw_debug("xdg_toplevel@%u.show_window_menu ignored: sealway has no window menu",
+		 wl_resource_get_id(resource));
 }
 
 static void
 toplevel_move(struct wl_client *client, struct wl_resource *resource, struct wl_resource *seat,
 	      uint32_t serial)
 {
+	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
+	if (!xdg || !xdg->view.mapped) {
+		sw_debug("xdg_toplevel@%u.move ignored: not mapped", wl_resource_get_id(resource));
+		return;
+	}
+	struct sw_view_grab_request req = { .view = &xdg->view, .serial = serial };
+	wl_signal_emit_mutable(&xdg->view.events.request_move, &req);
 }
 
 static void
 toplevel_resize(struct wl_client *client, struct wl_resource *resource,
 		struct wl_resource *seat, uint32_t serial, uint32_t edges)
 {
+	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
+	/* The edges are a bit mask of top 1, bottom 2, left 4, right 8; not both of a pair. */
+	if (edges == 0 || edges > XDG_TOPLEVEL_RESIZE_EDGE_BOTTOM_RIGHT || (edges & 3) == 3 ||
+	    (edges & 12) == 12) {
+		wl_resource_post_error(resource, XDG_TOPLEVEL_ERROR_INVALID_RESIZE_EDGE,
+				       "resize edge %u is not an xdg_toplevel.resize_edge", edges);
+		return;
+	}
+	if (!xdg || !xdg->view.mapped) {
+		sw_debug("xdg_toplevel@%u.resize ignored: not mapped", wl_resource_get_id(resource));
+		return;
+	}
+	struct sw_view_grab_request req = { .view = &xdg->view, .serial = serial, .edges = edges };
+	wl_signal_emit_mutable(&xdg->view.events.request_resize, &req);
 }
 
 static bool
@@ -406,15 +524,32 @@ toplevel_set_min_size(struct wl_client *client, struct wl_resource *resource, in
 }
 
 static void
-toplevel_noop(struct wl_client *client, struct wl_resource *resource)
-{
-}
-
-static void
 toplevel_set_fullscreen(struct wl_client *client, struct wl_resource *resource,
 			struct wl_resource *output)
 {
+	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
+	if (!xdg)
+		return;
+	struct sw_view_fullscreen_request req = {
+		.view = &xdg->view,
+		.output = output ? sw_output_from_resource(output) : NULL,
+	};
+	wl_signal_emit_mutable(&xdg->view.events.request_fullscreen, &req);
 }
+
+/* The requests that carry nothing but the view. */
+#define VIEW_REQUEST(name, signal)                                                     \
+	static void toplevel_##name(struct wl_client *client, struct wl_resource *resource) \
+	{                                                                              \
+		struct xdg_surface *xdg = wl_resource_get_user_data(resource);         \
+		if (xdg)                                                               \
+			wl_signal_emit_mutable(&xdg->view.events.signal, &xdg->view);  \
+	}
+VIEW_REQUEST(unset_fullscreen, request_unfullscreen)
+VIEW_REQUEST(set_maximized, request_maximize)
+VIEW_REQUEST(unset_maximized, request_unmaximize)
+VIEW_REQUEST(set_minimized, request_minimize)
+#undef VIEW_REQUEST
 
 static const struct xdg_toplevel_interface toplevel_impl = {
 	.destroy = toplevel_handle_destroy,
@@ -426,11 +561,11 @@ static const struct xdg_toplevel_interface toplevel_impl = {
 	.resize = toplevel_resize,
 	.set_max_size = toplevel_set_max_size,
 	.set_min_size = toplevel_set_min_size,
-	.set_maximized = toplevel_noop,
-	.unset_maximized = toplevel_noop,
+	.set_maximized = toplevel_set_maximized,
+	.unset_maximized = toplevel_unset_maximized,
 	.set_fullscreen = toplevel_set_fullscreen,
-	.unset_fullscreen = toplevel_noop,
-	.set_minimized = toplevel_noop,
+	.unset_fullscreen = toplevel_unset_fullscreen,
+	.set_minimized = toplevel_set_minimized,
 };
 
 /* ---- xdg_popup ---- */
@@ -445,16 +580,29 @@ static void
 popup_grab(struct wl_client *client, struct wl_resource *resource, struct wl_resource *seat,
 	   uint32_t serial)
 {
+	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
+	if (!xdg)
+		return;
+	if (xdg->view.mapped) {
+		wl_resource_post_error(resource, XDG_POPUP_ERROR_INVALID_GRAB,
+				       "xdg_popup@%u.grab after it was mapped",
+				       wl_resource_get_id(resource));
+		return;
+	}
+	/* The window manager dismisses it on a click outside the client. */
+	xdg->view.grabbing = true;
 }
 
+/* Where the popup goes for this anchor and gravity, relative to the parent's geometry. */
 static void
-place_popup(struct xdg_surface *xdg, const struct positioner *pos)
+popup_box(const struct positioner *pos, uint32_t anchor, uint32_t gravity, int64_t *px,
+	  int64_t *py)
 {
 	/* 64-bit: every term is a client's int32, and their sum must not overflow. */
 	int64_t ax = pos->anchor_x, ay = pos->anchor_y;
 	int64_t aw = pos->anchor_w, ah = pos->anchor_h, w = pos->width, h = pos->height;
 	/* The anchor point on the anchor rectangle. */
-	switch (pos->anchor) {
+	switch (anchor) {
 	case XDG_POSITIONER_ANCHOR_TOP: ax += aw / 2; break;
 	case XDG_POSITIONER_ANCHOR_BOTTOM: ax += aw / 2; ay += ah; break;
 	case XDG_POSITIONER_ANCHOR_LEFT: ay += ah / 2; break;
@@ -467,7 +615,7 @@ place_popup(struct xdg_surface *xdg, const struct positioner *pos)
 	}
 	/* The gravity says which way the popup extends from that point. */
 	int64_t x = ax, y = ay;
-	switch (pos->gravity) {
+	switch (gravity) {
 	case XDG_POSITIONER_GRAVITY_TOP: x -= w / 2; y -= h; break;
 	case XDG_POSITIONER_GRAVITY_BOTTOM: x -= w / 2; break;
 	case XDG_POSITIONER_GRAVITY_LEFT: x -= w; y -= h / 2; break;
@@ -478,10 +626,91 @@ place_popup(struct xdg_surface *xdg, const struct positioner *pos)
 	case XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT: break;
 	default: x -= w / 2; y -= h / 2; break;
 	}
-	xdg->popup_x = sw_clamp_coord(x + pos->offset_x);
-	xdg->popup_y = sw_clamp_coord(y + pos->offset_y);
-	xdg->popup_w = pos->width;
-	xdg->popup_h = pos->height;
+	*px = x + pos->offset_x;
+	*py = y + pos->offset_y;
+}
+
+/* Anchors and gravities share their numbering: left/right (or top/bottom) swapped. */
+static uint32_t
+flip_x(uint32_t v)
+{
+	static const uint32_t map[] = { 0, 1, 2, 4, 3, 7, 8, 5, 6 };
+	return v < 9 ? map[v] : v;
+}
+
+static uint32_t
+flip_y(uint32_t v)
+{
+	static const uint32_t map[] = { 0, 2, 1, 3, 4, 6, 5, 8, 7 };
+	return v < 9 ? map[v] : v;
+}
+
+/*
+ * One axis of the constraint adjustment: flip, then slide, then resize, in
+ * the protocol's order, until [*pos, *pos + *size) is inside [lo, hi).
+ */
+static void
+constrain_axis(int64_t *pos, int64_t *size, int64_t flipped, int64_t lo, int64_t hi,
+	       bool flip, bool slide, bool resize)
+{
+	if (*pos >= lo && *pos + *size <= hi)
+		return;
+	if (flip && flipped >= lo && flipped + *size <= hi) {
+		*pos = flipped;
+		return;
+	}
+	if (slide) {
+		/* Slide so the far edge fits, then the near edge wins if it is too big. */
+		if (*pos + *size > hi)
+			*pos = hi - *size;
+		if (*pos < lo)
+			*pos = lo;
+		return;
+	}
+	if (resize) {
+		int64_t start = *pos < lo ? lo : *pos;
+		int64_t end = *pos + *size > hi ? hi : *pos + *size;
+		if (end > start) {
+			*pos = start;
+			*size = end - start;
+		}
+	}
+}
+
+static void
+place_popup(struct xdg_surface *xdg, const struct positioner *pos)
+{
+	int64_t x, y, w = pos->width, h = pos->height;
+	popup_box(pos, pos->anchor, pos->gravity, &x, &y);
+	/*
+	 * The area to stay in: the output box the window manager gave the
+	 * toplevel, in the coordinates of the parent's window geometry.
+	 */
+	struct xdg_surface *parent = xdg->parent;
+	struct sw_view *root = parent ? sw_view_root(&parent->view) : NULL;
+	if (root && root->bounds.width > 0 && pos->constraint_adjustment) {
+		struct sw_view *pv = &parent->view;
+		int64_t ox = (int64_t)pv->x + pv->geometry.x, oy = (int64_t)pv->y + pv->geometry.y;
+		int64_t lo_x = root->bounds.x - ox, hi_x = lo_x + root->bounds.width;
+		int64_t lo_y = root->bounds.y - oy, hi_y = lo_y + root->bounds.height;
+		uint32_t adj = pos->constraint_adjustment;
+		int64_t fx, fy, unused;
+		popup_box(pos, flip_x(pos->anchor), flip_x(pos->gravity), &fx, &unused);
+		popup_box(pos, flip_y(pos->anchor), flip_y(pos->gravity), &unused, &fy);
+		/* Offsets flip with the anchor: the popup mirrors around the anchor. */
+		constrain_axis(&x, &w, fx - 2 * (int64_t)pos->offset_x, lo_x, hi_x,
+			       adj & XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_FLIP_X,
+			       adj & XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X,
+			       adj & XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_RESIZE_X);
+		constrain_axis(&y, &h, fy - 2 * (int64_t)pos->offset_y, lo_y, hi_y,
+			       adj & XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_FLIP_Y,
+			       adj & XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_Y,
+			       adj & XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_RESIZE_Y);
+	}
+	xdg->popup_x = sw_clamp_coord(x);
+	xdg->popup_y = sw_clamp_coord(y);
+	xdg->popup_w = (int32_t)w;
+	xdg->popup_h = (int32_t)h;
 }
 
 static bool
@@ -562,6 +791,9 @@ xdg_surface_get_toplevel(struct wl_client *client, struct wl_resource *resource,
 	wl_resource_set_implementation(xdg->role_resource, &toplevel_impl, xdg,
 				       role_resource_destroy);
 	xdg->kind = XDG_ROLE_TOPLEVEL;
+	xdg->view.toplevel = true;
+	/* The window manager hears of it before the first commit (set_fullscreen may come). */
+	wl_signal_emit_mutable(&xdg->base->shell->new_view, &xdg->view);
 }
 
 static void
@@ -573,6 +805,7 @@ popup_parent_destroyed(struct wl_listener *listener, void *data)
 	wl_list_remove(&xdg->parent_destroy.link);
 	wl_list_init(&xdg->parent_destroy.link);
 	xdg->parent = NULL;
+	xdg->view.parent = NULL;
 }
 
 static void
@@ -602,13 +835,16 @@ xdg_surface_get_popup(struct wl_client *client, struct wl_resource *resource, ui
 	}
 	wl_resource_set_implementation(xdg->role_resource, &popup_impl, xdg, role_resource_destroy);
 	xdg->kind = XDG_ROLE_POPUP;
-	place_popup(xdg, pos);
+	xdg->view.toplevel = false;
 	if (parent) {
 		xdg->parent = parent;
+		xdg->view.parent = &parent->view;
 		xdg->parent_destroy.notify = popup_parent_destroyed;
 		/* Not the resource's destroy: the parent's struct can go first, with its wl_surface. */
 		wl_signal_add(&parent->destroy_signal, &xdg->parent_destroy);
 	}
+	place_popup(xdg, pos);
+	wl_signal_emit_mutable(&xdg->base->shell->new_view, &xdg->view);
 }
 
 static void
@@ -623,9 +859,13 @@ xdg_surface_set_window_geometry(struct wl_client *client, struct wl_resource *re
 				       "set_window_geometry before a role object exists");
 		return;
 	}
-	if (width <= 0 || height <= 0)
+	if (width <= 0 || height <= 0) {
 		wl_resource_post_error(resource, XDG_SURFACE_ERROR_INVALID_SIZE,
 				       "window geometry %dx%d is empty", width, height);
+		return;
+	}
+	xdg->pending_geometry = (struct sw_box){ x, y, width, height };
+	xdg->has_geometry = true;
 }
 
 static void
@@ -761,6 +1001,9 @@ static void
 positioner_set_constraint_adjustment(struct wl_client *client, struct wl_resource *resource,
 				     uint32_t adjustment)
 {
+	struct positioner *pos = wl_resource_get_user_data(resource);
+	/* Unknown bits are ignored: later versions may define more. */
+	pos->constraint_adjustment = adjustment;
 }
 
 static void
@@ -775,18 +1018,24 @@ positioner_set_offset(struct wl_client *client, struct wl_resource *resource, in
 static void
 positioner_set_reactive(struct wl_client *client, struct wl_resource *resource)
 {
+	sw_debug("xdg_positioner@%u.set_reactive ignored: popups are placed once",
+		 wl_resource_get_id(resource));
 }
 
 static void
 positioner_set_parent_size(struct wl_client *client, struct wl_resource *resource,
 			   int32_t width, int32_t height)
 {
+	sw_debug("xdg_positioner@%u.set_parent_size ignored: placed against the parent as it is",
+		 wl_resource_get_id(resource));
 }
 
 static void
 positioner_set_parent_configure(struct wl_client *client, struct wl_resource *resource,
 				uint32_t serial)
 {
+	sw_debug("xdg_positioner@%u.set_parent_configure ignored: placed against the parent as "
+		 "it is", wl_resource_get_id(resource));
 }
 
 static const struct xdg_positioner_interface positioner_impl = {
@@ -807,6 +1056,47 @@ positioner_resource_destroy(struct wl_resource *resource)
 {
 	free(wl_resource_get_user_data(resource));
 }
+
+/* ---- what the window manager asks ---- */
+
+static void
+view_configure(struct sw_view *view)
+{
+	struct xdg_surface *xdg = wl_container_of(view, xdg, view);
+	/* Before the first commit the initial configure carries it. */
+	if (xdg->kind != XDG_ROLE_NONE && xdg->initial_commit_done)
+		schedule_configure(xdg);
+}
+
+static void
+view_ping(struct sw_view *view)
+{
+	struct xdg_surface *xdg = wl_container_of(view, xdg, view);
+	struct wm_base *base = xdg->base;
+	if (!base || base->ping_serial)
+		return;
+	base->ping_serial = wl_display_next_serial(view->server->display);
+	xdg_wm_base_send_ping(base->resource, base->ping_serial);
+	wl_event_source_timer_update(base->ping_timer, PING_TIMEOUT_MS);
+}
+
+static void
+view_dismiss(struct sw_view *view)
+{
+	struct xdg_surface *xdg = wl_container_of(view, xdg, view);
+	if (xdg->kind != XDG_ROLE_POPUP || xdg->dismissed)
+		return;
+	xdg->dismissed = true;
+	view->grabbing = false;
+	view_unmap(xdg);
+	xdg_popup_send_popup_done(xdg->role_resource);
+}
+
+static const struct sw_view_impl view_impl = {
+	.configure = view_configure,
+	.ping = view_ping,
+	.dismiss = view_dismiss,
+};
 
 /* ---- xdg_wm_base ---- */
 
@@ -884,9 +1174,8 @@ wm_base_get_xdg_surface(struct wl_client *client, struct wl_resource *resource, 
 	wl_list_insert(&base->surfaces, &xdg->base_link);
 	wl_signal_init(&xdg->destroy_signal);
 	xdg->surface = surface;
-	xdg->view.server = shell->server;
-	xdg->view.surface = surface;
-	wl_list_init(&xdg->view.link);
+	sw_view_init(&xdg->view, shell->server, surface, &view_impl);
+	wl_list_init(&xdg->parent_destroy.link);
 	/* Role data is set once a role object exists; until then, remember the xdg_surface. */
 	surface->role_data = xdg;
 	xdg->surface_destroy.notify = xdg_surface_surface_destroyed;
@@ -898,6 +1187,28 @@ wm_base_get_xdg_surface(struct wl_client *client, struct wl_resource *resource, 
 static void
 wm_base_pong(struct wl_client *client, struct wl_resource *resource, uint32_t serial)
 {
+	struct wm_base *base = wl_resource_get_user_data(resource);
+	/* A late or unknown serial is harmless: the protocol has no error for it. */
+	if (base->ping_serial == 0 || serial != base->ping_serial) {
+		sw_debug("xdg_wm_base@%u.pong %u ignored: the ping out is %u",
+			 wl_resource_get_id(resource), serial, base->ping_serial);
+		return;
+	}
+	base->ping_serial = 0;
+	wl_event_source_timer_update(base->ping_timer, 0);
+}
+
+static int
+ping_timed_out(void *data)
+{
+	struct wm_base *base = data;
+	pid_t pid = 0;
+	wl_client_get_credentials(wl_resource_get_client(base->resource), &pid, NULL, NULL);
+	sw_warn("client %d is unresponsive: no pong to xdg_wm_base ping %u in %d ms", (int)pid,
+		base->ping_serial, PING_TIMEOUT_MS);
+	/* Logged once; the next focus pings again. */
+	base->ping_serial = 0;
+	return 0;
 }
 
 static const struct xdg_wm_base_interface wm_base_impl = {
@@ -918,6 +1229,7 @@ wm_base_resource_destroy(struct wl_resource *resource)
 		wl_list_remove(&xdg->base_link);
 		wl_list_init(&xdg->base_link);
 	}
+	wl_event_source_remove(base->ping_timer);
 	free(base);
 }
 
@@ -929,13 +1241,20 @@ wm_base_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id
 		wl_client_post_no_memory(client);
 		return;
 	}
-	base->resource = wl_resource_create(client, &xdg_wm_base_interface, (int)version, id);
-	if (!base->resource) {
+	base->shell = data;
+	base->ping_timer = wl_event_loop_add_timer(base->shell->server->loop, ping_timed_out, base);
+	if (!base->ping_timer) {
 		free(base);
 		wl_client_post_no_memory(client);
 		return;
 	}
-	base->shell = data;
+	base->resource = wl_resource_create(client, &xdg_wm_base_interface, (int)version, id);
+	if (!base->resource) {
+		wl_event_source_remove(base->ping_timer);
+		free(base);
+		wl_client_post_no_memory(client);
+		return;
+	}
 	wl_list_init(&base->surfaces);
 	wl_resource_set_implementation(base->resource, &wm_base_impl, base,
 				       wm_base_resource_destroy);
@@ -950,6 +1269,12 @@ shell_display_destroyed(struct wl_listener *listener, void *data)
 	free(shell);
 }
 
+struct wl_signal *
+sw_xdg_shell_new_view_signal(struct sw_xdg_shell *shell)
+{
+	return &shell->new_view;
+}
+
 bool
 sw_xdg_shell_create(struct sw_server *server)
 {
@@ -957,6 +1282,7 @@ sw_xdg_shell_create(struct sw_server *server)
 	if (!shell)
 		return false;
 	shell->server = server;
+	wl_signal_init(&shell->new_view);
 	shell->global = wl_global_create(server->display, &xdg_wm_base_interface, WM_BASE_VERSION,
 					 shell, wm_base_bind);
 	if (!shell->global) {

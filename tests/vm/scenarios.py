@@ -1010,6 +1010,117 @@ def bench_in_vm(t):
     t.notes.append('tables in %s' % os.path.join(t.artdir, 'bench.md'))
 
 
+
+# -- window management with the emulated mouse (tests/wm-probe) -------------
+
+WM_FIFO = '/tmp/wm.fifo'
+ORANGE = 0xcc6633
+
+
+def wm_probe(t):
+    """wm-probe reading commands from a FIFO that a sleeping writer keeps open."""
+    t.sh('rm -f %s; mkfifo %s' % (WM_FIFO, WM_FIFO))
+    t.spawn('wm', t.client_env() + 'stdbuf -oL wm-probe < %s' % WM_FIFO)
+    t.spawn('wmkeep', 'sleep 100000 > %s' % WM_FIFO)
+
+
+def wm_send(t, *commands):
+    for c in commands:
+        t.sh("echo '%s' > %s" % (c, WM_FIFO))
+
+
+def wm_stop(t):
+    t.signal('wmkeep')
+    t.waitexit('wmkeep')
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def button(t, down):
+    t.vm.qmp_command('input-send-event', events=[
+        {'type': 'btn', 'data': {'button': 'left', 'down': down}}])
+
+
+def drm_move_resize(t):
+    """A client's xdg_toplevel.move and .resize on a button press: the window follows the emulated mouse until the release, and resize configures carry resizing"""
+    t.start_sealway()
+    wm_probe(t)
+    wm_send(t, 'toplevel A 300 200 3366cc')
+    t.wait_screen(window_shows(BLUE, 300, 200), 'wm-window', 60)
+    start = t.pointer_to(WIN_X + 150, WIN_Y + 100, 20)
+    wm_send(t, 'onpress move A')
+    button(t, True)
+    t.waitlog('wm', 'button pressed', 10)
+    for _ in range(4):
+        t.mouse_move(40, 30)
+        time.sleep(0.2)
+    time.sleep(0.5)
+    end = arrow_at(t.vm.screendump())
+    button(t, False)
+    if end is None:
+        raise CheckError('no pointer on the screen after the drag')
+    dx, dy = end[0] - start[0], end[1] - start[1]
+    if dx < 40 or dy < 30:
+        raise CheckError('the pointer hardly moved: (%d,%d)' % (dx, dy))
+    x, y = WIN_X + dx, WIN_Y + dy
+    moved = (x, y, x + 300, y + 200)
+
+    def followed(img):
+        ppm.expect_rect(img, (x, y, x + 100, y + 60), BLUE)
+        ppm.expect_rect(img, (WIN_X, WIN_Y, WIN_X + 20, WIN_Y + 20), BACKGROUND)
+    t.wait_screen(followed, 'moved', 10)
+    # After the release the window stays where it is.
+    t.mouse_move(-60, -60)
+    time.sleep(0.5)
+    followed(t.vm.screendump())
+    # Now resize from the bottom-right corner.
+    t.pointer_to(moved[2] - 6, moved[3] - 6, 4)
+    wm_send(t, 'onpress resize A 10')
+    button(t, True)
+    t.waitlog('wm', 'A configure [0-9]* [0-9]* .*resizing', 10)
+    for _ in range(3):
+        t.mouse_move(30, 20)
+        time.sleep(0.2)
+    time.sleep(0.5)
+    button(t, False)
+    log = t.log('wm')
+    sizes = [(int(a), int(b)) for a, b, s in re.findall(r'A configure (\d+) (\d+) (\S+)', log)
+             if 'resizing' in s]
+    if not sizes or max(w for w, _ in sizes) <= 300 or max(h for _, h in sizes) <= 200:
+        raise CheckError('resize configures with resizing grow the window beyond 300x200; '
+                         'got %s' % sizes)
+    t.waitlog('wm', 'A configure [0-9]* [0-9]* activated$', 10)
+    w, h = sizes[-1]
+    # Short of the bottom-right corner, where the arrow is.
+    t.wait_screen(lambda img: ppm.expect_rect(img, (x, y, x + w - 30, y + h - 30), BLUE),
+                  'resized', 10)
+    wm_stop(t)
+
+
+def drm_popups(t):
+    """A popup stays above its parent when the parent is clicked; a grabbing popup gets popup_done on a click outside its client"""
+    t.start_sealway()
+    wm_probe(t)
+    wm_send(t, 'toplevel A 300 200 3366cc')
+    t.wait_screen(window_shows(BLUE, 300, 200), 'wm-window', 60)
+    # At (42,42)-(142,92) of the screen, over A.
+    wm_send(t, 'popup Q A 10 10 100 50 cc6633 0')
+    popup = (WIN_X + 10, WIN_Y + 10, WIN_X + 110, WIN_Y + 60)
+    t.wait_screen(lambda img: ppm.expect_rect(img, popup, ORANGE), 'popup', 20)
+    t.pointer_to(WIN_X + 200, WIN_Y + 150, 20)
+    t.click()
+    t.waitlog('wm', 'button released', 10)
+    time.sleep(0.5)
+    t.wait_screen(lambda img: ppm.expect_rect(img, popup, ORANGE), 'popup-after-click', 5)
+    wm_send(t, 'destroy Q', 'popup P A 10 10 100 50 cc6633 0 grab')
+    t.wait_screen(lambda img: ppm.expect_rect(img, popup, ORANGE), 'grab-popup', 20)
+    # Outside the client: on the background.
+    t.pointer_to(WIDTH - 200, HEIGHT - 150, 40)
+    t.click()
+    t.waitlog('wm', 'P popup_done', 10)
+    t.wait_screen(lambda img: ppm.expect_rect(img, popup, BLUE), 'popup-dismissed', 10)
+    wm_stop(t)
+
 COMPOSITOR = ['sealway']
 SCENARIOS = [
     Scenario('rig-devices', [], rig_devices),
@@ -1064,6 +1175,8 @@ SCENARIOS = [
     Scenario('bench', COMPOSITOR + ['sealway-bench'], bench_in_vm),
     Scenario('drm-dmabuf-late-fence', COMPOSITOR + ['vgem-fence', 'sealway-shm'],
              drm_dmabuf_late_fence),
+    Scenario('drm-move-resize', COMPOSITOR + ['wm-probe', 'stdbuf'], drm_move_resize),
+    Scenario('drm-popups', COMPOSITOR + ['wm-probe', 'stdbuf'], drm_popups),
 ]
 
 
