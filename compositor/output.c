@@ -140,6 +140,17 @@ static void
 output_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
 	struct sw_output *output = data;
+	if (!output) {
+		/* Bound in the moment between the global's removal and its destruction. */
+		struct wl_resource *inert = wl_resource_create(client, &wl_output_interface,
+							       (int)version, id);
+		if (!inert) {
+			wl_client_post_no_memory(client);
+			return;
+		}
+		wl_resource_set_implementation(inert, &output_impl, NULL, unlink_resource);
+		return;
+	}
 	struct output_client *oc = output_client_get(client);
 	if (oc && oc->count >= SW_OUTPUT_BINDS_PER_CLIENT) {
 		pid_t pid;
@@ -498,6 +509,67 @@ relayout(struct sw_server *server, struct sw_output *gone)
 	}
 }
 
+/*
+ * A removed output's global, destroyed a while later: a client may have sent
+ * a bind before it saw the removal, and binding a destroyed global would be
+ * a protocol error for it.
+ */
+struct removed_global {
+	struct wl_global *global;
+	struct wl_event_source *timer;
+	struct wl_listener display_destroy;
+};
+
+#define REMOVED_GLOBAL_MS 5000
+
+static void
+removed_global_free(struct removed_global *rg)
+{
+	wl_list_remove(&rg->display_destroy.link);
+	wl_event_source_remove(rg->timer);
+	free(rg);
+}
+
+static int
+removed_global_expired(void *data)
+{
+	struct removed_global *rg = data;
+	wl_global_destroy(rg->global);
+	removed_global_free(rg);
+	return 0;
+}
+
+static void
+removed_global_display_destroyed(struct wl_listener *listener, void *data)
+{
+	/* The display destroys the global itself. */
+	struct removed_global *rg = wl_container_of(listener, rg, display_destroy);
+	removed_global_free(rg);
+}
+
+static void
+remove_global(struct sw_server *server, struct wl_global *global)
+{
+	wl_global_set_user_data(global, NULL);
+	struct removed_global *rg = calloc(1, sizeof(*rg));
+	if (rg) {
+		rg->global = global;
+		rg->timer = wl_event_loop_add_timer(server->loop, removed_global_expired, rg);
+	}
+	if (!rg || !rg->timer ||
+	    wl_event_source_timer_update(rg->timer, REMOVED_GLOBAL_MS) < 0) {
+		/* Without the delay a late bind fails; the output is gone either way. */
+		if (rg && rg->timer)
+			wl_event_source_remove(rg->timer);
+		free(rg);
+		wl_global_destroy(global);
+		return;
+	}
+	wl_global_remove(global);
+	rg->display_destroy.notify = removed_global_display_destroyed;
+	wl_display_add_destroy_listener(server->display, &rg->display_destroy);
+}
+
 struct sw_output *
 sw_output_create(struct sw_server *server, struct sw_backend *backend, const char *name,
 		 const char *description, int32_t width, int32_t height, int32_t refresh_mhz)
@@ -574,7 +646,7 @@ sw_output_destroy(struct sw_output *output)
 		wl_list_init(wl_resource_get_link(resource));
 		wl_resource_set_user_data(resource, NULL);
 	}
-	wl_global_destroy(output->global);
+	remove_global(server, output->global);
 	pixman_image_unref(output->shadow);
 	pixman_region32_fini(&output->damage);
 	sw_scene_list_fini(&output->scene_items);
