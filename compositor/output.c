@@ -628,6 +628,9 @@ sw_output_destroy(struct sw_output *output)
 	if (!output)
 		return;
 	struct sw_server *server = output->server;
+	/* What its listeners do (windows moving away) must not ask it for frames. */
+	output->enabled = false;
+	output->frame_scheduled = false;
 	wl_signal_emit_mutable(&output->events.destroy, output);
 	sw_presentation_discard_list(&output->presented_feedbacks);
 	relayout(server, output);

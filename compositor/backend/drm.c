@@ -1251,6 +1251,9 @@ head_destroy(struct drm_head *head)
 			handle_drm_readable(drm->fd, 0, drm);
 	}
 	fatal_restore_remove_head(head);
+	/* First the output: its windows move away, which may still ask this head for a frame. */
+	sw_output_destroy(head->output);
+	head->output = NULL;
 	if (head->idle_frame)
 		wl_event_source_remove(head->idle_frame);
 	if (head->idle_present)
@@ -1264,7 +1267,6 @@ head_destroy(struct drm_head *head)
 	if (!wl_list_empty(&head->link))
 		drm->crtcs_used &= ~(1u << head->crtc_index);
 	wl_list_remove(&head->link);
-	sw_output_destroy(head->output);
 	for (int i = 0; i < 2; i++)
 		fb_destroy(drm, &head->fbs[i]);
 	if (head->mode_blob)
