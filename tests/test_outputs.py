@@ -40,7 +40,8 @@ def parse_outputs(text):
     wl, xdg = {}, {}
     for block in re.split(r'\ninterface: ', text):
         if block.startswith("'wl_output'"):
-            m = re.search(r'name: (\S+)', block)
+            # Its own name, on a line of its own (not the global's number).
+            m = re.search(r'\n\s+name: (\S+)', block)
             pos = re.search(r'x: (-?\d+), y: (-?\d+)', block)
             mode = re.search(r'width: (\d+) px, height: (\d+) px, refresh: ([\d.]+) Hz', block)
             if m and pos and mode:
