@@ -1,4 +1,5 @@
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <stdlib.h>
@@ -27,9 +28,9 @@ static void
 output_send_state(struct sw_output *output, struct wl_resource *resource)
 {
 	int version = wl_resource_get_version(resource);
-	wl_output_send_geometry(resource, 0, 0, output->phys_width_mm, output->phys_height_mm,
-				WL_OUTPUT_SUBPIXEL_UNKNOWN, output->make, output->model,
-				WL_OUTPUT_TRANSFORM_NORMAL);
+	wl_output_send_geometry(resource, output->x, output->y, output->phys_width_mm,
+				output->phys_height_mm, WL_OUTPUT_SUBPIXEL_UNKNOWN, output->make,
+				output->model, WL_OUTPUT_TRANSFORM_NORMAL);
 	wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED,
 			    output->width, output->height, output->refresh_mhz);
 	if (version >= WL_OUTPUT_SCALE_SINCE_VERSION)
@@ -59,37 +60,50 @@ unlink_resource(struct wl_resource *resource)
 }
 
 /*
- * One client's wl_output resources, found through its destroy listener:
- * what is done for one client (sync_output of each presented frame) never
- * walks another client's binds. There is one output, so one listener.
+ * Every wl_output resource of one client, found through its destroy
+ * listener, grouped by output: what is done for one client (sync_output of
+ * each presented frame) walks at most its binds of SW_MAX_OUTPUTS outputs,
+ * never another client's.
  */
 struct output_client {
-	struct sw_output *output;
-	struct wl_list link;            /* sw_output.clients */
-	struct wl_list resources;       /* wl_output resources */
-	int count;
 	struct wl_listener client_destroy;
+	struct wl_list binds;           /* output_binds.client_link */
+	int count;                      /* its wl_output resources, inert ones too */
+};
+
+/* One client's wl_output resources of one output. */
+struct output_binds {
+	struct output_client *oc;
+	struct sw_output *output;
+	struct wl_list client_link;     /* output_client.binds */
+	struct wl_list output_link;     /* sw_output.clients */
+	struct wl_list resources;       /* wl_output resources */
 };
 
 static void
-output_client_destroy(struct output_client *oc)
+output_binds_destroy(struct output_binds *binds)
 {
 	struct wl_resource *resource, *tmp;
-	/* The resources may outlive it (a client going away loses its listeners first). */
-	wl_resource_for_each_safe(resource, tmp, &oc->resources) {
+	/* The resources may outlive it (inert when their output is gone). */
+	wl_resource_for_each_safe(resource, tmp, &binds->resources) {
 		wl_list_remove(wl_resource_get_link(resource));
 		wl_list_init(wl_resource_get_link(resource));
 	}
-	wl_list_remove(&oc->client_destroy.link);
-	wl_list_remove(&oc->link);
-	free(oc);
+	wl_list_remove(&binds->client_link);
+	wl_list_remove(&binds->output_link);
+	free(binds);
 }
 
 static void
 output_client_destroyed(struct wl_listener *listener, void *data)
 {
 	struct output_client *oc = wl_container_of(listener, oc, client_destroy);
-	output_client_destroy(oc);
+	/* A client going away loses its listeners before its resources. */
+	struct output_binds *binds, *tmp;
+	wl_list_for_each_safe(binds, tmp, &oc->binds, client_link)
+		output_binds_destroy(binds);
+	wl_list_remove(&oc->client_destroy.link);
+	free(oc);
 }
 
 static struct output_client *
@@ -100,6 +114,17 @@ output_client_get(struct wl_client *client)
 		return NULL;
 	struct output_client *oc = wl_container_of(l, oc, client_destroy);
 	return oc;
+}
+
+static struct output_binds *
+output_binds_get(struct output_client *oc, struct sw_output *output)
+{
+	struct output_binds *binds;
+	wl_list_for_each(binds, &oc->binds, client_link) {
+		if (binds->output == output)
+			return binds;
+	}
+	return NULL;
 }
 
 static void
@@ -115,6 +140,17 @@ static void
 output_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
 	struct sw_output *output = data;
+	if (!output) {
+		/* Bound in the moment between the global's removal and its destruction. */
+		struct wl_resource *inert = wl_resource_create(client, &wl_output_interface,
+							       (int)version, id);
+		if (!inert) {
+			wl_client_post_no_memory(client);
+			return;
+		}
+		wl_resource_set_implementation(inert, &output_impl, NULL, unlink_resource);
+		return;
+	}
 	struct output_client *oc = output_client_get(client);
 	if (oc && oc->count >= SW_OUTPUT_BINDS_PER_CLIENT) {
 		pid_t pid;
@@ -130,11 +166,22 @@ output_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 			wl_client_post_no_memory(client);
 			return;
 		}
-		oc->output = output;
-		wl_list_init(&oc->resources);
+		wl_list_init(&oc->binds);
 		oc->client_destroy.notify = output_client_destroyed;
 		wl_client_add_destroy_listener(client, &oc->client_destroy);
-		wl_list_insert(&output->clients, &oc->link);
+	}
+	struct output_binds *binds = output_binds_get(oc, output);
+	if (!binds) {
+		binds = calloc(1, sizeof(*binds));
+		if (!binds) {
+			wl_client_post_no_memory(client);
+			return;
+		}
+		binds->oc = oc;
+		binds->output = output;
+		wl_list_init(&binds->resources);
+		wl_list_insert(&oc->binds, &binds->client_link);
+		wl_list_insert(&output->clients, &binds->output_link);
 	}
 	struct wl_resource *resource = wl_resource_create(client, &wl_output_interface,
 							  (int)version, id);
@@ -143,7 +190,7 @@ output_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 		return;
 	}
 	wl_resource_set_implementation(resource, &output_impl, output, output_resource_destroy);
-	wl_list_insert(&oc->resources, wl_resource_get_link(resource));
+	wl_list_insert(&binds->resources, wl_resource_get_link(resource));
 	oc->count++;
 	output_send_state(output, resource);
 }
@@ -160,7 +207,8 @@ struct wl_list *
 sw_output_client_resources(struct sw_output *output, struct wl_client *client)
 {
 	struct output_client *oc = output_client_get(client);
-	return oc && oc->output == output ? &oc->resources : NULL;
+	struct output_binds *binds = oc ? output_binds_get(oc, output) : NULL;
+	return binds ? &binds->resources : NULL;
 }
 
 struct wl_resource *
@@ -189,6 +237,27 @@ xdg_manager_handle_destroy(struct wl_client *client, struct wl_resource *resourc
 	wl_resource_destroy(resource);
 }
 
+/* The logical position and size; `wl_output` ends the update when it is v3 or later. */
+static void
+xdg_output_send_state(struct sw_output *output, struct wl_resource *resource,
+		      struct wl_resource *output_resource, bool initial)
+{
+	int version = wl_resource_get_version(resource);
+	zxdg_output_v1_send_logical_position(resource, output->x, output->y);
+	zxdg_output_v1_send_logical_size(resource, output->width, output->height);
+	/* Name and description are sent once: since v3 they may not change. */
+	if (initial && version >= ZXDG_OUTPUT_V1_NAME_SINCE_VERSION)
+		zxdg_output_v1_send_name(resource, output->name);
+	if (initial && version >= ZXDG_OUTPUT_V1_DESCRIPTION_SINCE_VERSION)
+		zxdg_output_v1_send_description(resource, output->description);
+	/* Since v3, wl_output.done ends an xdg_output update; before, xdg_output.done does. */
+	if (version < 3)
+		zxdg_output_v1_send_done(resource);
+	else if (output_resource &&
+		 wl_resource_get_version(output_resource) >= WL_OUTPUT_DONE_SINCE_VERSION)
+		wl_output_send_done(output_resource);
+}
+
 static void
 xdg_manager_get_xdg_output(struct wl_client *client, struct wl_resource *manager, uint32_t id,
 			   struct wl_resource *output_resource)
@@ -207,19 +276,7 @@ xdg_manager_get_xdg_output(struct wl_client *client, struct wl_resource *manager
 	}
 	wl_resource_set_implementation(resource, &xdg_output_impl, output, unlink_resource);
 	wl_list_insert(&output->xdg_resources, wl_resource_get_link(resource));
-
-	int version = wl_resource_get_version(resource);
-	zxdg_output_v1_send_logical_position(resource, 0, 0);
-	zxdg_output_v1_send_logical_size(resource, output->width, output->height);
-	if (version >= ZXDG_OUTPUT_V1_NAME_SINCE_VERSION)
-		zxdg_output_v1_send_name(resource, output->name);
-	if (version >= ZXDG_OUTPUT_V1_DESCRIPTION_SINCE_VERSION)
-		zxdg_output_v1_send_description(resource, output->description);
-	/* Since v3, wl_output.done ends an xdg_output update; before, xdg_output.done does. */
-	if (version < 3)
-		zxdg_output_v1_send_done(resource);
-	else if (wl_resource_get_version(output_resource) >= WL_OUTPUT_DONE_SINCE_VERSION)
-		wl_output_send_done(output_resource);
+	xdg_output_send_state(output, resource, output_resource, true);
 }
 
 static const struct zxdg_output_manager_v1_interface xdg_manager_impl = {
@@ -239,6 +296,280 @@ xdg_manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_
 	wl_resource_set_implementation(resource, &xdg_manager_impl, data, NULL);
 }
 
+bool
+sw_xdg_output_manager_create(struct sw_server *server)
+{
+	return wl_global_create(server->display, &zxdg_output_manager_v1_interface,
+				XDG_OUTPUT_MANAGER_VERSION, server, xdg_manager_bind) != NULL;
+}
+
+/* ---- the layout ---- */
+
+struct sw_output *
+sw_output_first(struct sw_server *server)
+{
+	struct sw_output *output;
+	if (wl_list_empty(&server->outputs))
+		return NULL;
+	return wl_container_of(server->outputs.next, output, link);
+}
+
+struct sw_output *
+sw_output_at(struct sw_server *server, double x, double y)
+{
+	struct sw_output *output;
+	wl_list_for_each(output, &server->outputs, link) {
+		if (x >= output->x && x < (double)output->x + output->width &&
+		    y >= output->y && y < (double)output->y + output->height)
+			return output;
+	}
+	return NULL;
+}
+
+struct sw_output *
+sw_output_for_box(struct sw_server *server, int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	struct sw_output *output, *best = NULL;
+	int64_t best_area = 0;
+	wl_list_for_each(output, &server->outputs, link) {
+		/* 64 bits: the box is a client's position plus a client's size. */
+		int64_t x1 = x > output->x ? x : output->x;
+		int64_t y1 = y > output->y ? y : output->y;
+		int64_t x2 = (int64_t)x + w, y2 = (int64_t)y + h;
+		if (x2 > (int64_t)output->x + output->width)
+			x2 = (int64_t)output->x + output->width;
+		if (y2 > (int64_t)output->y + output->height)
+			y2 = (int64_t)output->y + output->height;
+		int64_t area = x2 > x1 && y2 > y1 ? (x2 - x1) * (y2 - y1) : 0;
+		if (area > best_area) {
+			best_area = area;
+			best = output;
+		}
+	}
+	return best ? best : sw_output_first(server);
+}
+
+struct sw_output *
+sw_view_output(struct sw_view *view)
+{
+	struct sw_surface *surface = view->surface;
+	return sw_output_for_box(view->server, view->x, view->y, surface->width,
+				 surface->height);
+}
+
+void
+sw_view_schedule_frame(struct sw_view *view)
+{
+	struct sw_output *output = sw_view_output(view);
+	if (output)
+		sw_output_schedule_frame(output);
+}
+
+bool
+sw_outputs_clamp_point(struct sw_server *server, double *x, double *y)
+{
+	struct sw_output *output;
+	double best_d = -1, bx = *x, by = *y;
+	wl_list_for_each(output, &server->outputs, link) {
+		/* The last pixel is width - 1: stay a fraction inside it. */
+		double cx = fmax(output->x, fmin(*x, output->x + output->width - 1.0 / 256));
+		double cy = fmax(output->y, fmin(*y, output->y + output->height - 1.0 / 256));
+		double d = (cx - *x) * (cx - *x) + (cy - *y) * (cy - *y);
+		if (best_d < 0 || d < best_d) {
+			best_d = d;
+			bx = cx;
+			by = cy;
+		}
+	}
+	*x = bx;
+	*y = by;
+	return best_d >= 0;
+}
+
+void
+sw_outputs_damage_region(struct sw_server *server, const pixman_region32_t *region)
+{
+	struct sw_output *output;
+	pixman_region32_t local;
+	pixman_region32_init(&local);
+	wl_list_for_each(output, &server->outputs, link) {
+		pixman_region32_intersect_rect(&local, (pixman_region32_t *)region, output->x,
+					       output->y, (unsigned)output->width,
+					       (unsigned)output->height);
+		if (!pixman_region32_not_empty(&local))
+			continue;
+		pixman_region32_translate(&local, -output->x, -output->y);
+		sw_output_damage_region(output, &local);
+	}
+	pixman_region32_fini(&local);
+}
+
+void
+sw_outputs_damage_box(struct sw_server *server, int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	if (w <= 0 || h <= 0)
+		return;
+	struct sw_output *output;
+	wl_list_for_each(output, &server->outputs, link) {
+		/* In 64 bits, then in the output's coordinates, where everything fits. */
+		int64_t x1 = x > output->x ? x : output->x;
+		int64_t y1 = y > output->y ? y : output->y;
+		int64_t x2 = (int64_t)x + w, y2 = (int64_t)y + h;
+		if (x2 > (int64_t)output->x + output->width)
+			x2 = (int64_t)output->x + output->width;
+		if (y2 > (int64_t)output->y + output->height)
+			y2 = (int64_t)output->y + output->height;
+		if (x2 <= x1 || y2 <= y1)
+			continue;
+		sw_output_damage_box(output, (int32_t)(x1 - output->x), (int32_t)(y1 - output->y),
+				     (int32_t)(x2 - x1), (int32_t)(y2 - y1));
+	}
+}
+
+/* Where `output` goes when the outputs are laid out again without `gone`. */
+static int32_t
+relayout_x(struct sw_server *server, struct sw_output *output, struct sw_output *gone)
+{
+	int32_t x = 0;
+	struct sw_output *o;
+	wl_list_for_each(o, &server->outputs, link) {
+		if (o == output)
+			break;
+		if (o != gone)
+			x += o->width;
+	}
+	return x;
+}
+
+/* Tell the clients of an output that moved where it is now. */
+static void
+output_send_position(struct sw_output *output)
+{
+	struct output_binds *binds;
+	struct wl_resource *resource;
+	wl_list_for_each(binds, &output->clients, output_link) {
+		wl_resource_for_each(resource, &binds->resources)
+			output_send_state(output, resource);
+	}
+	/*
+	 * The wl_output state above already ended with done; v1/v2 xdg_outputs
+	 * end with their own done, v3 ones are answered with wl_output.done again.
+	 */
+	wl_resource_for_each(resource, &output->xdg_resources) {
+		struct wl_resource *out = sw_output_resource_for_client(
+			output, wl_resource_get_client(resource));
+		xdg_output_send_state(output, resource, out, false);
+	}
+}
+
+/*
+ * Lay the outputs out left to right again without `gone`, which is about to
+ * be removed. The views on an output that moves move along, so a window
+ * stays where it was on its output; those on `gone` move to the first
+ * remaining output. Only on hotplug: O(views x outputs) is fine.
+ */
+static void
+relayout(struct sw_server *server, struct sw_output *gone)
+{
+	struct sw_output *first = NULL, *o;
+	wl_list_for_each(o, &server->outputs, link) {
+		if (o != gone) {
+			first = o;
+			break;
+		}
+	}
+	struct sw_view *view;
+	wl_list_for_each(view, &server->views, link) {
+		if (!view->mapped)
+			continue;
+		struct sw_output *old = sw_view_output(view);
+		struct sw_output *target = old == gone ? first : old;
+		if (!old || !target)
+			continue;
+		int32_t dx = relayout_x(server, target, gone) - old->x;
+		int32_t dy = target->y - old->y;
+		if (!dx && !dy)
+			continue;
+		sw_debug("view %p moves by %d,%d with output %s%s", (void *)view, dx, dy,
+			 target->name, old == gone ? " (its output is gone)" : "");
+		view->x = sw_clamp_coord((int64_t)view->x + dx);
+		view->y = sw_clamp_coord((int64_t)view->y + dy);
+	}
+	wl_list_for_each(o, &server->outputs, link) {
+		if (o == gone)
+			continue;
+		int32_t x = relayout_x(server, o, gone);
+		if (x != o->x) {
+			sw_info("output %s moves from %d,%d to %d,%d", o->name, o->x, o->y, x, o->y);
+			o->x = x;
+			output_send_position(o);
+		}
+		/* Windows came or moved: simplest to draw every output again. */
+		sw_output_damage_whole(o);
+	}
+}
+
+/*
+ * A removed output's global, destroyed a while later: a client may have sent
+ * a bind before it saw the removal, and binding a destroyed global would be
+ * a protocol error for it.
+ */
+struct removed_global {
+	struct wl_global *global;
+	struct wl_event_source *timer;
+	struct wl_listener display_destroy;
+};
+
+#define REMOVED_GLOBAL_MS 5000
+
+static void
+removed_global_free(struct removed_global *rg)
+{
+	wl_list_remove(&rg->display_destroy.link);
+	wl_event_source_remove(rg->timer);
+	free(rg);
+}
+
+static int
+removed_global_expired(void *data)
+{
+	struct removed_global *rg = data;
+	wl_global_destroy(rg->global);
+	removed_global_free(rg);
+	return 0;
+}
+
+static void
+removed_global_display_destroyed(struct wl_listener *listener, void *data)
+{
+	/* The display destroys the global itself. */
+	struct removed_global *rg = wl_container_of(listener, rg, display_destroy);
+	removed_global_free(rg);
+}
+
+static void
+remove_global(struct sw_server *server, struct wl_global *global)
+{
+	wl_global_set_user_data(global, NULL);
+	struct removed_global *rg = calloc(1, sizeof(*rg));
+	if (rg) {
+		rg->global = global;
+		rg->timer = wl_event_loop_add_timer(server->loop, removed_global_expired, rg);
+	}
+	if (!rg || !rg->timer ||
+	    wl_event_source_timer_update(rg->timer, REMOVED_GLOBAL_MS) < 0) {
+		/* Without the delay a late bind fails; the output is gone either way. */
+		if (rg && rg->timer)
+			wl_event_source_remove(rg->timer);
+		free(rg);
+		wl_global_destroy(global);
+		return;
+	}
+	wl_global_remove(global);
+	rg->display_destroy.notify = removed_global_display_destroyed;
+	wl_display_add_destroy_listener(server->display, &rg->display_destroy);
+}
+
 struct sw_output *
 sw_output_create(struct sw_server *server, struct sw_backend *backend, const char *name,
 		 const char *description, int32_t width, int32_t height, int32_t refresh_mhz)
@@ -256,6 +587,10 @@ sw_output_create(struct sw_server *server, struct sw_backend *backend, const cha
 	output->height = height;
 	output->refresh_mhz = refresh_mhz;
 	output->enabled = true;
+	/* Right of the last one. */
+	struct sw_output *last;
+	wl_list_for_each(last, &server->outputs, link)
+		output->x = last->x + last->width;
 	wl_list_init(&output->clients);
 	wl_list_init(&output->xdg_resources);
 	wl_list_init(&output->presented_feedbacks);
@@ -263,6 +598,7 @@ sw_output_create(struct sw_server *server, struct sw_backend *backend, const cha
 	wl_array_init(&output->render_reads);
 	wl_signal_init(&output->events.frame_rendered);
 	wl_signal_init(&output->events.present);
+	wl_signal_init(&output->events.destroy);
 	pixman_region32_init_rect(&output->damage, 0, 0, (unsigned)width, (unsigned)height);
 
 	output->shadow = pixman_image_create_bits(PIXMAN_x8r8g8b8, width, height, NULL, 0);
@@ -274,16 +610,10 @@ sw_output_create(struct sw_server *server, struct sw_backend *backend, const cha
 					  output, output_bind);
 	if (!output->global)
 		goto err_shadow;
-	output->xdg_output_manager = wl_global_create(server->display,
-						      &zxdg_output_manager_v1_interface,
-						      XDG_OUTPUT_MANAGER_VERSION, output,
-						      xdg_manager_bind);
-	if (!output->xdg_output_manager)
-		goto err_global;
+	wl_list_insert(server->outputs.prev, &output->link);
+	sw_info("output %s at %d,%d: %dx%d", output->name, output->x, output->y, width, height);
 	return output;
 
-err_global:
-	wl_global_destroy(output->global);
 err_shadow:
 	pixman_image_unref(output->shadow);
 err_output:
@@ -297,13 +627,21 @@ sw_output_destroy(struct sw_output *output)
 {
 	if (!output)
 		return;
+	struct sw_server *server = output->server;
+	/* What its listeners do (windows moving away) must not ask it for frames. */
+	output->enabled = false;
+	output->frame_scheduled = false;
+	wl_signal_emit_mutable(&output->events.destroy, output);
 	sw_presentation_discard_list(&output->presented_feedbacks);
-	struct output_client *oc, *oc_tmp;
-	wl_list_for_each_safe(oc, oc_tmp, &output->clients, link) {
+	relayout(server, output);
+	wl_list_remove(&output->link);
+	sw_info("output %s removed", output->name);
+	struct output_binds *binds, *binds_tmp;
+	wl_list_for_each_safe(binds, binds_tmp, &output->clients, output_link) {
 		struct wl_resource *resource;
-		wl_resource_for_each(resource, &oc->resources)
+		wl_resource_for_each(resource, &binds->resources)
 			wl_resource_set_user_data(resource, NULL);
-		output_client_destroy(oc);
+		output_binds_destroy(binds);
 	}
 	struct wl_resource *resource, *tmp;
 	wl_resource_for_each_safe(resource, tmp, &output->xdg_resources) {
@@ -311,8 +649,7 @@ sw_output_destroy(struct sw_output *output)
 		wl_list_init(wl_resource_get_link(resource));
 		wl_resource_set_user_data(resource, NULL);
 	}
-	wl_global_destroy(output->xdg_output_manager);
-	wl_global_destroy(output->global);
+	remove_global(server, output->global);
 	pixman_image_unref(output->shadow);
 	pixman_region32_fini(&output->damage);
 	sw_scene_list_fini(&output->scene_items);
@@ -326,7 +663,7 @@ sw_output_schedule_frame(struct sw_output *output)
 	if (output->frame_scheduled || !output->enabled)
 		return;
 	output->frame_scheduled = true;
-	output->backend->impl->schedule_frame(output->backend);
+	output->backend->impl->schedule_frame(output->backend, output);
 }
 
 void
@@ -405,6 +742,7 @@ struct frame_done {
 	uint32_t msec;
 };
 
+/* Frame callbacks and feedback of the surfaces of views whose output this is. */
 static void
 surface_frame_done(struct sw_surface *surface, int32_t x, int32_t y, void *data)
 {
@@ -431,8 +769,9 @@ sw_output_frame(struct sw_output *output)
 	struct sw_view *view;
 	output->stats = (struct sw_render_stats){ 0 };
 	if (damaged) {
-		/* The output is at the origin of the layout. */
-		pixman_box32_t rect = { 0, 0, output->width, output->height };
+		/* The output's place in the layout. */
+		pixman_box32_t rect = { output->x, output->y, output->x + output->width,
+					output->y + output->height };
 		size_t count = sw_scene_build(server->scene, &output->scene_items, &rect);
 		struct sw_scene_item *items = sw_scene_list_items(&output->scene_items);
 		begin_reads(output, count);
@@ -454,7 +793,7 @@ sw_output_frame(struct sw_output *output)
 	/* The surfaces' committed state has now been used: tell their clients. */
 	struct frame_done done = { .output = output, .msec = msec };
 	wl_list_for_each(view, &server->views, link) {
-		if (view->mapped)
+		if (view->mapped && sw_view_output(view) == output)
 			sw_surface_for_each(view->surface, view->x, view->y, surface_frame_done, &done);
 	}
 
@@ -462,7 +801,8 @@ sw_output_frame(struct sw_output *output)
 		wl_signal_emit_mutable(&output->events.frame_rendered, &output->damage);
 
 	if (damaged || !wl_list_empty(&output->presented_feedbacks)) {
-		if (output->backend->impl->commit(output->backend, output->shadow, &output->damage))
+		if (output->backend->impl->commit(output->backend, output, output->shadow,
+						  &output->damage))
 			output->commit_pending = true;
 		else
 			sw_presentation_discard_list(&output->presented_feedbacks);

@@ -13,6 +13,7 @@
 
 struct sw_server;
 struct sw_backend;
+struct sw_view;
 
 /* What a backend knows about the frame it just put on screen. */
 struct sw_present_info {
@@ -23,13 +24,17 @@ struct sw_present_info {
 };
 
 /*
- * The single output: a composited shadow image in system memory (never in
- * scanout memory, which is slow to read back) plus the wl_output and
- * xdg_output globals.
+ * One output: a composited shadow image in system memory (never in scanout
+ * memory, which is slow to read back) plus its wl_output global. Outputs are
+ * laid out left to right in the order they were made: (x, y) is the output's
+ * top-left in the layout, the coordinates views live in.
  */
 struct sw_output {
 	struct sw_server *server;
 	struct sw_backend *backend;
+	void *backend_data;          /* the backend's own state for this output */
+	struct wl_list link;         /* sw_server.outputs */
+	int32_t x, y;
 	char name[32];
 	char description[128];
 	char make[64], model[64];
@@ -44,7 +49,6 @@ struct sw_output {
 	bool commit_pending;         /* a frame was committed, not yet presented */
 
 	struct wl_global *global;
-	struct wl_global *xdg_output_manager;
 	struct wl_list clients;          /* output_client.link: each client's wl_output resources */
 	struct wl_list xdg_resources;    /* zxdg_output_v1 resources */
 	struct wl_list presented_feedbacks; /* feedbacks of the frame on its way */
@@ -60,13 +64,48 @@ struct sw_output {
 		struct wl_signal frame_rendered;
 		/* The committed frame is on screen (struct sw_present_info *). */
 		struct wl_signal present;
+		/* The output is going away (struct sw_output *). */
+		struct wl_signal destroy;
 	} events;
 };
 
+/*
+ * A new output at the right end of the layout, with its wl_output global.
+ * Backends set backend_data (and phys size, model) before the first frame.
+ */
 struct sw_output *sw_output_create(struct sw_server *server, struct sw_backend *backend,
 				   const char *name, const char *description,
 				   int32_t width, int32_t height, int32_t refresh_mhz);
+/*
+ * Remove the output: the outputs right of it move left, and the windows it
+ * showed move to the first remaining output.
+ */
 void sw_output_destroy(struct sw_output *output);
+
+/* The zxdg_output_manager_v1 global: one for all outputs. */
+bool sw_xdg_output_manager_create(struct sw_server *server);
+
+/* ---- the layout: every output, in the coordinates views live in ---- */
+
+/* Damage in layout coordinates, handed to every output it touches. */
+void sw_outputs_damage_box(struct sw_server *server, int32_t x, int32_t y, int32_t w, int32_t h);
+void sw_outputs_damage_region(struct sw_server *server, const pixman_region32_t *region);
+/* The left-most output, or NULL when there is none. */
+struct sw_output *sw_output_first(struct sw_server *server);
+/* The output showing (x, y), or NULL. */
+struct sw_output *sw_output_at(struct sw_server *server, double x, double y);
+/*
+ * The output showing most of the box, else the first output (NULL when
+ * there is none): the one whose frames pace a surface there.
+ */
+struct sw_output *sw_output_for_box(struct sw_server *server, int32_t x, int32_t y, int32_t w,
+				    int32_t h);
+/* The same for a view's root surface. */
+struct sw_output *sw_view_output(struct sw_view *view);
+/* Ask the view's output for a frame (frame callbacks and feedback wait for it). */
+void sw_view_schedule_frame(struct sw_view *view);
+/* Move (x, y) onto the nearest point of some output. False when there is no output. */
+bool sw_outputs_clamp_point(struct sw_server *server, double *x, double *y);
 
 void sw_output_damage_whole(struct sw_output *output);
 /* Damage in output coordinates. */

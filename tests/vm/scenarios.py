@@ -52,6 +52,12 @@ CMD = {
     'simple-shm': 'weston-simple-shm',
     'wev': 'stdbuf -oL wev',
     'wayland-info': 'wayland-info',
+    # sealway on the two-head virtio-gpu card (%s: its cardN).
+    'sealway-vgpu': 'sealway --backend=drm --socket=%s --drm-device=/dev/dri/%%s '
+                    '--mode=640x480 --log=info' % SOCKET,
+    # A 0x3366cc window fullscreen on the output named %s; it leaves its proxies to the
+    # connection, so leaks are not its verdict.
+    'fullscreen-on': 'ASAN_OPTIONS=detect_leaks=0 output-probe --fullscreen %s --color 3366cc',
     'kms-probe': 'kms-probe --planes --mode %dx%d --color 3366cc' % (WIDTH, HEIGHT),
     'vt-probe': 'vt-probe',
     'seatd': 'seatd -g video -l info',
@@ -176,14 +182,15 @@ class Ctx:
                              % (name, describe_status(rc), status, tail(self.log(name))))
 
     # -- host side: screen and input -------------------------------------
-    def dump(self, label):
-        return self.vm.screendump(os.path.join(self.artdir, label + '.ppm'))
+    def dump(self, label, device=None, head=None):
+        return self.vm.screendump(os.path.join(self.artdir, label + '.ppm'), device, head)
 
-    def wait_screen(self, check, label, timeout=30):
-        """Takes screendumps until check(img) raises no CheckError."""
+    def wait_screen(self, check, label, timeout=30, device=None, head=None):
+        """Takes screendumps (of bochs, or of `head` of `device`) until
+        check(img) raises no CheckError."""
         deadline = time.monotonic() + timeout
         while True:
-            img = self.vm.screendump()
+            img = self.vm.screendump(device=device, head=head)
             try:
                 check(img)
                 self.check_running()
@@ -1303,6 +1310,143 @@ def vkms_sealway(t):
         raise CheckError('sealway gives CRC %s, the expected pixels %s (without the arrow\'s '
                          'tip %s)' % (first, ref, bare))
 
+# -- several outputs: the two-head virtio-gpu card ----------------------------
+
+# vm-run.py's second display: QMP device id and the size of its heads.
+VGPU = 'vgpu'
+# Driver name -> cardN in the guest, from use_cards() once the guest is up.
+CARDS = {}
+
+
+def use_cards(cards):
+    """The guest's cards by driver: the single-output scenarios use bochs by
+    name, whatever card number it got."""
+    CARDS.clear()
+    CARDS.update(cards)
+    bochs = cards.get('bochs-drm')
+    if bochs and '--drm-device' not in CMD['sealway']:
+        CMD['sealway'] += ' --drm-device=/dev/dri/%s' % bochs
+
+
+def wl_outputs(info):
+    """{name: (x, y, width, height, logical x, y, width, height)} from wayland-info."""
+    outs = {}
+    for block in re.split(r'\ninterface: ', info):
+        if not block.startswith("'wl_output'"):
+            continue
+        # The wl_output's own name, on a line of its own (not the global's number).
+        m = re.search(r'\n\s+name: (\S+).*?x: (-?\d+), y: (-?\d+).*?width: (\d+) px, '
+                      r'height: (\d+) px', block, re.S)
+        if m:
+            outs[m.group(1)] = tuple(int(v) for v in m.group(2, 3, 4, 5))
+    for m in re.finditer(r"xdg_output_v1\s+output: \d+\s+name: '([^']+)'.*?"
+                         r"logical_x: (-?\d+), logical_y: (-?\d+)\s+"
+                         r"logical_width: (\d+), logical_height: (\d+)", info, re.S):
+        if m.group(1) in outs:
+            outs[m.group(1)] += tuple(int(v) for v in m.group(2, 3, 4, 5))
+    return outs
+
+
+def corners(colour, w, h):
+    """The four corners (kept clear of a cursor in the middle) are `colour`."""
+    def check(img):
+        ppm.expect_size(img, w, h)
+        for x, y in ((2, 2), (w - 3, 2), (2, h - 3), (w - 3, h - 3)):
+            ppm.expect_pixel(img, x, y, colour)
+    return check
+
+
+def connector_uevent(t, card, conn, status):
+    """Force a connector on or off and send the card's change uevent, which
+    is how a hotplug reaches sealway."""
+    t.sh('echo %s > /sys/class/drm/%s-%s/status && echo change > /sys/class/drm/%s/uevent'
+         % (status, card, conn, card), what='connector %s %s' % (conn, status))
+
+
+def drm_two_heads(t):
+    """Two heads of one virtio-gpu card: two wl_outputs side by side, each captured on its own, a window fullscreen on the second covers exactly that head, unplugging it moves the window to the first, plugging it in again brings it back"""
+    # Its DRM device hangs off the PCI function, whose driver is virtio-pci.
+    card = CARDS.get('virtio_gpu') or CARDS.get('virtio-pci')
+    if not card:
+        raise CheckError('no card driven by virtio_gpu in the guest (cards: %s)' % CARDS)
+    # Connector numbers count on from bochs' Virtual-1: head 0 is the first here.
+    conns = sorted(t.sh('cd /sys/class/drm && ls -d %s-*' % card).split(),
+                   key=lambda c: int(c.rsplit('-', 1)[1]))
+    if len(conns) != 2:
+        raise CheckError('want two connectors on %s, got %s' % (card, conns))
+    one, two = (c.split('-', 1)[1] for c in conns)
+    try:
+        _two_heads(t, card, one, two)
+    finally:
+        # Back to what the connector itself says, for whatever runs next.
+        t.run('echo detect > /sys/class/drm/%s-%s/status' % (card, two))
+
+
+def _two_heads(t, card, one, two):
+    t.sh('echo on > /sys/class/drm/%s-%s/status' % (card, two),
+         what='forcing the second connector on')
+    t.notes.append(' '.join(t.sh('for c in /sys/class/drm/%s-*; do echo "${c##*/}: '
+                                 '$(cat $c/status), $(head -n 1 $c/modes)"; done' % card)
+                            .split()))
+    t.spawn('sealway', CMD['sealway-vgpu'] % card)
+    t.waitlog('sealway', 'listening on', 60)
+    outs = wl_outputs(t.sh(t.client_env() + CMD['wayland-info'], what='wayland-info'))
+    if sorted(outs) != sorted([one, two]):
+        raise CheckError('want two wl_outputs, %s and %s; got %s; log: %s'
+                         % (one, two, sorted(outs), tail(t.log('sealway'))))
+    w1, h1 = outs[one][2:4]
+    w2, h2 = outs[two][2:4]
+    want = {one: (0, 0, w1, h1) * 2, two: (w1, 0, w2, h2) * 2}
+    for name in want:
+        if outs[name] != want[name]:
+            raise CheckError('%s: want position %d,%d and size %dx%d in wl_output and '
+                             'xdg-output alike, got %s' % ((name,) + want[name][:4] +
+                                                           (outs[name],)))
+    t.notes.append('%s %dx%d at 0,0, %s %dx%d at %d,0' % (one, w1, h1, two, w2, h2, w1))
+
+    t.spawn('fullscreen', t.client_env() + CMD['fullscreen-on'] % two)
+    t.waitlog('fullscreen', '^done', 60)
+    t.wait_screen(corners(BLUE, w2, h2), 'head1-fullscreen', 30, device=VGPU, head=1)
+    img = t.dump('head1-fullscreen-whole', VGPU, 1)
+    ppm.expect_rect(img, (0, 0, w2, h2), BLUE)
+    t.wait_screen(corners(BACKGROUND, w1, h1), 'head0-beside', 30, device=VGPU, head=0)
+    log = t.log('fullscreen')
+    if ('configure %d %d fullscreen' % (w2, h2)) not in log or \
+            re.search(r'presented \d+ sync_output=(?!%s )' % two, log):
+        raise CheckError('the window is configured %dx%d fullscreen and presented by '
+                         '%s alone; its log: %s' % (w2, h2, two, tail(log)))
+    # Each output captured on its own (capture_output of that output).
+    for name, colour, w, h in ((two, BLUE, w2, h2), (one, BACKGROUND, w1, h1)):
+        t.sh('%ssealway-capture --output %s --expect 2,2=%06X --expect %d,%d=%06X'
+             % (t.client_env(), name, colour, w - 3, h - 3, colour),
+             what='sealway-capture --output %s' % name)
+    grim = t.run('command -v grim > /dev/null && %sgrim -t ppm -o %s - | head -c 15 | '
+                 'tr "\\n" " "' % (t.client_env(), two))
+    if grim.rc == 0:
+        if 'P6 %d %d' % (w2, h2) not in grim.out:
+            raise CheckError('grim -o %s writes a %dx%d picture; got %r'
+                             % (two, w2, h2, grim.out))
+        t.notes.append('grim -o %s: %dx%d' % (two, w2, h2))
+
+    # Unplugged: the output goes, its window goes fullscreen on the other.
+    connector_uevent(t, card, two, 'off')
+    t.waitlog('sealway', '%s is gone: its output is removed' % two, 30)
+    t.wait_screen(corners(BLUE, w1, h1), 'head0-after-unplug', 30, device=VGPU, head=0)
+    outs = wl_outputs(t.sh(t.client_env() + CMD['wayland-info'], what='wayland-info'))
+    if sorted(outs) != [one]:
+        raise CheckError('after the unplug, want %s alone; got %s' % (one, sorted(outs)))
+    # Plugged in again: the output is back, to the right.
+    connector_uevent(t, card, two, 'on')
+    t.sh('i=0; while [ $(grep -c "connector %s (id" /tmp/rig/sealway.log) -lt 2 ] && '
+         '[ $i -lt 100 ]; do usleep 200000; i=$((i + 1)); done; [ $i -lt 100 ]' % two,
+         what='sealway makes %s again' % two)
+    outs = wl_outputs(t.sh(t.client_env() + CMD['wayland-info'], what='wayland-info'))
+    if sorted(outs) != sorted([one, two]) or outs[two][0] != w1:
+        raise CheckError('after plugging it in again, want %s back at %d,0; got %s'
+                         % (two, w1, outs))
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
 
 COMPOSITOR = ['sealway']
 SCENARIOS = [
@@ -1364,6 +1508,8 @@ SCENARIOS = [
              drm_dmabuf_late_fence),
     Scenario('drm-move-resize', COMPOSITOR + ['wm-probe'], drm_move_resize),
     Scenario('drm-popups', COMPOSITOR + ['wm-probe'], drm_popups),
+    Scenario('drm-two-heads', COMPOSITOR + ['output-probe', 'wayland-info', 'sealway-capture'],
+             drm_two_heads),
 ]
 
 
