@@ -768,6 +768,7 @@ sw_output_frame(struct sw_output *output)
 	bool damaged = pixman_region32_not_empty(&output->damage);
 	struct sw_view *view;
 	output->stats = (struct sw_render_stats){ 0 };
+	output->copied_bytes = 0;
 	if (damaged) {
 		/* The output's place in the layout. */
 		pixman_box32_t rect = { output->x, output->y, output->x + output->width,
@@ -784,11 +785,6 @@ sw_output_frame(struct sw_output *output)
 			sw_surface_send_frame_done(cursor, msec);
 	}
 	output->frames++;
-	sw_debug("output %s frame %" PRIu64 ": composited %" PRIu64 " px (SRC %" PRIu64
-		 ", OVER %" PRIu64 "), background %" PRIu64 " px, %" PRIu64 " bytes",
-		 output->name, output->frames,
-		 output->stats.src_pixels + output->stats.over_pixels, output->stats.src_pixels,
-		 output->stats.over_pixels, output->stats.background_pixels, output->stats.bytes);
 
 	/* The surfaces' committed state has now been used: tell their clients. */
 	struct frame_done done = { .output = output, .msec = msec };
@@ -808,6 +804,14 @@ sw_output_frame(struct sw_output *output)
 			sw_presentation_discard_list(&output->presented_feedbacks);
 	}
 	pixman_region32_clear(&output->damage);
+	/* After the commit, which may have copied. Tests and the benchmark read this line. */
+	sw_debug("output %s frame %" PRIu64 ": composited %" PRIu64 " px (SRC %" PRIu64
+		 ", OVER %" PRIu64 "), background %" PRIu64 " px, %" PRIu64 " bytes, "
+		 "copied %" PRIu64 " bytes",
+		 output->name, output->frames,
+		 output->stats.src_pixels + output->stats.over_pixels, output->stats.src_pixels,
+		 output->stats.over_pixels, output->stats.background_pixels, output->stats.bytes,
+		 output->copied_bytes);
 }
 
 void

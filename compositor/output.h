@@ -55,8 +55,13 @@ struct sw_output {
 	/* Reused by every repaint, so a frame allocates nothing once warm. */
 	struct sw_scene_list scene_items;    /* what shows, from the scene */
 	struct wl_array render_reads;        /* struct sw_buffer *: accesses to end */
-	/* What the last repaint wrote (logged at debug level, one line a frame). */
+	/*
+	 * What the last frame cost (logged at debug level, one line a frame):
+	 * what the repaint wrote into the shadow, and what the backend copied
+	 * to show it (the shadow into a dumb buffer).
+	 */
 	struct sw_render_stats stats;
+	uint64_t copied_bytes;       /* set by the backend's commit */
 	uint64_t frames;
 
 	struct {

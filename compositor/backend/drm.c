@@ -382,18 +382,27 @@ err_damage:
 	return false;
 }
 
-/* Copy what changed since this buffer was last filled from the shadow into it. */
-static void
+/*
+ * Copy what changed since this buffer was last filled from the shadow into
+ * it. Returns the bytes copied.
+ */
+static uint64_t
 fb_update(struct drm_fb *fb, pixman_image_t *shadow)
 {
 	if (!pixman_region32_not_empty(&fb->damage))
-		return;
+		return 0;
+	uint64_t pixels = 0;
+	int n;
+	pixman_box32_t *boxes = pixman_region32_rectangles(&fb->damage, &n);
+	for (int i = 0; i < n; i++)
+		pixels += (uint64_t)(boxes[i].x2 - boxes[i].x1) * (uint64_t)(boxes[i].y2 - boxes[i].y1);
 	pixman_image_set_clip_region32(fb->image, &fb->damage);
 	pixman_image_composite32(PIXMAN_OP_SRC, shadow, NULL, fb->image, 0, 0, 0, 0, 0, 0,
 				 pixman_image_get_width(fb->image),
 				 pixman_image_get_height(fb->image));
 	pixman_image_set_clip_region32(fb->image, NULL);
 	pixman_region32_clear(&fb->damage);
+	return pixels * 4;
 }
 
 /* --- device, connector, CRTC, plane and mode --- */
@@ -1078,7 +1087,7 @@ drm_commit(struct sw_backend *base, struct sw_output *output, pixman_image_t *sh
 	}
 	int back = head->front == 0 ? 1 : 0;
 	struct drm_fb *fb = &head->fbs[back];
-	fb_update(fb, shadow);
+	output->copied_bytes += fb_update(fb, shadow);
 
 	const char *api = drm->atomic ? "atomic" : "legacy";
 	int ret = drm->atomic ? commit_atomic(head, fb, true) : commit_legacy(head, fb);
