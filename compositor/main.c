@@ -31,6 +31,8 @@ static const char usage[] =
 	"  --drm-device=PATH             drm: the card to use (default: the first one with\n"
 	"                                KMS); each connected connector\n"
 	"                                with a free CRTC becomes an output\n"
+	"  --scanout=auto|off            show a client buffer that is the whole frame as it\n"
+	"                                is, without compositing it (default auto)\n"
 	"  --shm-seals=prefer|require    require F_SEAL_SHRINK on wl_shm pools (default prefer)\n"
 	"  --log=error|warn|info|debug   log level on stderr (default info)\n"
 	"  --limit=NAME=N                one client's share of budget NAME (repeatable)\n"
@@ -95,7 +97,7 @@ static int
 parse_options(int argc, char **argv, struct sw_options *opts)
 {
 	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_OUTPUT, OPT_MODE, OPT_KMS,
-	       OPT_DRM_DEVICE, OPT_SEALS, OPT_LOG, OPT_LIMIT, OPT_BUDGET };
+	       OPT_DRM_DEVICE, OPT_SEALS, OPT_LOG, OPT_LIMIT, OPT_BUDGET, OPT_SCANOUT };
 	static const struct option long_opts[] = {
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -104,6 +106,7 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "kms", required_argument, NULL, OPT_KMS },
+		{ "scanout", required_argument, NULL, OPT_SCANOUT },
 		{ "drm-device", required_argument, NULL, OPT_DRM_DEVICE },
 		{ "shm-seals", required_argument, NULL, OPT_SEALS },
 		{ "log", required_argument, NULL, OPT_LOG },
@@ -118,6 +121,7 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		.height = 768,
 		.refresh_mhz = 60000,
 		.kms = "auto",
+		.scanout = true,
 	};
 	opterr = 0;
 	/* An --output without @HZ takes --refresh, wherever that is on the line. */
@@ -173,6 +177,14 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 			if (strcmp(optarg, "auto") && strcmp(optarg, "atomic") && strcmp(optarg, "legacy"))
 				return fail_option("unknown KMS API '%s': use auto, atomic or legacy", optarg);
 			opts->kms = optarg;
+			break;
+		case OPT_SCANOUT:
+			if (strcmp(optarg, "auto") == 0)
+				opts->scanout = true;
+			else if (strcmp(optarg, "off") == 0)
+				opts->scanout = false;
+			else
+				return fail_option("unknown scanout policy '%s': use auto or off", optarg);
 			break;
 		case OPT_SEALS:
 			if (strcmp(optarg, "prefer") == 0)

@@ -13,6 +13,7 @@
 #include "buffer.h"
 #include "log.h"
 #include "output.h"
+#include "presentation-time-server-protocol.h"
 #include "presentation.h"
 #include "render.h"
 #include "scene.h"
@@ -570,6 +571,18 @@ remove_global(struct sw_server *server, struct wl_global *global)
 	wl_display_add_destroy_listener(server->display, &rg->display_destroy);
 }
 
+/* Let go of the buffers a plane set held (their release may follow). */
+static void
+planes_unlock(struct wl_array *planes)
+{
+	/* By index: wl_array_for_each adds to a NULL pointer when it is empty. */
+	struct sw_buffer **buffers = planes->data;
+	size_t n = planes->size / sizeof(*buffers);
+	planes->size = 0;
+	for (size_t i = 0; i < n; i++)
+		sw_buffer_unlock(buffers[i]);
+}
+
 struct sw_output *
 sw_output_create(struct sw_server *server, struct sw_backend *backend, const char *name,
 		 const char *description, int32_t width, int32_t height, int32_t refresh_mhz)
@@ -596,6 +609,10 @@ sw_output_create(struct sw_server *server, struct sw_backend *backend, const cha
 	wl_list_init(&output->presented_feedbacks);
 	sw_scene_list_init(&output->scene_items);
 	wl_array_init(&output->render_reads);
+	wl_array_init(&output->planes_pending);
+	wl_array_init(&output->planes_shown);
+	wl_array_init(&output->planes_surfaces);
+	pixman_region32_init(&output->claimed);
 	wl_signal_init(&output->events.frame_rendered);
 	wl_signal_init(&output->events.present);
 	wl_signal_init(&output->events.destroy);
@@ -617,6 +634,7 @@ sw_output_create(struct sw_server *server, struct sw_backend *backend, const cha
 err_shadow:
 	pixman_image_unref(output->shadow);
 err_output:
+	pixman_region32_fini(&output->claimed);
 	pixman_region32_fini(&output->damage);
 	free(output);
 	return NULL;
@@ -654,6 +672,12 @@ sw_output_destroy(struct sw_output *output)
 	pixman_region32_fini(&output->damage);
 	sw_scene_list_fini(&output->scene_items);
 	wl_array_release(&output->render_reads);
+	planes_unlock(&output->planes_pending);
+	planes_unlock(&output->planes_shown);
+	wl_array_release(&output->planes_pending);
+	wl_array_release(&output->planes_shown);
+	wl_array_release(&output->planes_surfaces);
+	pixman_region32_fini(&output->claimed);
 	free(output);
 }
 
@@ -737,6 +761,97 @@ end_reads(struct sw_output *output)
 	output->render_reads.size = 0;
 }
 
+bool
+sw_output_item_is_frame(struct sw_output *output, const struct sw_scene_item *item)
+{
+	const struct sw_buffer *b = item->buffer;
+	return b && !item->cursor && !item->has_alpha && b->format->pixman &&
+	       b->format->planes == 1 && item->render.transform == SW_RENDER_TRANSFORM_NORMAL &&
+	       item->render.x == 0 && item->render.y == 0 &&
+	       item->render.width == output->width && item->render.height == output->height &&
+	       b->width == output->width && b->height == output->height;
+}
+
+struct sw_buffer *
+sw_output_frame_buffer(struct sw_output *output)
+{
+	/* The last frame made, whether or not it reached the screen yet. */
+	return output->planes_rebuilt ? output->frame_pending : output->frame_shown;
+}
+
+pixman_image_t *
+sw_output_begin_read(struct sw_output *output)
+{
+	struct sw_buffer *frame = sw_output_frame_buffer(output);
+	return frame ? frame->impl->begin_access(frame, NULL) : output->shadow;
+}
+
+void
+sw_output_end_read(struct sw_output *output)
+{
+	struct sw_buffer *frame = sw_output_frame_buffer(output);
+	/* A fault has already been posted to the buffer's client; the copy is garbage then. */
+	if (frame)
+		frame->impl->end_access(frame);
+}
+
+/*
+ * Ask the backend which items it shows itself, and lock their buffers for
+ * the frame on its way. What it claimed is not written into the shadow:
+ * where a claim ends, the shadow must be repainted.
+ */
+static void
+assign_planes(struct sw_output *output, size_t count)
+{
+	struct sw_scene_item *items = sw_scene_list_items(&output->scene_items);
+	planes_unlock(&output->planes_pending);
+	output->planes_surfaces.size = 0;
+	output->frame_pending = NULL;
+	output->planes_rebuilt = true;
+	pixman_region32_union(&output->damage, &output->damage, &output->claimed);
+	pixman_region32_clear(&output->claimed);
+	if (output->server->opts.scanout && output->backend->impl->assign_planes)
+		output->backend->impl->assign_planes(output->backend, output, &output->scene_items);
+	for (size_t i = 0; i < count; i++) {
+		struct sw_scene_item *item = &items[i];
+		if (!item->render.claimed)
+			continue;
+		struct sw_buffer **locked = wl_array_add(&output->planes_pending, sizeof(*locked));
+		struct sw_surface **surface = item->surface ?
+			wl_array_add(&output->planes_surfaces, sizeof(*surface)) : NULL;
+		if (!locked || (item->surface && !surface) || !item->buffer) {
+			/* Composited after all. */
+			if (locked)
+				output->planes_pending.size -= sizeof(*locked);
+			if (surface)
+				output->planes_surfaces.size -= sizeof(*surface);
+			item->render.claimed = false;
+			continue;
+		}
+		*locked = sw_buffer_lock(item->buffer);
+		if (surface)
+			*surface = item->surface;
+		pixman_region32_union(&output->claimed, &output->claimed, &item->render.visible);
+		if (sw_output_item_is_frame(output, item))
+			output->frame_pending = item->buffer;
+		sw_debug("output %s: %s buffer %p (%dx%d %s) on a plane, not composited",
+			 output->name, item->cursor ? "cursor" : "surface", (void *)item->buffer,
+			 item->buffer->width, item->buffer->height, item->buffer->format->name);
+	}
+}
+
+static bool
+surface_claimed(struct sw_output *output, struct sw_surface *surface)
+{
+	struct sw_surface **surfaces = output->planes_surfaces.data;
+	size_t n = output->planes_surfaces.size / sizeof(*surfaces);
+	for (size_t i = 0; i < n; i++) {
+		if (surfaces[i] == surface)
+			return true;
+	}
+	return false;
+}
+
 struct frame_done {
 	struct sw_output *output;
 	uint32_t msec;
@@ -749,6 +864,11 @@ surface_frame_done(struct sw_surface *surface, int32_t x, int32_t y, void *data)
 	struct frame_done *done = data;
 	pixman_region32_clear(&surface->buffer_damage);
 	sw_surface_send_frame_done(surface, done->msec);
+	if (surface_claimed(done->output, surface)) {
+		struct sw_presentation_feedback *feedback;
+		wl_list_for_each(feedback, &surface->feedbacks, link)
+			feedback->flags |= WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY;
+	}
 	wl_list_insert_list(done->output->presented_feedbacks.prev, &surface->feedbacks);
 	wl_list_init(&surface->feedbacks);
 }
@@ -775,6 +895,7 @@ sw_output_frame(struct sw_output *output)
 					output->y + output->height };
 		size_t count = sw_scene_build(server->scene, &output->scene_items, &rect);
 		struct sw_scene_item *items = sw_scene_list_items(&output->scene_items);
+		assign_planes(output, count);
 		begin_reads(output, count);
 		sw_render(output->shadow, &output->damage, server->background,
 			  count ? &items->render : NULL, count, sizeof(*items), &output->stats);
@@ -796,28 +917,44 @@ sw_output_frame(struct sw_output *output)
 	if (damaged)
 		wl_signal_emit_mutable(&output->events.frame_rendered, &output->damage);
 
+	output->planes_surfaces.size = 0;
 	if (damaged || !wl_list_empty(&output->presented_feedbacks)) {
 		if (output->backend->impl->commit(output->backend, output, output->shadow,
-						  &output->damage))
+						  &output->damage)) {
 			output->commit_pending = true;
-		else
+		} else {
 			sw_presentation_discard_list(&output->presented_feedbacks);
+			planes_unlock(&output->planes_pending);
+			output->frame_pending = NULL;
+			output->planes_rebuilt = false;
+		}
 	}
 	pixman_region32_clear(&output->damage);
 	/* After the commit, which may have copied. Tests and the benchmark read this line. */
 	sw_debug("output %s frame %" PRIu64 ": composited %" PRIu64 " px (SRC %" PRIu64
 		 ", OVER %" PRIu64 "), background %" PRIu64 " px, %" PRIu64 " bytes, "
-		 "copied %" PRIu64 " bytes",
+		 "copied %" PRIu64 " bytes, on planes %zu",
 		 output->name, output->frames,
 		 output->stats.src_pixels + output->stats.over_pixels, output->stats.src_pixels,
 		 output->stats.over_pixels, output->stats.background_pixels, output->stats.bytes,
-		 output->copied_bytes);
+		 output->copied_bytes,
+		 output->planes_rebuilt ? output->planes_pending.size / sizeof(struct sw_buffer *) : 0);
 }
 
 void
 sw_output_presented(struct sw_output *output, const struct sw_present_info *info)
 {
 	output->commit_pending = false;
+	if (output->planes_rebuilt) {
+		/* What the frame before showed on planes is off screen now. */
+		struct wl_array shown = output->planes_shown;
+		output->planes_shown = output->planes_pending;
+		output->planes_pending = shown;
+		planes_unlock(&output->planes_pending);
+		output->frame_shown = output->frame_pending;
+		output->frame_pending = NULL;
+		output->planes_rebuilt = false;
+	}
 	sw_presentation_present_list(&output->presented_feedbacks, output, info);
 	wl_signal_emit_mutable(&output->events.present, (void *)info);
 }

@@ -64,6 +64,20 @@ struct sw_output {
 	uint64_t copied_bytes;       /* set by the backend's commit */
 	uint64_t frames;
 
+	/*
+	 * Buffers a backend shows on planes rather than composited, each
+	 * locked (struct sw_buffer *): those of the frame on its way, and those
+	 * of the frame on screen, unlocked once a later frame replaces it, so
+	 * wl_buffer.release comes only after the flip away.
+	 */
+	struct wl_array planes_pending, planes_shown;
+	struct wl_array planes_surfaces;    /* struct sw_surface *: this repaint's claimed */
+	bool planes_rebuilt;                /* the frame on its way has its own plane set */
+	/* A claimed buffer that is the whole frame (the shadow is not it), or NULL. */
+	struct sw_buffer *frame_pending, *frame_shown;
+	/* Where the shadow was left unwritten for claimed items, output coordinates. */
+	pixman_region32_t claimed;
+
 	struct {
 		/* After the shadow was updated, with the frame's damage (pixman_region32_t *). */
 		struct wl_signal frame_rendered;
@@ -118,6 +132,23 @@ void sw_output_damage_region(struct sw_output *output, const pixman_region32_t *
 void sw_output_damage_box(struct sw_output *output, int32_t x, int32_t y, int32_t w, int32_t h);
 /* Ask for a repaint at the next opportunity (no-op when one is already coming). */
 void sw_output_schedule_frame(struct sw_output *output);
+
+/*
+ * Whether a scene item can be the whole frame by itself: an opaque buffer
+ * pixman reads as it is, covering the output exactly, untransformed and
+ * unscaled.
+ */
+bool sw_output_item_is_frame(struct sw_output *output, const struct sw_scene_item *item);
+/*
+ * The picture on screen, for readers such as screencopy: the shadow, or the
+ * buffer that is the frame. NULL when it cannot be read now. Pair with
+ * sw_output_end_read.
+ */
+pixman_image_t *sw_output_begin_read(struct sw_output *output);
+/* Pair of a successful sw_output_begin_read. */
+void sw_output_end_read(struct sw_output *output);
+/* The buffer that is the last frame made, or NULL when it is the shadow. */
+struct sw_buffer *sw_output_frame_buffer(struct sw_output *output);
 
 /* Backend -> output: it is time to render (vblank or timer). */
 void sw_output_frame(struct sw_output *output);

@@ -105,8 +105,19 @@ frame_copy_now(struct sc_frame *frame, const pixman_region32_t *damage)
 		return;
 	}
 	int32_t w = frame->box.x2 - frame->box.x1, h = frame->box.y2 - frame->box.y1;
-	pixman_image_composite32(PIXMAN_OP_SRC, output->shadow, NULL, dst, frame->box.x1,
-				 frame->box.y1, 0, 0, 0, 0, w, h);
+	/* The frame may be a client's buffer; copying one onto itself changes nothing. */
+	if (sw_output_frame_buffer(output) != buffer) {
+		pixman_image_t *src = sw_output_begin_read(output);
+		if (!src) {
+			buffer->impl->end_access(buffer);
+			zwlr_screencopy_frame_v1_send_failed(frame->resource);
+			return;
+		}
+		pixman_image_set_transform(src, NULL);
+		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, frame->box.x1,
+					 frame->box.y1, 0, 0, 0, 0, w, h);
+		sw_output_end_read(output);
+	}
 	if (!buffer->impl->end_access(buffer)) {
 		/* The client truncated its own buffer; it has been told. */
 		zwlr_screencopy_frame_v1_send_failed(frame->resource);

@@ -31,6 +31,7 @@ struct sw_options {
 	const char *drm_mode;     /* --mode=WxH[@Hz], NULL: preferred */
 	const char *drm_device;   /* --drm-device=PATH, NULL: the first card with a display */
 	const char *kms;          /* --kms=auto|atomic|legacy */
+	bool scanout;             /* --scanout=auto (true) or off: show buffers without copying */
 	char **client_argv;       /* after "--", NULL when none */
 	struct sw_budget_settings budget; /* --budget, --limit */
 };

@@ -28,7 +28,7 @@ OUT_W, OUT_H = harness.OUTPUT_SIZE
 X0, Y0 = harness.FIRST_WINDOW
 STEP = 32  # the cascade: the second window is 32 pixels further
 FRAME = re.compile(r'output \S+ frame \d+: composited (\d+) px \(SRC (\d+), OVER (\d+)\), '
-                   r'background (\d+) px, (\d+) bytes')
+                   r'background (\d+) px, (\d+) bytes, copied (\d+) bytes, on planes (\d+)')
 
 
 def probe_path():
@@ -42,7 +42,8 @@ def probe_path():
 
 
 def frames(comp):
-    """Every frame's counters so far: (composited, src, over, background, bytes)."""
+    """Every frame's counters so far: (composited, src, over, background,
+    bytes, copied, planes)."""
     return [tuple(int(v) for v in m.groups()) for m in FRAME.finditer(comp.stderr_text())]
 
 
@@ -58,10 +59,11 @@ def wait_first_frame(comp, timeout=5.0):
 
 def since(comp, start):
     """Totals of the frames after the first `start`: a dict of the counters."""
-    totals = [0] * 5
+    totals = [0] * 7
     for f in frames(comp)[start:]:
         totals = [a + b for a, b in zip(totals, f)]
-    return dict(zip(('composited', 'src', 'over', 'background', 'bytes'), totals))
+    return dict(zip(('composited', 'src', 'over', 'background', 'bytes', 'copied', 'planes'),
+                    totals))
 
 
 class Probe:
@@ -149,8 +151,9 @@ def no_background_under_a_window_covering_the_output():
     """A window whose opaque subsurface covers the whole output (placed at
     -32,-32 of the window, which is at 32,32): its first frame composites
     the output's pixels once with SRC, fills no background, and the window
-    itself, hidden under its subsurface, composites nothing when damaged."""
-    with harness.Compositor('--log=debug') as comp:
+    itself, hidden under its subsurface, composites nothing when damaged.
+    (With --scanout=off: by default that subsurface would be the frame.)"""
+    with harness.Compositor('--log=debug', '--scanout=off') as comp:
         wait_first_frame(comp)
         start = len(frames(comp))
         win = Probe(comp, '--size', '64x64', '--color', 'ffff0000',
@@ -166,6 +169,41 @@ def no_background_under_a_window_covering_the_output():
                      (X0 + 10, Y0 + 10)):
             check(img.pixel(x, y) == 0x00ff00, 'the subsurface covers (%d,%d) (got %06x)'
                   % (x, y, img.pixel(x, y)))
+        win.close()
+
+
+def a_buffer_covering_the_output_is_the_frame():
+    """Headless has one virtual primary plane: an opaque XRGB8888 subsurface
+    that covers the output exactly, unscaled, is the frame itself. Nothing is
+    composited or copied while it shows, not even when the window hidden
+    under it is damaged, and screencopy (sealway-capture and grim) reads its
+    exact pixels from the buffer. A second window beside it ends that: the
+    output is composited whole again."""
+    with harness.Compositor('--log=debug') as comp:
+        wait_first_frame(comp)
+        start = len(frames(comp))
+        win = Probe(comp, '--size', '64x64', '--color', 'ffff0000',
+                    '--sub', '%d,%d,%dx%d' % (-X0, -Y0, OUT_W, OUT_H))
+        win.damage(0, 0, 64, 64)
+        got = since(comp, start)
+        expect_counts(got, 'a buffer covering the output is shown, its window damaged',
+                      composited=0, background=0, bytes=0, copied=0)
+        check(got['planes'] >= 1, 'the buffer is on the virtual plane in a frame (%s)' % got)
+        for how in ('sealway-capture', 'grim'):
+            img = comp.capture(how)
+            wrong = [(x, y) for y in range(OUT_H) for x in range(OUT_W)
+                     if img.pixel(x, y) != 0x00ff00]
+            check(not wrong, '%s reads the buffer\'s every pixel as 00ff00 (%d differ, '
+                  'the first at %s)' % (how, len(wrong), wrong[:1]))
+        start = len(frames(comp))
+        other = Probe(comp, '--size', '50x40', '--color', 'ff0000ff')
+        got = since(comp, start)
+        check(got['composited'] >= OUT_W * OUT_H - 50 * 40,
+              'with a second window the output is composited whole again (%s)' % got)
+        img = comp.capture('sealway-capture')
+        check(img.pixel(0, 0) == 0x00ff00, 'the subsurface is composited at (0,0) (got %06x)'
+              % img.pixel(0, 0))
+        other.close()
         win.close()
 
 
@@ -205,4 +243,5 @@ if __name__ == '__main__':
             no_background_under_a_window_covering_the_output,
         'opaque_region_half_is_copied_raw_the_rest_blended':
             opaque_region_half_is_copied_raw_the_rest_blended,
+        'a_buffer_covering_the_output_is_the_frame': a_buffer_covering_the_output_is_the_frame,
     })

@@ -10,6 +10,7 @@
 struct sw_server;
 struct sw_backend;
 struct sw_output;
+struct sw_scene_list;
 
 /* The small vtable every backend implements; a backend drives any number of outputs. */
 struct sw_backend_impl {
@@ -28,6 +29,14 @@ struct sw_backend_impl {
 	 */
 	bool (*commit)(struct sw_backend *backend, struct sw_output *output,
 		       pixman_image_t *shadow, const pixman_region32_t *damage);
+	/*
+	 * Optional, called before each repaint with the output's items: set
+	 * render.claimed on those the backend shows itself (planes) instead of
+	 * the composited frame. The output keeps their buffers locked until a
+	 * later frame replaces them on screen.
+	 */
+	void (*assign_planes)(struct sw_backend *backend, struct sw_output *output,
+			      struct sw_scene_list *list);
 };
 
 struct sw_backend {

@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "log.h"
 #include "output.h"
+#include "scene.h"
 #include "server.h"
 
 /* One output and its clock. */
@@ -103,6 +104,25 @@ headless_output_destroy(struct headless_output *ho)
 	free(ho);
 }
 
+/*
+ * One virtual primary plane: a buffer that is the whole frame by itself is
+ * shown as it is, and nothing is composited. Anything else on the output
+ * (a cursor, a window beside it) composites everything.
+ */
+static void
+headless_assign_planes(struct sw_backend *backend, struct sw_output *output,
+		       struct sw_scene_list *list)
+{
+	struct sw_scene_item *items = sw_scene_list_items(list);
+	if (list->count == 1 && sw_output_item_is_frame(output, &items[0]))
+		items[0].render.claimed = true;
+	else if (list->count >= 1)
+		sw_debug("headless: output %s composites %zu item%s: %s", output->name,
+			 list->count, list->count == 1 ? "" : "s",
+			 list->count > 1 ? "more than one shows" :
+			 "it is not an opaque, untransformed buffer of the output's size");
+}
+
 static void
 headless_destroy(struct sw_backend *backend)
 {
@@ -118,6 +138,7 @@ static const struct sw_backend_impl headless_impl = {
 	.destroy = headless_destroy,
 	.schedule_frame = headless_schedule_frame,
 	.commit = headless_commit,
+	.assign_planes = headless_assign_planes,
 };
 
 static struct headless_output *
