@@ -733,6 +733,8 @@ sw_window_create(struct sw_client *client, const struct sw_window_params *params
 		xdg_toplevel_set_title(window->toplevel, params->title);
 	if (params->app_id)
 		xdg_toplevel_set_app_id(window->toplevel, params->app_id);
+	if (params->fullscreen)
+		xdg_toplevel_set_fullscreen(window->toplevel, NULL);
 	/* The initial commit without a buffer asks for the first configure. */
 	wl_surface_commit(window->surface);
 	return window;

@@ -85,6 +85,8 @@ struct sw_window_params {
 	uint32_t width, height;
 	const struct sw_format *format;
 	unsigned max_buffers;   /* 1..SW_WINDOW_MAX_BUFFERS */
+	/* Ask for fullscreen before the first commit; buffers keep width x height. */
+	bool fullscreen;
 	const struct sw_buffer_impl *impl;
 	void *impl_data;
 	/*

@@ -207,6 +207,40 @@ def a_buffer_covering_the_output_is_the_frame():
         win.close()
 
 
+PRESENTED = re.compile(r'frame presented: .* flags 0x([0-9a-f]+)')
+ZERO_COPY = 0x8
+
+
+def a_fullscreen_client_is_presented_zero_copy():
+    """sealway-shm fullscreen with XRGB8888 buffers of the output's size,
+    animated for 30 frames: every frame is its buffer (nothing composited),
+    and every presentation feedback says ZERO_COPY. With --scanout=off the
+    same client is composited and its feedback does not say so."""
+    for scanout, zero in (('auto', True), ('off', False)):
+        with harness.Compositor('--log=debug', '--scanout=' + scanout) as comp:
+            wait_first_frame(comp)
+            start = len(frames(comp))
+            res = comp.run([harness.program('sealway-shm'), '--fullscreen', '--size',
+                            '%dx%d' % (OUT_W, OUT_H), '--frames', '30', '--log', 'debug'],
+                           timeout=30)
+            check(res.returncode == 0, 'sealway-shm runs 30 frames (status %d)\n%s'
+                  % (res.returncode, res.stderr[-2000:]))
+            flags = [int(f, 16) for f in PRESENTED.findall(res.stderr)]
+            check(len(flags) >= 30, 'sealway-shm logs 30 presented frames (got %d)'
+                  % len(flags))
+            got = since(comp, start)
+            if zero:
+                check(all(f & ZERO_COPY for f in flags), 'every feedback says ZERO_COPY '
+                      '(flags %s)' % sorted(set(flags)))
+                check(got['src'] + got['over'] == 0 and got['copied'] == 0,
+                      'no pixel of the client is composited or copied (%s)' % got)
+            else:
+                check(not any(f & ZERO_COPY for f in flags), 'with --scanout=off no '
+                      'feedback says ZERO_COPY (flags %s)' % sorted(set(flags)))
+                check(got['src'] >= OUT_W * OUT_H,
+                      'with --scanout=off the client is composited (%s)' % got)
+
+
 def opaque_region_half_is_copied_raw_the_rest_blended():
     """A 200x100 ARGB8888 window of premultiplied 80800000 (half-transparent
     red) whose opaque region is its left half. The client said that half is
@@ -244,4 +278,5 @@ if __name__ == '__main__':
         'opaque_region_half_is_copied_raw_the_rest_blended':
             opaque_region_half_is_copied_raw_the_rest_blended,
         'a_buffer_covering_the_output_is_the_frame': a_buffer_covering_the_output_is_the_frame,
+        'a_fullscreen_client_is_presented_zero_copy': a_fullscreen_client_is_presented_zero_copy,
     })
