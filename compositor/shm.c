@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <drm_fourcc.h>
+#include <linux/udmabuf.h>
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
 
@@ -65,6 +68,12 @@ struct shm_pool {
 	 */
 	int fd;
 	int seals;
+	/*
+	 * A memfd sealed against shrinking and not against writing: its buffers
+	 * may become udmabufs for scanout, so the fd stays (charged) until the
+	 * last buffer goes, the pool may be destroyed right after create_buffer.
+	 */
+	bool udmabuf_ok;
 	size_t page_size;          /* hugetlbfs maps whole huge pages; else 1 */
 	struct shm_mapping *mapping;
 	unsigned refs;             /* the resource and every buffer */
@@ -77,6 +86,10 @@ struct shm_buffer {
 	int32_t offset, stride;
 	bool guarded;              /* false when seals and size make SIGBUS impossible */
 	pixman_image_t *image;
+	/* The udmabuf of the pages under it, made on the display's first request. */
+	int udmabuf_fd;            /* -1: none (yet) */
+	uint64_t pinned;           /* bytes charged for it */
+	char udmabuf_why[96];      /* why it has none, once tried; "" before */
 };
 
 static void
@@ -181,10 +194,21 @@ pool_grow_mapping(struct shm_pool *pool, size_t size, char *why, size_t why_len)
 }
 
 static void
+pool_close_fd(struct shm_pool *pool)
+{
+	if (pool->fd < 0)
+		return;
+	close(pool->fd);
+	pool->fd = -1;
+	sw_account_release(pool->account, SW_BUDGET_FDS, 1);
+}
+
+static void
 pool_unref(struct shm_pool *pool)
 {
 	if (--pool->refs > 0)
 		return;
+	pool_close_fd(pool);
 	mapping_unref(pool->mapping);
 	free(pool);
 }
@@ -221,10 +245,100 @@ shm_buffer_end_access(struct sw_buffer *base)
 	return false;
 }
 
+/* udmabuf's own cap on one buffer (its size_limit_mb parameter), in bytes; 0: unknown. */
+static uint64_t
+udmabuf_size_limit(void)
+{
+	FILE *f = fopen("/sys/module/udmabuf/parameters/size_limit_mb", "re");
+	if (!f)
+		return 0;
+	unsigned long long mb = 0;
+	if (fscanf(f, "%llu", &mb) != 1)
+		mb = 0;
+	fclose(f);
+	return (uint64_t)mb << 20;
+}
+
+/*
+ * A sealed memfd's buffer as a udmabuf: the pages covering it, the rest of
+ * the first page the framebuffer's offset. Made once; a failure is kept and
+ * given again without retrying.
+ */
+static bool
+shm_buffer_get_dmabuf(struct sw_buffer *base, struct sw_buffer_dmabuf *out, char *why,
+		      size_t why_len)
+{
+	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
+	struct shm_pool *pool = buffer->pool;
+	long page_size = sysconf(_SC_PAGESIZE);
+	uint64_t page = page_size > 0 ? (uint64_t)page_size : 4096;
+	uint64_t start = (uint64_t)buffer->offset / page * page;
+	uint64_t end = (uint64_t)buffer->offset + (uint64_t)buffer->stride * (uint64_t)base->height;
+	uint64_t size = (end - start + page - 1) / page * page;
+	if (buffer->udmabuf_fd < 0 && !buffer->udmabuf_why[0]) {
+		char *w = buffer->udmabuf_why;
+		size_t wl = sizeof(buffer->udmabuf_why);
+		int seals = pool->fd >= 0 ? fcntl(pool->fd, F_GET_SEALS) : -1;
+		struct stat st;
+		uint64_t limit = udmabuf_size_limit();
+		if (!pool->udmabuf_ok || pool->fd < 0) {
+			snprintf(w, wl, "its pool is not a memfd sealed with F_SEAL_SHRINK alone");
+		} else if (seals < 0 || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
+			snprintf(w, wl, "its memfd is now sealed against writing");
+		} else if (fstat(pool->fd, &st) < 0 || (uint64_t)st.st_size < start + size) {
+			snprintf(w, wl, "its last page is past the end of the memfd");
+		} else if (limit && size > limit) {
+			snprintf(w, wl, "%llu bytes exceed udmabuf's size_limit_mb (%llu MiB)",
+				 (unsigned long long)size, (unsigned long long)(limit >> 20));
+		} else if (sw_account_charge(pool->account, SW_BUDGET_PINNED_BYTES, size, w, wl)) {
+			int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+			struct udmabuf_create create = {
+				.memfd = (uint32_t)pool->fd,
+				.flags = UDMABUF_FLAGS_CLOEXEC,
+				.offset = start,
+				.size = size,
+			};
+			int fd = dev < 0 ? -1 : ioctl(dev, UDMABUF_CREATE, &create);
+			if (dev < 0)
+				snprintf(w, wl, "/dev/udmabuf: %s", strerror(errno));
+			else if (fd < 0)
+				snprintf(w, wl, "UDMABUF_CREATE: %s", strerror(errno));
+			if (dev >= 0)
+				close(dev);
+			if (fd >= 0) {
+				buffer->udmabuf_fd = fd;
+				buffer->pinned = size;
+				sw_debug("shm: buffer %p is udmabuf of %llu bytes at %llu of its memfd",
+					 (void *)base, (unsigned long long)size,
+					 (unsigned long long)start);
+			} else {
+				sw_account_release(pool->account, SW_BUDGET_PINNED_BYTES, size);
+			}
+		}
+	}
+	if (buffer->udmabuf_fd < 0) {
+		snprintf(why, why_len, "no udmabuf: %s", buffer->udmabuf_why);
+		return false;
+	}
+	*out = (struct sw_buffer_dmabuf){
+		.format = base->format->drm,
+		.modifier = DRM_FORMAT_MOD_LINEAR,
+		.n_planes = 1,
+		.fds = { buffer->udmabuf_fd },
+		.offsets = { (uint32_t)((uint64_t)buffer->offset - start) },
+		.strides = { (uint32_t)buffer->stride },
+	};
+	return true;
+}
+
 static void
 shm_buffer_destroy(struct sw_buffer *base)
 {
 	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
+	if (buffer->udmabuf_fd >= 0) {
+		close(buffer->udmabuf_fd);
+		sw_account_release(buffer->pool->account, SW_BUDGET_PINNED_BYTES, buffer->pinned);
+	}
 	pixman_image_unref(buffer->image);
 	mapping_unref(buffer->mapping);
 	pool_unref(buffer->pool);
@@ -235,6 +349,7 @@ static const struct sw_buffer_impl shm_buffer_impl = {
 	.name = "wl_shm",
 	.begin_access = shm_buffer_begin_access,
 	.end_access = shm_buffer_end_access,
+	.get_dmabuf = shm_buffer_get_dmabuf,
 	.destroy = shm_buffer_destroy,
 };
 
@@ -312,6 +427,7 @@ pool_create_buffer(struct wl_client *client, struct wl_resource *resource, uint3
 	buffer->base.format = fmt;
 	buffer->offset = offset;
 	buffer->stride = stride;
+	buffer->udmabuf_fd = -1;
 	buffer->image = pixman_image_create_bits(fmt->pixman, width, height,
 						 (uint32_t *)((char *)pool->mapping->data + offset),
 						 stride);
@@ -409,12 +525,9 @@ pool_resource_destroy(struct wl_resource *resource)
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
 	pool->resource = NULL;
-	/* Only resize needs the fd: buffers live on their mappings. */
-	if (pool->fd >= 0) {
-		close(pool->fd);
-		pool->fd = -1;
-		sw_account_release(pool->account, SW_BUDGET_FDS, 1);
-	}
+	/* Only resize needs the fd, and udmabufs of its buffers: those keep the pool. */
+	if (!pool->udmabuf_ok)
+		pool_close_fd(pool);
 	pool_unref(pool);
 }
 
@@ -591,6 +704,9 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	pool->client = client;
 	pool->seals = seals;
 	pool->refs = 1;
+	/* Only a memfd takes F_SEAL_SHRINK; udmabuf refuses a write-sealed one. */
+	pool->udmabuf_ok = keep_fd && shm->server->opts.scanout &&
+			   !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
 	if (keep_fd) {
 		pool->fd = fd;
 	} else {
