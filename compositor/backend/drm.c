@@ -4,6 +4,10 @@
  * commit() only copies the damaged part of it into the buffer being prepared
  * (scanout memory is write-combined and slow to read, so nothing is ever
  * composited there). Frames are paced by page-flip events.
+ *
+ * Zero copy: with atomic KMS, a client buffer that is the whole frame (an
+ * opaque dma-buf, or a sealed memfd's wl_shm buffer as a udmabuf) is made a
+ * framebuffer once and flipped to directly; nothing is composited or copied.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,16 +32,21 @@
 #include <xf86drmMode.h>
 
 #include "backend.h"
+#include "buffer.h"
 #include "formats.h"
 #include "input.h"
 #include "log.h"
 #include "parse.h"
 #include "output.h"
 #include "presentation-time-server-protocol.h"
+#include "scene.h"
 #include "server.h"
 #include "session.h"
 
 #define DRM_MAX_CARDS 16
+#define DRM_CLIENT_FB 2
+/* More damage rectangles than this are sent as a whole-plane update. */
+#define DRM_DAMAGE_CLIPS 64
 
 struct drm_fb {
 	uint32_t handle;      /* dumb buffer GEM handle, 0 when none */
@@ -57,6 +66,7 @@ struct drm_props {
 	uint32_t plane_fb_id, plane_crtc_id;
 	uint32_t plane_src_x, plane_src_y, plane_src_w, plane_src_h;
 	uint32_t plane_crtc_x, plane_crtc_y, plane_crtc_w, plane_crtc_h;
+	uint32_t plane_damage_clips;   /* FB_DAMAGE_CLIPS, 0 when the plane has none */
 };
 
 /*
@@ -83,8 +93,13 @@ struct drm_head {
 	drmModeCrtc *saved_crtc;   /* what to give back at exit */
 
 	struct drm_fb fbs[2];
-	int front;         /* index of the buffer on screen, -1 before the first frame */
-	int pending;       /* index of the buffer a flip is on its way for, -1 when none */
+	/*
+	 * Index of the buffer on screen, -1 before the first frame, and of the
+	 * one a flip is on its way for, -1 when none; DRM_CLIENT_FB: a client's
+	 * buffer, scanned out directly (the output keeps it locked).
+	 */
+	int front;
+	int pending;
 	bool needs_modeset;
 	bool frame_requested;  /* schedule_frame came while a flip was pending */
 	bool gone;             /* the connector vanished or refused: stop presenting */
@@ -117,6 +132,9 @@ struct drm_backend {
 	bool monotonic;   /* page-flip timestamps are CLOCK_MONOTONIC */
 	const struct sw_format *format;
 	struct wl_list heads;      /* drm_head.link */
+	/* Client buffers imported as framebuffers, for as long as each lives. */
+	struct wl_list scanouts;   /* drm_scanout.link */
+	bool legacy_noted;         /* said once that legacy KMS scans nothing out */
 	uint32_t crtcs_used;       /* bit i: CRTC number i drives a head */
 
 	struct wl_event_source *drm_source;
@@ -126,6 +144,22 @@ struct drm_backend {
 	struct udev *udev;
 	struct udev_monitor *udev_monitor;
 	struct wl_event_source *udev_source;
+};
+
+/*
+ * A client buffer made a framebuffer, once, for the buffer's life. The
+ * framebuffer holds the only reference to the imported GEM objects: their
+ * handles are closed right after it is made, so buffers sharing a dma-buf
+ * never share a handle, and removing the framebuffer frees everything.
+ */
+struct drm_scanout {
+	struct drm_backend *drm;
+	struct sw_buffer *buffer;
+	struct wl_list link;             /* drm_backend.scanouts */
+	struct wl_listener buffer_destroy;
+	uint32_t fb_id;                  /* 0 when it could not be made */
+	char why[128];                   /* why it cannot be scanned out; "" when it can */
+	uint32_t tested, refused;        /* bit i: TEST_ONLY on CRTC i passed / failed */
 };
 
 /*
@@ -449,6 +483,7 @@ find_atomic_props(struct drm_head *head)
 	p->plane_crtc_y = find_prop(fd, plane, type, "CRTC_Y", NULL);
 	p->plane_crtc_w = find_prop(fd, plane, type, "CRTC_W", NULL);
 	p->plane_crtc_h = find_prop(fd, plane, type, "CRTC_H", NULL);
+	p->plane_damage_clips = find_prop(fd, plane, type, "FB_DAMAGE_CLIPS", NULL);
 	return p->conn_crtc_id && p->crtc_mode_id && p->crtc_active && p->plane_fb_id &&
 	       p->plane_crtc_id && p->plane_src_x && p->plane_src_y && p->plane_src_w &&
 	       p->plane_src_h && p->plane_crtc_x && p->plane_crtc_y && p->plane_crtc_w &&
@@ -920,15 +955,46 @@ legacy_stray_planes_off(struct drm_head *head, const struct drm_fb *fb)
 	drmModeFreePlaneResources(planes);
 }
 
+/*
+ * The rectangles of `damage` as a FB_DAMAGE_CLIPS blob (0: none, or too many
+ * to be worth it: the whole plane is then damaged, which is always right).
+ */
+static uint32_t
+damage_blob(struct drm_head *head, const pixman_region32_t *damage)
+{
+	if (!damage || !head->props.plane_damage_clips)
+		return 0;
+	int n;
+	const pixman_box32_t *boxes = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
+	struct drm_mode_rect rects[DRM_DAMAGE_CLIPS];
+	if (n <= 0 || n > DRM_DAMAGE_CLIPS)
+		return 0;
+	for (int i = 0; i < n; i++)
+		rects[i] = (struct drm_mode_rect){ boxes[i].x1, boxes[i].y1, boxes[i].x2,
+						   boxes[i].y2 };
+	uint32_t blob = 0;
+	if (drmModeCreatePropertyBlob(head->drm->fd, rects, sizeof(rects[0]) * (size_t)n,
+				      &blob) != 0)
+		return 0;
+	return blob;
+}
+
+/*
+ * Show framebuffer `fb_id` on the primary plane, the whole mode, with what
+ * changed since the last frame in `damage` (NULL: all of it). With `test`,
+ * only ask whether the kernel would take it (TEST_ONLY).
+ */
 static int
-commit_atomic(struct drm_head *head, struct drm_fb *fb, bool nonblock)
+commit_atomic_fb(struct drm_head *head, uint32_t fb_id, const pixman_region32_t *damage,
+		 bool nonblock, bool test)
 {
 	struct drm_backend *drm = head->drm;
 	drmModeAtomicReq *req = drmModeAtomicAlloc();
 	if (!req)
 		return -ENOMEM;
 	const struct drm_props *p = &head->props;
-	uint32_t flags = DRM_MODE_PAGE_FLIP_EVENT | (nonblock ? DRM_MODE_ATOMIC_NONBLOCK : 0);
+	uint32_t flags = test ? DRM_MODE_ATOMIC_TEST_ONLY :
+		DRM_MODE_PAGE_FLIP_EVENT | (nonblock ? DRM_MODE_ATOMIC_NONBLOCK : 0);
 	bool ok = true;
 	if (head->needs_modeset) {
 		if (!head->mode_blob &&
@@ -948,7 +1014,7 @@ commit_atomic(struct drm_head *head, struct drm_fb *fb, bool nonblock)
 	}
 	uint32_t plane = head->plane_id;
 	uint64_t w = head->mode.hdisplay, h = head->mode.vdisplay;
-	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_fb_id, fb->fb_id) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_fb_id, fb_id) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_id, head->crtc_id) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_src_x, 0) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_src_y, 0) >= 0;
@@ -958,21 +1024,199 @@ commit_atomic(struct drm_head *head, struct drm_fb *fb, bool nonblock)
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_y, 0) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_w, w) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_h, h) >= 0;
+	/* After a modeset everything is new: no clips. */
+	uint32_t clips = head->needs_modeset ? 0 : damage_blob(head, damage);
+	if (clips)
+		ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_damage_clips, clips) >= 0;
 	int ret = -ENOMEM;
 	if (ok) {
 		ret = drmModeAtomicCommit(drm->fd, req, flags, drm);
 		if (ret != 0)
 			ret = -errno;
 	}
+	/* The commit holds the blob while it needs it. */
+	if (clips)
+		drmModeDestroyPropertyBlob(drm->fd, clips);
 	drmModeAtomicFree(req);
 	return ret;
 }
 
+/* --- client buffers on the primary plane --- */
+
+static void
+scanout_destroy(struct drm_scanout *s)
+{
+	if (s->fb_id && drmModeRmFB(s->drm->fd, s->fb_id) != 0)
+		sw_warn("drm: removing framebuffer %u: %s", s->fb_id, strerror(errno));
+	wl_list_remove(&s->buffer_destroy.link);
+	wl_list_remove(&s->link);
+	free(s);
+}
+
+static void
+scanout_buffer_destroyed(struct wl_listener *listener, void *data)
+{
+	struct drm_scanout *s = wl_container_of(listener, s, buffer_destroy);
+	sw_debug("drm: buffer %p gone: framebuffer %u removed", (void *)s->buffer, s->fb_id);
+	scanout_destroy(s);
+}
+
+/* Import the dma-bufs and make the framebuffer; false with s->why set. */
+static bool
+scanout_make_fb(struct drm_scanout *s)
+{
+	struct drm_backend *drm = s->drm;
+	struct sw_buffer *buffer = s->buffer;
+	struct sw_buffer_dmabuf d;
+	if (!buffer->impl->get_dmabuf) {
+		snprintf(s->why, sizeof(s->why), "a %s buffer has no dma-buf", buffer->impl->name);
+		return false;
+	}
+	if (!buffer->impl->get_dmabuf(buffer, &d, s->why, sizeof(s->why)))
+		return false;
+	if (d.n_planes < 1 || d.n_planes > 4) {
+		snprintf(s->why, sizeof(s->why), "%u planes", d.n_planes);
+		return false;
+	}
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+	uint64_t modifiers[4] = { 0 };
+	bool ok = true;
+	for (unsigned p = 0; p < d.n_planes; p++) {
+		if (drmPrimeFDToHandle(drm->fd, d.fds[p], &handles[p]) != 0) {
+			snprintf(s->why, sizeof(s->why), "the driver refuses to import plane %u "
+				 "(drmPrimeFDToHandle: %s)", p, strerror(errno));
+			ok = false;
+			break;
+		}
+		pitches[p] = d.strides[p];
+		offsets[p] = d.offsets[p];
+		modifiers[p] = d.modifier;
+	}
+	if (ok) {
+		bool explicit_mod = d.modifier != DRM_FORMAT_MOD_INVALID &&
+				    d.modifier != DRM_FORMAT_MOD_LINEAR;
+		int ret = explicit_mod ?
+			drmModeAddFB2WithModifiers(drm->fd, (uint32_t)buffer->width,
+						   (uint32_t)buffer->height, d.format, handles,
+						   pitches, offsets, modifiers, &s->fb_id,
+						   DRM_MODE_FB_MODIFIERS) :
+			drmModeAddFB2(drm->fd, (uint32_t)buffer->width, (uint32_t)buffer->height,
+				      d.format, handles, pitches, offsets, &s->fb_id, 0);
+		if (ret != 0) {
+			snprintf(s->why, sizeof(s->why), "the driver refuses a %dx%d %s framebuffer "
+				 "(drmModeAddFB2: %s)", buffer->width, buffer->height,
+				 buffer->format->name, strerror(errno));
+			s->fb_id = 0;
+			ok = false;
+		}
+	}
+	/* The framebuffer holds the objects now; each distinct handle is closed once. */
+	for (unsigned p = 0; p < d.n_planes; p++) {
+		bool seen = false;
+		for (unsigned q = 0; q < p; q++)
+			seen = seen || handles[q] == handles[p];
+		if (handles[p] && !seen) {
+			struct drm_gem_close close_req = { .handle = handles[p] };
+			if (drmIoctl(drm->fd, DRM_IOCTL_GEM_CLOSE, &close_req) != 0)
+				sw_warn("drm: closing GEM handle %u: %s", handles[p],
+					strerror(errno));
+		}
+	}
+	return ok;
+}
+
+/* The buffer's framebuffer record, made on first use; NULL when out of memory. */
+static struct drm_scanout *
+scanout_get(struct drm_backend *drm, struct sw_buffer *buffer)
+{
+	struct wl_listener *l = wl_signal_get(&buffer->destroy_signal, scanout_buffer_destroyed);
+	if (l) {
+		struct drm_scanout *s = wl_container_of(l, s, buffer_destroy);
+		return s;
+	}
+	struct drm_scanout *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->drm = drm;
+	s->buffer = buffer;
+	s->buffer_destroy.notify = scanout_buffer_destroyed;
+	wl_signal_add(&buffer->destroy_signal, &s->buffer_destroy);
+	wl_list_insert(&drm->scanouts, &s->link);
+	if (scanout_make_fb(s))
+		sw_debug("drm: buffer %p (%dx%d %s) is framebuffer %u", (void *)buffer,
+			 buffer->width, buffer->height, buffer->format->name, s->fb_id);
+	else
+		sw_info("drm: buffer %p (%dx%d %s) cannot be scanned out, composited: %s",
+			(void *)buffer, buffer->width, buffer->height, buffer->format->name, s->why);
+	return s;
+}
+
+/*
+ * Plane assignment: a buffer that is the whole frame goes on the primary
+ * plane, checked with TEST_ONLY once per buffer and CRTC; anything else is
+ * composited. Failures are remembered per buffer and said once.
+ */
+static void
+drm_assign_planes(struct sw_backend *base, struct sw_output *output, struct sw_scene_list *list)
+{
+	struct drm_backend *drm = drm_from_backend(base);
+	struct drm_head *head = output->backend_data;
+	struct sw_scene_item *items = sw_scene_list_items(list);
+	if (!list->count || head->gone)
+		return;
+	if (!drm->atomic) {
+		if (!drm->legacy_noted)
+			sw_info("drm: legacy KMS: client buffers are composited, never scanned out");
+		drm->legacy_noted = true;
+		return;
+	}
+	struct sw_scene_item *top = &items[list->count - 1];
+	if (list->count > 1 || !sw_output_item_is_frame(output, top)) {
+		sw_debug("drm: output %s: %zu item%s composited: %s", output->name, list->count,
+			 list->count == 1 ? "" : "s", list->count > 1 ?
+			 "more than one item shows (no overlay or cursor planes are used)" :
+			 "the item is not an opaque, unscaled buffer covering the output");
+		return;
+	}
+	struct drm_scanout *s = scanout_get(drm, top->buffer);
+	if (!s || !s->fb_id)
+		return;
+	uint32_t bit = 1u << (head->crtc_index & 31);
+	if (s->refused & bit)
+		return;
+	if (!(s->tested & bit)) {
+		int ret = commit_atomic_fb(head, s->fb_id, NULL, false, true);
+		if (ret < 0) {
+			s->refused |= bit;
+			sw_info("drm: output %s: the primary plane refuses buffer %p (framebuffer "
+				"%u, TEST_ONLY: %s): composited", output->name, (void *)s->buffer,
+				s->fb_id, strerror(-ret));
+			return;
+		}
+		s->tested |= bit;
+	}
+	top->render.claimed = true;
+	sw_debug("drm: output %s: buffer %p (framebuffer %u) on the primary plane",
+		 output->name, (void *)s->buffer, s->fb_id);
+}
+
 /* Returns 0 when a flip event will come, 1 when the frame is already on screen, or -errno. */
 static int
-commit_legacy(struct drm_head *head, struct drm_fb *fb)
+commit_legacy(struct drm_head *head, struct drm_fb *fb, const pixman_region32_t *damage)
 {
 	struct drm_backend *drm = head->drm;
+	/* Drivers that need to be told what changed (a shadow of their own) hear it here. */
+	int n;
+	const pixman_box32_t *boxes = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
+	if (n > 0 && n <= DRM_DAMAGE_CLIPS) {
+		drmModeClip clips[DRM_DAMAGE_CLIPS];
+		for (int i = 0; i < n; i++)
+			clips[i] = (drmModeClip){ (uint16_t)boxes[i].x1, (uint16_t)boxes[i].y1,
+						  (uint16_t)boxes[i].x2, (uint16_t)boxes[i].y2 };
+		if (drmModeDirtyFB(drm->fd, fb->fb_id, clips, (uint32_t)n) != 0 &&
+		    errno != ENOSYS && errno != EINVAL)
+			sw_debug("drm: drmModeDirtyFB: %s", strerror(errno));
+	}
 	if (head->needs_modeset) {
 		uint32_t conn = head->conn_id;
 		if (drmModeSetCrtc(drm->fd, head->crtc_id, fb->fb_id, 0, 0, &conn, 1,
@@ -1085,23 +1329,38 @@ drm_commit(struct sw_backend *base, struct sw_output *output, pixman_image_t *sh
 		pixman_region32_union(&head->deferred, &head->deferred, (pixman_region32_t *)damage);
 		return false;
 	}
+	/* A client buffer that is the frame: nothing is copied, it is flipped to. */
+	struct sw_buffer *client = sw_output_frame_buffer(output);
+	struct drm_scanout *scanout = client && drm->atomic ? scanout_get(drm, client) : NULL;
 	int back = head->front == 0 ? 1 : 0;
 	struct drm_fb *fb = &head->fbs[back];
-	output->copied_bytes += fb_update(fb, shadow);
+	uint32_t fb_id;
+	if (scanout && scanout->fb_id) {
+		back = DRM_CLIENT_FB;
+		fb = NULL;
+		fb_id = scanout->fb_id;
+	} else {
+		output->copied_bytes += fb_update(fb, shadow);
+		fb_id = fb->fb_id;
+	}
 
 	const char *api = drm->atomic ? "atomic" : "legacy";
-	int ret = drm->atomic ? commit_atomic(head, fb, true) : commit_legacy(head, fb);
+	/* A client's buffer is all new to the plane; the shadow's copy changed in `damage`. */
+	const pixman_region32_t *clips = fb ? damage : NULL;
+	int ret = drm->atomic ? commit_atomic_fb(head, fb_id, clips, true, false) :
+		  commit_legacy(head, fb, damage);
 	if (ret < 0 && drm->atomic && commit_error_is_transient(-ret)) {
 		/* A blocking commit waits for whatever the nonblocking one ran into. */
 		int first = ret;
-		ret = commit_atomic(head, fb, false);
+		ret = commit_atomic_fb(head, fb_id, clips, false, false);
 		sw_debug("drm: nonblocking atomic commit failed (%s); blocking one: %s",
 			 strerror(-first), ret < 0 ? strerror(-ret) : "done");
 	}
 	if (ret < 0) {
 		/* It was not shown: it must be copied again next time. */
-		pixman_region32_union_rect(&fb->damage, &fb->damage, 0, 0,
-					   head->mode.hdisplay, head->mode.vdisplay);
+		if (fb)
+			pixman_region32_union_rect(&fb->damage, &fb->damage, 0, 0,
+						   head->mode.hdisplay, head->mode.vdisplay);
 		if (ret == -EACCES || ret == -EPERM) {
 			/* The session is being taken away: the enable event will repaint. */
 			sw_warn("drm: commit refused (%s): not DRM master", strerror(-ret));
@@ -1429,6 +1688,10 @@ drm_destroy(struct sw_backend *base)
 	/* Right to left, so that no output moves while the others go. */
 	wl_list_for_each_reverse_safe(head, tmp, &drm->heads, link)
 		head_destroy(head);
+	/* Buffers that outlive the backend keep no framebuffer of a closed device. */
+	struct drm_scanout *s, *s_tmp;
+	wl_list_for_each_safe(s, s_tmp, &drm->scanouts, link)
+		scanout_destroy(s);
 	sw_session_close_device(drm->session, drm->fd);
 	sw_session_destroy(drm->session);
 	free(drm);
@@ -1439,6 +1702,7 @@ static const struct sw_backend_impl drm_impl = {
 	.destroy = drm_destroy,
 	.schedule_frame = drm_schedule_frame,
 	.commit = drm_commit,
+	.assign_planes = drm_assign_planes,
 };
 
 static bool
@@ -1523,6 +1787,7 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	drm->fd = -1;
 	drm->format = sw_format_from_drm(DRM_FORMAT_XRGB8888);
 	wl_list_init(&drm->heads);
+	wl_list_init(&drm->scanouts);
 
 	/* Without a card there is nothing to take the VT for: leave it alone. */
 	if (!any_card_present(server->opts.drm_device)) {

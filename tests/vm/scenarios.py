@@ -1310,6 +1310,208 @@ def vkms_sealway(t):
         raise CheckError('sealway gives CRC %s, the expected pixels %s (without the arrow\'s '
                          'tip %s)' % (first, ref, bare))
 
+
+# -- zero-copy display: client buffers scanned out on the primary plane ------
+
+# sealway's per-frame counter line (--log=debug) and sealway-dmabuf's
+# presentation line (--log debug).
+FRAME_LINE = re.compile(r'output \S+ frame \d+: composited (\d+) px .*?, (\d+) bytes, '
+                        r'copied (\d+) bytes, on planes (\d+)')
+PRESENTED_LINE = re.compile(r'frame presented: .* refresh (\d+) ns, flags 0x([0-9a-f]+)')
+# VSYNC | HW_CLOCK | HW_COMPLETION | ZERO_COPY
+KIND_ALL = 0xf
+SCANOUT_FRAMES = 120
+
+
+def fullscreen_dmabuf(alloc, size, extra=''):
+    """A fullscreen XRGB8888 client: sealway-dmabuf with `alloc`, or sealway-shm
+    (a sealed memfd whose buffers start on page boundaries) for 'shm'."""
+    if alloc == 'shm':
+        return ('sealway-shm --format XRGB8888 --fullscreen --size %dx%d --frames 0 '
+                '--log debug %s' % (size + (extra,)))
+    return ('sealway-dmabuf --alloc=%s --format XRGB8888 --fullscreen --size %dx%d '
+            '--frames 0 --log debug %s' % ((alloc,) + size + (extra,)))
+
+
+def frames_on_planes(t):
+    """sealway's frame counters from the first frame on a plane to the last."""
+    rows = [tuple(int(v) for v in m) for m in FRAME_LINE.findall(t.log('sealway'))]
+    on = [i for i, r in enumerate(rows) if r[3] > 0]
+    return rows[on[0]:on[-1] + 1] if on else []
+
+
+def vkms_scanout(alloc):
+    def scenario(t):
+        vkms_start_sealway(t, '--log=debug')
+        t.spawn('client', t.client_env() + fullscreen_dmabuf(alloc, (VKMS_W, VKMS_H)))
+        t.waitlog('client', 'frame presented', 30)
+        # The pointer over the window: it hides the cursor, nothing else shows.
+        for _ in range(3):
+            t.mouse_move(7, 5)
+            time.sleep(0.2)
+        t.waitlog('sealway', 'on planes 1', 20)
+        deadline = time.monotonic() + 30
+        while len(frames_on_planes(t)) < SCANOUT_FRAMES + 10 and time.monotonic() < deadline:
+            time.sleep(1)
+        t.check_running()
+        fds = t.fd_count('sealway')
+        t.signal('client')
+        t.waitexit('client')
+        rows = frames_on_planes(t)
+        if len(rows) < SCANOUT_FRAMES:
+            raise CheckError('%d frames on the primary plane, want %d' % (len(rows),
+                                                                       SCANOUT_FRAMES))
+        bad = [r for r in rows if r[0] or r[1] or r[2] or r[3] != 1]
+        if bad:
+            raise CheckError('frames that composited or copied while the client was '
+                             'fullscreen: %d of %d, e.g. %s' % (len(bad), len(rows), bad[0]))
+        shown = [(int(r), int(f, 16)) for r, f in PRESENTED_LINE.findall(t.log('client'))]
+        zero = [s for s in shown if s[1] & 0x8]
+        if not zero:
+            raise CheckError('no presentation feedback says ZERO_COPY: %s' % shown[-5:])
+        last = shown[shown.index(zero[0]):]
+        odd = [s for s in last if s[1] & KIND_ALL != KIND_ALL]
+        period = 1e9 / 60
+        if len(last) < SCANOUT_FRAMES or odd or \
+           any(abs(r - period) > period * 0.02 for r, _ in last):
+            raise CheckError('%d feedbacks after the first ZERO_COPY, want %d with flags 0x%x '
+                             'and a 60 Hz refresh; odd ones: %s' % (len(last), SCANOUT_FRAMES,
+                                                                    KIND_ALL, odd[:3]))
+        # Pixels: a still picture, its CRC against dumb buffers with the same pixels.
+        t.spawn('solid', t.client_env() + fullscreen_dmabuf(alloc, (VKMS_W, VKMS_H),
+                                                            '--color ff%s' % ZC_COLOR))
+        t.waitlog('solid', 'frame presented', 30)
+        # It draws once: its buffer is on the plane once the cursor is hidden.
+        deadline = time.monotonic() + 20
+        while True:
+            t.mouse_move(3, 3)
+            time.sleep(0.5)
+            latest = FRAME_LINE.findall(t.log('sealway'))[-1:]
+            if latest and int(latest[0][3]) == 1:
+                break
+            if time.monotonic() > deadline:
+                raise CheckError('the still client never went on the plane: last frame %s'
+                                 % latest)
+        crc = vkms_crc(t, 'the scanned-out client')
+        t.signal('solid')
+        t.waitexit('solid')
+        time.sleep(1)
+        after = t.fd_count('sealway')
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+        ref = vkms_reference(t, '--color %s' % ZC_COLOR)
+        t.notes.append('%d frames on the plane, %d ZERO_COPY feedbacks; CRC %s, dumb %s; '
+                       'fds %d then %d' % (len(rows), len(last), crc, ref, fds, after))
+        if crc != ref:
+            raise CheckError('the scanned-out client has CRC %s, a dumb buffer with its '
+                             'pixels %s' % (crc, ref))
+        if after > fds:
+            raise CheckError('sealway has %d fds after its clients left, %d before' % (after,
+                                                                                  fds))
+    scenario.__doc__ = ('A fullscreen %s XRGB8888 client is scanned out on vkms: over '
+                        '%d animated frames nothing is composited or copied, feedback says '
+                        'ZERO_COPY|VSYNC|HW_CLOCK|HW_COMPLETION at 60 Hz, the CRC equals a dumb '
+                        'buffer\'s with the same pixels, no fd is left behind'
+                        % (alloc, SCANOUT_FRAMES))
+    return scenario
+
+
+def vkms_scanout_fallback(flag, reason):
+    def scenario(t):
+        vkms_start_sealway(t, '--log=debug')
+        t.spawn('client', t.client_env() + fullscreen_dmabuf('shm', (VKMS_W, VKMS_H),
+                                                             '%s --color ff%s' % (flag,
+                                                                                 ZC_COLOR)))
+        t.waitlog('client', 'frame presented', 30)
+        for _ in range(3):
+            t.mouse_move(3, 3)
+            time.sleep(0.3)
+        # A frame after the cursor went: the client alone, composited.
+        time.sleep(1)
+        crc = vkms_crc(t, 'the composited client')
+        rows = FRAME_LINE.findall(t.log('sealway'))
+        log = t.log('sealway')
+        t.signal('client')
+        t.waitexit('client')
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+        ref = vkms_reference(t, '--color %s' % ZC_COLOR)
+        why = re.findall(r'cannot be scanned out, composited: (.*)', log)
+        t.notes.append('CRC %s, dumb %s; %s' % (crc, ref, why[:1]))
+        if any(int(r[3]) for r in rows):
+            raise CheckError('a %s buffer went on a plane' % flag)
+        if not why or not all(reason in w for w in why) or len(why) > 2:
+            raise CheckError('the reason (%r) is logged once per buffer: %s' % (reason, why))
+        if crc != ref:
+            raise CheckError('the composited client has CRC %s, a dumb buffer with its '
+                             'pixels %s' % (crc, ref))
+    scenario.__doc__ = ('sealway-shm %s fullscreen on vkms is composited, not scanned out, '
+                        'says why once per buffer, and its CRC is that of its pixels' % flag)
+    return scenario
+
+
+def vkms_scanout_client_killed(t):
+    """A fullscreen udmabuf client killed (SIGKILL) while its buffer is scanned out: the
+    next frame shows the background, every framebuffer made for it is removed, and
+    the compositor's fd count is back to its baseline"""
+    vkms_start_sealway(t, '--log=debug')
+    time.sleep(1)
+    baseline = t.fd_count('sealway')
+    t.spawn('client', t.client_env() + fullscreen_dmabuf('udmabuf', (VKMS_W, VKMS_H)))
+    t.waitlog('client', 'frame presented', 30)
+    for _ in range(3):
+        t.mouse_move(7, 5)
+        time.sleep(0.2)
+    t.waitlog('sealway', 'on planes 1', 20)
+    time.sleep(1)
+    t.signal('client', 'KILL')
+    t.waitexit('client')
+    # The pointer into the bottom-right corner: the arrow shows only its tip.
+    for _ in range(4):
+        t.mouse_move(400, 400)
+        time.sleep(0.3)
+    time.sleep(1)
+    t.check_running()
+    crc = vkms_crc(t, 'the screen after the kill')
+    after = t.fd_count('sealway')
+    log = t.log('sealway')
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    made = re.findall(r'is framebuffer (\d+)', log)
+    removed = re.findall(r'gone: framebuffer (\d+) removed', log)
+    ref = vkms_reference(t, '--color %06x --rect %d,%d,1,1,000000'
+                         % (BACKGROUND, VKMS_W - 1, VKMS_H - 1))
+    t.notes.append('framebuffers made %s, removed %s; fds %d then %d; CRC %s, reference %s'
+                   % (made, removed, baseline, after, crc, ref))
+    if not made or sorted(made) != sorted(removed):
+        raise CheckError('framebuffers made %s, removed %s' % (made, removed))
+    if after != baseline:
+        raise CheckError('sealway has %d fds after the kill, %d before the client' % (after,
+                                                                                    baseline))
+    if crc != ref:
+        raise CheckError('after the kill the CRC is %s, the background\'s %s' % (crc, ref))
+
+
+def drm_scanout_refused(t):
+    """bochs refuses the import of a fullscreen udmabuf client: it is composited, the
+    screen shows its colour, and the reason is logged once per buffer"""
+    t.start_sealway('--log=debug')
+    t.spawn('client', t.client_env() + fullscreen_dmabuf('udmabuf', (WIDTH, HEIGHT),
+                                                         '--color ff%06x --buffers 2' % BLUE))
+    t.mouse_move(5, 5)
+    t.wait_screen(lambda img: ppm.expect_rect(img, (0, 0, WIDTH, HEIGHT), BLUE), 'fullscreen',
+                  60)
+    log = t.log('sealway')
+    why = re.findall(r'cannot be scanned out, composited: (.*)', log)
+    t.signal('client')
+    t.waitexit('client')
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    if not why or len(why) > 2:
+        raise CheckError('the refusal is logged once per buffer (2 buffers), got %d: %s'
+                         % (len(why), why[:3]))
+    t.notes.append(why[0])
+
 # -- several outputs: the two-head virtio-gpu card ----------------------------
 
 # vm-run.py's second display: QMP device id and the size of its heads.
@@ -1510,6 +1712,19 @@ SCENARIOS = [
     Scenario('drm-popups', COMPOSITOR + ['wm-probe'], drm_popups),
     Scenario('drm-two-heads', COMPOSITOR + ['output-probe', 'wayland-info', 'sealway-capture'],
              drm_two_heads),
+    Scenario('vkms-scanout-udmabuf', COMPOSITOR + VKMS + ['sealway-dmabuf'],
+             vkms_scanout('udmabuf')),
+    Scenario('vkms-scanout-dma-heap', COMPOSITOR + VKMS + ['sealway-dmabuf'],
+             vkms_scanout('dma-heap')),
+    Scenario('vkms-scanout-sealed-shm', COMPOSITOR + VKMS + ['sealway-shm'],
+             vkms_scanout('shm')),
+    Scenario('vkms-scanout-unsealed-shm', COMPOSITOR + VKMS + ['sealway-shm'],
+             vkms_scanout_fallback('--unsealed', 'not a memfd sealed with F_SEAL_SHRINK')),
+    Scenario('vkms-scanout-posix-shm', COMPOSITOR + VKMS + ['sealway-shm'],
+             vkms_scanout_fallback('--posix-shm', 'not a memfd sealed with F_SEAL_SHRINK')),
+    Scenario('vkms-scanout-client-killed', COMPOSITOR + VKMS + ['sealway-dmabuf'],
+             vkms_scanout_client_killed),
+    Scenario('drm-scanout-refused', COMPOSITOR + ['sealway-dmabuf'], drm_scanout_refused),
 ]
 
 
