@@ -54,7 +54,7 @@ struct wm_view {
 	struct sw_wm *wm;
 	struct sw_view *view;
 	struct wl_list link;         /* sw_wm.windows */
-	struct sw_box saved;         /* window geometry, output coords, before fullscreen/maximize */
+	struct sw_box saved;         /* window geometry in output coords before a size state */
 	bool saved_valid;
 	bool restore_pending;        /* put it back at `saved` once the client has its old size */
 	/* The output it is fullscreen or maximized on (NULL: neither, or the one it is on). */
@@ -415,7 +415,8 @@ place_new(struct sw_wm *wm, struct sw_view *view)
 		return;
 	}
 	/* Cascade from the top-left; start again when the next one would not fit. */
-	if (wm->next_x + CASCADE_STEP * 2 > area.width || wm->next_y + CASCADE_STEP * 2 > area.height) {
+	if (wm->next_x + CASCADE_STEP * 2 > area.width ||
+	    wm->next_y + CASCADE_STEP * 2 > area.height) {
 		wm->next_x = CASCADE_STEP;
 		wm->next_y = CASCADE_STEP;
 	}
@@ -773,7 +774,7 @@ sw_wm_key(struct sw_wm *wm, uint32_t key, bool ctrl, bool alt, unsigned *vt)
 {
 	*vt = 0;
 	if (alt && !ctrl && key == KEY_TAB) {
-		/* The bottom-most window comes up: repeated, it cycles through all, minimized too. */
+		/* The bottom-most window comes up: repeated, it cycles through them all. */
 		struct sw_view *next = NULL, *view;
 		wl_list_for_each(view, &wm->hidden, link) {
 			if (view->toplevel) {

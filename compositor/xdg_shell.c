@@ -477,14 +477,15 @@ toplevel_resize(struct wl_client *client, struct wl_resource *resource,
 {
 	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
 	/* The edges are a bit mask of top 1, bottom 2, left 4, right 8; not both of a pair. */
-	if (edges == 0 || edges > XDG_TOPLEVEL_RESIZE_EDGE_BOTTOM_RIGHT || (edges & 3) == 3 ||
+	if (edges > XDG_TOPLEVEL_RESIZE_EDGE_BOTTOM_RIGHT || (edges & 3) == 3 ||
 	    (edges & 12) == 12) {
 		wl_resource_post_error(resource, XDG_TOPLEVEL_ERROR_INVALID_RESIZE_EDGE,
 				       "resize edge %u is not an xdg_toplevel.resize_edge", edges);
 		return;
 	}
-	if (!xdg || !xdg->view.mapped) {
-		sw_debug("xdg_toplevel@%u.resize ignored: not mapped", wl_resource_get_id(resource));
+	if (!xdg || !xdg->view.mapped || edges == XDG_TOPLEVEL_RESIZE_EDGE_NONE) {
+		sw_debug("xdg_toplevel@%u.resize ignored: %s", wl_resource_get_id(resource),
+			 edges ? "not mapped" : "no edge");
 		return;
 	}
 	struct sw_view_grab_request req = { .view = &xdg->view, .serial = serial, .edges = edges };
