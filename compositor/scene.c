@@ -208,6 +208,7 @@ list_add(struct sw_scene_list *list)
 	item->surface = NULL;
 	item->buffer = NULL;
 	item->cursor = false;
+	item->has_alpha = true;
 	return item;
 }
 
@@ -261,6 +262,7 @@ build_surface(struct sw_surface *surface, int32_t x, int32_t y, void *data)
 	int32_t ox = x - b->rect.x1, oy = y - b->rect.y1;
 	item->surface = surface;
 	item->buffer = surface->buffer;
+	item->has_alpha = surface->buffer->format->has_alpha;
 	item->render.x = ox;
 	item->render.y = oy;
 	item->render.width = surface->width;
@@ -361,6 +363,12 @@ sw_scene_build(struct sw_scene *scene, struct sw_scene_list *list, const pixman_
 				pixman_region32_translate(&hidden, rect->x1, rect->y1);
 				pixman_region32_union(&ss->occluded, &ss->occluded, &hidden);
 				pixman_region32_fini(&hidden);
+				/*
+				 * Too intricate to subtract at every commit: forget it
+				 * (damage may only grow, never be lost).
+				 */
+				if (pixman_region32_n_rects(&ss->occluded) > SW_DAMAGE_RECTS)
+					pixman_region32_clear(&ss->occluded);
 			}
 		}
 		pixman_region32_union(&covered, &covered, &it->render.opaque);

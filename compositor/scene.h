@@ -32,8 +32,13 @@ struct sw_scene_item {
 	 * damaged shows); the cursor's image is the scene's own.
 	 */
 	struct sw_render_item render;
+	/*
+	 * The source is the whole buffer (there is no viewporter), scaled to
+	 * render.width x render.height with render.transform undone.
+	 */
 	struct sw_surface *surface;      /* NULL for the default cursor */
 	struct sw_buffer *buffer;        /* NULL: render.image needs no access */
+	bool has_alpha;                  /* the buffer's format has an alpha channel */
 	bool cursor;
 };
 
