@@ -1263,6 +1263,11 @@ def _two_heads(t, card, one, two):
     if sorted(outs) != sorted([one, two]) or outs[two][0] != w1:
         raise CheckError('after plugging it in again, want %s back at %d,0; got %s'
                          % (two, w1, outs))
+    # The left one unplugged: the other moves to 0,0 and its clients are told.
+    connector_uevent(t, card, one, 'off')
+    t.waitlog('fullscreen', '^position %s 0 0$' % two, 30)
+    t.wait_screen(corners(BLUE, w2, h2), 'head1-after-left-unplug', 30, device=VGPU, head=1)
+    connector_uevent(t, card, one, 'detect')
     t.signal('sealway')
     t.expect_exit('sealway', 0)
 
