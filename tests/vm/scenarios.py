@@ -1278,7 +1278,7 @@ def has_arrow(img):
 
 
 def drm_two_heads_windows(t):
-    """Two heads: a window opens on the head under the pointer, and moves to the other head, same place, when its head is unplugged"""
+    """Two heads: a window opens on the head under the pointer, a VT switch pauses and repaints both heads, and the window moves to the other head, same place, when its head is unplugged"""
     card = CARDS.get('virtio_gpu') or CARDS.get('virtio-pci')
     if not card:
         raise CheckError('no card driven by virtio_gpu in the guest (cards: %s)' % CARDS)
@@ -1306,6 +1306,15 @@ def drm_two_heads_windows(t):
         t.wait_screen(lambda img: ppm.expect_rect(img, rect, GREEN), 'window-right', 30,
                       device=VGPU, head=1)
         t.wait_screen(corners(BACKGROUND, w, h), 'left-empty', 30, device=VGPU, head=0)
+        # A VT switch pauses both heads, and coming back repaints both.
+        t.keys('ctrl', 'alt', 'f2')
+        for name in (one, two):
+            t.waitlog('sealway', 'output %s disabled: rendering paused' % name, 20)
+        t.keys('ctrl', 'alt', 'f1')
+        for name in (one, two):
+            t.waitlog('sealway', 'output %s enabled: full repaint' % name, 20)
+        t.wait_screen(lambda img: ppm.expect_rect(img, rect, GREEN), 'window-after-vt', 30,
+                      device=VGPU, head=1)
         connector_uevent(t, card, two, 'off')
         t.waitlog('sealway', '%s is gone: its output is removed' % two, 30)
         t.wait_screen(lambda img: ppm.expect_rect(img, rect, GREEN), 'window-moved-left', 30,
