@@ -353,6 +353,9 @@ create_backend(struct sw_server *server)
 #endif
 	if (backend) {
 		sw_info("backend: drm");
+		if (server->opts.n_outputs)
+			sw_warn("--output shapes headless outputs: ignored, the DRM backend has one "
+				"output per connected connector");
 		return backend;
 	}
 	if (strcmp(choice, "drm") == 0) {

@@ -238,18 +238,17 @@ xdg_manager_handle_destroy(struct wl_client *client, struct wl_resource *resourc
 	wl_resource_destroy(resource);
 }
 
-/* The logical position and size; `wl_output` ends the update when it is v3 or later. */
+/* Its first state; `output_resource` ends it when the xdg_output is v3 or later. */
 static void
 xdg_output_send_state(struct sw_output *output, struct wl_resource *resource,
-		      struct wl_resource *output_resource, bool initial)
+		      struct wl_resource *output_resource)
 {
 	int version = wl_resource_get_version(resource);
 	zxdg_output_v1_send_logical_position(resource, output->x, output->y);
 	zxdg_output_v1_send_logical_size(resource, output->width, output->height);
-	/* Name and description are sent once: since v3 they may not change. */
-	if (initial && version >= ZXDG_OUTPUT_V1_NAME_SINCE_VERSION)
+	if (version >= ZXDG_OUTPUT_V1_NAME_SINCE_VERSION)
 		zxdg_output_v1_send_name(resource, output->name);
-	if (initial && version >= ZXDG_OUTPUT_V1_DESCRIPTION_SINCE_VERSION)
+	if (version >= ZXDG_OUTPUT_V1_DESCRIPTION_SINCE_VERSION)
 		zxdg_output_v1_send_description(resource, output->description);
 	/* Since v3, wl_output.done ends an xdg_output update; before, xdg_output.done does. */
 	if (version < 3)
@@ -277,7 +276,7 @@ xdg_manager_get_xdg_output(struct wl_client *client, struct wl_resource *manager
 	}
 	wl_resource_set_implementation(resource, &xdg_output_impl, output, unlink_resource);
 	wl_list_insert(&output->xdg_resources, wl_resource_get_link(resource));
-	xdg_output_send_state(output, resource, output_resource, true);
+	xdg_output_send_state(output, resource, output_resource);
 }
 
 static const struct zxdg_output_manager_v1_interface xdg_manager_impl = {
@@ -442,24 +441,31 @@ relayout_x(struct sw_server *server, struct sw_output *output, struct sw_output 
 	return x;
 }
 
-/* Tell the clients of an output that moved where it is now. */
+/*
+ * Tell the clients of an output that moved where it is now: the
+ * xdg-outputs' position, the wl_outputs' geometry, then one done each
+ * (wl_output.done ends a v3 xdg_output's update too). Name and description
+ * go once per object, so they are not sent again.
+ */
 static void
 output_send_position(struct sw_output *output)
 {
-	struct output_binds *binds;
 	struct wl_resource *resource;
-	wl_list_for_each(binds, &output->clients, output_link) {
-		wl_resource_for_each(resource, &binds->resources)
-			output_send_state(output, resource);
-	}
-	/*
-	 * The wl_output state above already ended with done; v1/v2 xdg_outputs
-	 * end with their own done, v3 ones are answered with wl_output.done again.
-	 */
 	wl_resource_for_each(resource, &output->xdg_resources) {
-		struct wl_resource *out = sw_output_resource_for_client(
-			output, wl_resource_get_client(resource));
-		xdg_output_send_state(output, resource, out, false);
+		zxdg_output_v1_send_logical_position(resource, output->x, output->y);
+		if (wl_resource_get_version(resource) < 3)
+			zxdg_output_v1_send_done(resource);
+	}
+	struct output_binds *binds;
+	wl_list_for_each(binds, &output->clients, output_link) {
+		wl_resource_for_each(resource, &binds->resources) {
+			wl_output_send_geometry(resource, output->x, output->y,
+						output->phys_width_mm, output->phys_height_mm,
+						WL_OUTPUT_SUBPIXEL_UNKNOWN, output->make, output->model,
+						WL_OUTPUT_TRANSFORM_NORMAL);
+			if (wl_resource_get_version(resource) >= WL_OUTPUT_DONE_SINCE_VERSION)
+				wl_output_send_done(resource);
+		}
 	}
 }
 

@@ -170,7 +170,10 @@ in_tree(struct sw_view *view, struct sw_view *root)
 static void
 damage_moved(struct sw_view *view, int32_t dx, int32_t dy)
 {
-	sw_view_damage_whole(view);
+	struct wm_view *wv = view->wm_data;
+	/* Being placed as it maps: where it was is nowhere on screen yet. */
+	if (!wv || !wv->placing)
+		sw_view_damage_whole(view);
 	view->x = sw_clamp_coord((int64_t)view->x + dx);
 	view->y = sw_clamp_coord((int64_t)view->y + dy);
 	sw_view_damage_whole(view);

@@ -10,6 +10,7 @@
  * every frame. What it learns goes to stdout, one line each:
  *
  *   output NAME                      a wl_output and its name
+ *   position NAME X Y                its position, at each wl_output.done
  *   configure W H [fullscreen]       an xdg_toplevel.configure
  *   bounds W H                       an xdg_toplevel.configure_bounds
  *   presented N sync_output=A,B refresh_ns=R   feedback of frame N: the outputs it
@@ -38,6 +39,7 @@
 struct probe_output {
 	struct wl_output *output;
 	char name[64];
+	int32_t x, y;      /* from the last geometry */
 };
 
 struct state {
@@ -65,6 +67,9 @@ output_geometry(void *data, struct wl_output *output, int32_t x, int32_t y, int3
 		int32_t ph, int32_t subpixel, const char *make, const char *model,
 		int32_t transform)
 {
+	struct probe_output *o = data;
+	o->x = x;
+	o->y = y;
 }
 
 static void
@@ -76,6 +81,9 @@ output_mode(void *data, struct wl_output *output, uint32_t flags, int32_t w, int
 static void
 output_done(void *data, struct wl_output *output)
 {
+	struct probe_output *o = data;
+	printf("position %s %d %d\n", o->name[0] ? o->name : "(unnamed)", o->x, o->y);
+	fflush(stdout);
 }
 
 static void

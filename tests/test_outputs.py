@@ -210,6 +210,26 @@ def fullscreen_on_the_second_output_covers_it():
                   % line)
 
 
+def new_window_opens_on_the_focused_windows_output():
+    """Without a pointer, a new window opens on the output of the focused
+    window: after a window went fullscreen on HEADLESS-2, the next one is
+    bounded by HEADLESS-2 and presented by it, and HEADLESS-1 stays empty."""
+    with harness.Compositor(*OUTPUTS) as comp:
+        first = Probe(comp, '--fullscreen', 'HEADLESS-2', '--color', '%06x' % BLUE)
+        first.wait_line(r'^done$')
+        second = Probe(comp, '--color', '%06x' % GREEN, '--size', '%dx%d' % WIN)
+        second.wait_line(r'^done$')
+        bounds = [ln for ln in second.lines if ln.startswith('bounds')]
+        check(bounds and all(ln == 'bounds %d %d' % SECOND[:2] for ln in bounds),
+              'the second window is bounded by HEADLESS-2, %dx%d (got %s)'
+              % (SECOND[0], SECOND[1], bounds))
+        for line in [ln for ln in second.lines if ln.startswith('presented')]:
+            check(re.match(r'presented \d+ sync_output=HEADLESS-2 ', line),
+                  'the second window is presented by HEADLESS-2 alone (got %r)' % line)
+        expect_all(grim(comp, '-o', 'HEADLESS-1'), BACKGROUND,
+                   'HEADLESS-1 while both windows are on HEADLESS-2')
+
+
 def output_options_are_checked():
     """Bad --output values, --size with --output and a 17th output are
     refused with one line naming the value; an --output without @HZ takes
@@ -238,4 +258,4 @@ if __name__ == '__main__':
     harness.main({f.__name__: f for f in (
         two_outputs_are_listed_left_to_right, grim_captures_each_output,
         feedback_names_the_output_of_the_window, fullscreen_on_the_second_output_covers_it,
-        output_options_are_checked)})
+        new_window_opens_on_the_focused_windows_output, output_options_are_checked)})

@@ -1646,8 +1646,66 @@ def _two_heads(t, card, one, two):
     if sorted(outs) != sorted([one, two]) or outs[two][0] != w1:
         raise CheckError('after plugging it in again, want %s back at %d,0; got %s'
                          % (two, w1, outs))
+    # The left one unplugged: the other moves to 0,0 and its clients are told.
+    connector_uevent(t, card, one, 'off')
+    t.waitlog('fullscreen', '^position %s 0 0$' % two, 30)
+    t.wait_screen(corners(BLUE, w2, h2), 'head1-after-left-unplug', 30, device=VGPU, head=1)
+    connector_uevent(t, card, one, 'detect')
     t.signal('sealway')
     t.expect_exit('sealway', 0)
+
+
+def has_arrow(img):
+    if arrow_at(img) is None:
+        raise CheckError('no arrow on this head')
+
+
+def drm_two_heads_windows(t):
+    """Two heads: a window opens on the head under the pointer, a VT switch pauses and repaints both heads, and the window moves to the other head, same place, when its head is unplugged"""
+    card = CARDS.get('virtio_gpu') or CARDS.get('virtio-pci')
+    if not card:
+        raise CheckError('no card driven by virtio_gpu in the guest (cards: %s)' % CARDS)
+    conns = sorted(t.sh('cd /sys/class/drm && ls -d %s-*' % card).split(),
+                   key=lambda c: int(c.rsplit('-', 1)[1]))
+    one, two = (c.split('-', 1)[1] for c in conns)
+    try:
+        t.sh('echo on > /sys/class/drm/%s-%s/status' % (card, two))
+        t.spawn('sealway', CMD['sealway-vgpu'] % card)
+        t.waitlog('sealway', 'listening on', 60)
+        w, h = 640, 480
+        # The pointer starts in the middle of the left head: push it onto the right one.
+        t.wait_screen(has_arrow, 'arrow-left', 30, device=VGPU, head=0)
+        for _ in range(4):
+            t.mouse_move(150, 0)
+        t.wait_screen(has_arrow, 'arrow-right', 30, device=VGPU, head=1)
+        t.spawn('window', t.client_env() + 'ASAN_OPTIONS=detect_leaks=0 output-probe '
+                '--color 00ff00 --size 200x150')
+        t.waitlog('window', '^done', 60)
+        log = t.log('window')
+        if re.search(r'presented \d+ sync_output=(?!%s )' % two, log):
+            raise CheckError('the window under the pointer is on %s: presented by it alone; '
+                             'its log: %s' % (two, tail(log)))
+        rect = (WIN_X, WIN_Y, WIN_X + 200, WIN_Y + 150)
+        t.wait_screen(lambda img: ppm.expect_rect(img, rect, GREEN), 'window-right', 30,
+                      device=VGPU, head=1)
+        t.wait_screen(corners(BACKGROUND, w, h), 'left-empty', 30, device=VGPU, head=0)
+        # A VT switch pauses both heads, and coming back repaints both.
+        t.keys('ctrl', 'alt', 'f2')
+        for name in (one, two):
+            t.waitlog('sealway', 'output %s disabled: rendering paused' % name, 20)
+        t.keys('ctrl', 'alt', 'f1')
+        for name in (one, two):
+            t.waitlog('sealway', 'output %s enabled: full repaint' % name, 20)
+        t.wait_screen(lambda img: ppm.expect_rect(img, rect, GREEN), 'window-after-vt', 30,
+                      device=VGPU, head=1)
+        connector_uevent(t, card, two, 'off')
+        t.waitlog('sealway', '%s is gone: its output is removed' % two, 30)
+        t.wait_screen(lambda img: ppm.expect_rect(img, rect, GREEN), 'window-moved-left', 30,
+                      device=VGPU, head=0)
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+    finally:
+        t.run('echo detect > /sys/class/drm/%s-%s/status' % (card, two))
 
 
 COMPOSITOR = ['sealway']
@@ -1712,6 +1770,7 @@ SCENARIOS = [
     Scenario('drm-popups', COMPOSITOR + ['wm-probe'], drm_popups),
     Scenario('drm-two-heads', COMPOSITOR + ['output-probe', 'wayland-info', 'sealway-capture'],
              drm_two_heads),
+    Scenario('drm-two-heads-windows', COMPOSITOR + ['output-probe'], drm_two_heads_windows),
     Scenario('vkms-scanout-udmabuf', COMPOSITOR + VKMS + ['sealway-dmabuf'],
              vkms_scanout('udmabuf')),
     Scenario('vkms-scanout-dma-heap', COMPOSITOR + VKMS + ['sealway-dmabuf'],
