@@ -22,10 +22,12 @@
 #include <wayland-server-protocol.h>
 
 #include "anon-file.h"
+#include "backend.h"
 #include "budget.h"
 #include "buffer.h"
 #include "formats.h"
 #include "log.h"
+#include "output.h"
 #include "server.h"
 #include "shm.h"
 #include "sigbus.h"
@@ -70,8 +72,8 @@ struct shm_pool {
 	int seals;
 	/*
 	 * A memfd sealed against shrinking and not against writing: its buffers
-	 * may become udmabufs for scanout, so the fd stays (charged) until the
-	 * last buffer goes, the pool may be destroyed right after create_buffer.
+	 * may become udmabufs for scanout (made at create_buffer, while the fd
+	 * is open: the pool may be destroyed right after).
 	 */
 	bool udmabuf_ok;
 	size_t page_size;          /* hugetlbfs maps whole huge pages; else 1 */
@@ -86,10 +88,10 @@ struct shm_buffer {
 	int32_t offset, stride;
 	bool guarded;              /* false when seals and size make SIGBUS impossible */
 	pixman_image_t *image;
-	/* The udmabuf of the pages under it, made on the display's first request. */
-	int udmabuf_fd;            /* -1: none (yet) */
+	/* The udmabuf of the pages under it, for scanout, made at create_buffer. */
+	int udmabuf_fd;            /* -1: none */
 	uint64_t pinned;           /* bytes charged for it */
-	char udmabuf_why[96];      /* why it has none, once tried; "" before */
+	char udmabuf_why[96];      /* why it has none */
 };
 
 static void
@@ -259,67 +261,111 @@ udmabuf_size_limit(void)
 	return (uint64_t)mb << 20;
 }
 
+/* The page range of the memfd that covers the buffer. */
+static void
+buffer_pages(const struct shm_buffer *buffer, uint64_t *start, uint64_t *size)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+	uint64_t page = page_size > 0 ? (uint64_t)page_size : 4096;
+	uint64_t end = (uint64_t)buffer->offset +
+		       (uint64_t)buffer->stride * (uint64_t)buffer->base.height;
+	*start = (uint64_t)buffer->offset / page * page;
+	*size = (end - *start + page - 1) / page * page;
+}
+
 /*
- * A sealed memfd's buffer as a udmabuf: the pages covering it, the rest of
- * the first page the framebuffer's offset. Made once; a failure is kept and
- * given again without retrying.
+ * Make a sealed memfd's buffer a udmabuf: the pages covering it, the rest
+ * of the first page its framebuffer's offset. Only for a buffer the size of
+ * an output (the one plane used is the primary, for a buffer that is the
+ * whole frame): others would pin memory for nothing. On failure the reason
+ * is kept for the display to say, once.
  */
+static void
+shm_buffer_make_udmabuf(struct shm_buffer *buffer)
+{
+	struct shm_pool *pool = buffer->pool;
+	struct sw_server *server = pool->shm->server;
+	char *w = buffer->udmabuf_why;
+	size_t wl = sizeof(buffer->udmabuf_why);
+	if (!pool->udmabuf_ok || pool->fd < 0) {
+		snprintf(w, wl, "its pool is not a memfd sealed with F_SEAL_SHRINK alone");
+		return;
+	}
+	/* Seals only grow: read them again. */
+	int seals = fcntl(pool->fd, F_GET_SEALS);
+	if (seals < 0 || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
+		snprintf(w, wl, "its memfd is now sealed against writing");
+		return;
+	}
+	if (!server->backend || !server->backend->has_drm_dev) {
+		snprintf(w, wl, "no display here scans buffers out");
+		return;
+	}
+	bool output_sized = false;
+	struct sw_output *output;
+	wl_list_for_each(output, &server->outputs, link)
+		output_sized = output_sized || (output->width == buffer->base.width &&
+						output->height == buffer->base.height);
+	if (!output_sized) {
+		snprintf(w, wl, "it is not the size of an output");
+		return;
+	}
+	uint64_t start, size, limit = udmabuf_size_limit();
+	buffer_pages(buffer, &start, &size);
+	struct stat st;
+	if (fstat(pool->fd, &st) < 0 || (uint64_t)st.st_size < start + size) {
+		snprintf(w, wl, "its last page is past the end of the memfd");
+		return;
+	}
+	if (limit && size > limit) {
+		snprintf(w, wl, "%llu bytes exceed udmabuf's size_limit_mb (%llu MiB)",
+			 (unsigned long long)size, (unsigned long long)(limit >> 20));
+		return;
+	}
+	if (!sw_account_charge(pool->account, SW_BUDGET_PINNED_BYTES, size, w, wl))
+		return;
+	if (!sw_account_charge(pool->account, SW_BUDGET_FDS, 1, w, wl))
+		goto err_pinned;
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		snprintf(w, wl, "/dev/udmabuf: %s", strerror(errno));
+		goto err_fd;
+	}
+	struct udmabuf_create create = {
+		.memfd = (uint32_t)pool->fd,
+		.flags = UDMABUF_FLAGS_CLOEXEC,
+		.offset = start,
+		.size = size,
+	};
+	int fd = ioctl(dev, UDMABUF_CREATE, &create);
+	if (fd < 0)
+		snprintf(w, wl, "UDMABUF_CREATE: %s", strerror(errno));
+	close(dev);
+	if (fd < 0)
+		goto err_fd;
+	buffer->udmabuf_fd = fd;
+	buffer->pinned = size;
+	sw_debug("shm: buffer %p is a udmabuf of %llu bytes at %llu of its memfd",
+		 (void *)&buffer->base, (unsigned long long)size, (unsigned long long)start);
+	return;
+
+err_fd:
+	sw_account_release(pool->account, SW_BUDGET_FDS, 1);
+err_pinned:
+	sw_account_release(pool->account, SW_BUDGET_PINNED_BYTES, size);
+}
+
 static bool
 shm_buffer_get_dmabuf(struct sw_buffer *base, struct sw_buffer_dmabuf *out, char *why,
 		      size_t why_len)
 {
 	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
-	struct shm_pool *pool = buffer->pool;
-	long page_size = sysconf(_SC_PAGESIZE);
-	uint64_t page = page_size > 0 ? (uint64_t)page_size : 4096;
-	uint64_t start = (uint64_t)buffer->offset / page * page;
-	uint64_t end = (uint64_t)buffer->offset + (uint64_t)buffer->stride * (uint64_t)base->height;
-	uint64_t size = (end - start + page - 1) / page * page;
-	if (buffer->udmabuf_fd < 0 && !buffer->udmabuf_why[0]) {
-		char *w = buffer->udmabuf_why;
-		size_t wl = sizeof(buffer->udmabuf_why);
-		int seals = pool->fd >= 0 ? fcntl(pool->fd, F_GET_SEALS) : -1;
-		struct stat st;
-		uint64_t limit = udmabuf_size_limit();
-		if (!pool->udmabuf_ok || pool->fd < 0) {
-			snprintf(w, wl, "its pool is not a memfd sealed with F_SEAL_SHRINK alone");
-		} else if (seals < 0 || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
-			snprintf(w, wl, "its memfd is now sealed against writing");
-		} else if (fstat(pool->fd, &st) < 0 || (uint64_t)st.st_size < start + size) {
-			snprintf(w, wl, "its last page is past the end of the memfd");
-		} else if (limit && size > limit) {
-			snprintf(w, wl, "%llu bytes exceed udmabuf's size_limit_mb (%llu MiB)",
-				 (unsigned long long)size, (unsigned long long)(limit >> 20));
-		} else if (sw_account_charge(pool->account, SW_BUDGET_PINNED_BYTES, size, w, wl)) {
-			int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-			struct udmabuf_create create = {
-				.memfd = (uint32_t)pool->fd,
-				.flags = UDMABUF_FLAGS_CLOEXEC,
-				.offset = start,
-				.size = size,
-			};
-			int fd = dev < 0 ? -1 : ioctl(dev, UDMABUF_CREATE, &create);
-			if (dev < 0)
-				snprintf(w, wl, "/dev/udmabuf: %s", strerror(errno));
-			else if (fd < 0)
-				snprintf(w, wl, "UDMABUF_CREATE: %s", strerror(errno));
-			if (dev >= 0)
-				close(dev);
-			if (fd >= 0) {
-				buffer->udmabuf_fd = fd;
-				buffer->pinned = size;
-				sw_debug("shm: buffer %p is udmabuf of %llu bytes at %llu of its memfd",
-					 (void *)base, (unsigned long long)size,
-					 (unsigned long long)start);
-			} else {
-				sw_account_release(pool->account, SW_BUDGET_PINNED_BYTES, size);
-			}
-		}
-	}
 	if (buffer->udmabuf_fd < 0) {
 		snprintf(why, why_len, "no udmabuf: %s", buffer->udmabuf_why);
 		return false;
 	}
+	uint64_t start, size;
+	buffer_pages(buffer, &start, &size);
 	*out = (struct sw_buffer_dmabuf){
 		.format = base->format->drm,
 		.modifier = DRM_FORMAT_MOD_LINEAR,
@@ -337,6 +383,7 @@ shm_buffer_destroy(struct sw_buffer *base)
 	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
 	if (buffer->udmabuf_fd >= 0) {
 		close(buffer->udmabuf_fd);
+		sw_account_release(buffer->pool->account, SW_BUDGET_FDS, 1);
 		sw_account_release(buffer->pool->account, SW_BUDGET_PINNED_BYTES, buffer->pinned);
 	}
 	pixman_image_unref(buffer->image);
@@ -450,6 +497,7 @@ pool_create_buffer(struct wl_client *client, struct wl_resource *resource, uint3
 	 * its file: the pages cannot vanish, so no guard is needed.
 	 */
 	buffer->guarded = !(pool->seals & F_SEAL_SHRINK);
+	shm_buffer_make_udmabuf(buffer);
 }
 
 static void
@@ -525,9 +573,8 @@ pool_resource_destroy(struct wl_resource *resource)
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
 	pool->resource = NULL;
-	/* Only resize needs the fd, and udmabufs of its buffers: those keep the pool. */
-	if (!pool->udmabuf_ok)
-		pool_close_fd(pool);
+	/* Only resize and create_buffer need the fd: buffers live on their mappings. */
+	pool_close_fd(pool);
 	pool_unref(pool);
 }
 
