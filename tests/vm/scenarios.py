@@ -1675,9 +1675,14 @@ def drm_two_heads_windows(t):
         w, h = 640, 480
         # The pointer starts in the middle of the left head: push it onto the right one.
         t.wait_screen(has_arrow, 'arrow-left', 30, device=VGPU, head=0)
-        for _ in range(4):
-            t.mouse_move(150, 0)
-        t.wait_screen(has_arrow, 'arrow-right', 30, device=VGPU, head=1)
+        # In small steps (motion is accelerated): stop once the arrow shows on
+        # the right head, before it reaches that head's far edge.
+        for _ in range(30):
+            t.mouse_move(40, 0)
+            time.sleep(0.3)
+            if arrow_at(t.vm.screendump(device=VGPU, head=1)) is not None:
+                break
+        t.wait_screen(has_arrow, 'arrow-right', 10, device=VGPU, head=1)
         t.spawn('window', t.client_env() + 'ASAN_OPTIONS=detect_leaks=0 output-probe '
                 '--color 00ff00 --size 200x150')
         t.waitlog('window', '^done', 60)
