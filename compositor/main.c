@@ -184,7 +184,8 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 			else if (strcmp(optarg, "off") == 0)
 				opts->scanout = false;
 			else
-				return fail_option("unknown scanout policy '%s': use auto or off", optarg);
+				return fail_option("unknown scanout policy '%s': use auto or off",
+						   optarg);
 			break;
 		case OPT_SEALS:
 			if (strcmp(optarg, "prefer") == 0)

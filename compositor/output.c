@@ -944,7 +944,8 @@ sw_output_frame(struct sw_output *output)
 		 output->stats.src_pixels + output->stats.over_pixels, output->stats.src_pixels,
 		 output->stats.over_pixels, output->stats.background_pixels, output->stats.bytes,
 		 output->copied_bytes,
-		 output->planes_rebuilt ? output->planes_pending.size / sizeof(struct sw_buffer *) : 0);
+		 output->planes_rebuilt ?
+			 output->planes_pending.size / sizeof(struct sw_buffer *) : 0);
 }
 
 void

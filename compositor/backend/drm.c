@@ -429,7 +429,8 @@ fb_update(struct drm_fb *fb, pixman_image_t *shadow)
 	int n;
 	pixman_box32_t *boxes = pixman_region32_rectangles(&fb->damage, &n);
 	for (int i = 0; i < n; i++)
-		pixels += (uint64_t)(boxes[i].x2 - boxes[i].x1) * (uint64_t)(boxes[i].y2 - boxes[i].y1);
+		pixels += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
+			  (uint64_t)(boxes[i].y2 - boxes[i].y1);
 	pixman_image_set_clip_region32(fb->image, &fb->damage);
 	pixman_image_composite32(PIXMAN_OP_SRC, shadow, NULL, fb->image, 0, 0, 0, 0, 0, 0,
 				 pixman_image_get_width(fb->image),
@@ -1103,8 +1104,8 @@ scanout_make_fb(struct drm_scanout *s)
 			drmModeAddFB2(drm->fd, (uint32_t)buffer->width, (uint32_t)buffer->height,
 				      d.format, handles, pitches, offsets, &s->fb_id, 0);
 		if (ret != 0) {
-			snprintf(s->why, sizeof(s->why), "the driver refuses a %dx%d %s framebuffer "
-				 "(drmModeAddFB2: %s)", buffer->width, buffer->height,
+			snprintf(s->why, sizeof(s->why), "the driver refuses a %dx%d %s "
+				 "framebuffer (drmModeAddFB2: %s)", buffer->width, buffer->height,
 				 buffer->format->name, strerror(errno));
 			s->fb_id = 0;
 			ok = false;
@@ -1147,7 +1148,8 @@ scanout_get(struct drm_backend *drm, struct sw_buffer *buffer)
 			 buffer->width, buffer->height, buffer->format->name, s->fb_id);
 	else
 		sw_info("drm: buffer %p (%dx%d %s) cannot be scanned out, composited: %s",
-			(void *)buffer, buffer->width, buffer->height, buffer->format->name, s->why);
+			(void *)buffer, buffer->width, buffer->height, buffer->format->name,
+			s->why);
 	return s;
 }
 
@@ -1166,7 +1168,8 @@ drm_assign_planes(struct sw_backend *base, struct sw_output *output, struct sw_s
 		return;
 	if (!drm->atomic) {
 		if (!drm->legacy_noted)
-			sw_info("drm: legacy KMS: client buffers are composited, never scanned out");
+			sw_info("drm: legacy KMS: client buffers are composited, "
+				"never scanned out");
 		drm->legacy_noted = true;
 		return;
 	}
