@@ -554,6 +554,7 @@ usage(FILE *out)
 		"  --color AARRGGBB   fill with one colour (premultiplied) instead of the animation\n"
 		"  --immed            create buffers with create_immed instead of create\n"
 		"  --buffers 2|3      double or triple buffering (default 2)\n"
+		"  --fullscreen       ask to be fullscreen (the buffers keep --size)\n"
 		"  --log LEVEL        error, warn, info or debug (default info)\n"
 		"  --help             show this help\n");
 }
@@ -669,6 +670,7 @@ main(int argc, char *argv[])
 		.height = demo.height,
 		.format = demo.format,
 		.max_buffers = common.buffers,
+		.fullscreen = common.fullscreen,
 		.impl = &dmabuf_impl,
 		.impl_data = &demo,
 		.draw = draw,

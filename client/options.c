@@ -73,6 +73,9 @@ sw_demo_option(const char *prog, void (*usage)(FILE *out), int opt, char *argv[]
 					     "invalid --log \"%s\" (expected error, warn, info or debug)",
 					     optarg);
 		return -1;
+	case SW_DEMO_OPT_FULLSCREEN:
+		o->fullscreen = true;
+		return -1;
 	case SW_DEMO_OPT_HELP:
 		usage(stdout);
 		return 0;

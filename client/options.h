@@ -41,6 +41,7 @@ struct sw_demo_options {
 	uint32_t color;             /* AARRGGBB */
 	uint32_t buffers;           /* --buffers 2|3 */
 	enum sw_log_level level;    /* --log */
+	bool fullscreen;            /* --fullscreen: ask for it before the first frame */
 };
 
 /* The defaults: 256x256, animated until a signal, 2 buffers, log level info. */
@@ -55,6 +56,7 @@ enum {
 	SW_DEMO_OPT_BUFFERS,
 	SW_DEMO_OPT_LOG,
 	SW_DEMO_OPT_HELP,
+	SW_DEMO_OPT_FULLSCREEN,
 };
 
 #define SW_DEMO_OPTIONS \
@@ -63,6 +65,7 @@ enum {
 	{ "color", required_argument, NULL, SW_DEMO_OPT_COLOR }, \
 	{ "buffers", required_argument, NULL, SW_DEMO_OPT_BUFFERS }, \
 	{ "log", required_argument, NULL, SW_DEMO_OPT_LOG }, \
+	{ "fullscreen", no_argument, NULL, SW_DEMO_OPT_FULLSCREEN }, \
 	{ "help", no_argument, NULL, SW_DEMO_OPT_HELP }
 
 /*

@@ -211,6 +211,7 @@ usage(FILE *out)
 		"  --app-id ID        application id (default \"org.sealway.shm\")\n"
 		"  --unsealed         memfd without seals (for comparison)\n"
 		"  --posix-shm        shm_open, unlinked at once (for comparison)\n"
+		"  --fullscreen       ask to be fullscreen (the buffers keep --size)\n"
 		"  --log LEVEL        error, warn, info or debug (default info)\n"
 		"  --help             show this help\n");
 }
@@ -320,6 +321,7 @@ main(int argc, char *argv[])
 		.height = demo.height,
 		.format = demo.format,
 		.max_buffers = common.buffers,
+		.fullscreen = common.fullscreen,
 		.impl = &shm_impl,
 		.impl_data = &demo,
 		.draw = draw,

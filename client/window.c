@@ -80,6 +80,67 @@ static const struct wp_presentation_listener presentation_listener = {
 	.clock_id = presentation_clock_id,
 };
 
+/* A fullscreen window hides the cursor, so that nothing else shows on its output. */
+static void
+pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+	      struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
+{
+	struct sw_client *client = data;
+	if (client->hide_cursor)
+		wl_pointer_set_cursor(pointer, serial, NULL, 0, 0);
+}
+
+static void
+pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+	      struct wl_surface *surface)
+{
+}
+
+static void
+pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time, wl_fixed_t x,
+	       wl_fixed_t y)
+{
+}
+
+static void
+pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial, uint32_t time,
+	       uint32_t button, uint32_t state)
+{
+}
+
+static void
+pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis,
+	     wl_fixed_t value)
+{
+}
+
+static const struct wl_pointer_listener pointer_listener = {
+	.enter = pointer_enter,
+	.leave = pointer_leave,
+	.motion = pointer_motion,
+	.button = pointer_button,
+	.axis = pointer_axis,
+};
+
+static void
+seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct sw_client *client = data;
+	bool has = caps & WL_SEAT_CAPABILITY_POINTER;
+	if (has && !client->pointer) {
+		client->pointer = wl_seat_get_pointer(seat);
+		if (client->pointer)
+			wl_pointer_add_listener(client->pointer, &pointer_listener, client);
+	} else if (!has && client->pointer) {
+		wl_pointer_destroy(client->pointer);
+		client->pointer = NULL;
+	}
+}
+
+static const struct wl_seat_listener seat_listener = {
+	.capabilities = seat_capabilities,
+};
+
 static void
 registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version)
@@ -116,6 +177,12 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		if (client->presentation)
 			wp_presentation_add_listener(client->presentation,
 						     &presentation_listener, client);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0) {
+		if (client->seat)
+			return;
+		client->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+		if (client->seat)
+			wl_seat_add_listener(client->seat, &seat_listener, client);
 	} else if (client->global) {
 		client->global(client->global_data, registry, name, interface, version);
 	}
@@ -263,6 +330,10 @@ sw_client_destroy(struct sw_client *client)
 		return;
 	if (client->presentation)
 		wp_presentation_destroy(client->presentation);
+	if (client->pointer)
+		wl_pointer_destroy(client->pointer);
+	if (client->seat)
+		wl_seat_destroy(client->seat);
 	if (client->wm_base)
 		xdg_wm_base_destroy(client->wm_base);
 	if (client->shm)
@@ -733,6 +804,10 @@ sw_window_create(struct sw_client *client, const struct sw_window_params *params
 		xdg_toplevel_set_title(window->toplevel, params->title);
 	if (params->app_id)
 		xdg_toplevel_set_app_id(window->toplevel, params->app_id);
+	if (params->fullscreen) {
+		xdg_toplevel_set_fullscreen(window->toplevel, NULL);
+		client->hide_cursor = true;
+	}
 	/* The initial commit without a buffer asks for the first configure. */
 	wl_surface_commit(window->surface);
 	return window;

@@ -40,6 +40,9 @@ struct sw_client {
 	struct wl_shm *shm;                    /* NULL when not offered */
 	struct xdg_wm_base *wm_base;
 	struct wp_presentation *presentation;  /* NULL when not offered */
+	struct wl_seat *seat;                  /* NULL when not offered */
+	struct wl_pointer *pointer;            /* NULL without a pointer */
+	bool hide_cursor;                      /* no cursor over our surfaces (fullscreen) */
 	clockid_t presentation_clock;          /* CLOCK_MONOTONIC until told otherwise */
 	struct wl_array shm_formats;           /* uint32_t wl_shm.format codes */
 	int signal_fd;                         /* SIGINT/SIGTERM, blocked and read here */
@@ -85,6 +88,8 @@ struct sw_window_params {
 	uint32_t width, height;
 	const struct sw_format *format;
 	unsigned max_buffers;   /* 1..SW_WINDOW_MAX_BUFFERS */
+	/* Ask for fullscreen before the first commit; buffers keep width x height. */
+	bool fullscreen;
 	const struct sw_buffer_impl *impl;
 	void *impl_data;
 	/*

@@ -2,6 +2,7 @@
 #define SW_BUFFER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <pixman.h>
@@ -12,6 +13,15 @@
 struct sw_buffer;
 
 #define SW_BUFFER_MAX_FENCES 4
+
+/* A buffer's pixels as dma-bufs, for a display to scan out (fds stay the buffer's). */
+struct sw_buffer_dmabuf {
+	uint32_t format;          /* DRM_FORMAT_* */
+	uint64_t modifier;
+	unsigned n_planes;
+	int fds[4];
+	uint32_t offsets[4], strides[4];
+};
 
 /*
  * What a kind of client buffer (wl_shm, linux-dmabuf) provides. Every kind
@@ -50,6 +60,12 @@ struct sw_buffer_impl {
 	 * (double buffering) learns what the other buffer's frame changed.
 	 */
 	void (*invalidate)(struct sw_buffer *buffer, const pixman_region32_t *damage);
+	/*
+	 * Optional: the buffer as dma-bufs, valid while the buffer lives.
+	 * Returns false, with why in a few words, when it has none.
+	 */
+	bool (*get_dmabuf)(struct sw_buffer *buffer, struct sw_buffer_dmabuf *out, char *why,
+			   size_t why_len);
 	/* Free the kind's data; the wl_buffer resource is already gone. */
 	void (*destroy)(struct sw_buffer *buffer);
 };

@@ -87,7 +87,9 @@ struct dmabuf_plane {
 	void *map;          /* page-aligned start of the mapping */
 	size_t map_len;
 	const uint8_t *data; /* first byte of the plane inside the mapping */
+	uint32_t offset;     /* of the plane in the dma-buf */
 	uint32_t stride;
+	uint64_t modifier;
 	struct sw_sigbus_range guard;
 };
 
@@ -420,12 +422,31 @@ dmabuf_export_fences(struct sw_buffer *base, int *fds)
 	return n;
 }
 
+static bool
+dmabuf_get_dmabuf(struct sw_buffer *base, struct sw_buffer_dmabuf *out, char *why,
+		  size_t why_len)
+{
+	struct dmabuf_buffer *buf = wl_container_of(base, buf, base);
+	*out = (struct sw_buffer_dmabuf){
+		.format = base->format->drm,
+		.modifier = buf->planes[0].modifier,
+		.n_planes = buf->n_planes,
+	};
+	for (unsigned p = 0; p < buf->n_planes && p < 4; p++) {
+		out->fds[p] = buf->planes[p].fd;
+		out->offsets[p] = buf->planes[p].offset;
+		out->strides[p] = buf->planes[p].stride;
+	}
+	return true;
+}
+
 static const struct sw_buffer_impl dmabuf_buffer_impl = {
 	.name = "dmabuf",
 	.begin_access = dmabuf_begin_access,
 	.end_access = dmabuf_end_access,
 	.export_fences = dmabuf_export_fences,
 	.invalidate = dmabuf_invalidate,
+	.get_dmabuf = dmabuf_get_dmabuf,
 	.destroy = dmabuf_destroy,
 };
 
@@ -674,6 +695,8 @@ import_buffer(struct dmabuf_params *params, const struct sw_format *fmt, int32_t
 		bp->map_len = (size_t)len;
 		bp->data = (const uint8_t *)bp->map + (pl->offset - start);
 		bp->stride = pl->stride;
+		bp->offset = pl->offset;
+		bp->modifier = pl->modifier;
 		sw_sigbus_range_init(&bp->guard, bp->map, bp->map_len, PROT_READ);
 	}
 	exporter_name(params->planes[0].fd, buf->exporter, sizeof(buf->exporter));

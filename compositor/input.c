@@ -231,7 +231,8 @@ handle_event(struct sw_input *input, struct libinput_event *event)
 {
 	struct sw_seat *seat = input->server->seat;
 	struct sw_wm *wm = input->server->wm;
-	struct sw_output *output = input->server->output;
+	/* Absolute devices (tablets, VM pointers) map to the first output. */
+	struct sw_output *output = sw_output_first(input->server);
 	enum libinput_event_type type = libinput_event_get_type(event);
 	if (type == LIBINPUT_EVENT_DEVICE_ADDED) {
 		handle_device_added(input, libinput_event_get_device(event));
@@ -260,9 +261,9 @@ handle_event(struct sw_input *input, struct libinput_event *event)
 			break;
 		ptr = libinput_event_get_pointer_event(event);
 		sw_wm_pointer_warp(wm, libinput_event_pointer_get_time(ptr),
-				   libinput_event_pointer_get_absolute_x_transformed(
+				   output->x + libinput_event_pointer_get_absolute_x_transformed(
 					   ptr, (uint32_t)output->width),
-				   libinput_event_pointer_get_absolute_y_transformed(
+				   output->y + libinput_event_pointer_get_absolute_y_transformed(
 					   ptr, (uint32_t)output->height));
 		sw_seat_pointer_frame(seat);
 		break;

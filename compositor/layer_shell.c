@@ -189,12 +189,12 @@ damage_at(struct layer_surface *ls)
 
 /*
  * Lay out every surface that wants a size from the layout: exclusive ones
- * first, each in what the ones before left. One output; O(layer surfaces).
+ * first, each in what the ones before left. On the first output only; O(layer surfaces).
  */
 static void
 arrange(struct sw_layer_shell *shell, struct layer_surface *pending_one)
 {
-	struct sw_output *output = shell->server->output;
+	struct sw_output *output = sw_output_first(shell->server);
 	if (!output)
 		return;
 	struct sw_box full = { 0, 0, output->width, output->height };
@@ -352,12 +352,12 @@ layer_commit(struct sw_surface *surface)
 			pixman_region32_fini(&damage);
 		}
 		if (surface->width < surface->prev_width || surface->height < surface->prev_height)
-			sw_output_damage_box(shell->server->output, ls->box.x, ls->box.y,
+			sw_outputs_damage_box(shell->server, ls->box.x, ls->box.y,
 					     surface->prev_width, surface->prev_height);
 	}
 	update_keyboard(shell);
 	if (!wl_list_empty(&surface->frame_callbacks) || !wl_list_empty(&surface->feedbacks))
-		sw_output_schedule_frame(shell->server->output);
+		sw_output_schedule_frame(sw_output_first(shell->server));
 }
 
 static const struct sw_surface_role layer_role = {
@@ -583,10 +583,12 @@ shell_get_layer_surface(struct wl_client *client, struct wl_resource *resource, 
 	}
 	ls->shell = shell;
 	ls->surface = surface;
-	/* One output: the one named, else it. */
-	ls->output = output_resource ? sw_output_from_resource(output_resource) : NULL;
-	if (!ls->output)
-		ls->output = shell->server->output;
+	/* Layer surfaces are laid out on the first output, whichever one is named. */
+	struct sw_output *named = output_resource ? sw_output_from_resource(output_resource) : NULL;
+	ls->output = sw_output_first(shell->server);
+	if (named && named != ls->output)
+		sw_info("zwlr_layer_surface_v1 for output %s is laid out on %s: layer surfaces "
+			"live on the first output", named->name, ls->output ? ls->output->name : "none");
 	ls->pending.layer = layer;
 	ls->current = ls->pending;
 	ls->sent_width = ls->sent_height = -1;
@@ -673,7 +675,7 @@ void
 sw_layer_shell_usable_area(struct sw_layer_shell *shell, struct sw_output *output,
 			   struct sw_box *box)
 {
-	if (!shell || output != shell->server->output || shell->usable.width <= 0 ||
+	if (!shell || output != sw_output_first(shell->server) || shell->usable.width <= 0 ||
 	    shell->usable.height <= 0)
 		return;
 	*box = shell->usable;

@@ -25,8 +25,16 @@ static const char usage[] =
 	"  --socket=NAME                 listen on $XDG_RUNTIME_DIR/NAME (default: a free wayland-N)\n"
 	"  --size=WxH                    headless output size (default 1024x768)\n"
 	"  --refresh=HZ                  headless refresh rate (default 60)\n"
+	"  --output=WxH[@HZ]             headless: one output of that size (at --refresh\n"
+	"                                without @HZ); repeat for more, laid out left to\n"
+	"                                right (default: one output of --size)\n"
 	"  --mode=WxH[@HZ]               drm: mode to set (default: the preferred one)\n"
 	"  --kms=auto|atomic|legacy      drm: modesetting API (default auto: atomic if offered)\n"
+	"  --drm-device=PATH             drm: the card to use (default: the first one with\n"
+	"                                KMS); each connected connector\n"
+	"                                with a free CRTC becomes an output\n"
+	"  --scanout=auto|off            show a client buffer that is the whole frame as it\n"
+	"                                is, without compositing it (default auto)\n"
 	"  --shm-seals=prefer|require    require F_SEAL_SHRINK on wl_shm pools (default prefer)\n"
 	"  --log=error|warn|info|debug   log level on stderr (default info)\n"
 	"  --limit=NAME=N                one client's share of budget NAME (repeatable)\n"
@@ -75,18 +83,38 @@ parse_refresh(const char *s, int32_t *mhz)
 	return true;
 }
 
+/* --output=WxH[@HZ]; `has_rate` says whether @HZ was given. */
+static bool
+parse_output(const char *s, struct sw_output_shape *shape, bool *has_rate)
+{
+	uint32_t w, h;
+	const char *rest;
+	if (!sw_parse_size_prefix(s, &w, &h, &rest))
+		return false;
+	*has_rate = *rest == '@';
+	if (*rest == '@' ? !parse_refresh(rest + 1, &shape->refresh_mhz) : *rest != '\0')
+		return false;
+	shape->width = (int32_t)w;
+	shape->height = (int32_t)h;
+	return true;
+}
+
 static int
 parse_options(int argc, char **argv, struct sw_options *opts)
 {
-	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_MODE, OPT_KMS, OPT_SEALS, OPT_LOG,
-	       OPT_LIMIT, OPT_BUDGET, OPT_TRUST_INPUT };
+	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_OUTPUT, OPT_MODE, OPT_KMS,
+	       OPT_DRM_DEVICE, OPT_SEALS, OPT_LOG, OPT_LIMIT, OPT_BUDGET, OPT_SCANOUT,
+	       OPT_TRUST_INPUT };
 	static const struct option long_opts[] = {
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "refresh", required_argument, NULL, OPT_REFRESH },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "kms", required_argument, NULL, OPT_KMS },
+		{ "scanout", required_argument, NULL, OPT_SCANOUT },
+		{ "drm-device", required_argument, NULL, OPT_DRM_DEVICE },
 		{ "shm-seals", required_argument, NULL, OPT_SEALS },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
@@ -101,8 +129,12 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		.height = 768,
 		.refresh_mhz = 60000,
 		.kms = "auto",
+		.scanout = true,
 	};
 	opterr = 0;
+	/* An --output without @HZ takes --refresh, wherever that is on the line. */
+	bool output_rate[SW_MAX_OUTPUTS] = { false };
+	bool size_given = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -122,19 +154,46 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 				return fail_option("bad size '%s': expected WxH, e.g. 1024x768", optarg);
 			opts->width = (int32_t)w;
 			opts->height = (int32_t)h;
+			size_given = true;
 			break;
 		}
 		case OPT_REFRESH:
 			if (!parse_refresh(optarg, &opts->refresh_mhz))
 				return fail_option("bad refresh rate '%s': expected 1..1000 Hz", optarg);
 			break;
+		case OPT_OUTPUT: {
+			if (opts->n_outputs == SW_MAX_OUTPUTS)
+				return fail_option("too many --output options: at most %d outputs",
+						   SW_MAX_OUTPUTS);
+			if (!parse_output(optarg, &opts->outputs[opts->n_outputs],
+					  &output_rate[opts->n_outputs]))
+				return fail_option("bad output '%s': expected WxH or WxH@HZ, "
+						   "e.g. 1024x768@60", optarg);
+			opts->n_outputs++;
+			break;
+		}
 		case OPT_MODE:
 			opts->drm_mode = optarg;
+			break;
+		case OPT_DRM_DEVICE:
+			if (optarg[0] != '/')
+				return fail_option("bad DRM device '%s': an absolute path is needed, "
+						   "e.g. /dev/dri/card1", optarg);
+			opts->drm_device = optarg;
 			break;
 		case OPT_KMS:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "atomic") && strcmp(optarg, "legacy"))
 				return fail_option("unknown KMS API '%s': use auto, atomic or legacy", optarg);
 			opts->kms = optarg;
+			break;
+		case OPT_SCANOUT:
+			if (strcmp(optarg, "auto") == 0)
+				opts->scanout = true;
+			else if (strcmp(optarg, "off") == 0)
+				opts->scanout = false;
+			else
+				return fail_option("unknown scanout policy '%s': use auto or off",
+						   optarg);
 			break;
 		case OPT_SEALS:
 			if (strcmp(optarg, "prefer") == 0)
@@ -171,6 +230,13 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		default:
 			return fail_option("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
+	}
+	if (size_given && opts->n_outputs)
+		return fail_option("--size and --output both give the headless output size: "
+				   "give every output with --output");
+	for (int i = 0; i < opts->n_outputs; i++) {
+		if (!output_rate[i])
+			opts->outputs[i].refresh_mhz = opts->refresh_mhz;
 	}
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)
@@ -308,6 +374,9 @@ create_backend(struct sw_server *server)
 #endif
 	if (backend) {
 		sw_info("backend: drm");
+		if (server->opts.n_outputs)
+			sw_warn("--output shapes headless outputs: ignored, the DRM backend has one "
+				"output per connected connector");
 		return backend;
 	}
 	if (strcmp(choice, "drm") == 0) {

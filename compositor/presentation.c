@@ -47,7 +47,8 @@ sw_presentation_present_list(struct wl_list *feedbacks, struct sw_output *output
 		wp_presentation_feedback_send_presented(feedback->resource, (uint32_t)(sec >> 32),
 							(uint32_t)sec, (uint32_t)info->when.tv_nsec,
 							info->refresh_ns, (uint32_t)(info->seq >> 32),
-							(uint32_t)info->seq, info->flags);
+							(uint32_t)info->seq,
+							info->flags | feedback->flags);
 		wl_resource_destroy(feedback->resource);
 	}
 }

@@ -2,6 +2,7 @@
 #define SW_PRESENTATION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <wayland-server-core.h>
 
 struct sw_server;
@@ -12,6 +13,7 @@ struct sw_present_info;
 struct sw_presentation_feedback {
 	struct wl_resource *resource;
 	struct wl_list link;
+	uint32_t flags;  /* added to the frame's: ZERO_COPY when its surface was not copied */
 };
 
 bool sw_presentation_create(struct sw_server *server);

@@ -94,9 +94,7 @@ sw_scene_destroy(struct sw_scene *scene)
 static void
 damage_outputs(struct sw_scene *scene, pixman_region32_t *region)
 {
-	/* One output at the origin of the layout. */
-	if (scene->server->output)
-		sw_output_damage_region(scene->server->output, region);
+	sw_outputs_damage_region(scene->server, region);
 }
 
 static void

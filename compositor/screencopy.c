@@ -1,5 +1,5 @@
 /*
- * zwlr_screencopy_manager_v1: copies the output's composited image into a
+ * zwlr_screencopy_manager_v1: copies an output's composited image into a
  * client's wl_shm buffer, so pixels travel back over an fd the client owns.
  */
 #include <stdlib.h>
@@ -27,21 +27,33 @@ struct sw_screencopy {
 	struct wl_listener display_destroy;
 };
 
-/* One bound manager: damage for copy_with_damage is tracked per manager. */
+/* One bound manager: damage for copy_with_damage is tracked per manager and output. */
 struct sc_manager {
 	struct wl_resource *resource;
+	struct wl_list outputs;         /* sc_manager_output.link */
+	struct wl_list frames;          /* sc_frame.link */
+};
+
+/*
+ * What one manager knows of one output it captured: made at its first
+ * capture, gone with the manager or the output (at most one per output).
+ */
+struct sc_manager_output {
+	struct sc_manager *manager;
 	struct sw_output *output;
-	pixman_region32_t damage;       /* since this manager's last copy */
+	struct wl_list link;            /* sc_manager.outputs */
+	pixman_region32_t damage;       /* since this manager's last copy of the output */
 	bool copied_once;
 	struct wl_listener frame_rendered;
-	struct wl_list frames;          /* sc_frame.link */
+	struct wl_listener output_destroy;
 };
 
 struct sc_frame {
 	struct wl_resource *resource;
 	struct sc_manager *manager;     /* NULL once the manager is gone */
 	struct wl_list link;
-	struct sw_output *output;
+	struct sw_output *output;       /* NULL once the output is gone */
+	struct wl_listener output_destroy;
 	pixman_box32_t box;             /* captured area, output coordinates */
 	bool used;
 	bool with_damage;
@@ -49,6 +61,19 @@ struct sc_frame {
 	struct wl_listener buffer_destroy;
 	struct wl_listener frame_rendered;
 };
+
+static struct sc_manager_output *
+frame_manager_output(struct sc_frame *frame)
+{
+	struct sc_manager_output *mo;
+	if (!frame->manager || !frame->output)
+		return NULL;
+	wl_list_for_each(mo, &frame->manager->outputs, link) {
+		if (mo->output == frame->output)
+			return mo;
+	}
+	return NULL;
+}
 
 static void
 frame_stop_waiting(struct sc_frame *frame)
@@ -80,8 +105,19 @@ frame_copy_now(struct sc_frame *frame, const pixman_region32_t *damage)
 		return;
 	}
 	int32_t w = frame->box.x2 - frame->box.x1, h = frame->box.y2 - frame->box.y1;
-	pixman_image_composite32(PIXMAN_OP_SRC, output->shadow, NULL, dst, frame->box.x1,
-				 frame->box.y1, 0, 0, 0, 0, w, h);
+	/* The frame may be a client's buffer; copying one onto itself changes nothing. */
+	if (sw_output_frame_buffer(output) != buffer) {
+		pixman_image_t *src = sw_output_begin_read(output);
+		if (!src) {
+			buffer->impl->end_access(buffer);
+			zwlr_screencopy_frame_v1_send_failed(frame->resource);
+			return;
+		}
+		pixman_image_set_transform(src, NULL);
+		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, frame->box.x1,
+					 frame->box.y1, 0, 0, 0, 0, w, h);
+		sw_output_end_read(output);
+	}
 	if (!buffer->impl->end_access(buffer)) {
 		/* The client truncated its own buffer; it has been told. */
 		zwlr_screencopy_frame_v1_send_failed(frame->resource);
@@ -114,20 +150,32 @@ frame_copy_now(struct sc_frame *frame, const pixman_region32_t *damage)
 static void
 frame_copy_with_manager_damage(struct sc_frame *frame)
 {
-	struct sc_manager *manager = frame->manager;
+	struct sc_manager_output *mo = frame_manager_output(frame);
 	pixman_region32_t all;
-	if (!manager || !manager->copied_once) {
+	if (!mo || !mo->copied_once) {
 		pixman_region32_init_rect(&all, 0, 0, (unsigned)frame->output->width,
 					  (unsigned)frame->output->height);
 		frame_copy_now(frame, &all);
 		pixman_region32_fini(&all);
 	} else {
-		frame_copy_now(frame, &manager->damage);
+		frame_copy_now(frame, &mo->damage);
 	}
-	if (manager) {
-		manager->copied_once = true;
-		pixman_region32_clear(&manager->damage);
+	if (mo) {
+		mo->copied_once = true;
+		pixman_region32_clear(&mo->damage);
 	}
+}
+
+static void
+frame_output_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sc_frame *frame = wl_container_of(listener, frame, output_destroy);
+	wl_list_remove(&frame->output_destroy.link);
+	wl_list_init(&frame->output_destroy.link);
+	frame->output = NULL;
+	/* A copy waiting for the output's next frame will never get one. */
+	if (frame->buffer)
+		frame_send_failed(frame);
 }
 
 static void
@@ -158,6 +206,12 @@ frame_copy(struct wl_client *client, struct wl_resource *resource,
 	}
 	struct sw_buffer *buffer = sw_buffer_from_resource(buffer_resource);
 	int32_t w = frame->box.x2 - frame->box.x1, h = frame->box.y2 - frame->box.y1;
+	if (!frame->output) {
+		/* Its output was unplugged between capture and copy. */
+		frame->used = true;
+		zwlr_screencopy_frame_v1_send_failed(resource);
+		return;
+	}
 	if (!buffer || !sw_buffer_is_shm(buffer)) {
 		wl_resource_post_error(resource, ZWLR_SCREENCOPY_FRAME_V1_ERROR_INVALID_BUFFER,
 				       "only wl_shm buffers can receive a screencopy");
@@ -181,9 +235,10 @@ frame_copy(struct wl_client *client, struct wl_resource *resource,
 	wl_signal_add(&buffer->destroy_signal, &frame->buffer_destroy);
 
 	struct sw_output *output = frame->output;
+	struct sc_manager_output *mo = frame_manager_output(frame);
 	bool stale = pixman_region32_not_empty(&output->damage);
-	bool nothing_new = with_damage && frame->manager && frame->manager->copied_once &&
-			   !pixman_region32_not_empty(&frame->manager->damage);
+	bool nothing_new = with_damage && mo && mo->copied_once &&
+			   !pixman_region32_not_empty(&mo->damage);
 	if (!stale && !nothing_new) {
 		frame_copy_with_manager_damage(frame);
 		return;
@@ -226,8 +281,59 @@ frame_resource_destroy(struct wl_resource *resource)
 	if (!frame)
 		return;
 	frame_stop_waiting(frame);
+	wl_list_remove(&frame->output_destroy.link);
 	wl_list_remove(&frame->link);
 	free(frame);
+}
+
+static void
+manager_handle_rendered(struct wl_listener *listener, void *data)
+{
+	struct sc_manager_output *mo = wl_container_of(listener, mo, frame_rendered);
+	pixman_region32_t *damage = data;
+	pixman_region32_union(&mo->damage, &mo->damage, damage);
+	/* It grows with every repaint until the client copies: one damage event per rectangle. */
+	sw_region_bound(&mo->damage, SW_DAMAGE_RECTS);
+}
+
+static void
+manager_output_destroy(struct sc_manager_output *mo)
+{
+	wl_list_remove(&mo->frame_rendered.link);
+	wl_list_remove(&mo->output_destroy.link);
+	wl_list_remove(&mo->link);
+	pixman_region32_fini(&mo->damage);
+	free(mo);
+}
+
+static void
+manager_output_gone(struct wl_listener *listener, void *data)
+{
+	struct sc_manager_output *mo = wl_container_of(listener, mo, output_destroy);
+	manager_output_destroy(mo);
+}
+
+/* The manager's damage record of `output`, made at its first capture of it. */
+static struct sc_manager_output *
+manager_output_get(struct sc_manager *manager, struct sw_output *output)
+{
+	struct sc_manager_output *mo;
+	wl_list_for_each(mo, &manager->outputs, link) {
+		if (mo->output == output)
+			return mo;
+	}
+	mo = calloc(1, sizeof(*mo));
+	if (!mo)
+		return NULL;
+	mo->manager = manager;
+	mo->output = output;
+	pixman_region32_init(&mo->damage);
+	mo->frame_rendered.notify = manager_handle_rendered;
+	wl_signal_add(&output->events.frame_rendered, &mo->frame_rendered);
+	mo->output_destroy.notify = manager_output_gone;
+	wl_signal_add(&output->events.destroy, &mo->output_destroy);
+	wl_list_insert(&manager->outputs, &mo->link);
+	return mo;
 }
 
 static void
@@ -258,6 +364,10 @@ manager_capture(struct wl_client *client, struct wl_resource *resource, uint32_t
 		return;
 	}
 
+	if (!manager_output_get(manager, output)) {
+		wl_client_post_no_memory(client);
+		return;
+	}
 	struct sc_frame *frame = calloc(1, sizeof(*frame));
 	if (!frame) {
 		wl_client_post_no_memory(client);
@@ -269,6 +379,8 @@ manager_capture(struct wl_client *client, struct wl_resource *resource, uint32_t
 	frame->box = (pixman_box32_t){ (int32_t)x1, (int32_t)y1, (int32_t)x2, (int32_t)y2 };
 	wl_list_init(&frame->buffer_destroy.link);
 	wl_list_init(&frame->frame_rendered.link);
+	frame->output_destroy.notify = frame_output_destroyed;
+	wl_signal_add(&output->events.destroy, &frame->output_destroy);
 	wl_list_insert(&manager->frames, &frame->link);
 	wl_resource_set_user_data(frame_resource, frame);
 
@@ -309,16 +421,6 @@ static const struct zwlr_screencopy_manager_v1_interface manager_impl = {
 };
 
 static void
-manager_handle_rendered(struct wl_listener *listener, void *data)
-{
-	struct sc_manager *manager = wl_container_of(listener, manager, frame_rendered);
-	pixman_region32_t *damage = data;
-	pixman_region32_union(&manager->damage, &manager->damage, damage);
-	/* It grows with every repaint until the client copies: one damage event per rectangle. */
-	sw_region_bound(&manager->damage, SW_DAMAGE_RECTS);
-}
-
-static void
 manager_resource_destroy(struct wl_resource *resource)
 {
 	struct sc_manager *manager = wl_resource_get_user_data(resource);
@@ -329,8 +431,9 @@ manager_resource_destroy(struct wl_resource *resource)
 		wl_list_remove(&frame->link);
 		wl_list_init(&frame->link);
 	}
-	wl_list_remove(&manager->frame_rendered.link);
-	pixman_region32_fini(&manager->damage);
+	struct sc_manager_output *mo, *mo_tmp;
+	wl_list_for_each_safe(mo, mo_tmp, &manager->outputs, link)
+		manager_output_destroy(mo);
 	free(manager);
 	sw_client_count_release(wl_resource_get_client(resource),
 				&zwlr_screencopy_manager_v1_interface);
@@ -339,7 +442,6 @@ manager_resource_destroy(struct wl_resource *resource)
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct sw_screencopy *sc = data;
 	/* Every repaint calls each manager's listener: a client may not add them unboundedly. */
 	if (!sw_client_count_take(client, &zwlr_screencopy_manager_v1_interface,
 				  SW_BINDS_PER_CLIENT))
@@ -358,11 +460,8 @@ manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id
 		wl_client_post_no_memory(client);
 		return;
 	}
-	manager->output = sc->server->output;
-	pixman_region32_init(&manager->damage);
+	wl_list_init(&manager->outputs);
 	wl_list_init(&manager->frames);
-	manager->frame_rendered.notify = manager_handle_rendered;
-	wl_signal_add(&manager->output->events.frame_rendered, &manager->frame_rendered);
 	wl_resource_set_implementation(manager->resource, &manager_impl, manager,
 				       manager_resource_destroy);
 }

@@ -183,7 +183,7 @@ create_arrow(void)
 static pixman_image_t *
 cursor_current(struct sw_seat *seat, int32_t *x, int32_t *y)
 {
-	if (!seat->has_pointer || !seat->server->output)
+	if (!seat->has_pointer || wl_list_empty(&seat->server->outputs))
 		return NULL;
 	int32_t px = (int32_t)floor(seat->px), py = (int32_t)floor(seat->py);
 	if (seat->ptr_focus && seat->cursor_hidden)
@@ -449,12 +449,9 @@ pointer_update(struct sw_seat *seat, uint32_t time, bool moved)
 void
 sw_seat_pointer_warp(struct sw_seat *seat, uint32_t time_msec, double x, double y)
 {
-	struct sw_output *output = seat->server->output;
-	if (!output)
+	/* Keep it on an output: the nearest point of the nearest one. */
+	if (!sw_outputs_clamp_point(seat->server, &x, &y))
 		return;
-	/* Keep it on the output: the last pixel is width - 1. */
-	x = fmax(0.0, fmin(x, output->width - 1.0 / 256));
-	y = fmax(0.0, fmin(y, output->height - 1.0 / 256));
 	if (x == seat->px && y == seat->py)
 		return;
 	seat->px = x;
@@ -840,10 +837,11 @@ update_capabilities(struct sw_seat *seat)
 	struct wl_resource *resource;
 	wl_resource_for_each(resource, &seat->resources)
 		wl_seat_send_capabilities(resource, seat_caps(seat));
-	if (pointer && seat->server->output && !seat->ptr_focus) {
-		/* Start in the middle of the screen. */
-		seat->px = seat->server->output->width / 2.0;
-		seat->py = seat->server->output->height / 2.0;
+	struct sw_output *first = sw_output_first(seat->server);
+	if (pointer && first && !seat->ptr_focus) {
+		/* Start in the middle of the first output. */
+		seat->px = first->x + first->width / 2.0;
+		seat->py = first->y + first->height / 2.0;
 		pointer_update(seat, now_msec(), false);
 	}
 	cursor_damage(seat);

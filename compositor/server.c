@@ -47,6 +47,7 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	*server = (struct sw_server){ .opts = *opts };
 	server->background = BACKGROUND_XRGB;
 	wl_list_init(&server->views);
+	wl_list_init(&server->outputs);
 	server->display = wl_display_create();
 	if (!server->display) {
 		sw_err("cannot create the Wayland display");
@@ -67,7 +68,7 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	    !sw_shm_create(server) ||
 	    !sw_presentation_create(server) || !sw_xdg_shell_create(server) ||
 	    !sw_viewporter_create(server) || !sw_xdg_decoration_create(server) ||
-	    !sw_layer_shell_create(server)) {
+	    !sw_layer_shell_create(server) || !sw_xdg_output_manager_create(server)) {
 		sw_err("cannot create the core globals");
 		goto out_display;
 	}
@@ -75,7 +76,6 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 					 : sw_headless_backend_create(server);
 	if (!server->backend)
 		goto out_display;
-	server->output = server->backend->output;
 	if (!sw_screencopy_create(server)) {
 		sw_err("cannot create the screencopy global");
 		goto out_backend;
@@ -100,7 +100,9 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 		goto out_wm;
 	}
 #endif
-	sw_output_damage_whole(server->output);
+	struct sw_output *output;
+	wl_list_for_each(output, &server->outputs, link)
+		sw_output_damage_whole(output);
 	return true;
 
 out_wm:
@@ -112,7 +114,6 @@ out_seat:
 out_backend:
 	server->backend->impl->destroy(server->backend);
 	server->backend = NULL;
-	server->output = NULL;
 out_display:
 	wl_display_destroy(server->display);
 	server->display = NULL;
@@ -136,7 +137,6 @@ sw_server_finish(struct sw_server *server)
 	server->seat = NULL;
 	server->backend->impl->destroy(server->backend);
 	server->backend = NULL;
-	server->output = NULL;
 	wl_display_destroy(server->display);
 	server->display = NULL;
 	sw_budgets_destroy(server->budgets);

@@ -11,15 +11,29 @@
 #include "budget.h"
 #include "trust.h"
 
+/* At most this many outputs (headless --output, or DRM connectors). */
+#define SW_MAX_OUTPUTS 16
+
+/* One headless output's shape. */
+struct sw_output_shape {
+	int32_t width, height;
+	int32_t refresh_mhz;
+};
+
 /* Everything the command line decides. */
 struct sw_options {
 	const char *backend;      /* "auto", "headless" or "drm" */
 	const char *socket;       /* NULL: pick a free wayland-N */
-	int32_t width, height;    /* headless output size */
-	int32_t refresh_mhz;      /* headless refresh rate */
+	int32_t width, height;    /* headless output size (without --output) */
+	int32_t refresh_mhz;      /* headless refresh rate (and --output's default) */
+	/* --output=WxH[@HZ], in order; none: one output of width x height. */
+	struct sw_output_shape outputs[SW_MAX_OUTPUTS];
+	int n_outputs;
 	bool shm_require_seals;   /* --shm-seals=require */
 	const char *drm_mode;     /* --mode=WxH[@Hz], NULL: preferred */
+	const char *drm_device;   /* --drm-device=PATH, NULL: the first card with a display */
 	const char *kms;          /* --kms=auto|atomic|legacy */
+	bool scanout;             /* --scanout=auto (true) or off: show buffers without copying */
 	char **client_argv;       /* after "--", NULL when none */
 	struct sw_budget_settings budget; /* --budget, --limit */
 	enum sw_trust_policy trust_virtual_input; /* --trust-virtual-input */
@@ -34,7 +48,8 @@ struct sw_server {
 
 	struct sw_budgets *budgets;   /* what clients may make us hold */
 	struct sw_backend *backend;
-	struct sw_output *output;     /* the single output */
+	/* Left to right; empty only while no output can be made. */
+	struct wl_list outputs;       /* sw_output.link */
 	struct sw_scene *scene;       /* what is visible where */
 
 	struct sw_shm *shm;

@@ -10,19 +10,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <drm_fourcc.h>
+#include <linux/udmabuf.h>
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
 
 #include "anon-file.h"
+#include "backend.h"
 #include "budget.h"
 #include "buffer.h"
 #include "formats.h"
 #include "log.h"
+#include "output.h"
 #include "server.h"
 #include "shm.h"
 #include "sigbus.h"
@@ -65,6 +70,12 @@ struct shm_pool {
 	 */
 	int fd;
 	int seals;
+	/*
+	 * A memfd sealed against shrinking and not against writing: its buffers
+	 * may become udmabufs for scanout (made at create_buffer, while the fd
+	 * is open: the pool may be destroyed right after).
+	 */
+	bool udmabuf_ok;
 	size_t page_size;          /* hugetlbfs maps whole huge pages; else 1 */
 	struct shm_mapping *mapping;
 	unsigned refs;             /* the resource and every buffer */
@@ -77,6 +88,10 @@ struct shm_buffer {
 	int32_t offset, stride;
 	bool guarded;              /* false when seals and size make SIGBUS impossible */
 	pixman_image_t *image;
+	/* The udmabuf of the pages under it, for scanout, made at create_buffer. */
+	int udmabuf_fd;            /* -1: none */
+	uint64_t pinned;           /* bytes charged for it */
+	char udmabuf_why[96];      /* why it has none */
 };
 
 static void
@@ -181,10 +196,21 @@ pool_grow_mapping(struct shm_pool *pool, size_t size, char *why, size_t why_len)
 }
 
 static void
+pool_close_fd(struct shm_pool *pool)
+{
+	if (pool->fd < 0)
+		return;
+	close(pool->fd);
+	pool->fd = -1;
+	sw_account_release(pool->account, SW_BUDGET_FDS, 1);
+}
+
+static void
 pool_unref(struct shm_pool *pool)
 {
 	if (--pool->refs > 0)
 		return;
+	pool_close_fd(pool);
 	mapping_unref(pool->mapping);
 	free(pool);
 }
@@ -221,10 +247,145 @@ shm_buffer_end_access(struct sw_buffer *base)
 	return false;
 }
 
+/* udmabuf's own cap on one buffer (its size_limit_mb parameter), in bytes; 0: unknown. */
+static uint64_t
+udmabuf_size_limit(void)
+{
+	FILE *f = fopen("/sys/module/udmabuf/parameters/size_limit_mb", "re");
+	if (!f)
+		return 0;
+	unsigned long long mb = 0;
+	if (fscanf(f, "%llu", &mb) != 1)
+		mb = 0;
+	fclose(f);
+	return (uint64_t)mb << 20;
+}
+
+/* The page range of the memfd that covers the buffer. */
+static void
+buffer_pages(const struct shm_buffer *buffer, uint64_t *start, uint64_t *size)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+	uint64_t page = page_size > 0 ? (uint64_t)page_size : 4096;
+	uint64_t end = (uint64_t)buffer->offset +
+		       (uint64_t)buffer->stride * (uint64_t)buffer->base.height;
+	*start = (uint64_t)buffer->offset / page * page;
+	*size = (end - *start + page - 1) / page * page;
+}
+
+/*
+ * Make a sealed memfd's buffer a udmabuf: the pages covering it, the rest
+ * of the first page its framebuffer's offset. Only for a buffer the size of
+ * an output (the one plane used is the primary, for a buffer that is the
+ * whole frame): others would pin memory for nothing. On failure the reason
+ * is kept for the display to say, once.
+ */
+static void
+shm_buffer_make_udmabuf(struct shm_buffer *buffer)
+{
+	struct shm_pool *pool = buffer->pool;
+	struct sw_server *server = pool->shm->server;
+	char *w = buffer->udmabuf_why;
+	size_t wl = sizeof(buffer->udmabuf_why);
+	if (!pool->udmabuf_ok || pool->fd < 0) {
+		snprintf(w, wl, "its pool is not a memfd sealed with F_SEAL_SHRINK alone");
+		return;
+	}
+	/* Seals only grow: read them again. */
+	int seals = fcntl(pool->fd, F_GET_SEALS);
+	if (seals < 0 || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
+		snprintf(w, wl, "its memfd is now sealed against writing");
+		return;
+	}
+	if (!server->backend || !server->backend->has_drm_dev) {
+		snprintf(w, wl, "no display here scans buffers out");
+		return;
+	}
+	bool output_sized = false;
+	struct sw_output *output;
+	wl_list_for_each(output, &server->outputs, link)
+		output_sized = output_sized || (output->width == buffer->base.width &&
+						output->height == buffer->base.height);
+	if (!output_sized) {
+		snprintf(w, wl, "it is not the size of an output");
+		return;
+	}
+	uint64_t start, size, limit = udmabuf_size_limit();
+	buffer_pages(buffer, &start, &size);
+	struct stat st;
+	if (fstat(pool->fd, &st) < 0 || (uint64_t)st.st_size < start + size) {
+		snprintf(w, wl, "its last page is past the end of the memfd");
+		return;
+	}
+	if (limit && size > limit) {
+		snprintf(w, wl, "%llu bytes exceed udmabuf's size_limit_mb (%llu MiB)",
+			 (unsigned long long)size, (unsigned long long)(limit >> 20));
+		return;
+	}
+	if (!sw_account_charge(pool->account, SW_BUDGET_PINNED_BYTES, size, w, wl))
+		return;
+	if (!sw_account_charge(pool->account, SW_BUDGET_FDS, 1, w, wl))
+		goto err_pinned;
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		snprintf(w, wl, "/dev/udmabuf: %s", strerror(errno));
+		goto err_fd;
+	}
+	struct udmabuf_create create = {
+		.memfd = (uint32_t)pool->fd,
+		.flags = UDMABUF_FLAGS_CLOEXEC,
+		.offset = start,
+		.size = size,
+	};
+	int fd = ioctl(dev, UDMABUF_CREATE, &create);
+	if (fd < 0)
+		snprintf(w, wl, "UDMABUF_CREATE: %s", strerror(errno));
+	close(dev);
+	if (fd < 0)
+		goto err_fd;
+	buffer->udmabuf_fd = fd;
+	buffer->pinned = size;
+	sw_debug("shm: buffer %p is a udmabuf of %llu bytes at %llu of its memfd",
+		 (void *)&buffer->base, (unsigned long long)size, (unsigned long long)start);
+	return;
+
+err_fd:
+	sw_account_release(pool->account, SW_BUDGET_FDS, 1);
+err_pinned:
+	sw_account_release(pool->account, SW_BUDGET_PINNED_BYTES, size);
+}
+
+static bool
+shm_buffer_get_dmabuf(struct sw_buffer *base, struct sw_buffer_dmabuf *out, char *why,
+		      size_t why_len)
+{
+	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
+	if (buffer->udmabuf_fd < 0) {
+		snprintf(why, why_len, "no udmabuf: %s", buffer->udmabuf_why);
+		return false;
+	}
+	uint64_t start, size;
+	buffer_pages(buffer, &start, &size);
+	*out = (struct sw_buffer_dmabuf){
+		.format = base->format->drm,
+		.modifier = DRM_FORMAT_MOD_LINEAR,
+		.n_planes = 1,
+		.fds = { buffer->udmabuf_fd },
+		.offsets = { (uint32_t)((uint64_t)buffer->offset - start) },
+		.strides = { (uint32_t)buffer->stride },
+	};
+	return true;
+}
+
 static void
 shm_buffer_destroy(struct sw_buffer *base)
 {
 	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
+	if (buffer->udmabuf_fd >= 0) {
+		close(buffer->udmabuf_fd);
+		sw_account_release(buffer->pool->account, SW_BUDGET_FDS, 1);
+		sw_account_release(buffer->pool->account, SW_BUDGET_PINNED_BYTES, buffer->pinned);
+	}
 	pixman_image_unref(buffer->image);
 	mapping_unref(buffer->mapping);
 	pool_unref(buffer->pool);
@@ -235,6 +396,7 @@ static const struct sw_buffer_impl shm_buffer_impl = {
 	.name = "wl_shm",
 	.begin_access = shm_buffer_begin_access,
 	.end_access = shm_buffer_end_access,
+	.get_dmabuf = shm_buffer_get_dmabuf,
 	.destroy = shm_buffer_destroy,
 };
 
@@ -312,6 +474,7 @@ pool_create_buffer(struct wl_client *client, struct wl_resource *resource, uint3
 	buffer->base.format = fmt;
 	buffer->offset = offset;
 	buffer->stride = stride;
+	buffer->udmabuf_fd = -1;
 	buffer->image = pixman_image_create_bits(fmt->pixman, width, height,
 						 (uint32_t *)((char *)pool->mapping->data + offset),
 						 stride);
@@ -334,6 +497,7 @@ pool_create_buffer(struct wl_client *client, struct wl_resource *resource, uint3
 	 * its file: the pages cannot vanish, so no guard is needed.
 	 */
 	buffer->guarded = !(pool->seals & F_SEAL_SHRINK);
+	shm_buffer_make_udmabuf(buffer);
 }
 
 static void
@@ -409,12 +573,8 @@ pool_resource_destroy(struct wl_resource *resource)
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
 	pool->resource = NULL;
-	/* Only resize needs the fd: buffers live on their mappings. */
-	if (pool->fd >= 0) {
-		close(pool->fd);
-		pool->fd = -1;
-		sw_account_release(pool->account, SW_BUDGET_FDS, 1);
-	}
+	/* Only resize and create_buffer need the fd: buffers live on their mappings. */
+	pool_close_fd(pool);
 	pool_unref(pool);
 }
 
@@ -591,6 +751,9 @@ shm_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t
 	pool->client = client;
 	pool->seals = seals;
 	pool->refs = 1;
+	/* Only a memfd takes F_SEAL_SHRINK; udmabuf refuses a write-sealed one. */
+	pool->udmabuf_ok = keep_fd && shm->server->opts.scanout &&
+			   !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
 	if (keep_fd) {
 		pool->fd = fd;
 	} else {

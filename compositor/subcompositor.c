@@ -50,7 +50,7 @@ subsurface_role_commit(struct sw_surface *surface)
 	struct sw_view *view = root->view;
 	if (!view || !view->mapped)
 		return;
-	struct sw_output *output = view->server->output;
+	struct sw_server *server = view->server;
 	int32_t x = view->x + dx, y = view->y + dy;
 	pixman_region32_t damage;
 	pixman_region32_init(&damage);
@@ -59,9 +59,9 @@ subsurface_role_commit(struct sw_surface *surface)
 	sw_scene_damage_surface(view->server->scene, surface, &damage);
 	pixman_region32_fini(&damage);
 	if (surface->width < surface->prev_width || surface->height < surface->prev_height)
-		sw_output_damage_box(output, x, y, surface->prev_width, surface->prev_height);
+		sw_outputs_damage_box(server, x, y, surface->prev_width, surface->prev_height);
 	if (!wl_list_empty(&surface->frame_callbacks) || !wl_list_empty(&surface->feedbacks))
-		sw_output_schedule_frame(output);
+		sw_view_schedule_frame(view);
 }
 
 static void

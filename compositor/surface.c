@@ -899,7 +899,7 @@ sw_surface_get_root(struct sw_surface *surface, int32_t *dx, int32_t *dy)
 static void
 damage_one(struct sw_surface *surface, int32_t x, int32_t y, void *data)
 {
-	sw_output_damage_box(surface->server->output, x, y, surface->width, surface->height);
+	sw_outputs_damage_box(surface->server, x, y, surface->width, surface->height);
 }
 
 void

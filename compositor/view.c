@@ -106,7 +106,7 @@ sw_view_damage_whole(struct sw_view *view)
 	sw_surface_damage_tree(view->surface, view->x, view->y);
 	struct sw_box b;
 	if (sw_view_frame_box(view, &b))
-		sw_output_damage_box(view->server->output, b.x, b.y, b.width, b.height);
+		sw_outputs_damage_box(view->server, b.x, b.y, b.width, b.height);
 }
 
 struct sw_view *

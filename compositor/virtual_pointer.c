@@ -56,7 +56,8 @@ pointer_motion_absolute(struct wl_client *client, struct wl_resource *resource, 
 			uint32_t x, uint32_t y, uint32_t x_extent, uint32_t y_extent)
 {
 	struct sw_server *server = server_of(resource);
-	if (!server || !server->output)
+	struct sw_output *output = server ? sw_output_first(server) : NULL;
+	if (!output)
 		return;
 	if (x_extent == 0 || y_extent == 0) {
 		sw_warn("zwlr_virtual_pointer_v1@%u: motion_absolute to %u,%u in an extent of "
@@ -64,9 +65,10 @@ pointer_motion_absolute(struct wl_client *client, struct wl_resource *resource, 
 			y, x_extent, y_extent);
 		return;
 	}
-	/* The extent spans the output (there is one output). */
-	sw_wm_pointer_warp(server->wm, time, (double)x * server->output->width / x_extent,
-			   (double)y * server->output->height / y_extent);
+	/* The extent spans the first output, as absolute devices do. */
+	sw_wm_pointer_warp(server->wm, time,
+			   output->x + (double)x * output->width / x_extent,
+			   output->y + (double)y * output->height / y_extent);
 }
 
 static void

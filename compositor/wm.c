@@ -60,6 +60,10 @@ struct wm_view {
 	struct sw_box saved;         /* window geometry in output coords before a size state */
 	bool saved_valid;
 	bool restore_pending;        /* put it back at `saved` once the client has its old size */
+	/* The output it is fullscreen or maximized on (NULL: neither, or the one it is on). */
+	struct sw_output *output;
+	bool placing;                /* mapped, not yet placed: it goes where new windows go */
+	struct wl_listener output_destroy;
 	struct wl_listener map, unmap, commit, destroy;
 	struct wl_listener fullscreen, unfullscreen, maximize, unmaximize, minimize;
 	struct wl_listener move, resize;
@@ -67,18 +71,86 @@ struct wm_view {
 
 /* ---- outputs ---- */
 
+/*
+ * Where a new window opens: the output under the pointer, else the one of
+ * the focused window, else the first. NULL only without any output.
+ */
+static struct sw_output *
+new_window_output(struct sw_wm *wm, struct sw_view *view)
+{
+	struct sw_server *server = wm->server;
+	double px, py;
+	struct sw_output *output;
+	if (server->seat && sw_seat_pointer_position(server->seat, &px, &py) &&
+	    (output = sw_output_at(server, px, py)))
+		return output;
+	if (wm->focused && wm->focused != view && wm->focused->mapped)
+		return sw_view_output(wm->focused);
+	return sw_output_first(server);
+}
+
+/*
+ * The named output; else the one a fullscreen or maximized window holds; else
+ * the one a mapped window (a popup: its toplevel) shows most on; else the
+ * one a new window opens on.
+ */
 struct sw_output *
 sw_wm_output_for(struct sw_wm *wm, struct sw_view *view, struct sw_output *requested)
 {
-	(void)view;
-	return requested ? requested : wm->server->output;
+	if (requested)
+		return requested;
+	if (view && !view->toplevel)
+		view = sw_view_root(view);
+	struct wm_view *wv = view ? view->wm_data : NULL;
+	if (wv && wv->output)
+		return wv->output;
+	if (view && view->mapped && !(wv && wv->placing))
+		return sw_view_output(view);
+	return new_window_output(wm, view);
 }
 
 void
 sw_wm_output_box(struct sw_wm *wm, struct sw_output *output, struct sw_box *box)
 {
 	(void)wm;
-	*box = (struct sw_box){ 0, 0, output->width, output->height };
+	if (!output) {
+		/* No output at all (every connector unplugged): nowhere to go. */
+		*box = (struct sw_box){ 0, 0, 0, 0 };
+		return;
+	}
+	*box = (struct sw_box){ output->x, output->y, output->width, output->height };
+}
+
+static void apply_states(struct wm_view *wv);
+
+/* Hold `output` for a fullscreen or maximized window (NULL: let go). */
+static void
+hold_output(struct wm_view *wv, struct sw_output *output)
+{
+	wl_list_remove(&wv->output_destroy.link);
+	wl_list_init(&wv->output_destroy.link);
+	wv->output = output;
+	if (output)
+		wl_signal_add(&output->events.destroy, &wv->output_destroy);
+}
+
+/* Its output is unplugged: the window goes fullscreen (or maximized) on the first other one. */
+static void
+handle_output_destroy(struct wl_listener *listener, void *data)
+{
+	struct wm_view *wv = wl_container_of(listener, wv, output_destroy);
+	struct sw_output *gone = data, *output, *next = NULL;
+	wl_list_for_each(output, &wv->wm->server->outputs, link) {
+		if (output != gone) {
+			next = output;
+			break;
+		}
+	}
+	sw_debug("wm: the output of a %s window is gone: moving it to %s",
+		 (wv->view->states & SW_VIEW_FULLSCREEN) ? "fullscreen" : "maximized",
+		 next ? next->name : "no output");
+	hold_output(wv, next);
+	apply_states(wv);
 }
 
 void
@@ -100,7 +172,10 @@ in_tree(struct sw_view *view, struct sw_view *root)
 static void
 damage_moved(struct sw_view *view, int32_t dx, int32_t dy)
 {
-	sw_view_damage_whole(view);
+	struct wm_view *wv = view->wm_data;
+	/* Being placed as it maps: where it was is nowhere on screen yet. */
+	if (!wv || !wv->placing)
+		sw_view_damage_whole(view);
 	view->x = sw_clamp_coord((int64_t)view->x + dx);
 	view->y = sw_clamp_coord((int64_t)view->y + dy);
 	sw_view_damage_whole(view);
@@ -442,6 +517,8 @@ handle_map(struct wl_listener *listener, void *data)
 		return;
 	}
 	wl_list_insert(wm->server->views.prev, &view->link);
+	/* Until it is placed, it is on no output yet: it goes where new windows go. */
+	wv->placing = true;
 	update_bounds(wm, view, sw_wm_output_for(wm, view, NULL));
 	/* The shell damages where it lands once placed. */
 	wm->mapping = view;
@@ -453,6 +530,7 @@ handle_map(struct wl_listener *listener, void *data)
 		place_new(wm, view);
 	}
 	wm->mapping = NULL;
+	wv->placing = false;
 	/* A new toplevel gets the keyboard. */
 	sw_wm_focus(wm, view);
 	if (wm->server->seat)
@@ -526,8 +604,8 @@ handle_fullscreen(struct wl_listener *listener, void *data)
 {
 	struct wm_view *wv = wl_container_of(listener, wv, fullscreen);
 	struct sw_view_fullscreen_request *req = data;
-	/* One output today: the named one is the one the window is on. */
-	(void)sw_wm_output_for(wv->wm, wv->view, req->output);
+	/* On the named output, or the one it is on (or will open on). */
+	hold_output(wv, sw_wm_output_for(wv->wm, wv->view, req->output));
 	save_geometry(wv);
 	wv->view->states |= SW_VIEW_FULLSCREEN;
 	apply_states(wv);
@@ -542,6 +620,8 @@ handle_unfullscreen(struct wl_listener *listener, void *data)
 		return;
 	}
 	wv->view->states &= ~(uint32_t)SW_VIEW_FULLSCREEN;
+	if (!(wv->view->states & SW_VIEW_MAXIMIZED))
+		hold_output(wv, NULL);
 	apply_states(wv);
 }
 
@@ -549,6 +629,8 @@ static void
 handle_maximize(struct wl_listener *listener, void *data)
 {
 	struct wm_view *wv = wl_container_of(listener, wv, maximize);
+	if (!wv->output)
+		hold_output(wv, sw_wm_output_for(wv->wm, wv->view, NULL));
 	save_geometry(wv);
 	wv->view->states |= SW_VIEW_MAXIMIZED;
 	apply_states(wv);
@@ -563,6 +645,8 @@ handle_unmaximize(struct wl_listener *listener, void *data)
 		return;
 	}
 	wv->view->states &= ~(uint32_t)SW_VIEW_MAXIMIZED;
+	if (!(wv->view->states & SW_VIEW_FULLSCREEN))
+		hold_output(wv, NULL);
 	apply_states(wv);
 }
 
@@ -661,6 +745,7 @@ handle_destroy(struct wl_listener *listener, void *data)
 		wv->view->minimized = false;
 	}
 	wv->view->wm_data = NULL;
+	wl_list_remove(&wv->output_destroy.link);
 	wl_list_remove(&wv->map.link);
 	wl_list_remove(&wv->unmap.link);
 	wl_list_remove(&wv->commit.link);
@@ -689,6 +774,8 @@ handle_new_view(struct wl_listener *listener, void *data)
 	}
 	wv->wm = wm;
 	wv->view = view;
+	wv->output_destroy.notify = handle_output_destroy;
+	wl_list_init(&wv->output_destroy.link);
 	view->wm_data = wv;
 	wl_list_insert(&wm->windows, &wv->link);
 #define LISTEN(field, signal, fn) \

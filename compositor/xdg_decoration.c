@@ -145,11 +145,11 @@ update(struct decoration *d)
 	d->drawn_activated = activated;
 
 	if (d->shown.width > 0)
-		sw_output_damage_box(d->server->output, d->shown.x, d->shown.y, d->shown.width,
+		sw_outputs_damage_box(d->server, d->shown.x, d->shown.y, d->shown.width,
 				     d->shown.height);
 	d->shown.width = 0;
 	if (view->mapped && sw_view_frame_box(view, &d->shown))
-		sw_output_damage_box(d->server->output, d->shown.x, d->shown.y, d->shown.width,
+		sw_outputs_damage_box(d->server, d->shown.x, d->shown.y, d->shown.width,
 				     d->shown.height);
 }
 

@@ -134,9 +134,9 @@ view_unmap(struct xdg_surface *xdg)
 	struct sw_surface *surface = view->surface;
 	/* The area it covered: the tree, and the size the root had on screen. */
 	sw_surface_damage_tree(surface, view->x, view->y);
-	sw_output_damage_box(view->server->output, view->x, view->y,
-			     surface->buffer ? surface->width : surface->prev_width,
-			     surface->buffer ? surface->height : surface->prev_height);
+	sw_outputs_damage_box(view->server, view->x, view->y,
+			      surface->buffer ? surface->width : surface->prev_width,
+			      surface->buffer ? surface->height : surface->prev_height);
 	view->mapped = false;
 	surface->view = NULL;
 	wl_list_remove(&view->link);
@@ -308,8 +308,8 @@ xdg_role_commit(struct sw_surface *surface)
 		if (!view->mapped)
 			return;
 		if (view->x != old_x || view->y != old_y) {
-			sw_output_damage_box(view->server->output, old_x, old_y,
-					     surface->prev_width, surface->prev_height);
+			sw_outputs_damage_box(view->server, old_x, old_y, surface->prev_width,
+					      surface->prev_height);
 			sw_view_damage_whole(view);
 		} else {
 			pixman_region32_t damage;
@@ -321,12 +321,12 @@ xdg_role_commit(struct sw_surface *surface)
 		}
 		/* What a shrink uncovered. */
 		if (surface->width < surface->prev_width || surface->height < surface->prev_height)
-			sw_output_damage_box(view->server->output, old_x, old_y,
-					     surface->prev_width, surface->prev_height);
+			sw_outputs_damage_box(view->server, old_x, old_y, surface->prev_width,
+					      surface->prev_height);
 	}
 	/* Frame callbacks and feedback need a frame even without damage. */
 	if (!wl_list_empty(&surface->frame_callbacks) || !wl_list_empty(&surface->feedbacks))
-		sw_output_schedule_frame(view->server->output);
+		sw_view_schedule_frame(view);
 }
 
 static const struct sw_surface_role xdg_toplevel_role = {

@@ -28,7 +28,7 @@ OUT_W, OUT_H = harness.OUTPUT_SIZE
 X0, Y0 = harness.FIRST_WINDOW
 STEP = 32  # the cascade: the second window is 32 pixels further
 FRAME = re.compile(r'output \S+ frame \d+: composited (\d+) px \(SRC (\d+), OVER (\d+)\), '
-                   r'background (\d+) px, (\d+) bytes')
+                   r'background (\d+) px, (\d+) bytes, copied (\d+) bytes, on planes (\d+)')
 
 
 def probe_path():
@@ -42,7 +42,8 @@ def probe_path():
 
 
 def frames(comp):
-    """Every frame's counters so far: (composited, src, over, background, bytes)."""
+    """Every frame's counters so far: (composited, src, over, background,
+    bytes, copied, planes)."""
     return [tuple(int(v) for v in m.groups()) for m in FRAME.finditer(comp.stderr_text())]
 
 
@@ -58,10 +59,11 @@ def wait_first_frame(comp, timeout=5.0):
 
 def since(comp, start):
     """Totals of the frames after the first `start`: a dict of the counters."""
-    totals = [0] * 5
+    totals = [0] * 7
     for f in frames(comp)[start:]:
         totals = [a + b for a, b in zip(totals, f)]
-    return dict(zip(('composited', 'src', 'over', 'background', 'bytes'), totals))
+    return dict(zip(('composited', 'src', 'over', 'background', 'bytes', 'copied', 'planes'),
+                    totals))
 
 
 class Probe:
@@ -149,8 +151,9 @@ def no_background_under_a_window_covering_the_output():
     """A window whose opaque subsurface covers the whole output (placed at
     -32,-32 of the window, which is at 32,32): its first frame composites
     the output's pixels once with SRC, fills no background, and the window
-    itself, hidden under its subsurface, composites nothing when damaged."""
-    with harness.Compositor('--log=debug') as comp:
+    itself, hidden under its subsurface, composites nothing when damaged.
+    (With --scanout=off: by default that subsurface would be the frame.)"""
+    with harness.Compositor('--log=debug', '--scanout=off') as comp:
         wait_first_frame(comp)
         start = len(frames(comp))
         win = Probe(comp, '--size', '64x64', '--color', 'ffff0000',
@@ -167,6 +170,75 @@ def no_background_under_a_window_covering_the_output():
             check(img.pixel(x, y) == 0x00ff00, 'the subsurface covers (%d,%d) (got %06x)'
                   % (x, y, img.pixel(x, y)))
         win.close()
+
+
+def a_buffer_covering_the_output_is_the_frame():
+    """Headless has one virtual primary plane: an opaque XRGB8888 subsurface
+    that covers the output exactly, unscaled, is the frame itself. Nothing is
+    composited or copied while it shows, not even when the window hidden
+    under it is damaged, and screencopy (sealway-capture and grim) reads its
+    exact pixels from the buffer. A second window beside it ends that: the
+    output is composited whole again."""
+    with harness.Compositor('--log=debug') as comp:
+        wait_first_frame(comp)
+        start = len(frames(comp))
+        win = Probe(comp, '--size', '64x64', '--color', 'ffff0000',
+                    '--sub', '%d,%d,%dx%d' % (-X0, -Y0, OUT_W, OUT_H))
+        win.damage(0, 0, 64, 64)
+        got = since(comp, start)
+        expect_counts(got, 'a buffer covering the output is shown, its window damaged',
+                      composited=0, background=0, bytes=0, copied=0)
+        check(got['planes'] >= 1, 'the buffer is on the virtual plane in a frame (%s)' % got)
+        for how in ('sealway-capture', 'grim'):
+            img = comp.capture(how)
+            wrong = [(x, y) for y in range(OUT_H) for x in range(OUT_W)
+                     if img.pixel(x, y) != 0x00ff00]
+            check(not wrong, '%s reads the buffer\'s every pixel as 00ff00 (%d differ, '
+                  'the first at %s)' % (how, len(wrong), wrong[:1]))
+        start = len(frames(comp))
+        other = Probe(comp, '--size', '50x40', '--color', 'ff0000ff')
+        got = since(comp, start)
+        check(got['composited'] >= OUT_W * OUT_H - 50 * 40,
+              'with a second window the output is composited whole again (%s)' % got)
+        img = comp.capture('sealway-capture')
+        check(img.pixel(0, 0) == 0x00ff00, 'the subsurface is composited at (0,0) (got %06x)'
+              % img.pixel(0, 0))
+        other.close()
+        win.close()
+
+
+PRESENTED = re.compile(r'frame presented: .* flags 0x([0-9a-f]+)')
+ZERO_COPY = 0x8
+
+
+def a_fullscreen_client_is_presented_zero_copy():
+    """sealway-shm fullscreen with XRGB8888 buffers of the output's size,
+    animated for 30 frames: every frame is its buffer (nothing composited),
+    and every presentation feedback says ZERO_COPY. With --scanout=off the
+    same client is composited and its feedback does not say so."""
+    for scanout, zero in (('auto', True), ('off', False)):
+        with harness.Compositor('--log=debug', '--scanout=' + scanout) as comp:
+            wait_first_frame(comp)
+            start = len(frames(comp))
+            res = comp.run([harness.program('sealway-shm'), '--fullscreen', '--size',
+                            '%dx%d' % (OUT_W, OUT_H), '--frames', '30', '--log', 'debug'],
+                           timeout=30)
+            check(res.returncode == 0, 'sealway-shm runs 30 frames (status %d)\n%s'
+                  % (res.returncode, res.stderr[-2000:]))
+            flags = [int(f, 16) for f in PRESENTED.findall(res.stderr)]
+            check(len(flags) >= 30, 'sealway-shm logs 30 presented frames (got %d)'
+                  % len(flags))
+            got = since(comp, start)
+            if zero:
+                check(all(f & ZERO_COPY for f in flags), 'every feedback says ZERO_COPY '
+                      '(flags %s)' % sorted(set(flags)))
+                check(got['src'] + got['over'] == 0 and got['copied'] == 0,
+                      'no pixel of the client is composited or copied (%s)' % got)
+            else:
+                check(not any(f & ZERO_COPY for f in flags), 'with --scanout=off no '
+                      'feedback says ZERO_COPY (flags %s)' % sorted(set(flags)))
+                check(got['src'] >= OUT_W * OUT_H,
+                      'with --scanout=off the client is composited (%s)' % got)
 
 
 def opaque_region_half_is_copied_raw_the_rest_blended():
@@ -205,4 +277,6 @@ if __name__ == '__main__':
             no_background_under_a_window_covering_the_output,
         'opaque_region_half_is_copied_raw_the_rest_blended':
             opaque_region_half_is_copied_raw_the_rest_blended,
+        'a_buffer_covering_the_output_is_the_frame': a_buffer_covering_the_output_is_the_frame,
+        'a_fullscreen_client_is_presented_zero_copy': a_fullscreen_client_is_presented_zero_copy,
     })

@@ -9,30 +9,39 @@
 
 struct sw_server;
 struct sw_backend;
+struct sw_output;
+struct sw_scene_list;
 
-/* The small vtable every backend implements. */
+/* The small vtable every backend implements; a backend drives any number of outputs. */
 struct sw_backend_impl {
 	const char *name;
 	void (*destroy)(struct sw_backend *backend);
 	/*
-	 * Call sw_output_frame() at the next opportunity to show a frame (the
-	 * next tick or vblank, or right away when the display is idle).
+	 * Call sw_output_frame(output) at the output's next opportunity to show
+	 * a frame (its next tick or vblank, or right away when it is idle).
 	 */
-	void (*schedule_frame)(struct sw_backend *backend);
+	void (*schedule_frame)(struct sw_backend *backend, struct sw_output *output);
 	/*
 	 * Show the output's shadow image. `damage` is what changed in it since the
 	 * previous commit (output coordinates); backends keep their own per-buffer
 	 * damage history for buffer age. When the frame is on screen the backend
 	 * calls sw_output_presented(). Returns false if nothing will be presented.
 	 */
-	bool (*commit)(struct sw_backend *backend, pixman_image_t *shadow,
-		       const pixman_region32_t *damage);
+	bool (*commit)(struct sw_backend *backend, struct sw_output *output,
+		       pixman_image_t *shadow, const pixman_region32_t *damage);
+	/*
+	 * Optional, called before each repaint with the output's items: set
+	 * render.claimed on those the backend shows itself (planes) instead of
+	 * the composited frame. The output keeps their buffers locked until a
+	 * later frame replaces them on screen.
+	 */
+	void (*assign_planes)(struct sw_backend *backend, struct sw_output *output,
+			      struct sw_scene_list *list);
 };
 
 struct sw_backend {
 	const struct sw_backend_impl *impl;
 	struct sw_server *server;
-	struct sw_output *output;
 	/* The DRM device used for scanout; linux-dmabuf feedback's main_device. */
 	bool has_drm_dev;
 	dev_t drm_dev;

@@ -4,6 +4,10 @@
  * commit() only copies the damaged part of it into the buffer being prepared
  * (scanout memory is write-combined and slow to read, so nothing is ever
  * composited there). Frames are paced by page-flip events.
+ *
+ * Zero copy: with atomic KMS, a client buffer that is the whole frame (an
+ * opaque dma-buf, or a sealed memfd's wl_shm buffer as a udmabuf) is made a
+ * framebuffer once and flipped to directly; nothing is composited or copied.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,16 +32,21 @@
 #include <xf86drmMode.h>
 
 #include "backend.h"
+#include "buffer.h"
 #include "formats.h"
 #include "input.h"
 #include "log.h"
 #include "parse.h"
 #include "output.h"
 #include "presentation-time-server-protocol.h"
+#include "scene.h"
 #include "server.h"
 #include "session.h"
 
 #define DRM_MAX_CARDS 16
+#define DRM_CLIENT_FB 2
+/* More damage rectangles than this are sent as a whole-plane update. */
+#define DRM_DAMAGE_CLIPS 64
 
 struct drm_fb {
 	uint32_t handle;      /* dumb buffer GEM handle, 0 when none */
@@ -57,17 +66,19 @@ struct drm_props {
 	uint32_t plane_fb_id, plane_crtc_id;
 	uint32_t plane_src_x, plane_src_y, plane_src_w, plane_src_h;
 	uint32_t plane_crtc_x, plane_crtc_y, plane_crtc_w, plane_crtc_h;
+	uint32_t plane_damage_clips;   /* FB_DAMAGE_CLIPS, 0 when the plane has none */
 };
 
-struct drm_backend {
-	struct sw_backend base;
-	struct sw_session *session;
-	struct sw_input *input;
-	char path[64];
-	int fd;
-
-	bool atomic;
-	bool monotonic;   /* page-flip timestamps are CLOCK_MONOTONIC */
+/*
+ * One connector with its CRTC and primary plane: one output, with its own
+ * scanout buffers and page-flip pacing.
+ */
+struct drm_head {
+	struct drm_backend *drm;
+	struct wl_list link;       /* drm_backend.heads, in connector order */
+	struct sw_output *output;
+	uint32_t conn_id, crtc_id, plane_id;
+	int crtc_index;
 	/*
 	 * The CRTC has a vblank interrupt. Without one (bochs-drm, for one) the
 	 * kernel completes a flip at once and stamps it with the current time:
@@ -76,16 +87,19 @@ struct drm_backend {
 	bool has_vblank;
 	uint64_t period_ns;
 	uint64_t last_vblank_ns;   /* grid point of the last frame shown (no vblank) */
-	uint32_t conn_id, crtc_id, plane_id;
 	drmModeModeInfo mode;
 	uint32_t mode_blob;
 	struct drm_props props;
 	drmModeCrtc *saved_crtc;   /* what to give back at exit */
 
-	const struct sw_format *format;
 	struct drm_fb fbs[2];
-	int front;         /* index of the buffer on screen, -1 before the first frame */
-	int pending;       /* index of the buffer a flip is on its way for, -1 when none */
+	/*
+	 * Index of the buffer on screen, -1 before the first frame, and of the
+	 * one a flip is on its way for, -1 when none; DRM_CLIENT_FB: a client's
+	 * buffer, scanned out directly (the output keeps it locked).
+	 */
+	int front;
+	int pending;
 	bool needs_modeset;
 	bool frame_requested;  /* schedule_frame came while a flip was pending */
 	bool gone;             /* the connector vanished or refused: stop presenting */
@@ -99,32 +113,70 @@ struct drm_backend {
 	/* Consecutive failed commits; only the first of a run is logged. */
 	unsigned commit_failures;
 	struct wl_event_source *retry_timer;
-
-	struct wl_event_source *drm_source;
 	struct wl_event_source *idle_frame;
 	struct wl_event_source *frame_timer;   /* next grid point, without vblank */
 	struct wl_event_source *idle_present;
+	/* Applies `gone` to the output outside of the repaint that found it out. */
+	struct wl_event_source *idle_state;
+	int index;             /* in fatal_restore.crtcs */
+};
+
+struct drm_backend {
+	struct sw_backend base;
+	struct sw_session *session;
+	struct sw_input *input;
+	char path[64];
+	int fd;
+
+	bool atomic;
+	bool monotonic;   /* page-flip timestamps are CLOCK_MONOTONIC */
+	const struct sw_format *format;
+	struct wl_list heads;      /* drm_head.link */
+	/* Client buffers imported as framebuffers, for as long as each lives. */
+	struct wl_list scanouts;   /* drm_scanout.link */
+	bool legacy_noted;         /* said once that legacy KMS scans nothing out */
+	uint32_t crtcs_used;       /* bit i: CRTC number i drives a head */
+
+	struct wl_event_source *drm_source;
 	struct wl_listener session_active;
 	struct wl_listener session_lost;
 	/* Connector changes (hotplug), from udev or straight from the kernel. */
 	struct udev *udev;
 	struct udev_monitor *udev_monitor;
 	struct wl_event_source *udev_source;
-	/* Applies `gone` to the output outside of the repaint that found it out. */
-	struct wl_event_source *idle_state;
+};
+
+/*
+ * A client buffer made a framebuffer, once, for the buffer's life. The
+ * framebuffer holds the only reference to the imported GEM objects: their
+ * handles are closed right after it is made, so buffers sharing a dma-buf
+ * never share a handle, and removing the framebuffer frees everything.
+ */
+struct drm_scanout {
+	struct drm_backend *drm;
+	struct sw_buffer *buffer;
+	struct wl_list link;             /* drm_backend.scanouts */
+	struct wl_listener buffer_destroy;
+	uint32_t fb_id;                  /* 0 when it could not be made */
+	char why[128];                   /* why it cannot be scanned out; "" when it can */
+	uint32_t tested, refused;        /* bit i: TEST_ONLY on CRTC i passed / failed */
 };
 
 /*
  * What the fatal-signal handler needs to give the display back: plain values,
  * because the handler may run with the heap in any state.
  */
+struct fatal_crtc {
+	volatile sig_atomic_t valid;
+	uint32_t crtc_id, conn_id, fb_id;
+	uint32_t x, y;
+	drmModeModeInfo mode;
+};
+
 static struct {
 	volatile sig_atomic_t armed;
 	int fd;
-	uint32_t crtc_id, conn_id, fb_id;
-	uint32_t x, y;
-	bool mode_valid;
-	drmModeModeInfo mode;
+	struct fatal_crtc crtcs[SW_MAX_OUTPUTS];
 	/* The VT's keyboard mode before the session took the VT (it sets K_OFF). */
 	bool kb_mode_valid;
 	int kb_mode;
@@ -171,11 +223,13 @@ fatal_signal_handler(int sig, siginfo_t *info, void *ucontext)
 {
 	if (fatal_restore.armed) {
 		fatal_restore.armed = 0;
-		if (fatal_restore.mode_valid) {
-			uint32_t conn = fatal_restore.conn_id;
-			drmModeSetCrtc(fatal_restore.fd, fatal_restore.crtc_id, fatal_restore.fb_id,
-				       fatal_restore.x, fatal_restore.y, &conn, 1,
-				       &fatal_restore.mode);
+		for (int i = 0; i < SW_MAX_OUTPUTS; i++) {
+			struct fatal_crtc *c = &fatal_restore.crtcs[i];
+			if (!c->valid)
+				continue;
+			uint32_t conn = c->conn_id;
+			drmModeSetCrtc(fatal_restore.fd, c->crtc_id, c->fb_id, c->x, c->y, &conn, 1,
+				       &c->mode);
 		}
 		/*
 		 * tty0 is the foreground VT, which is ours while the session is active.
@@ -225,19 +279,42 @@ fatal_restore_save_vt(void)
 	close(tty);
 }
 
+/* What the head's CRTC showed before, for the handler; a free slot is taken. */
+static void
+fatal_restore_add_head(struct drm_head *head)
+{
+	head->index = -1;
+	drmModeCrtc *saved = head->saved_crtc;
+	if (!saved || !saved->mode_valid)
+		return;
+	for (int i = 0; i < SW_MAX_OUTPUTS; i++) {
+		struct fatal_crtc *c = &fatal_restore.crtcs[i];
+		if (c->valid)
+			continue;
+		c->crtc_id = head->crtc_id;
+		c->conn_id = head->conn_id;
+		c->fb_id = saved->buffer_id;
+		c->x = saved->x;
+		c->y = saved->y;
+		c->mode = saved->mode;
+		c->valid = 1;
+		head->index = i;
+		return;
+	}
+}
+
+static void
+fatal_restore_remove_head(struct drm_head *head)
+{
+	if (head->index >= 0)
+		fatal_restore.crtcs[head->index].valid = 0;
+	head->index = -1;
+}
+
 static void
 fatal_restore_install(struct drm_backend *drm)
 {
 	fatal_restore.fd = drm->fd;
-	fatal_restore.crtc_id = drm->crtc_id;
-	fatal_restore.conn_id = drm->conn_id;
-	if (drm->saved_crtc && drm->saved_crtc->mode_valid) {
-		fatal_restore.fb_id = drm->saved_crtc->buffer_id;
-		fatal_restore.x = drm->saved_crtc->x;
-		fatal_restore.y = drm->saved_crtc->y;
-		fatal_restore.mode = drm->saved_crtc->mode;
-		fatal_restore.mode_valid = true;
-	}
 	struct sigaction sa = { 0 };
 	sa.sa_sigaction = fatal_signal_handler;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
@@ -339,18 +416,28 @@ err_damage:
 	return false;
 }
 
-/* Copy what changed since this buffer was last filled from the shadow into it. */
-static void
+/*
+ * Copy what changed since this buffer was last filled from the shadow into
+ * it. Returns the bytes copied.
+ */
+static uint64_t
 fb_update(struct drm_fb *fb, pixman_image_t *shadow)
 {
 	if (!pixman_region32_not_empty(&fb->damage))
-		return;
+		return 0;
+	uint64_t pixels = 0;
+	int n;
+	pixman_box32_t *boxes = pixman_region32_rectangles(&fb->damage, &n);
+	for (int i = 0; i < n; i++)
+		pixels += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
+			  (uint64_t)(boxes[i].y2 - boxes[i].y1);
 	pixman_image_set_clip_region32(fb->image, &fb->damage);
 	pixman_image_composite32(PIXMAN_OP_SRC, shadow, NULL, fb->image, 0, 0, 0, 0, 0, 0,
 				 pixman_image_get_width(fb->image),
 				 pixman_image_get_height(fb->image));
 	pixman_image_set_clip_region32(fb->image, NULL);
 	pixman_region32_clear(&fb->damage);
+	return pixels * 4;
 }
 
 /* --- device, connector, CRTC, plane and mode --- */
@@ -378,14 +465,15 @@ find_prop(int fd, uint32_t obj_id, uint32_t obj_type, const char *name, uint64_t
 }
 
 static bool
-find_atomic_props(struct drm_backend *drm)
+find_atomic_props(struct drm_head *head)
 {
-	struct drm_props *p = &drm->props;
+	struct drm_backend *drm = head->drm;
+	struct drm_props *p = &head->props;
 	int fd = drm->fd;
-	p->conn_crtc_id = find_prop(fd, drm->conn_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", NULL);
-	p->crtc_mode_id = find_prop(fd, drm->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
-	p->crtc_active = find_prop(fd, drm->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
-	uint32_t plane = drm->plane_id, type = DRM_MODE_OBJECT_PLANE;
+	p->conn_crtc_id = find_prop(fd, head->conn_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", NULL);
+	p->crtc_mode_id = find_prop(fd, head->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
+	p->crtc_active = find_prop(fd, head->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
+	uint32_t plane = head->plane_id, type = DRM_MODE_OBJECT_PLANE;
 	p->plane_fb_id = find_prop(fd, plane, type, "FB_ID", NULL);
 	p->plane_crtc_id = find_prop(fd, plane, type, "CRTC_ID", NULL);
 	p->plane_src_x = find_prop(fd, plane, type, "SRC_X", NULL);
@@ -396,6 +484,7 @@ find_atomic_props(struct drm_backend *drm)
 	p->plane_crtc_y = find_prop(fd, plane, type, "CRTC_Y", NULL);
 	p->plane_crtc_w = find_prop(fd, plane, type, "CRTC_W", NULL);
 	p->plane_crtc_h = find_prop(fd, plane, type, "CRTC_H", NULL);
+	p->plane_damage_clips = find_prop(fd, plane, type, "FB_DAMAGE_CLIPS", NULL);
 	return p->conn_crtc_id && p->crtc_mode_id && p->crtc_active && p->plane_fb_id &&
 	       p->plane_crtc_id && p->plane_src_x && p->plane_src_y && p->plane_src_w &&
 	       p->plane_src_h && p->plane_crtc_x && p->plane_crtc_y && p->plane_crtc_w &&
@@ -425,17 +514,20 @@ find_primary_plane(int fd, int crtc_index)
 	return found;
 }
 
-/* A CRTC the connector can use: the one it is on, else the first compatible. */
+/*
+ * A CRTC the connector can use and no other head has (bit i of `used` is
+ * CRTC number i): the one it is on, else the first compatible.
+ */
 static int
-find_crtc(int fd, drmModeRes *res, drmModeConnector *conn)
+find_crtc(int fd, drmModeRes *res, drmModeConnector *conn, uint32_t used)
 {
 	if (conn->encoder_id) {
 		drmModeEncoder *enc = drmModeGetEncoder(fd, conn->encoder_id);
 		if (enc) {
 			uint32_t crtc_id = enc->crtc_id;
 			drmModeFreeEncoder(enc);
-			for (int i = 0; crtc_id && i < res->count_crtcs; i++) {
-				if (res->crtcs[i] == crtc_id)
+			for (int i = 0; crtc_id && i < res->count_crtcs && i < 32; i++) {
+				if (res->crtcs[i] == crtc_id && !(used & (1u << i)))
 					return i;
 			}
 		}
@@ -446,8 +538,8 @@ find_crtc(int fd, drmModeRes *res, drmModeConnector *conn)
 			continue;
 		uint32_t possible = enc->possible_crtcs;
 		drmModeFreeEncoder(enc);
-		for (int i = 0; i < res->count_crtcs; i++) {
-			if (possible & (1u << i))
+		for (int i = 0; i < res->count_crtcs && i < 32; i++) {
+			if ((possible & (1u << i)) && !(used & (1u << i)))
 				return i;
 		}
 	}
@@ -470,8 +562,12 @@ parse_mode(const char *str, int *w, int *h, int *hz)
 	return true;
 }
 
+/*
+ * The --mode `want` if the connector has it, else (`required` false: not the
+ * first head) its preferred mode.
+ */
 static bool
-choose_mode(struct drm_backend *drm, drmModeConnector *conn, const char *want,
+choose_mode(struct drm_head *head, drmModeConnector *conn, const char *want, bool required,
 	    char *why, size_t why_len)
 {
 	const drmModeModeInfo *chosen = NULL;
@@ -495,11 +591,15 @@ choose_mode(struct drm_backend *drm, drmModeConnector *conn, const char *want,
 				chosen = m;
 			}
 		}
-		if (!chosen) {
+		if (!chosen && required) {
 			snprintf(why, why_len, "the connector has no %s mode", want);
 			return false;
 		}
-	} else {
+		if (!chosen)
+			sw_info("drm: connector %u has no %s mode: using its preferred one",
+				conn->connector_id, want);
+	}
+	if (!chosen) {
 		for (int i = 0; i < conn->count_modes && !chosen; i++) {
 			if (conn->modes[i].type & DRM_MODE_TYPE_PREFERRED)
 				chosen = &conn->modes[i];
@@ -507,50 +607,53 @@ choose_mode(struct drm_backend *drm, drmModeConnector *conn, const char *want,
 		if (!chosen)
 			chosen = &conn->modes[0];
 	}
-	drm->mode = *chosen;
+	head->mode = *chosen;
 	return true;
 }
 
+static int handle_frame_timer(void *data);
+static int handle_retry_timer(void *data);
+static void head_destroy(struct drm_head *head);
+
 /*
- * Pick the first connected connector with modes, a CRTC and (atomic) a primary
- * plane for it, and the mode. Fills drm; false with `why` when it cannot.
+ * A head for `conn` on CRTC number `crtc_index`: its mode (--mode on the
+ * first head), its primary plane (atomic), the output and the scanout
+ * buffers. NULL with `why` when it cannot be made.
  */
-static bool
-choose_pipe(struct drm_backend *drm, char *why, size_t why_len)
+static struct drm_head *
+head_create(struct drm_backend *drm, drmModeRes *res, drmModeConnector *conn, int crtc_index,
+	    bool first, char *why, size_t why_len)
 {
-	drmModeRes *res = drmModeGetResources(drm->fd);
-	if (!res) {
-		snprintf(why, why_len, "%s is not a KMS device", drm->path);
-		return false;
+	struct sw_server *server = drm->base.server;
+	struct drm_head *head = calloc(1, sizeof(*head));
+	if (!head) {
+		snprintf(why, why_len, "out of memory");
+		return NULL;
 	}
-	bool ok = false;
-	drmModeConnector *conn = NULL;
-	int crtc_index = -1;
-	for (int i = 0; i < res->count_connectors; i++) {
-		conn = drmModeGetConnector(drm->fd, res->connectors[i]);
-		if (!conn)
-			continue;
-		if (conn->connection == DRM_MODE_CONNECTED && conn->count_modes > 0) {
-			crtc_index = find_crtc(drm->fd, res, conn);
-			if (crtc_index >= 0)
-				break;
-		}
-		drmModeFreeConnector(conn);
-		conn = NULL;
-	}
-	if (!conn) {
-		snprintf(why, why_len, "no connected connector with a usable CRTC on %s",
-			 drm->path);
-		goto out_res;
-	}
-	drm->conn_id = conn->connector_id;
-	drm->crtc_id = res->crtcs[crtc_index];
-	if (!choose_mode(drm, conn, drm->base.server->opts.drm_mode, why, why_len))
-		goto out_conn;
+	head->drm = drm;
+	head->front = -1;
+	head->pending = -1;
+	head->needs_modeset = true;
+	head->index = -1;
+	head->crtc_index = crtc_index;
+	head->conn_id = conn->connector_id;
+	head->crtc_id = res->crtcs[crtc_index];
+	pixman_region32_init(&head->deferred);
+	wl_list_init(&head->link);
+	for (int i = 0; i < 2; i++)
+		pixman_region32_init(&head->fbs[i].damage);
+	if (!choose_mode(head, conn, server->opts.drm_mode, first, why, why_len))
+		goto err;
 
 	if (drm->atomic) {
-		drm->plane_id = find_primary_plane(drm->fd, crtc_index);
-		if (!drm->plane_id || !find_atomic_props(drm)) {
+		head->plane_id = find_primary_plane(drm->fd, crtc_index);
+		if (!head->plane_id || !find_atomic_props(head)) {
+			if (!first) {
+				snprintf(why, why_len, "no primary plane with the atomic properties "
+					 "for CRTC %u", head->crtc_id);
+				goto err;
+			}
+			/* Before any other head exists, the device can still fall back. */
 			sw_warn("drm: no primary plane with the atomic properties: using legacy KMS");
 			drm->atomic = false;
 		}
@@ -561,37 +664,112 @@ choose_pipe(struct drm_backend *drm, char *why, size_t why_len)
 	snprintf(name, sizeof(name), "%s-%u", type ? type : "Unknown", conn->connector_type_id);
 	char desc[128];
 	snprintf(desc, sizeof(desc), "%s on %s, %ux%u@%.3f Hz", name, drm->path,
-		 drm->mode.hdisplay, drm->mode.vdisplay, mode_refresh_mhz(&drm->mode) / 1000.0);
+		 head->mode.hdisplay, head->mode.vdisplay, mode_refresh_mhz(&head->mode) / 1000.0);
 	sw_info("drm: %s: connector %s (id %u), CRTC %u, plane %u, mode %ux%u@%.3f Hz%s",
-		drm->path, name, drm->conn_id, drm->crtc_id, drm->plane_id,
-		drm->mode.hdisplay, drm->mode.vdisplay,
-		mode_refresh_mhz(&drm->mode) / 1000.0,
-		(drm->mode.type & DRM_MODE_TYPE_PREFERRED) ? " (preferred)" : "");
+		drm->path, name, head->conn_id, head->crtc_id, head->plane_id,
+		head->mode.hdisplay, head->mode.vdisplay,
+		mode_refresh_mhz(&head->mode) / 1000.0,
+		(head->mode.type & DRM_MODE_TYPE_PREFERRED) ? " (preferred)" : "");
 
-	drm->saved_crtc = drmModeGetCrtc(drm->fd, drm->crtc_id);
+	head->saved_crtc = drmModeGetCrtc(drm->fd, head->crtc_id);
+	int32_t mhz = mode_refresh_mhz(&head->mode);
+	head->period_ns = 1000000000000ull / (uint64_t)(mhz > 0 ? mhz : 60000);
+	/* Only a driver without vblank support at all answers EOPNOTSUPP (EINVAL: CRTC off). */
+	uint64_t vbl_seq, vbl_ns;
+	head->has_vblank = drmCrtcGetSequence(drm->fd, head->crtc_id, &vbl_seq, &vbl_ns) == 0 ||
+			   errno != EOPNOTSUPP;
 
-	struct sw_output *output = sw_output_create(drm->base.server, &drm->base, name, desc,
-						    drm->mode.hdisplay, drm->mode.vdisplay,
-						    mode_refresh_mhz(&drm->mode));
-	if (!output) {
-		snprintf(why, why_len, "cannot create the output");
-		goto out_conn;
+	for (int i = 0; i < 2; i++) {
+		pixman_region32_fini(&head->fbs[i].damage);
+		if (!fb_create(drm, &head->fbs[i], head->mode.hdisplay, head->mode.vdisplay)) {
+			snprintf(why, why_len, "cannot allocate scanout buffers");
+			/* fb_destroy of an empty one only finalizes its damage. */
+			pixman_region32_init(&head->fbs[i].damage);
+			goto err;
+		}
 	}
-	output->phys_width_mm = (int32_t)conn->mmWidth;
-	output->phys_height_mm = (int32_t)conn->mmHeight;
+	head->frame_timer = wl_event_loop_add_timer(server->loop, handle_frame_timer, head);
+	head->retry_timer = wl_event_loop_add_timer(server->loop, handle_retry_timer, head);
+	if (!head->frame_timer || !head->retry_timer) {
+		snprintf(why, why_len, "cannot create a timer");
+		goto err;
+	}
+
+	head->output = sw_output_create(server, &drm->base, name, desc, head->mode.hdisplay,
+					head->mode.vdisplay, mhz);
+	if (!head->output) {
+		snprintf(why, why_len, "cannot create the output");
+		goto err;
+	}
+	head->output->backend_data = head;
+	head->output->phys_width_mm = (int32_t)conn->mmWidth;
+	head->output->phys_height_mm = (int32_t)conn->mmHeight;
 	drmVersion *ver = drmGetVersion(drm->fd);
 	if (ver) {
-		snprintf(output->model, sizeof(output->model), "%s", ver->name);
+		snprintf(head->output->model, sizeof(head->output->model), "%s", ver->name);
 		drmFreeVersion(ver);
 	}
-	drm->base.output = output;
-	ok = true;
+	drm->crtcs_used |= 1u << crtc_index;
+	wl_list_insert(drm->heads.prev, &head->link);
+	fatal_restore_add_head(head);
+	return head;
 
-out_conn:
-	drmModeFreeConnector(conn);
-out_res:
+err:
+	head_destroy(head);
+	return NULL;
+}
+
+/*
+ * Make a head of every connected connector with modes and a free CRTC that
+ * has none yet. `why` says why the first one failed, if it did.
+ */
+static int
+scan_connectors(struct drm_backend *drm, char *why, size_t why_len)
+{
+	drmModeRes *res = drmModeGetResources(drm->fd);
+	if (!res) {
+		snprintf(why, why_len, "%s is not a KMS device", drm->path);
+		return -1;
+	}
+	int made = 0;
+	bool failed = false;
+	for (int i = 0; i < res->count_connectors; i++) {
+		struct drm_head *head;
+		bool have = false;
+		wl_list_for_each(head, &drm->heads, link)
+			have |= head->conn_id == res->connectors[i];
+		if (have)
+			continue;
+		drmModeConnector *conn = drmModeGetConnector(drm->fd, res->connectors[i]);
+		if (!conn)
+			continue;
+		if (conn->connection == DRM_MODE_CONNECTED && conn->count_modes > 0) {
+			int crtc_index = find_crtc(drm->fd, res, conn, drm->crtcs_used);
+			int n = wl_list_length(&drm->heads);
+			char head_why[256];
+			if (crtc_index < 0)
+				sw_info("drm: connector %u is connected but no CRTC is free for it",
+					conn->connector_id);
+			else if (n >= SW_MAX_OUTPUTS)
+				sw_warn("drm: connector %u left dark: at most %d outputs",
+					conn->connector_id, SW_MAX_OUTPUTS);
+			else if (head_create(drm, res, conn, crtc_index, n == 0, head_why,
+					     sizeof(head_why)))
+				made++;
+			else if (n == 0)
+				failed = snprintf(why, why_len, "%s", head_why) >= 0;
+			else
+				sw_warn("drm: connector %u: %s", conn->connector_id, head_why);
+		}
+		drmModeFreeConnector(conn);
+		/* The first head failing (--mode is its) fails the backend. */
+		if (failed)
+			break;
+	}
 	drmModeFreeResources(res);
-	return ok;
+	if (wl_list_empty(&drm->heads) && !failed)
+		snprintf(why, why_len, "no connected connector with a usable CRTC on %s", drm->path);
+	return made;
 }
 
 /* --- presenting --- */
@@ -599,75 +777,87 @@ out_res:
 static void
 handle_idle_present(void *data);
 static void
-flush_deferred(struct drm_backend *drm);
+flush_deferred(struct drm_head *head);
 
 static void
-present_without_event(struct drm_backend *drm)
+present_without_event(struct drm_head *head)
 {
+	struct drm_backend *drm = head->drm;
 	/* A synchronous modeset shows the frame at once, with no vblank event to time it. */
-	if (!drm->idle_present)
-		drm->idle_present = wl_event_loop_add_idle(drm->base.server->loop,
-							   handle_idle_present, drm);
+	if (!head->idle_present)
+		head->idle_present = wl_event_loop_add_idle(drm->base.server->loop,
+							   handle_idle_present, head);
 }
 
 static void
-frame_shown(struct drm_backend *drm, const struct sw_present_info *info)
+frame_shown(struct drm_head *head, const struct sw_present_info *info)
 {
-	if (!drm->has_vblank) {
+	struct drm_backend *drm = head->drm;
+	if (!head->has_vblank) {
 		uint64_t t = (uint64_t)info->when.tv_sec * 1000000000u +
 			     (uint64_t)info->when.tv_nsec;
-		uint64_t last = drm->last_vblank_ns;
+		uint64_t last = head->last_vblank_ns;
 		/* Stay on the grid unless we were idle for a while. */
-		if (!last || t < last || t - last > 4 * drm->period_ns)
-			drm->last_vblank_ns = t;
+		if (!last || t < last || t - last > 4 * head->period_ns)
+			head->last_vblank_ns = t;
 		else
-			drm->last_vblank_ns += (t - last) / drm->period_ns * drm->period_ns;
+			head->last_vblank_ns += (t - last) / head->period_ns * head->period_ns;
 	}
-	drm->front = drm->pending;
-	drm->pending = -1;
-	sw_output_presented(drm->base.output, info);
-	flush_deferred(drm);
-	if (drm->frame_requested) {
-		drm->frame_requested = false;
-		drm->base.impl->schedule_frame(&drm->base);
+	head->front = head->pending;
+	head->pending = -1;
+	sw_output_presented(head->output, info);
+	flush_deferred(head);
+	if (head->frame_requested) {
+		head->frame_requested = false;
+		drm->base.impl->schedule_frame(&drm->base, head->output);
 	}
 }
 
 static void
 handle_idle_present(void *data)
 {
-	struct drm_backend *drm = data;
-	drm->idle_present = NULL;
+	struct drm_head *head = data;
+	head->idle_present = NULL;
 	struct sw_present_info info = {
-		.seq = ++drm->frame_seq,
+		.seq = ++head->frame_seq,
 		.flags = 0,
 		.refresh_ns = 0,
 	};
 	clock_gettime(CLOCK_MONOTONIC, &info.when);
-	frame_shown(drm, &info);
+	frame_shown(head, &info);
 }
 
 static void
-handle_page_flip(int fd, unsigned seq, unsigned tv_sec, unsigned tv_usec, void *data)
+handle_page_flip(int fd, unsigned seq, unsigned tv_sec, unsigned tv_usec, unsigned crtc_id,
+		 void *data)
 {
 	struct drm_backend *drm = data;
-	if (drm->pending < 0) {
+	struct drm_head *head = NULL, *h;
+	wl_list_for_each(h, &drm->heads, link) {
+		if (h->crtc_id == crtc_id)
+			head = h;
+	}
+	if (!head) {
+		sw_debug("drm: page flip event for CRTC %u, which drives no output now", crtc_id);
+		return;
+	}
+	if (head->pending < 0) {
 		sw_warn("drm: page flip event with no flip pending");
 		return;
 	}
-	int32_t mhz = mode_refresh_mhz(&drm->mode);
+	int32_t mhz = mode_refresh_mhz(&head->mode);
 	struct sw_present_info info = {
 		.when = { .tv_sec = tv_sec, .tv_nsec = (long)tv_usec * 1000 },
 		.seq = seq,
 		.refresh_ns = mhz > 0 ? (uint32_t)(1000000000000ull / (uint64_t)mhz) : 0,
 	};
-	if (!drm->has_vblank) {
+	if (!head->has_vblank) {
 		/* The kernel completed it at once, not at a vblank: no counter, no vsync. */
 		if (!drm->monotonic)
 			clock_gettime(CLOCK_MONOTONIC, &info.when);
-		info.seq = ++drm->frame_seq;
+		info.seq = ++head->frame_seq;
 		info.flags = WP_PRESENTATION_FEEDBACK_KIND_HW_COMPLETION;
-		frame_shown(drm, &info);
+		frame_shown(head, &info);
 		return;
 	}
 	if (drm->monotonic) {
@@ -680,16 +870,16 @@ handle_page_flip(int fd, unsigned seq, unsigned tv_sec, unsigned tv_usec, void *
 		info.flags = WP_PRESENTATION_FEEDBACK_KIND_VSYNC |
 			     WP_PRESENTATION_FEEDBACK_KIND_HW_COMPLETION;
 	}
-	drm->frame_seq = seq;
-	frame_shown(drm, &info);
+	head->frame_seq = seq;
+	frame_shown(head, &info);
 }
 
 static int
 handle_drm_readable(int fd, uint32_t mask, void *data)
 {
 	drmEventContext ctx = {
-		.version = 2,
-		.page_flip_handler = handle_page_flip,
+		.version = 3,
+		.page_flip_handler2 = handle_page_flip,
 	};
 	if (drmHandleEvent(fd, &ctx) != 0)
 		sw_err("drm: drmHandleEvent failed");
@@ -702,27 +892,28 @@ handle_drm_readable(int fd, uint32_t mask, void *data)
  * so other CRTCs keep what they show.
  */
 static bool
-atomic_add_stray_planes_off(struct drm_backend *drm, drmModeAtomicReq *req)
+atomic_add_stray_planes_off(struct drm_head *head, drmModeAtomicReq *req)
 {
+	struct drm_backend *drm = head->drm;
 	drmModePlaneRes *planes = drmModeGetPlaneResources(drm->fd);
 	if (!planes)
 		return true;
 	bool ok = true;
 	for (uint32_t i = 0; i < planes->count_planes && ok; i++) {
 		uint32_t id = planes->planes[i];
-		if (id == drm->plane_id)
+		if (id == head->plane_id)
 			continue;
 		uint64_t crtc = 0, fb = 0;
 		uint32_t crtc_prop = find_prop(drm->fd, id, DRM_MODE_OBJECT_PLANE, "CRTC_ID", &crtc);
 		uint32_t fb_prop = find_prop(drm->fd, id, DRM_MODE_OBJECT_PLANE, "FB_ID", &fb);
-		if (!crtc_prop || !fb_prop || crtc != drm->crtc_id)
+		if (!crtc_prop || !fb_prop || crtc != head->crtc_id)
 			continue;
 		/* Said once, not again for each retry of a failing modeset. */
-		if (drm->commit_failures)
-			sw_debug("drm: plane %u still on CRTC %u: switching it off", id, drm->crtc_id);
+		if (head->commit_failures)
+			sw_debug("drm: plane %u still on CRTC %u: switching it off", id, head->crtc_id);
 		else
 			sw_info("drm: plane %u (framebuffer %u) was left on CRTC %u: switching it off",
-				id, (uint32_t)fb, drm->crtc_id);
+				id, (uint32_t)fb, head->crtc_id);
 		ok = drmModeAtomicAddProperty(req, id, fb_prop, 0) >= 0 &&
 		     drmModeAtomicAddProperty(req, id, crtc_prop, 0) >= 0;
 	}
@@ -736,10 +927,11 @@ atomic_add_stray_planes_off(struct drm_backend *drm, drmModeAtomicReq *req)
  * back to legacy: ours then shows `fb` and stays.
  */
 static void
-legacy_stray_planes_off(struct drm_backend *drm, const struct drm_fb *fb)
+legacy_stray_planes_off(struct drm_head *head, const struct drm_fb *fb)
 {
+	struct drm_backend *drm = head->drm;
 	/* Fails with ENXIO where the CRTC has no cursor: nothing to hide then. */
-	if (drmModeSetCursor(drm->fd, drm->crtc_id, 0, 0, 0) != 0 && errno != ENXIO)
+	if (drmModeSetCursor(drm->fd, head->crtc_id, 0, 0, 0) != 0 && errno != ENXIO)
 		sw_debug("drm: hiding the cursor: %s", strerror(errno));
 	drmModePlaneRes *planes = drmModeGetPlaneResources(drm->fd);
 	if (!planes)
@@ -750,11 +942,11 @@ legacy_stray_planes_off(struct drm_backend *drm, const struct drm_fb *fb)
 			continue;
 		uint64_t type = DRM_PLANE_TYPE_OVERLAY;
 		find_prop(drm->fd, plane->plane_id, DRM_MODE_OBJECT_PLANE, "type", &type);
-		if (plane->crtc_id == drm->crtc_id && plane->fb_id && plane->fb_id != fb->fb_id &&
+		if (plane->crtc_id == head->crtc_id && plane->fb_id && plane->fb_id != fb->fb_id &&
 		    type != DRM_PLANE_TYPE_PRIMARY) {
 			sw_info("drm: plane %u (framebuffer %u) was left on CRTC %u: switching it off",
-				plane->plane_id, plane->fb_id, drm->crtc_id);
-			if (drmModeSetPlane(drm->fd, plane->plane_id, drm->crtc_id, 0, 0, 0, 0, 0, 0,
+				plane->plane_id, plane->fb_id, head->crtc_id);
+			if (drmModeSetPlane(drm->fd, plane->plane_id, head->crtc_id, 0, 0, 0, 0, 0, 0,
 					    0, 0, 0, 0) != 0)
 				sw_warn("drm: cannot switch plane %u off: %s", plane->plane_id,
 					strerror(errno));
@@ -764,35 +956,67 @@ legacy_stray_planes_off(struct drm_backend *drm, const struct drm_fb *fb)
 	drmModeFreePlaneResources(planes);
 }
 
-static int
-commit_atomic(struct drm_backend *drm, struct drm_fb *fb, bool nonblock)
+/*
+ * The rectangles of `damage` as a FB_DAMAGE_CLIPS blob (0: none, or too many
+ * to be worth it: the whole plane is then damaged, which is always right).
+ */
+static uint32_t
+damage_blob(struct drm_head *head, const pixman_region32_t *damage)
 {
+	if (!damage || !head->props.plane_damage_clips)
+		return 0;
+	int n;
+	const pixman_box32_t *boxes = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
+	struct drm_mode_rect rects[DRM_DAMAGE_CLIPS];
+	if (n <= 0 || n > DRM_DAMAGE_CLIPS)
+		return 0;
+	for (int i = 0; i < n; i++)
+		rects[i] = (struct drm_mode_rect){ boxes[i].x1, boxes[i].y1, boxes[i].x2,
+						   boxes[i].y2 };
+	uint32_t blob = 0;
+	if (drmModeCreatePropertyBlob(head->drm->fd, rects, sizeof(rects[0]) * (size_t)n,
+				      &blob) != 0)
+		return 0;
+	return blob;
+}
+
+/*
+ * Show framebuffer `fb_id` on the primary plane, the whole mode, with what
+ * changed since the last frame in `damage` (NULL: all of it). With `test`,
+ * only ask whether the kernel would take it (TEST_ONLY).
+ */
+static int
+commit_atomic_fb(struct drm_head *head, uint32_t fb_id, const pixman_region32_t *damage,
+		 bool nonblock, bool test)
+{
+	struct drm_backend *drm = head->drm;
 	drmModeAtomicReq *req = drmModeAtomicAlloc();
 	if (!req)
 		return -ENOMEM;
-	const struct drm_props *p = &drm->props;
-	uint32_t flags = DRM_MODE_PAGE_FLIP_EVENT | (nonblock ? DRM_MODE_ATOMIC_NONBLOCK : 0);
+	const struct drm_props *p = &head->props;
+	uint32_t flags = test ? DRM_MODE_ATOMIC_TEST_ONLY :
+		DRM_MODE_PAGE_FLIP_EVENT | (nonblock ? DRM_MODE_ATOMIC_NONBLOCK : 0);
 	bool ok = true;
-	if (drm->needs_modeset) {
-		if (!drm->mode_blob &&
-		    drmModeCreatePropertyBlob(drm->fd, &drm->mode, sizeof(drm->mode),
-					      &drm->mode_blob) != 0) {
+	if (head->needs_modeset) {
+		if (!head->mode_blob &&
+		    drmModeCreatePropertyBlob(drm->fd, &head->mode, sizeof(head->mode),
+					      &head->mode_blob) != 0) {
 			int err = -errno;
 			drmModeAtomicFree(req);
 			return err;
 		}
-		ok = ok && drmModeAtomicAddProperty(req, drm->conn_id, p->conn_crtc_id,
-						    drm->crtc_id) >= 0;
-		ok = ok && drmModeAtomicAddProperty(req, drm->crtc_id, p->crtc_mode_id,
-						    drm->mode_blob) >= 0;
-		ok = ok && drmModeAtomicAddProperty(req, drm->crtc_id, p->crtc_active, 1) >= 0;
-		ok = ok && atomic_add_stray_planes_off(drm, req);
+		ok = ok && drmModeAtomicAddProperty(req, head->conn_id, p->conn_crtc_id,
+						    head->crtc_id) >= 0;
+		ok = ok && drmModeAtomicAddProperty(req, head->crtc_id, p->crtc_mode_id,
+						    head->mode_blob) >= 0;
+		ok = ok && drmModeAtomicAddProperty(req, head->crtc_id, p->crtc_active, 1) >= 0;
+		ok = ok && atomic_add_stray_planes_off(head, req);
 		flags |= DRM_MODE_ATOMIC_ALLOW_MODESET;
 	}
-	uint32_t plane = drm->plane_id;
-	uint64_t w = drm->mode.hdisplay, h = drm->mode.vdisplay;
-	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_fb_id, fb->fb_id) >= 0;
-	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_id, drm->crtc_id) >= 0;
+	uint32_t plane = head->plane_id;
+	uint64_t w = head->mode.hdisplay, h = head->mode.vdisplay;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_fb_id, fb_id) >= 0;
+	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_id, head->crtc_id) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_src_x, 0) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_src_y, 0) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_src_w, w << 16) >= 0;
@@ -801,29 +1025,210 @@ commit_atomic(struct drm_backend *drm, struct drm_fb *fb, bool nonblock)
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_y, 0) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_w, w) >= 0;
 	ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_crtc_h, h) >= 0;
+	/* After a modeset everything is new: no clips. */
+	uint32_t clips = head->needs_modeset ? 0 : damage_blob(head, damage);
+	if (clips)
+		ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_damage_clips, clips) >= 0;
 	int ret = -ENOMEM;
 	if (ok) {
 		ret = drmModeAtomicCommit(drm->fd, req, flags, drm);
 		if (ret != 0)
 			ret = -errno;
 	}
+	/* The commit holds the blob while it needs it. */
+	if (clips)
+		drmModeDestroyPropertyBlob(drm->fd, clips);
 	drmModeAtomicFree(req);
 	return ret;
 }
 
+/* --- client buffers on the primary plane --- */
+
+static void
+scanout_destroy(struct drm_scanout *s)
+{
+	if (s->fb_id && drmModeRmFB(s->drm->fd, s->fb_id) != 0)
+		sw_warn("drm: removing framebuffer %u: %s", s->fb_id, strerror(errno));
+	wl_list_remove(&s->buffer_destroy.link);
+	wl_list_remove(&s->link);
+	free(s);
+}
+
+static void
+scanout_buffer_destroyed(struct wl_listener *listener, void *data)
+{
+	struct drm_scanout *s = wl_container_of(listener, s, buffer_destroy);
+	sw_debug("drm: buffer %p gone: framebuffer %u removed", (void *)s->buffer, s->fb_id);
+	scanout_destroy(s);
+}
+
+/* Import the dma-bufs and make the framebuffer; false with s->why set. */
+static bool
+scanout_make_fb(struct drm_scanout *s)
+{
+	struct drm_backend *drm = s->drm;
+	struct sw_buffer *buffer = s->buffer;
+	struct sw_buffer_dmabuf d;
+	if (!buffer->impl->get_dmabuf) {
+		snprintf(s->why, sizeof(s->why), "a %s buffer has no dma-buf", buffer->impl->name);
+		return false;
+	}
+	if (!buffer->impl->get_dmabuf(buffer, &d, s->why, sizeof(s->why)))
+		return false;
+	if (d.n_planes < 1 || d.n_planes > 4) {
+		snprintf(s->why, sizeof(s->why), "%u planes", d.n_planes);
+		return false;
+	}
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+	uint64_t modifiers[4] = { 0 };
+	bool ok = true;
+	for (unsigned p = 0; p < d.n_planes; p++) {
+		if (drmPrimeFDToHandle(drm->fd, d.fds[p], &handles[p]) != 0) {
+			snprintf(s->why, sizeof(s->why), "the driver refuses to import plane %u "
+				 "(drmPrimeFDToHandle: %s)", p, strerror(errno));
+			ok = false;
+			break;
+		}
+		pitches[p] = d.strides[p];
+		offsets[p] = d.offsets[p];
+		modifiers[p] = d.modifier;
+	}
+	if (ok) {
+		bool explicit_mod = d.modifier != DRM_FORMAT_MOD_INVALID &&
+				    d.modifier != DRM_FORMAT_MOD_LINEAR;
+		int ret = explicit_mod ?
+			drmModeAddFB2WithModifiers(drm->fd, (uint32_t)buffer->width,
+						   (uint32_t)buffer->height, d.format, handles,
+						   pitches, offsets, modifiers, &s->fb_id,
+						   DRM_MODE_FB_MODIFIERS) :
+			drmModeAddFB2(drm->fd, (uint32_t)buffer->width, (uint32_t)buffer->height,
+				      d.format, handles, pitches, offsets, &s->fb_id, 0);
+		if (ret != 0) {
+			snprintf(s->why, sizeof(s->why), "the driver refuses a %dx%d %s "
+				 "framebuffer (drmModeAddFB2: %s)", buffer->width, buffer->height,
+				 buffer->format->name, strerror(errno));
+			s->fb_id = 0;
+			ok = false;
+		}
+	}
+	/* The framebuffer holds the objects now; each distinct handle is closed once. */
+	for (unsigned p = 0; p < d.n_planes; p++) {
+		bool seen = false;
+		for (unsigned q = 0; q < p; q++)
+			seen = seen || handles[q] == handles[p];
+		if (handles[p] && !seen) {
+			struct drm_gem_close close_req = { .handle = handles[p] };
+			if (drmIoctl(drm->fd, DRM_IOCTL_GEM_CLOSE, &close_req) != 0)
+				sw_warn("drm: closing GEM handle %u: %s", handles[p],
+					strerror(errno));
+		}
+	}
+	return ok;
+}
+
+/* The buffer's framebuffer record, made on first use; NULL when out of memory. */
+static struct drm_scanout *
+scanout_get(struct drm_backend *drm, struct sw_buffer *buffer)
+{
+	struct wl_listener *l = wl_signal_get(&buffer->destroy_signal, scanout_buffer_destroyed);
+	if (l) {
+		struct drm_scanout *s = wl_container_of(l, s, buffer_destroy);
+		return s;
+	}
+	struct drm_scanout *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->drm = drm;
+	s->buffer = buffer;
+	s->buffer_destroy.notify = scanout_buffer_destroyed;
+	wl_signal_add(&buffer->destroy_signal, &s->buffer_destroy);
+	wl_list_insert(&drm->scanouts, &s->link);
+	if (scanout_make_fb(s))
+		sw_debug("drm: buffer %p (%dx%d %s) is framebuffer %u", (void *)buffer,
+			 buffer->width, buffer->height, buffer->format->name, s->fb_id);
+	else
+		sw_info("drm: buffer %p (%dx%d %s) cannot be scanned out, composited: %s",
+			(void *)buffer, buffer->width, buffer->height, buffer->format->name,
+			s->why);
+	return s;
+}
+
+/*
+ * Plane assignment: a buffer that is the whole frame goes on the primary
+ * plane, checked with TEST_ONLY once per buffer and CRTC; anything else is
+ * composited. Failures are remembered per buffer and said once.
+ */
+static void
+drm_assign_planes(struct sw_backend *base, struct sw_output *output, struct sw_scene_list *list)
+{
+	struct drm_backend *drm = drm_from_backend(base);
+	struct drm_head *head = output->backend_data;
+	struct sw_scene_item *items = sw_scene_list_items(list);
+	if (!list->count || head->gone)
+		return;
+	if (!drm->atomic) {
+		if (!drm->legacy_noted)
+			sw_info("drm: legacy KMS: client buffers are composited, "
+				"never scanned out");
+		drm->legacy_noted = true;
+		return;
+	}
+	struct sw_scene_item *top = &items[list->count - 1];
+	if (list->count > 1 || !sw_output_item_is_frame(output, top)) {
+		sw_debug("drm: output %s: %zu item%s composited: %s", output->name, list->count,
+			 list->count == 1 ? "" : "s", list->count > 1 ?
+			 "more than one item shows (no overlay or cursor planes are used)" :
+			 "the item is not an opaque, unscaled buffer covering the output");
+		return;
+	}
+	struct drm_scanout *s = scanout_get(drm, top->buffer);
+	if (!s || !s->fb_id)
+		return;
+	uint32_t bit = 1u << (head->crtc_index & 31);
+	if (s->refused & bit)
+		return;
+	if (!(s->tested & bit)) {
+		int ret = commit_atomic_fb(head, s->fb_id, NULL, false, true);
+		if (ret < 0) {
+			s->refused |= bit;
+			sw_info("drm: output %s: the primary plane refuses buffer %p (framebuffer "
+				"%u, TEST_ONLY: %s): composited", output->name, (void *)s->buffer,
+				s->fb_id, strerror(-ret));
+			return;
+		}
+		s->tested |= bit;
+	}
+	top->render.claimed = true;
+	sw_debug("drm: output %s: buffer %p (framebuffer %u) on the primary plane",
+		 output->name, (void *)s->buffer, s->fb_id);
+}
+
 /* Returns 0 when a flip event will come, 1 when the frame is already on screen, or -errno. */
 static int
-commit_legacy(struct drm_backend *drm, struct drm_fb *fb)
+commit_legacy(struct drm_head *head, struct drm_fb *fb, const pixman_region32_t *damage)
 {
-	if (drm->needs_modeset) {
-		uint32_t conn = drm->conn_id;
-		if (drmModeSetCrtc(drm->fd, drm->crtc_id, fb->fb_id, 0, 0, &conn, 1,
-				   &drm->mode) != 0)
+	struct drm_backend *drm = head->drm;
+	/* Drivers that need to be told what changed (a shadow of their own) hear it here. */
+	int n;
+	const pixman_box32_t *boxes = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
+	if (n > 0 && n <= DRM_DAMAGE_CLIPS) {
+		drmModeClip clips[DRM_DAMAGE_CLIPS];
+		for (int i = 0; i < n; i++)
+			clips[i] = (drmModeClip){ (uint16_t)boxes[i].x1, (uint16_t)boxes[i].y1,
+						  (uint16_t)boxes[i].x2, (uint16_t)boxes[i].y2 };
+		if (drmModeDirtyFB(drm->fd, fb->fb_id, clips, (uint32_t)n) != 0 &&
+		    errno != ENOSYS && errno != EINVAL)
+			sw_debug("drm: drmModeDirtyFB: %s", strerror(errno));
+	}
+	if (head->needs_modeset) {
+		uint32_t conn = head->conn_id;
+		if (drmModeSetCrtc(drm->fd, head->crtc_id, fb->fb_id, 0, 0, &conn, 1,
+				   &head->mode) != 0)
 			return -errno;
-		legacy_stray_planes_off(drm, fb);
+		legacy_stray_planes_off(head, fb);
 		return 1;
 	}
-	if (drmModePageFlip(drm->fd, drm->crtc_id, fb->fb_id, DRM_MODE_PAGE_FLIP_EVENT, drm) != 0)
+	if (drmModePageFlip(drm->fd, head->crtc_id, fb->fb_id, DRM_MODE_PAGE_FLIP_EVENT, drm) != 0)
 		return -errno;
 	return 0;
 }
@@ -831,31 +1236,33 @@ commit_legacy(struct drm_backend *drm, struct drm_fb *fb)
 static void
 handle_idle_state(void *data)
 {
-	struct drm_backend *drm = data;
-	drm->idle_state = NULL;
+	struct drm_head *head = data;
+	struct drm_backend *drm = head->drm;
+	head->idle_state = NULL;
 	if (!drm->session->active)
 		return;
-	if (!drm->gone) {
+	if (!head->gone) {
 		/* Back: set the mode again and repaint everything. */
-		drm->needs_modeset = true;
-		drm->front = -1;
+		head->needs_modeset = true;
+		head->front = -1;
 		for (int i = 0; i < 2; i++)
-			pixman_region32_union_rect(&drm->fbs[i].damage, &drm->fbs[i].damage, 0, 0,
-						   drm->mode.hdisplay, drm->mode.vdisplay);
+			pixman_region32_union_rect(&head->fbs[i].damage, &head->fbs[i].damage, 0, 0,
+						   head->mode.hdisplay, head->mode.vdisplay);
 	}
-	sw_output_set_enabled(drm->base.output, !drm->gone);
+	sw_output_set_enabled(head->output, !head->gone);
 }
 
 /* The connector went away (or came back): stop (or resume) presenting. */
 static void
-mark_gone(struct drm_backend *drm, bool gone)
+mark_gone(struct drm_head *head, bool gone)
 {
-	if (drm->gone == gone)
+	struct drm_backend *drm = head->drm;
+	if (head->gone == gone)
 		return;
-	drm->gone = gone;
-	if (!drm->idle_state)
-		drm->idle_state = wl_event_loop_add_idle(drm->base.server->loop,
-							 handle_idle_state, drm);
+	head->gone = gone;
+	if (!head->idle_state)
+		head->idle_state = wl_event_loop_add_idle(drm->base.server->loop,
+							 handle_idle_state, head);
 }
 
 /* Errors that a later commit of the same frame can get past. */
@@ -877,12 +1284,13 @@ commit_error_is_transient(int err)
 
 /* Make the deferred damage the output's again: the next frame commits it. */
 static void
-flush_deferred(struct drm_backend *drm)
+flush_deferred(struct drm_head *head)
 {
-	if (!pixman_region32_not_empty(&drm->deferred) || !drm->session->active || drm->gone)
+	struct drm_backend *drm = head->drm;
+	if (!pixman_region32_not_empty(&head->deferred) || !drm->session->active || head->gone)
 		return;
-	sw_output_damage_region(drm->base.output, &drm->deferred);
-	pixman_region32_clear(&drm->deferred);
+	sw_output_damage_region(head->output, &head->deferred);
+	pixman_region32_clear(&head->deferred);
 }
 
 static int
@@ -894,94 +1302,112 @@ handle_retry_timer(void *data)
 
 /* A commit failed for a reason that may pass: show the whole frame again soon. */
 static void
-schedule_retry(struct drm_backend *drm)
+schedule_retry(struct drm_head *head)
 {
-	pixman_region32_union_rect(&drm->deferred, &drm->deferred, 0, 0,
-				   drm->mode.hdisplay, drm->mode.vdisplay);
+	pixman_region32_union_rect(&head->deferred, &head->deferred, 0, 0,
+				   head->mode.hdisplay, head->mode.vdisplay);
 	/* One frame period, doubling while it keeps failing, up to a second. */
-	uint64_t ms = drm->period_ns / 1000000u;
-	for (unsigned i = 1; i < drm->commit_failures && ms < 1000; i++)
+	uint64_t ms = head->period_ns / 1000000u;
+	for (unsigned i = 1; i < head->commit_failures && ms < 1000; i++)
 		ms *= 2;
 	ms = ms < 1 ? 1 : ms > 1000 ? 1000 : ms;
-	wl_event_source_timer_update(drm->retry_timer, (int)ms);
+	wl_event_source_timer_update(head->retry_timer, (int)ms);
 }
 
 static bool
-drm_commit(struct sw_backend *base, pixman_image_t *shadow, const pixman_region32_t *damage)
+drm_commit(struct sw_backend *base, struct sw_output *output, pixman_image_t *shadow,
+	   const pixman_region32_t *damage)
 {
 	struct drm_backend *drm = drm_from_backend(base);
-	if (!drm->session->active || drm->gone)
+	struct drm_head *head = output->backend_data;
+	if (!drm->session->active || head->gone)
 		return false;
 	/* Every buffer is now that much behind the shadow. */
 	for (int i = 0; i < 2; i++)
-		pixman_region32_union(&drm->fbs[i].damage, &drm->fbs[i].damage,
+		pixman_region32_union(&head->fbs[i].damage, &head->fbs[i].damage,
 				      (pixman_region32_t *)damage);
-	if (drm->pending >= 0) {
+	if (head->pending >= 0) {
 		/* The buffers keep the damage; the frame after the flip shows it. */
 		sw_debug("drm: commit while a flip is pending: deferred to the next frame");
-		pixman_region32_union(&drm->deferred, &drm->deferred, (pixman_region32_t *)damage);
+		pixman_region32_union(&head->deferred, &head->deferred, (pixman_region32_t *)damage);
 		return false;
 	}
-	int back = drm->front == 0 ? 1 : 0;
-	struct drm_fb *fb = &drm->fbs[back];
-	fb_update(fb, shadow);
+	/* A client buffer that is the frame: nothing is copied, it is flipped to. */
+	struct sw_buffer *client = sw_output_frame_buffer(output);
+	struct drm_scanout *scanout = client && drm->atomic ? scanout_get(drm, client) : NULL;
+	int back = head->front == 0 ? 1 : 0;
+	struct drm_fb *fb = &head->fbs[back];
+	uint32_t fb_id;
+	if (scanout && scanout->fb_id) {
+		back = DRM_CLIENT_FB;
+		fb = NULL;
+		fb_id = scanout->fb_id;
+	} else {
+		output->copied_bytes += fb_update(fb, shadow);
+		fb_id = fb->fb_id;
+	}
 
 	const char *api = drm->atomic ? "atomic" : "legacy";
-	int ret = drm->atomic ? commit_atomic(drm, fb, true) : commit_legacy(drm, fb);
+	/* A client's buffer is all new to the plane; the shadow's copy changed in `damage`. */
+	const pixman_region32_t *clips = fb ? damage : NULL;
+	int ret = drm->atomic ? commit_atomic_fb(head, fb_id, clips, true, false) :
+		  commit_legacy(head, fb, damage);
 	if (ret < 0 && drm->atomic && commit_error_is_transient(-ret)) {
 		/* A blocking commit waits for whatever the nonblocking one ran into. */
 		int first = ret;
-		ret = commit_atomic(drm, fb, false);
+		ret = commit_atomic_fb(head, fb_id, clips, false, false);
 		sw_debug("drm: nonblocking atomic commit failed (%s); blocking one: %s",
 			 strerror(-first), ret < 0 ? strerror(-ret) : "done");
 	}
 	if (ret < 0) {
 		/* It was not shown: it must be copied again next time. */
-		pixman_region32_union_rect(&fb->damage, &fb->damage, 0, 0,
-					   drm->mode.hdisplay, drm->mode.vdisplay);
+		if (fb)
+			pixman_region32_union_rect(&fb->damage, &fb->damage, 0, 0,
+						   head->mode.hdisplay, head->mode.vdisplay);
 		if (ret == -EACCES || ret == -EPERM) {
 			/* The session is being taken away: the enable event will repaint. */
 			sw_warn("drm: commit refused (%s): not DRM master", strerror(-ret));
 		} else if (commit_error_is_transient(-ret)) {
-			if (drm->commit_failures++ == 0)
+			if (head->commit_failures++ == 0)
 				sw_warn("drm: %s %s failed: %s; retrying with a full repaint "
 					"(again quietly until one works)", api,
-					drm->needs_modeset ? "modeset" : "commit", strerror(-ret));
-			schedule_retry(drm);
+					head->needs_modeset ? "modeset" : "commit", strerror(-ret));
+			schedule_retry(head);
 		} else {
 			sw_err("drm: %s commit failed: %s; no longer presenting on this output "
 			       "until it is plugged in again", api, strerror(-ret));
-			mark_gone(drm, true);
+			mark_gone(head, true);
 		}
 		return false;
 	}
-	if (drm->commit_failures) {
+	if (head->commit_failures) {
 		sw_info("drm: %s commit works again after %u failed attempt%s", api,
-			drm->commit_failures, drm->commit_failures == 1 ? "" : "s");
-		drm->commit_failures = 0;
+			head->commit_failures, head->commit_failures == 1 ? "" : "s");
+		head->commit_failures = 0;
 	}
-	if (drm->needs_modeset)
+	if (head->needs_modeset)
 		sw_info("drm: %s modeset done", api);
-	drm->needs_modeset = false;
-	drm->pending = back;
+	head->needs_modeset = false;
+	head->pending = back;
 	if (ret == 1)
-		present_without_event(drm);
+		present_without_event(head);
 	return true;
 }
 
 static void
-output_frame(struct drm_backend *drm)
+output_frame(struct drm_head *head)
 {
-	if (drm->session->active && !drm->gone)
-		sw_output_frame(drm->base.output);
+	struct drm_backend *drm = head->drm;
+	if (drm->session->active && !head->gone)
+		sw_output_frame(head->output);
 }
 
 static void
 handle_idle_frame(void *data)
 {
-	struct drm_backend *drm = data;
-	drm->idle_frame = NULL;
-	output_frame(drm);
+	struct drm_head *head = data;
+	head->idle_frame = NULL;
+	output_frame(head);
 }
 
 static int
@@ -992,32 +1418,33 @@ handle_frame_timer(void *data)
 }
 
 static void
-drm_schedule_frame(struct sw_backend *base)
+drm_schedule_frame(struct sw_backend *base, struct sw_output *output)
 {
 	struct drm_backend *drm = drm_from_backend(base);
-	if (!drm->session->active || drm->gone)
+	struct drm_head *head = output->backend_data;
+	if (!drm->session->active || head->gone)
 		return;
-	if (drm->pending >= 0) {
-		drm->frame_requested = true;
+	if (head->pending >= 0) {
+		head->frame_requested = true;
 		return;
 	}
-	if (!drm->has_vblank && drm->last_vblank_ns) {
-		uint64_t next = drm->last_vblank_ns + drm->period_ns, now = now_ns();
+	if (!head->has_vblank && head->last_vblank_ns) {
+		uint64_t next = head->last_vblank_ns + head->period_ns, now = now_ns();
 		if (next > now) {
 			/* Timers have millisecond resolution: round up, never early. */
 			uint64_t ms = (next - now + 999999) / 1000000;
-			wl_event_source_timer_update(drm->frame_timer, (int)ms);
+			wl_event_source_timer_update(head->frame_timer, (int)ms);
 			return;
 		}
 	}
-	if (!drm->idle_frame)
-		drm->idle_frame = wl_event_loop_add_idle(base->server->loop, handle_idle_frame,
-							 drm);
+	if (!head->idle_frame)
+		head->idle_frame = wl_event_loop_add_idle(base->server->loop, handle_idle_frame,
+							 head);
 }
 
 /* --- VT switching --- */
 
-static void check_connector(struct drm_backend *drm);
+static void check_connectors(struct drm_backend *drm);
 
 static void
 handle_session_lost(struct wl_listener *listener, void *data)
@@ -1029,56 +1456,133 @@ handle_session_lost(struct wl_listener *listener, void *data)
 }
 
 static void
+head_session_inactive(struct drm_head *head)
+{
+	head->frame_requested = false;
+	if (head->idle_frame) {
+		wl_event_source_remove(head->idle_frame);
+		head->idle_frame = NULL;
+	}
+	wl_event_source_timer_update(head->frame_timer, 0);
+	wl_event_source_timer_update(head->retry_timer, 0);
+	sw_output_set_enabled(head->output, false);
+}
+
+/* Someone else had the display: set our mode again and repaint everything. */
+static void
+head_session_active(struct drm_head *head)
+{
+	head->needs_modeset = true;
+	head->front = -1;
+	head->pending = -1;
+	head->frame_requested = false;
+	head->commit_failures = 0;
+	/* Enabling the output repaints it all. */
+	pixman_region32_clear(&head->deferred);
+	for (int i = 0; i < 2; i++)
+		pixman_region32_union_rect(&head->fbs[i].damage, &head->fbs[i].damage, 0, 0,
+					   head->mode.hdisplay, head->mode.vdisplay);
+}
+
+static void
 handle_session_active(struct wl_listener *listener, void *data)
 {
 	struct drm_backend *drm = wl_container_of(listener, drm, session_active);
-	struct sw_output *output = drm->base.output;
+	struct drm_head *head;
 	if (!drm->session->active) {
 		fatal_restore.armed = 0;
-		drm->frame_requested = false;
-		if (drm->idle_frame) {
-			wl_event_source_remove(drm->idle_frame);
-			drm->idle_frame = NULL;
-		}
-		wl_event_source_timer_update(drm->frame_timer, 0);
-		wl_event_source_timer_update(drm->retry_timer, 0);
-		sw_output_set_enabled(output, false);
+		wl_list_for_each(head, &drm->heads, link)
+			head_session_inactive(head);
 		return;
 	}
-	/* Someone else had the display: set our mode again and repaint everything. */
-	drm->needs_modeset = true;
-	drm->front = -1;
-	drm->pending = -1;
-	drm->frame_requested = false;
-	drm->commit_failures = 0;
-	/* Enabling the output repaints it all. */
-	pixman_region32_clear(&drm->deferred);
-	for (int i = 0; i < 2; i++)
-		pixman_region32_union_rect(&drm->fbs[i].damage, &drm->fbs[i].damage, 0, 0,
-					   drm->mode.hdisplay, drm->mode.vdisplay);
+	wl_list_for_each(head, &drm->heads, link)
+		head_session_active(head);
 	fatal_restore.armed = 1;
-	/* It may have been unplugged while we were away. */
-	check_connector(drm);
-	if (!drm->gone)
-		sw_output_set_enabled(output, true);
+	/* Connectors may have come or gone while we were away. */
+	check_connectors(drm);
+	wl_list_for_each(head, &drm->heads, link) {
+		if (!head->gone)
+			sw_output_set_enabled(head->output, true);
+	}
 }
 
 /* --- hotplug --- */
 
 static void
-check_connector(struct drm_backend *drm)
+head_destroy(struct drm_head *head)
 {
-	drmModeConnector *conn = drmModeGetConnector(drm->fd, drm->conn_id);
-	bool connected = conn && conn->connection == DRM_MODE_CONNECTED;
-	drmModeFreeConnector(conn);
-	if (connected == !drm->gone)
-		return;
-	if (connected)
-		sw_info("drm: connector %s is back", drm->base.output->name);
-	else
-		sw_warn("drm: connector %s is gone: no longer presenting",
-			drm->base.output->name);
-	mark_gone(drm, !connected);
+	struct drm_backend *drm = head->drm;
+	/*
+	 * A flip in flight names the head's CRTC: let it land, so its event
+	 * finds the head (an event for a CRTC without a head is dropped).
+	 */
+	for (int i = 0; i < 5 && head->pending >= 0 && !head->idle_present; i++) {
+		struct pollfd pfd = { .fd = drm->fd, .events = POLLIN };
+		if (poll(&pfd, 1, 50) > 0)
+			handle_drm_readable(drm->fd, 0, drm);
+	}
+	fatal_restore_remove_head(head);
+	/* First the output: its windows move away, which may still ask this head for a frame. */
+	sw_output_destroy(head->output);
+	head->output = NULL;
+	if (head->idle_frame)
+		wl_event_source_remove(head->idle_frame);
+	if (head->idle_present)
+		wl_event_source_remove(head->idle_present);
+	if (head->idle_state)
+		wl_event_source_remove(head->idle_state);
+	if (head->retry_timer)
+		wl_event_source_remove(head->retry_timer);
+	if (head->frame_timer)
+		wl_event_source_remove(head->frame_timer);
+	if (!wl_list_empty(&head->link))
+		drm->crtcs_used &= ~(1u << head->crtc_index);
+	wl_list_remove(&head->link);
+	for (int i = 0; i < 2; i++)
+		fb_destroy(drm, &head->fbs[i]);
+	if (head->mode_blob)
+		drmModeDestroyPropertyBlob(drm->fd, head->mode_blob);
+	drmModeFreeCrtc(head->saved_crtc);
+	pixman_region32_fini(&head->deferred);
+	free(head);
+}
+
+/*
+ * Connectors came or went. A head whose connector is gone is removed (its
+ * windows move to another output), unless it is the last one: that one
+ * stays, dark, so that clients keep an output until it comes back. New
+ * connectors with a free CRTC become heads.
+ */
+static void
+check_connectors(struct drm_backend *drm)
+{
+	struct drm_head *head, *tmp;
+	wl_list_for_each_safe(head, tmp, &drm->heads, link) {
+		drmModeConnector *conn = drmModeGetConnector(drm->fd, head->conn_id);
+		bool connected = conn && conn->connection == DRM_MODE_CONNECTED;
+		drmModeFreeConnector(conn);
+		if (connected == !head->gone)
+			continue;
+		if (connected) {
+			sw_info("drm: connector %s is back", head->output->name);
+		} else if (wl_list_length(&drm->heads) > 1) {
+			sw_warn("drm: connector %s is gone: its output is removed",
+				head->output->name);
+			head_destroy(head);
+			continue;
+		} else {
+			sw_warn("drm: connector %s is gone: no longer presenting",
+				head->output->name);
+		}
+		mark_gone(head, !connected);
+	}
+	char why[256] = "";
+	int made = scan_connectors(drm, why, sizeof(why));
+	wl_list_for_each(head, &drm->heads, link) {
+		/* A new head starts with its whole output damaged: ask for its first frame. */
+		if (made > 0 && head->front < 0 && head->pending < 0 && !head->gone)
+			sw_output_damage_whole(head->output);
+	}
 }
 
 static int
@@ -1093,7 +1597,7 @@ handle_udev_readable(int fd, uint32_t mask, void *data)
 	sw_debug("drm: uevent %s on %s", action ? action : "?",
 		 udev_device_get_sysname(dev));
 	if (ours && action && strcmp(action, "change") == 0 && drm->session->active)
-		check_connector(drm);
+		check_connectors(drm);
 	udev_device_unref(dev);
 	return 0;
 }
@@ -1143,18 +1647,19 @@ unwatch_hotplug(struct drm_backend *drm)
 /* --- creation and destruction --- */
 
 static void
-restore_crtc(struct drm_backend *drm)
+restore_crtc(struct drm_head *head)
 {
+	struct drm_backend *drm = head->drm;
 	/* Let a flip in flight land first, so the restore is not refused as busy. */
-	for (int i = 0; i < 5 && drm->pending >= 0 && !drm->idle_present; i++) {
+	for (int i = 0; i < 5 && head->pending >= 0 && !head->idle_present; i++) {
 		struct pollfd pfd = { .fd = drm->fd, .events = POLLIN };
 		if (poll(&pfd, 1, 50) > 0)
 			handle_drm_readable(drm->fd, 0, drm);
 	}
-	drmModeCrtc *saved = drm->saved_crtc;
+	drmModeCrtc *saved = head->saved_crtc;
 	if (!saved)
 		return;
-	uint32_t conn = drm->conn_id;
+	uint32_t conn = head->conn_id;
 	int ret;
 	if (saved->mode_valid)
 		ret = drmModeSetCrtc(drm->fd, saved->crtc_id, saved->buffer_id, saved->x, saved->y,
@@ -1174,27 +1679,22 @@ drm_destroy(struct sw_backend *base)
 	struct drm_backend *drm = drm_from_backend(base);
 	sw_input_destroy(drm->input);
 	fatal_restore_remove();
-	if (drm->session->active)
-		restore_crtc(drm);
-	if (drm->idle_frame)
-		wl_event_source_remove(drm->idle_frame);
-	if (drm->idle_present)
-		wl_event_source_remove(drm->idle_present);
-	if (drm->idle_state)
-		wl_event_source_remove(drm->idle_state);
+	struct drm_head *head, *tmp;
+	if (drm->session->active) {
+		wl_list_for_each(head, &drm->heads, link)
+			restore_crtc(head);
+	}
 	unwatch_hotplug(drm);
-	wl_event_source_remove(drm->retry_timer);
-	wl_event_source_remove(drm->frame_timer);
 	wl_event_source_remove(drm->drm_source);
 	wl_list_remove(&drm->session_active.link);
 	wl_list_remove(&drm->session_lost.link);
-	sw_output_destroy(drm->base.output);
-	for (int i = 0; i < 2; i++)
-		fb_destroy(drm, &drm->fbs[i]);
-	if (drm->mode_blob)
-		drmModeDestroyPropertyBlob(drm->fd, drm->mode_blob);
-	drmModeFreeCrtc(drm->saved_crtc);
-	pixman_region32_fini(&drm->deferred);
+	/* Right to left, so that no output moves while the others go. */
+	wl_list_for_each_reverse_safe(head, tmp, &drm->heads, link)
+		head_destroy(head);
+	/* Buffers that outlive the backend keep no framebuffer of a closed device. */
+	struct drm_scanout *s, *s_tmp;
+	wl_list_for_each_safe(s, s_tmp, &drm->scanouts, link)
+		scanout_destroy(s);
 	sw_session_close_device(drm->session, drm->fd);
 	sw_session_destroy(drm->session);
 	free(drm);
@@ -1205,11 +1705,14 @@ static const struct sw_backend_impl drm_impl = {
 	.destroy = drm_destroy,
 	.schedule_frame = drm_schedule_frame,
 	.commit = drm_commit,
+	.assign_planes = drm_assign_planes,
 };
 
 static bool
-any_card_present(void)
+any_card_present(const char *device)
 {
+	if (device)
+		return access(device, F_OK) == 0;
 	for (int i = 0; i < DRM_MAX_CARDS; i++) {
 		char path[32];
 		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
@@ -1219,25 +1722,27 @@ any_card_present(void)
 	return false;
 }
 
-/* Open the first card that has something to show on, through the session. */
+/*
+ * Open `device`, or the first card that has something to show on, through
+ * the session.
+ */
 static bool
-open_card(struct drm_backend *drm, char *why, size_t why_len)
+open_card(struct drm_backend *drm, const char *device, char *why, size_t why_len)
 {
-	/* SEALWAY_DRM_DEVICE names the one card to use where there are several. */
-	const char *only = getenv("SEALWAY_DRM_DEVICE");
-	snprintf(why, why_len, "no /dev/dri/card* device could be opened");
-	if (only && !*only)
-		only = NULL;
-	for (int i = 0; i < (only ? 1 : DRM_MAX_CARDS); i++) {
+	/* --drm-device or SEALWAY_DRM_DEVICE names the card where there are several. */
+	const char *env = getenv("SEALWAY_DRM_DEVICE");
+	if (!device && env && *env)
+		device = env;
+	snprintf(why, why_len, "no %s device could be opened", device ? device : "/dev/dri/card*");
+	for (int i = 0; i < (device ? 1 : DRM_MAX_CARDS); i++) {
 		char path[sizeof(drm->path)];
-		if (only)
-			snprintf(path, sizeof(path), "%s", only);
+		if (device)
+			snprintf(path, sizeof(path), "%s", device);
 		else
 			snprintf(path, sizeof(path), "/dev/dri/card%d", i);
 		if (access(path, F_OK) != 0) {
-			if (only)
-				snprintf(why, why_len, "SEALWAY_DRM_DEVICE %s: %s", path,
-					 strerror(errno));
+			if (device)
+				snprintf(why, why_len, "%s: %s", path, strerror(errno));
 			continue;
 		}
 		int fd = sw_session_open_device(drm->session, path);
@@ -1283,22 +1788,21 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	drm->base.impl = &drm_impl;
 	drm->base.server = server;
 	drm->fd = -1;
-	drm->front = -1;
-	drm->pending = -1;
-	drm->needs_modeset = true;
 	drm->format = sw_format_from_drm(DRM_FORMAT_XRGB8888);
-	pixman_region32_init(&drm->deferred);
+	wl_list_init(&drm->heads);
+	wl_list_init(&drm->scanouts);
 
 	/* Without a card there is nothing to take the VT for: leave it alone. */
-	if (!any_card_present()) {
-		snprintf(why, why_len, "no /dev/dri/card* device");
+	if (!any_card_present(server->opts.drm_device)) {
+		snprintf(why, why_len, "no %s device",
+			 server->opts.drm_device ? server->opts.drm_device : "/dev/dri/card*");
 		goto err_drm;
 	}
 	fatal_restore_save_vt();
 	drm->session = sw_session_create(server->loop, why, why_len);
 	if (!drm->session)
 		goto err_drm;
-	if (!open_card(drm, why, why_len))
+	if (!open_card(drm, server->opts.drm_device, why, why_len))
 		goto err_session;
 
 	struct stat st;
@@ -1316,49 +1820,29 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	/* Planes are only needed (and only listed) for atomic; ATOMIC implies it. */
 	uint64_t cap = 0;
 	drm->monotonic = drmGetCap(drm->fd, DRM_CAP_TIMESTAMP_MONOTONIC, &cap) == 0 && cap;
-	if (!choose_pipe(drm, why, why_len))
-		goto err_card;
-	/* choose_pipe may have fallen back when planes lack properties. */
-	if (!drm->atomic && strcmp(kms, "atomic") == 0) {
-		snprintf(why, why_len, "%s: atomic modesetting unusable", drm->path);
-		goto err_output;
-	}
-	int32_t mhz = mode_refresh_mhz(&drm->mode);
-	drm->period_ns = 1000000000000ull / (uint64_t)(mhz > 0 ? mhz : 60000);
-	/* Only a driver without vblank support at all answers EOPNOTSUPP (EINVAL: CRTC off). */
-	uint64_t vbl_seq, vbl_ns;
-	drm->has_vblank = drmCrtcGetSequence(drm->fd, drm->crtc_id, &vbl_seq, &vbl_ns) == 0 ||
-			  errno != EOPNOTSUPP;
-	sw_info("drm: using %s modesetting (%s), %s", drm->atomic ? "atomic" : "legacy", kms,
-		!drm->has_vblank ? "no vblank interrupt: frames paced by a timer" :
-		drm->monotonic ? "vblank timestamps on CLOCK_MONOTONIC" :
-		"vblank timestamps not on CLOCK_MONOTONIC");
-
-	for (int i = 0; i < 2; i++) {
-		if (!fb_create(drm, &drm->fbs[i], drm->mode.hdisplay, drm->mode.vdisplay)) {
-			snprintf(why, why_len, "cannot allocate scanout buffers");
-			for (int j = 0; j < i; j++)
-				fb_destroy(drm, &drm->fbs[j]);
-			goto err_output;
-		}
-	}
-
-	drm->frame_timer = wl_event_loop_add_timer(server->loop, handle_frame_timer, drm);
-	if (!drm->frame_timer) {
-		snprintf(why, why_len, "cannot create a timer");
-		goto err_fbs;
-	}
-	drm->retry_timer = wl_event_loop_add_timer(server->loop, handle_retry_timer, drm);
-	if (!drm->retry_timer) {
-		snprintf(why, why_len, "cannot create a timer");
-		goto err_frame_timer;
-	}
+	/* The heads' page flips arrive here from the start. */
 	drm->drm_source = wl_event_loop_add_fd(server->loop, drm->fd, WL_EVENT_READABLE,
 					       handle_drm_readable, drm);
 	if (!drm->drm_source) {
 		snprintf(why, why_len, "cannot watch the DRM fd");
-		goto err_retry_timer;
+		goto err_card;
 	}
+	if (scan_connectors(drm, why, why_len) <= 0)
+		goto err_heads;
+	/* The first head may have fallen back when planes lack properties. */
+	if (!drm->atomic && strcmp(kms, "atomic") == 0) {
+		snprintf(why, why_len, "%s: atomic modesetting unusable", drm->path);
+		goto err_heads;
+	}
+	struct drm_head *head;
+	wl_list_for_each(head, &drm->heads, link) {
+		sw_info("drm: %s: using %s modesetting (%s), %s", head->output->name,
+			drm->atomic ? "atomic" : "legacy", kms,
+			!head->has_vblank ? "no vblank interrupt: frames paced by a timer" :
+			drm->monotonic ? "vblank timestamps on CLOCK_MONOTONIC" :
+			"vblank timestamps not on CLOCK_MONOTONIC");
+	}
+
 	drm->session_active.notify = handle_session_active;
 	wl_signal_add(&drm->session->active_changed, &drm->session_active);
 	drm->session_lost.notify = handle_session_lost;
@@ -1373,23 +1857,16 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	fatal_restore_install(drm);
 	return &drm->base;
 
-err_retry_timer:
-	wl_event_source_remove(drm->retry_timer);
-err_frame_timer:
-	wl_event_source_remove(drm->frame_timer);
-err_fbs:
-	for (int i = 0; i < 2; i++)
-		fb_destroy(drm, &drm->fbs[i]);
-err_output:
-	sw_output_destroy(drm->base.output);
+err_heads:;
+	struct drm_head *tmp;
+	wl_list_for_each_reverse_safe(head, tmp, &drm->heads, link)
+		head_destroy(head);
+	wl_event_source_remove(drm->drm_source);
 err_card:
-	/* choose_pipe may have saved the CRTC before it failed. */
-	drmModeFreeCrtc(drm->saved_crtc);
 	sw_session_close_device(drm->session, drm->fd);
 err_session:
 	sw_session_destroy(drm->session);
 err_drm:
-	pixman_region32_fini(&drm->deferred);
 	free(drm);
 	return NULL;
 }

@@ -1,7 +1,7 @@
 /*
- * The headless backend: an offscreen output whose vblank is a timer ticking
- * at the refresh rate. The timer is armed only when a frame is wanted, so
- * an idle compositor uses no CPU.
+ * The headless backend: offscreen outputs, each with its own vblank: a timer
+ * ticking at its refresh rate. A timer is armed only when its output wants a
+ * frame, so an idle compositor uses no CPU.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,15 +12,24 @@
 #include "backend.h"
 #include "log.h"
 #include "output.h"
+#include "scene.h"
 #include "server.h"
 
-struct headless_backend {
-	struct sw_backend base;
+/* One output and its clock. */
+struct headless_output {
+	struct headless_backend *hb;
+	struct sw_output *output;
 	struct wl_event_source *timer;
 	uint64_t period_ns;
 	uint64_t last_tick_ns;     /* time of the last frame */
 	uint64_t seq;
 	bool committed;            /* a frame was committed at this tick */
+};
+
+struct headless_backend {
+	struct sw_backend base;
+	struct headless_output *outputs[SW_MAX_OUTPUTS];
+	int n_outputs;
 };
 
 static uint64_t
@@ -34,65 +43,93 @@ now_ns(void)
 static int
 handle_tick(void *data)
 {
-	struct headless_backend *hb = data;
+	struct headless_output *ho = data;
 	uint64_t now = now_ns();
 	/*
 	 * Ticks stay on the grid of the refresh period while frames keep coming;
 	 * after an idle stretch the grid restarts now.
 	 */
-	if (hb->last_tick_ns && now - hb->last_tick_ns < 2 * hb->period_ns)
-		hb->last_tick_ns += (now - hb->last_tick_ns) / hb->period_ns * hb->period_ns;
+	if (ho->last_tick_ns && now - ho->last_tick_ns < 2 * ho->period_ns)
+		ho->last_tick_ns += (now - ho->last_tick_ns) / ho->period_ns * ho->period_ns;
 	else
-		hb->last_tick_ns = now;
-	hb->seq++;
+		ho->last_tick_ns = now;
+	ho->seq++;
 
-	hb->committed = false;
-	sw_output_frame(hb->base.output);
-	if (hb->committed) {
+	ho->committed = false;
+	sw_output_frame(ho->output);
+	if (ho->committed) {
 		/* Offscreen: the frame is "on screen" as soon as it is composited. */
 		struct sw_present_info info = {
-			.seq = hb->seq,
+			.seq = ho->seq,
 			.flags = 0,
-			.refresh_ns = (uint32_t)hb->period_ns,
+			.refresh_ns = (uint32_t)ho->period_ns,
 		};
 		/* The moment the frame was composited: never before the commits it shows. */
 		info.when.tv_sec = (time_t)(now / 1000000000u);
 		info.when.tv_nsec = (long)(now % 1000000000u);
-		sw_output_presented(hb->base.output, &info);
+		sw_output_presented(ho->output, &info);
 	}
 	return 0;
 }
 
 static void
-headless_schedule_frame(struct sw_backend *backend)
+headless_schedule_frame(struct sw_backend *backend, struct sw_output *output)
 {
-	struct headless_backend *hb = wl_container_of(backend, hb, base);
+	struct headless_output *ho = output->backend_data;
 	uint64_t now = now_ns();
 	uint64_t next;
-	if (hb->last_tick_ns == 0 || now >= hb->last_tick_ns + hb->period_ns)
+	if (ho->last_tick_ns == 0 || now >= ho->last_tick_ns + ho->period_ns)
 		next = now; /* idle for a while: a frame can go out right away */
 	else
-		next = hb->last_tick_ns + hb->period_ns;
+		next = ho->last_tick_ns + ho->period_ns;
 	uint64_t delay_ms = (next - now + 999999) / 1000000;
 	/* wl_event_source_timer_update(0) disarms: wait at least 1 ms. */
-	wl_event_source_timer_update(hb->timer, delay_ms ? (int)delay_ms : 1);
+	wl_event_source_timer_update(ho->timer, delay_ms ? (int)delay_ms : 1);
 }
 
 static bool
-headless_commit(struct sw_backend *backend, pixman_image_t *shadow,
+headless_commit(struct sw_backend *backend, struct sw_output *output, pixman_image_t *shadow,
 		const pixman_region32_t *damage)
 {
-	struct headless_backend *hb = wl_container_of(backend, hb, base);
-	hb->committed = true;
+	struct headless_output *ho = output->backend_data;
+	ho->committed = true;
 	return true;
+}
+
+static void
+headless_output_destroy(struct headless_output *ho)
+{
+	sw_output_destroy(ho->output);
+	wl_event_source_remove(ho->timer);
+	free(ho);
+}
+
+/*
+ * One virtual primary plane: a buffer that is the whole frame by itself is
+ * shown as it is, and nothing is composited. Anything else on the output
+ * (a cursor, a window beside it) composites everything.
+ */
+static void
+headless_assign_planes(struct sw_backend *backend, struct sw_output *output,
+		       struct sw_scene_list *list)
+{
+	struct sw_scene_item *items = sw_scene_list_items(list);
+	if (list->count == 1 && sw_output_item_is_frame(output, &items[0]))
+		items[0].render.claimed = true;
+	else if (list->count >= 1)
+		sw_debug("headless: output %s composites %zu item%s: %s", output->name,
+			 list->count, list->count == 1 ? "" : "s",
+			 list->count > 1 ? "more than one shows" :
+			 "it is not an opaque, untransformed buffer of the output's size");
 }
 
 static void
 headless_destroy(struct sw_backend *backend)
 {
 	struct headless_backend *hb = wl_container_of(backend, hb, base);
-	sw_output_destroy(backend->output);
-	wl_event_source_remove(hb->timer);
+	/* Right to left, so that no output moves while the others go. */
+	for (int i = hb->n_outputs - 1; i >= 0; i--)
+		headless_output_destroy(hb->outputs[i]);
 	free(hb);
 }
 
@@ -101,7 +138,42 @@ static const struct sw_backend_impl headless_impl = {
 	.destroy = headless_destroy,
 	.schedule_frame = headless_schedule_frame,
 	.commit = headless_commit,
+	.assign_planes = headless_assign_planes,
 };
+
+static struct headless_output *
+headless_output_create(struct headless_backend *hb, int index,
+		       const struct sw_output_shape *shape)
+{
+	struct sw_server *server = hb->base.server;
+	struct headless_output *ho = calloc(1, sizeof(*ho));
+	if (!ho)
+		return NULL;
+	ho->hb = hb;
+	ho->period_ns = 1000000000000ull / (uint64_t)shape->refresh_mhz;
+	ho->timer = wl_event_loop_add_timer(server->loop, handle_tick, ho);
+	if (!ho->timer)
+		goto err_ho;
+
+	char name[32], description[128];
+	snprintf(name, sizeof(name), "HEADLESS-%d", index + 1);
+	snprintf(description, sizeof(description), "sealway headless output %dx%d@%d.%03d",
+		 shape->width, shape->height, shape->refresh_mhz / 1000, shape->refresh_mhz % 1000);
+	ho->output = sw_output_create(server, &hb->base, name, description, shape->width,
+				      shape->height, shape->refresh_mhz);
+	if (!ho->output)
+		goto err_timer;
+	ho->output->backend_data = ho;
+	sw_info("headless output %s: %dx%d at %d.%03d Hz", name, shape->width, shape->height,
+		shape->refresh_mhz / 1000, shape->refresh_mhz % 1000);
+	return ho;
+
+err_timer:
+	wl_event_source_remove(ho->timer);
+err_ho:
+	free(ho);
+	return NULL;
+}
 
 struct sw_backend *
 sw_headless_backend_create(struct sw_server *server)
@@ -111,28 +183,22 @@ sw_headless_backend_create(struct sw_server *server)
 		return NULL;
 	hb->base.impl = &headless_impl;
 	hb->base.server = server;
-	hb->period_ns = 1000000000000ull / (uint64_t)server->opts.refresh_mhz;
-	hb->timer = wl_event_loop_add_timer(server->loop, handle_tick, hb);
-	if (!hb->timer)
-		goto err_hb;
 
-	char description[128];
-	snprintf(description, sizeof(description), "sealway headless output %dx%d@%d.%03d",
-		 server->opts.width, server->opts.height, server->opts.refresh_mhz / 1000,
-		 server->opts.refresh_mhz % 1000);
-	hb->base.output = sw_output_create(server, &hb->base, "HEADLESS-1", description,
-					   server->opts.width, server->opts.height,
-					   server->opts.refresh_mhz);
-	if (!hb->base.output)
-		goto err_timer;
-	sw_info("headless output HEADLESS-1: %dx%d at %d.%03d Hz", server->opts.width,
-		server->opts.height, server->opts.refresh_mhz / 1000,
-		server->opts.refresh_mhz % 1000);
+	/* Without --output: one output of --size at --refresh. */
+	struct sw_output_shape one = {
+		.width = server->opts.width,
+		.height = server->opts.height,
+		.refresh_mhz = server->opts.refresh_mhz,
+	};
+	const struct sw_output_shape *shapes = server->opts.n_outputs ? server->opts.outputs : &one;
+	int n = server->opts.n_outputs ? server->opts.n_outputs : 1;
+	for (int i = 0; i < n && i < SW_MAX_OUTPUTS; i++) {
+		hb->outputs[i] = headless_output_create(hb, i, &shapes[i]);
+		if (!hb->outputs[i]) {
+			headless_destroy(&hb->base);
+			return NULL;
+		}
+		hb->n_outputs++;
+	}
 	return &hb->base;
-
-err_timer:
-	wl_event_source_remove(hb->timer);
-err_hb:
-	free(hb);
-	return NULL;
 }

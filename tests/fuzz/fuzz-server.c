@@ -537,7 +537,7 @@ record_request(struct fuzz *f, struct fuzz_client *c)
 /* ---- the rest of the world: repaints, devices, other processes ---- */
 
 static void
-fuzz_schedule_frame(struct sw_backend *backend)
+fuzz_schedule_frame(struct sw_backend *backend, struct sw_output *output)
 {
 	/* The harness is the clock: sw_output_schedule_frame's flag says a frame is wanted. */
 }
@@ -560,7 +560,7 @@ fuzz_create_backend(struct sw_server *server)
 static void
 repaint(struct fuzz *f)
 {
-	struct sw_output *output = f->server.output;
+	struct sw_output *output = sw_output_first(&f->server);
 	if (!output->frame_scheduled)
 		return;
 	sw_output_frame(output);
@@ -605,7 +605,8 @@ run_record(struct fuzz *f, uint8_t tag)
 	}
 	case 9:
 		if (high)
-			sw_output_set_enabled(f->server.output, !f->server.output->enabled);
+			sw_output_set_enabled(sw_output_first(&f->server),
+					      !sw_output_first(&f->server)->enabled);
 		else
 			repaint(f);
 		break;

@@ -55,6 +55,12 @@ CMD = {
     'simple-shm': 'weston-simple-shm',
     'wev': 'stdbuf -oL wev',
     'wayland-info': 'wayland-info',
+    # sealway on the two-head virtio-gpu card (%s: its cardN).
+    'sealway-vgpu': 'sealway --backend=drm --socket=%s --drm-device=/dev/dri/%%s '
+                    '--mode=640x480 --log=info' % SOCKET,
+    # A 0x3366cc window fullscreen on the output named %s; it leaves its proxies to the
+    # connection, so leaks are not its verdict.
+    'fullscreen-on': 'ASAN_OPTIONS=detect_leaks=0 output-probe --fullscreen %s --color 3366cc',
     'kms-probe': 'kms-probe --planes --mode %dx%d --color 3366cc' % (WIDTH, HEIGHT),
     'vt-probe': 'vt-probe',
     'seatd': 'seatd -g video -l info',
@@ -179,14 +185,15 @@ class Ctx:
                              % (name, describe_status(rc), status, tail(self.log(name))))
 
     # -- host side: screen and input -------------------------------------
-    def dump(self, label):
-        return self.vm.screendump(os.path.join(self.artdir, label + '.ppm'))
+    def dump(self, label, device=None, head=None):
+        return self.vm.screendump(os.path.join(self.artdir, label + '.ppm'), device, head)
 
-    def wait_screen(self, check, label, timeout=30):
-        """Takes screendumps until check(img) raises no CheckError."""
+    def wait_screen(self, check, label, timeout=30, device=None, head=None):
+        """Takes screendumps (of bochs, or of `head` of `device`) until
+        check(img) raises no CheckError."""
         deadline = time.monotonic() + timeout
         while True:
-            img = self.vm.screendump()
+            img = self.vm.screendump(device=device, head=head)
             try:
                 check(img)
                 self.check_running()
@@ -1125,6 +1132,7 @@ def drm_popups(t):
     t.wait_screen(lambda img: ppm.expect_rect(img, popup, BLUE), 'popup-dismissed', 10)
     wm_stop(t)
 
+
 # -- vkms: the card that imports dma-bufs, has a vblank and CRCs -------------
 # vkms composes in the kernel every vblank while a CRC is read: at 640x480 it
 # keeps up under software emulation, at 1024x768 it does not.
@@ -1369,8 +1377,406 @@ def drm_decoration(t):
     t.waitlog('deco', '^close', 10)
     t.signal('decokeep')
     t.waitexit('decokeep')
+# -- zero-copy display: client buffers scanned out on the primary plane ------
+
+# sealway's per-frame counter line (--log=debug) and sealway-dmabuf's
+# presentation line (--log debug).
+FRAME_LINE = re.compile(r'output \S+ frame \d+: composited (\d+) px .*?, (\d+) bytes, '
+                        r'copied (\d+) bytes, on planes (\d+)')
+PRESENTED_LINE = re.compile(r'frame presented: .* refresh (\d+) ns, flags 0x([0-9a-f]+)')
+# VSYNC | HW_CLOCK | HW_COMPLETION | ZERO_COPY
+KIND_ALL = 0xf
+SCANOUT_FRAMES = 120
+
+
+def fullscreen_dmabuf(alloc, size, extra=''):
+    """A fullscreen XRGB8888 client: sealway-dmabuf with `alloc`, or sealway-shm
+    (a sealed memfd whose buffers start on page boundaries) for 'shm'."""
+    if alloc == 'shm':
+        return ('sealway-shm --format XRGB8888 --fullscreen --size %dx%d --frames 0 '
+                '--log debug %s' % (size + (extra,)))
+    return ('sealway-dmabuf --alloc=%s --format XRGB8888 --fullscreen --size %dx%d '
+            '--frames 0 --log debug %s' % ((alloc,) + size + (extra,)))
+
+
+def frames_on_planes(t):
+    """sealway's frame counters from the first frame on a plane to the last."""
+    rows = [tuple(int(v) for v in m) for m in FRAME_LINE.findall(t.log('sealway'))]
+    on = [i for i, r in enumerate(rows) if r[3] > 0]
+    return rows[on[0]:on[-1] + 1] if on else []
+
+
+def vkms_scanout(alloc):
+    def scenario(t):
+        vkms_start_sealway(t, '--log=debug')
+        t.spawn('client', t.client_env() + fullscreen_dmabuf(alloc, (VKMS_W, VKMS_H)))
+        t.waitlog('client', 'frame presented', 30)
+        # The pointer over the window: it hides the cursor, nothing else shows.
+        for _ in range(3):
+            t.mouse_move(7, 5)
+            time.sleep(0.2)
+        t.waitlog('sealway', 'on planes 1', 20)
+        deadline = time.monotonic() + 30
+        while len(frames_on_planes(t)) < SCANOUT_FRAMES + 10 and time.monotonic() < deadline:
+            time.sleep(1)
+        t.check_running()
+        fds = t.fd_count('sealway')
+        t.signal('client')
+        t.waitexit('client')
+        rows = frames_on_planes(t)
+        if len(rows) < SCANOUT_FRAMES:
+            raise CheckError('%d frames on the primary plane, want %d' % (len(rows),
+                                                                       SCANOUT_FRAMES))
+        bad = [r for r in rows if r[0] or r[1] or r[2] or r[3] != 1]
+        if bad:
+            raise CheckError('frames that composited or copied while the client was '
+                             'fullscreen: %d of %d, e.g. %s' % (len(bad), len(rows), bad[0]))
+        shown = [(int(r), int(f, 16)) for r, f in PRESENTED_LINE.findall(t.log('client'))]
+        zero = [s for s in shown if s[1] & 0x8]
+        if not zero:
+            raise CheckError('no presentation feedback says ZERO_COPY: %s' % shown[-5:])
+        last = shown[shown.index(zero[0]):]
+        odd = [s for s in last if s[1] & KIND_ALL != KIND_ALL]
+        period = 1e9 / 60
+        if len(last) < SCANOUT_FRAMES or odd or \
+           any(abs(r - period) > period * 0.02 for r, _ in last):
+            raise CheckError('%d feedbacks after the first ZERO_COPY, want %d with flags 0x%x '
+                             'and a 60 Hz refresh; odd ones: %s' % (len(last), SCANOUT_FRAMES,
+                                                                    KIND_ALL, odd[:3]))
+        # Pixels: a still picture, its CRC against dumb buffers with the same pixels.
+        t.spawn('solid', t.client_env() + fullscreen_dmabuf(alloc, (VKMS_W, VKMS_H),
+                                                            '--color ff%s' % ZC_COLOR))
+        t.waitlog('solid', 'frame presented', 30)
+        # It draws once: its buffer is on the plane once the cursor is hidden.
+        deadline = time.monotonic() + 20
+        while True:
+            t.mouse_move(3, 3)
+            time.sleep(0.5)
+            latest = FRAME_LINE.findall(t.log('sealway'))[-1:]
+            if latest and int(latest[0][3]) == 1:
+                break
+            if time.monotonic() > deadline:
+                raise CheckError('the still client never went on the plane: last frame %s'
+                                 % latest)
+        crc = vkms_crc(t, 'the scanned-out client')
+        t.signal('solid')
+        t.waitexit('solid')
+        time.sleep(1)
+        after = t.fd_count('sealway')
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+        ref = vkms_reference(t, '--color %s' % ZC_COLOR)
+        t.notes.append('%d frames on the plane, %d ZERO_COPY feedbacks; CRC %s, dumb %s; '
+                       'fds %d then %d' % (len(rows), len(last), crc, ref, fds, after))
+        if crc != ref:
+            raise CheckError('the scanned-out client has CRC %s, a dumb buffer with its '
+                             'pixels %s' % (crc, ref))
+        if after > fds:
+            raise CheckError('sealway has %d fds after its clients left, %d before' % (after,
+                                                                                  fds))
+    scenario.__doc__ = ('A fullscreen %s XRGB8888 client is scanned out on vkms: over '
+                        '%d animated frames nothing is composited or copied, feedback says '
+                        'ZERO_COPY|VSYNC|HW_CLOCK|HW_COMPLETION at 60 Hz, the CRC equals a dumb '
+                        'buffer\'s with the same pixels, no fd is left behind'
+                        % (alloc, SCANOUT_FRAMES))
+    return scenario
+
+
+def vkms_scanout_fallback(flag, reason):
+    def scenario(t):
+        vkms_start_sealway(t, '--log=debug')
+        t.spawn('client', t.client_env() + fullscreen_dmabuf('shm', (VKMS_W, VKMS_H),
+                                                             '%s --color ff%s' % (flag,
+                                                                                 ZC_COLOR)))
+        t.waitlog('client', 'frame presented', 30)
+        for _ in range(3):
+            t.mouse_move(3, 3)
+            time.sleep(0.3)
+        # A frame after the cursor went: the client alone, composited.
+        time.sleep(1)
+        crc = vkms_crc(t, 'the composited client')
+        rows = FRAME_LINE.findall(t.log('sealway'))
+        log = t.log('sealway')
+        t.signal('client')
+        t.waitexit('client')
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+        ref = vkms_reference(t, '--color %s' % ZC_COLOR)
+        why = re.findall(r'cannot be scanned out, composited: (.*)', log)
+        t.notes.append('CRC %s, dumb %s; %s' % (crc, ref, why[:1]))
+        if any(int(r[3]) for r in rows):
+            raise CheckError('a %s buffer went on a plane' % flag)
+        if not why or not all(reason in w for w in why) or len(why) > 2:
+            raise CheckError('the reason (%r) is logged once per buffer: %s' % (reason, why))
+        if crc != ref:
+            raise CheckError('the composited client has CRC %s, a dumb buffer with its '
+                             'pixels %s' % (crc, ref))
+    scenario.__doc__ = ('sealway-shm %s fullscreen on vkms is composited, not scanned out, '
+                        'says why once per buffer, and its CRC is that of its pixels' % flag)
+    return scenario
+
+
+def vkms_scanout_client_killed(t):
+    """A fullscreen udmabuf client killed (SIGKILL) while its buffer is scanned out: the
+    next frame shows the background, every framebuffer made for it is removed, and
+    the compositor's fd count is back to its baseline"""
+    vkms_start_sealway(t, '--log=debug')
+    time.sleep(1)
+    baseline = t.fd_count('sealway')
+    t.spawn('client', t.client_env() + fullscreen_dmabuf('udmabuf', (VKMS_W, VKMS_H)))
+    t.waitlog('client', 'frame presented', 30)
+    for _ in range(3):
+        t.mouse_move(7, 5)
+        time.sleep(0.2)
+    t.waitlog('sealway', 'on planes 1', 20)
+    time.sleep(1)
+    t.signal('client', 'KILL')
+    t.waitexit('client')
+    # The pointer into the bottom-right corner: the arrow shows only its tip.
+    for _ in range(4):
+        t.mouse_move(400, 400)
+        time.sleep(0.3)
+    time.sleep(1)
+    t.check_running()
+    crc = vkms_crc(t, 'the screen after the kill')
+    after = t.fd_count('sealway')
+    log = t.log('sealway')
     t.signal('sealway')
     t.expect_exit('sealway', 0)
+    made = re.findall(r'is framebuffer (\d+)', log)
+    removed = re.findall(r'gone: framebuffer (\d+) removed', log)
+    ref = vkms_reference(t, '--color %06x --rect %d,%d,1,1,000000'
+                         % (BACKGROUND, VKMS_W - 1, VKMS_H - 1))
+    t.notes.append('framebuffers made %s, removed %s; fds %d then %d; CRC %s, reference %s'
+                   % (made, removed, baseline, after, crc, ref))
+    if not made or sorted(made) != sorted(removed):
+        raise CheckError('framebuffers made %s, removed %s' % (made, removed))
+    if after != baseline:
+        raise CheckError('sealway has %d fds after the kill, %d before the client' % (after,
+                                                                                    baseline))
+    if crc != ref:
+        raise CheckError('after the kill the CRC is %s, the background\'s %s' % (crc, ref))
+
+
+def drm_scanout_refused(t):
+    """bochs refuses the import of a fullscreen udmabuf client: it is composited, the
+    screen shows its colour, and the reason is logged once per buffer"""
+    t.start_sealway('--log=debug')
+    t.spawn('client', t.client_env() + fullscreen_dmabuf('udmabuf', (WIDTH, HEIGHT),
+                                                         '--color ff%06x --buffers 2' % BLUE))
+    t.mouse_move(5, 5)
+    t.wait_screen(lambda img: ppm.expect_rect(img, (0, 0, WIDTH, HEIGHT), BLUE), 'fullscreen',
+                  60)
+    log = t.log('sealway')
+    why = re.findall(r'cannot be scanned out, composited: (.*)', log)
+    t.signal('client')
+    t.waitexit('client')
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    if not why or len(why) > 2:
+        raise CheckError('the refusal is logged once per buffer (2 buffers), got %d: %s'
+                         % (len(why), why[:3]))
+    t.notes.append(why[0])
+
+# -- several outputs: the two-head virtio-gpu card ----------------------------
+
+# vm-run.py's second display: QMP device id and the size of its heads.
+VGPU = 'vgpu'
+# Driver name -> cardN in the guest, from use_cards() once the guest is up.
+CARDS = {}
+
+
+def use_cards(cards):
+    """The guest's cards by driver: the single-output scenarios use bochs by
+    name, whatever card number it got."""
+    CARDS.clear()
+    CARDS.update(cards)
+    bochs = cards.get('bochs-drm')
+    if bochs and '--drm-device' not in CMD['sealway']:
+        CMD['sealway'] += ' --drm-device=/dev/dri/%s' % bochs
+
+
+def wl_outputs(info):
+    """{name: (x, y, width, height, logical x, y, width, height)} from wayland-info."""
+    outs = {}
+    for block in re.split(r'\ninterface: ', info):
+        if not block.startswith("'wl_output'"):
+            continue
+        # The wl_output's own name, on a line of its own (not the global's number).
+        m = re.search(r'\n\s+name: (\S+).*?x: (-?\d+), y: (-?\d+).*?width: (\d+) px, '
+                      r'height: (\d+) px', block, re.S)
+        if m:
+            outs[m.group(1)] = tuple(int(v) for v in m.group(2, 3, 4, 5))
+    for m in re.finditer(r"xdg_output_v1\s+output: \d+\s+name: '([^']+)'.*?"
+                         r"logical_x: (-?\d+), logical_y: (-?\d+)\s+"
+                         r"logical_width: (\d+), logical_height: (\d+)", info, re.S):
+        if m.group(1) in outs:
+            outs[m.group(1)] += tuple(int(v) for v in m.group(2, 3, 4, 5))
+    return outs
+
+
+def corners(colour, w, h):
+    """The four corners (kept clear of a cursor in the middle) are `colour`."""
+    def check(img):
+        ppm.expect_size(img, w, h)
+        for x, y in ((2, 2), (w - 3, 2), (2, h - 3), (w - 3, h - 3)):
+            ppm.expect_pixel(img, x, y, colour)
+    return check
+
+
+def connector_uevent(t, card, conn, status):
+    """Force a connector on or off and send the card's change uevent, which
+    is how a hotplug reaches sealway."""
+    t.sh('echo %s > /sys/class/drm/%s-%s/status && echo change > /sys/class/drm/%s/uevent'
+         % (status, card, conn, card), what='connector %s %s' % (conn, status))
+
+
+def drm_two_heads(t):
+    """Two heads of one virtio-gpu card: two wl_outputs side by side, each captured on its own, a window fullscreen on the second covers exactly that head, unplugging it moves the window to the first, plugging it in again brings it back"""
+    # Its DRM device hangs off the PCI function, whose driver is virtio-pci.
+    card = CARDS.get('virtio_gpu') or CARDS.get('virtio-pci')
+    if not card:
+        raise CheckError('no card driven by virtio_gpu in the guest (cards: %s)' % CARDS)
+    # Connector numbers count on from bochs' Virtual-1: head 0 is the first here.
+    conns = sorted(t.sh('cd /sys/class/drm && ls -d %s-*' % card).split(),
+                   key=lambda c: int(c.rsplit('-', 1)[1]))
+    if len(conns) != 2:
+        raise CheckError('want two connectors on %s, got %s' % (card, conns))
+    one, two = (c.split('-', 1)[1] for c in conns)
+    try:
+        _two_heads(t, card, one, two)
+    finally:
+        # Back to what the connector itself says, for whatever runs next.
+        t.run('echo detect > /sys/class/drm/%s-%s/status' % (card, two))
+
+
+def _two_heads(t, card, one, two):
+    t.sh('echo on > /sys/class/drm/%s-%s/status' % (card, two),
+         what='forcing the second connector on')
+    t.notes.append(' '.join(t.sh('for c in /sys/class/drm/%s-*; do echo "${c##*/}: '
+                                 '$(cat $c/status), $(head -n 1 $c/modes)"; done' % card)
+                            .split()))
+    t.spawn('sealway', CMD['sealway-vgpu'] % card)
+    t.waitlog('sealway', 'listening on', 60)
+    outs = wl_outputs(t.sh(t.client_env() + CMD['wayland-info'], what='wayland-info'))
+    if sorted(outs) != sorted([one, two]):
+        raise CheckError('want two wl_outputs, %s and %s; got %s; log: %s'
+                         % (one, two, sorted(outs), tail(t.log('sealway'))))
+    w1, h1 = outs[one][2:4]
+    w2, h2 = outs[two][2:4]
+    want = {one: (0, 0, w1, h1) * 2, two: (w1, 0, w2, h2) * 2}
+    for name in want:
+        if outs[name] != want[name]:
+            raise CheckError('%s: want position %d,%d and size %dx%d in wl_output and '
+                             'xdg-output alike, got %s' % ((name,) + want[name][:4] +
+                                                           (outs[name],)))
+    t.notes.append('%s %dx%d at 0,0, %s %dx%d at %d,0' % (one, w1, h1, two, w2, h2, w1))
+
+    t.spawn('fullscreen', t.client_env() + CMD['fullscreen-on'] % two)
+    t.waitlog('fullscreen', '^done', 60)
+    t.wait_screen(corners(BLUE, w2, h2), 'head1-fullscreen', 30, device=VGPU, head=1)
+    img = t.dump('head1-fullscreen-whole', VGPU, 1)
+    ppm.expect_rect(img, (0, 0, w2, h2), BLUE)
+    t.wait_screen(corners(BACKGROUND, w1, h1), 'head0-beside', 30, device=VGPU, head=0)
+    log = t.log('fullscreen')
+    if ('configure %d %d fullscreen' % (w2, h2)) not in log or \
+            re.search(r'presented \d+ sync_output=(?!%s )' % two, log):
+        raise CheckError('the window is configured %dx%d fullscreen and presented by '
+                         '%s alone; its log: %s' % (w2, h2, two, tail(log)))
+    # Each output captured on its own (capture_output of that output).
+    for name, colour, w, h in ((two, BLUE, w2, h2), (one, BACKGROUND, w1, h1)):
+        t.sh('%ssealway-capture --output %s --expect 2,2=%06X --expect %d,%d=%06X'
+             % (t.client_env(), name, colour, w - 3, h - 3, colour),
+             what='sealway-capture --output %s' % name)
+    grim = t.run('command -v grim > /dev/null && %sgrim -t ppm -o %s - | head -c 15 | '
+                 'tr "\\n" " "' % (t.client_env(), two))
+    if grim.rc == 0:
+        if 'P6 %d %d' % (w2, h2) not in grim.out:
+            raise CheckError('grim -o %s writes a %dx%d picture; got %r'
+                             % (two, w2, h2, grim.out))
+        t.notes.append('grim -o %s: %dx%d' % (two, w2, h2))
+
+    # Unplugged: the output goes, its window goes fullscreen on the other.
+    connector_uevent(t, card, two, 'off')
+    t.waitlog('sealway', '%s is gone: its output is removed' % two, 30)
+    t.wait_screen(corners(BLUE, w1, h1), 'head0-after-unplug', 30, device=VGPU, head=0)
+    outs = wl_outputs(t.sh(t.client_env() + CMD['wayland-info'], what='wayland-info'))
+    if sorted(outs) != [one]:
+        raise CheckError('after the unplug, want %s alone; got %s' % (one, sorted(outs)))
+    # Plugged in again: the output is back, to the right.
+    connector_uevent(t, card, two, 'on')
+    t.sh('i=0; while [ $(grep -c "connector %s (id" /tmp/rig/sealway.log) -lt 2 ] && '
+         '[ $i -lt 100 ]; do usleep 200000; i=$((i + 1)); done; [ $i -lt 100 ]' % two,
+         what='sealway makes %s again' % two)
+    outs = wl_outputs(t.sh(t.client_env() + CMD['wayland-info'], what='wayland-info'))
+    if sorted(outs) != sorted([one, two]) or outs[two][0] != w1:
+        raise CheckError('after plugging it in again, want %s back at %d,0; got %s'
+                         % (two, w1, outs))
+    # The left one unplugged: the other moves to 0,0 and its clients are told.
+    connector_uevent(t, card, one, 'off')
+    t.waitlog('fullscreen', '^position %s 0 0$' % two, 30)
+    t.wait_screen(corners(BLUE, w2, h2), 'head1-after-left-unplug', 30, device=VGPU, head=1)
+    connector_uevent(t, card, one, 'detect')
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+
+
+def has_arrow(img):
+    if arrow_at(img) is None:
+        raise CheckError('no arrow on this head')
+
+
+def drm_two_heads_windows(t):
+    """Two heads: a window opens on the head under the pointer, a VT switch pauses and repaints both heads, and the window moves to the other head, same place, when its head is unplugged"""
+    card = CARDS.get('virtio_gpu') or CARDS.get('virtio-pci')
+    if not card:
+        raise CheckError('no card driven by virtio_gpu in the guest (cards: %s)' % CARDS)
+    conns = sorted(t.sh('cd /sys/class/drm && ls -d %s-*' % card).split(),
+                   key=lambda c: int(c.rsplit('-', 1)[1]))
+    one, two = (c.split('-', 1)[1] for c in conns)
+    try:
+        t.sh('echo on > /sys/class/drm/%s-%s/status' % (card, two))
+        t.spawn('sealway', CMD['sealway-vgpu'] % card)
+        t.waitlog('sealway', 'listening on', 60)
+        w, h = 640, 480
+        # The pointer starts in the middle of the left head: push it onto the right one.
+        t.wait_screen(has_arrow, 'arrow-left', 30, device=VGPU, head=0)
+        # In small steps (motion is accelerated): stop once the arrow shows on
+        # the right head, before it reaches that head's far edge.
+        for _ in range(30):
+            t.mouse_move(40, 0)
+            time.sleep(0.3)
+            if arrow_at(t.vm.screendump(device=VGPU, head=1)) is not None:
+                break
+        t.wait_screen(has_arrow, 'arrow-right', 10, device=VGPU, head=1)
+        t.spawn('window', t.client_env() + 'ASAN_OPTIONS=detect_leaks=0 output-probe '
+                '--color 00ff00 --size 200x150')
+        t.waitlog('window', '^done', 60)
+        log = t.log('window')
+        if re.search(r'presented \d+ sync_output=(?!%s )' % two, log):
+            raise CheckError('the window under the pointer is on %s: presented by it alone; '
+                             'its log: %s' % (two, tail(log)))
+        rect = (WIN_X, WIN_Y, WIN_X + 200, WIN_Y + 150)
+        t.wait_screen(lambda img: ppm.expect_rect(img, rect, GREEN), 'window-right', 30,
+                      device=VGPU, head=1)
+        t.wait_screen(corners(BACKGROUND, w, h), 'left-empty', 30, device=VGPU, head=0)
+        # A VT switch pauses both heads, and coming back repaints both.
+        t.keys('ctrl', 'alt', 'f2')
+        for name in (one, two):
+            t.waitlog('sealway', 'output %s disabled: rendering paused' % name, 20)
+        t.keys('ctrl', 'alt', 'f1')
+        for name in (one, two):
+            t.waitlog('sealway', 'output %s enabled: full repaint' % name, 20)
+        t.wait_screen(lambda img: ppm.expect_rect(img, rect, GREEN), 'window-after-vt', 30,
+                      device=VGPU, head=1)
+        connector_uevent(t, card, two, 'off')
+        t.waitlog('sealway', '%s is gone: its output is removed' % two, 30)
+        t.wait_screen(lambda img: ppm.expect_rect(img, rect, GREEN), 'window-moved-left', 30,
+                      device=VGPU, head=0)
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+    finally:
+        t.run('echo detect > /sys/class/drm/%s-%s/status' % (card, two))
 
 
 COMPOSITOR = ['sealway']
@@ -1435,6 +1841,22 @@ SCENARIOS = [
     Scenario('drm-popups', COMPOSITOR + ['wm-probe'], drm_popups),
     Scenario('drm-probe-dmabuf', COMPOSITOR + ['sealway-probe'], drm_probe_dmabuf),
     Scenario('drm-decoration', COMPOSITOR + ['decoration-probe'], drm_decoration),
+    Scenario('drm-two-heads', COMPOSITOR + ['output-probe', 'wayland-info', 'sealway-capture'],
+             drm_two_heads),
+    Scenario('drm-two-heads-windows', COMPOSITOR + ['output-probe'], drm_two_heads_windows),
+    Scenario('vkms-scanout-udmabuf', COMPOSITOR + VKMS + ['sealway-dmabuf'],
+             vkms_scanout('udmabuf')),
+    Scenario('vkms-scanout-dma-heap', COMPOSITOR + VKMS + ['sealway-dmabuf'],
+             vkms_scanout('dma-heap')),
+    Scenario('vkms-scanout-sealed-shm', COMPOSITOR + VKMS + ['sealway-shm'],
+             vkms_scanout('shm')),
+    Scenario('vkms-scanout-unsealed-shm', COMPOSITOR + VKMS + ['sealway-shm'],
+             vkms_scanout_fallback('--unsealed', 'not a memfd sealed with F_SEAL_SHRINK')),
+    Scenario('vkms-scanout-posix-shm', COMPOSITOR + VKMS + ['sealway-shm'],
+             vkms_scanout_fallback('--posix-shm', 'not a memfd sealed with F_SEAL_SHRINK')),
+    Scenario('vkms-scanout-client-killed', COMPOSITOR + VKMS + ['sealway-dmabuf'],
+             vkms_scanout_client_killed),
+    Scenario('drm-scanout-refused', COMPOSITOR + ['sealway-dmabuf'], drm_scanout_refused),
 ]
 
 

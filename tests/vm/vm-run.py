@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Boots a Debian 6.12 kernel under QEMU (software emulation) with bochs-drm,
-udmabuf and the system dma-heap, and runs the scenarios of scenarios.py in
-that one boot.
+a two-head virtio-gpu, udmabuf and the system dma-heap, and runs the
+scenarios of scenarios.py in that one boot.
 
 Host <-> guest: ttyS0 is the kernel console (saved to console.log); ttyS1 is a
 raw line channel to /rig/agent.sh in the guest, which runs shell scripts the
@@ -39,9 +39,16 @@ import scenarios  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU = 'qemu-system-x86_64'
 KERNEL_PKG_RE = re.compile(r'^linux-image-(6\.12\.(\d+)\+deb12-amd64)-unsigned$')
-# Modules to load; their dependencies are added from modules.dep. vgem comes
-# after bochs so that card0 stays the display; its fences can signal late.
-WANTED_MODULES = ['bochs', 'vgem', 'evdev', 'psmouse']
+# Modules to load; their dependencies are added from modules.dep. bochs comes
+# first so that card0 is the display of the single-output scenarios (which
+# still name their card by driver); virtio_gpu drives the two-head card the
+# several-output scenarios use; vgem's fences can signal late.
+WANTED_MODULES = ['bochs', 'virtio_gpu', 'vgem', 'evdev', 'psmouse']
+# The second display: one virtio-gpu card with two connectors (QMP screendump
+# device VIRTIO_GPU_ID, heads 0 and 1). Only head 0 is connected until the
+# guest forces the other on (its sysfs status).
+VIRTIO_GPU_ID = 'vgpu'
+VIRTIO_GPU_SIZE = (640, 480)
 # Built out of tree (Debian does not build it) and loaded last, so bochs stays
 # card0 and keeps the screendump scenarios; scenarios find vkms by its name.
 VKMS_PARAMS = 'enable_overlay=1 enable_cursor=1 enable_writeback=1'
@@ -510,6 +517,9 @@ class VM:
                # The EDID's preferred mode, so the text console and a
                # compositor without --size both use it.
                '-global', 'VGA.xres=%d' % self.width, '-global', 'VGA.yres=%d' % self.height,
+               # After -vga's, so the display screendump shows by default stays bochs.
+               '-device', 'virtio-vga,id=%s,max_outputs=2,xres=%d,yres=%d'
+               % ((VIRTIO_GPU_ID,) + VIRTIO_GPU_SIZE),
                '-kernel', self.kernel, '-initrd', self.initrd,
                # SysRq from the watchdog's sendkey, whatever the guest set.
                '-append', 'console=ttyS0 quiet loglevel=4 panic=-1 sysrq_always_enabled=1',
@@ -730,10 +740,16 @@ class VM:
                 raise RigError('QMP %s: %s' % (name, reply['error'].get('desc')))
             # Asynchronous events are ignored.
 
-    def screendump(self, save_as=None):
+    def screendump(self, save_as=None, device=None, head=None):
+        """What a display scans out: bochs by default, or head `head` of `device`."""
         self.dump_count += 1
         path = os.path.join(self.workdir, 'dump-%03d.ppm' % self.dump_count)
-        self.qmp_command('screendump', filename=path)
+        where = {}
+        if device is not None:
+            where['device'] = device
+        if head is not None:
+            where['head'] = head
+        self.qmp_command('screendump', filename=path, **where)
         img = ppm.Image.load(path)
         if save_as:
             os.replace(path, save_as)
@@ -946,6 +962,13 @@ def main():
                os.path.getsize(initrd) / 2**20, ' '.join(sorted(available))))
         vm = VM(workdir, vmlinuz(tree), initrd, width, height, args.verbose, args.watchdog)
         vm.start()
+        # Which card each driver drives: the scenarios name cards by driver.
+        cards = vm.run('for c in /sys/class/drm/card*; do case ${c##*/} in *-*) continue;; esac; '
+                       '[ -e $c/device/driver ] && echo ${c##*/} '
+                       '$(basename $(readlink $c/device/driver)); done; true').out
+        scenarios.use_cards({ln.split()[1]: ln.split()[0] for ln in cards.splitlines()
+                             if len(ln.split()) == 2})
+        log('cards: %s' % ', '.join(ln.strip() for ln in cards.splitlines()))
         if args.self_test:
             t0 = time.monotonic()
             rep.result(table[0].name, watchdog_self_test(vm, workdir), time.monotonic() - t0)
