@@ -41,6 +41,9 @@ static void
 offer_accept(struct wl_client *client, struct wl_resource *resource, uint32_t serial,
 	     const char *mime_type)
 {
+	/* Acceptance only matters to drag and drop, which sealway does not do. */
+	sw_debug("wl_data_offer@%u.accept(%s) ignored: no drag and drop",
+		 wl_resource_get_id(resource), mime_type ? mime_type : "null");
 }
 
 static void
@@ -59,12 +62,15 @@ offer_handle_destroy(struct wl_client *client, struct wl_resource *resource)
 static void
 offer_finish(struct wl_client *client, struct wl_resource *resource)
 {
+	sw_debug("wl_data_offer@%u.finish ignored: no drag and drop", wl_resource_get_id(resource));
 }
 
 static void
 offer_set_actions(struct wl_client *client, struct wl_resource *resource, uint32_t actions,
 		  uint32_t preferred)
 {
+	sw_debug("wl_data_offer@%u.set_actions(%u, %u) ignored: no drag and drop",
+		 wl_resource_get_id(resource), actions, preferred);
 }
 
 static const struct wl_data_offer_interface offer_impl = {
@@ -174,6 +180,8 @@ source_handle_destroy(struct wl_client *client, struct wl_resource *resource)
 static void
 source_set_actions(struct wl_client *client, struct wl_resource *resource, uint32_t actions)
 {
+	sw_debug("wl_data_source@%u.set_actions(%u) ignored: no drag and drop",
+		 wl_resource_get_id(resource), actions);
 }
 
 static const struct wl_data_source_interface source_impl = {
