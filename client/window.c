@@ -447,6 +447,7 @@ sw_window_run(struct sw_window *window, bool *done, const bool *failed)
 	while (!client->quit && !*done && !*failed && !sw_window_closed(window)) {
 		if (sw_client_dispatch(client, -1) < 0)
 			return -1;
+		window->stats.wakeups++;
 	}
 	if (*failed)
 		return -1;
@@ -576,9 +577,10 @@ sw_window_print_stats(const struct sw_window *window, FILE *out)
 	}
 
 	fprintf(out, "%s: frames=%" PRIu64 " presented=%" PRIu64 " discarded=%" PRIu64
-		" refresh_ns=%" PRIu32 " commit_to_present_p50_us=%" PRId64 " p99_us=%" PRId64 "\n",
+		" refresh_ns=%" PRIu32 " commit_to_present_p50_us=%" PRId64 " p99_us=%" PRId64
+		" wakeups=%" PRIu64 "\n",
 		window->client->prog, stats->commits, stats->presented, stats->discarded,
-		stats->refresh_ns, ns_to_us(p50), ns_to_us(p99));
+		stats->refresh_ns, ns_to_us(p50), ns_to_us(p99), stats->wakeups);
 	fflush(out);
 	sw_info("%" PRIu64 " of %" PRIu64 " frames presented (%" PRIu64 " discarded, %" PRIu64
 		" unanswered) at %.2f Hz; commit to present: median %.2f ms, 99th percentile %.2f ms, worst %.2f ms",

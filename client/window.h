@@ -110,6 +110,7 @@ struct sw_present_stats {
 	uint64_t presented;
 	uint64_t discarded;
 	uint64_t pending;       /* feedbacks not yet answered */
+	uint64_t wakeups;       /* reads of the socket while drawing */
 	uint32_t refresh_ns;    /* from the latest presented event */
 	int64_t *latency_ns;    /* commit-to-present of each presented frame */
 	size_t latency_count, latency_cap;

@@ -885,8 +885,10 @@ sw_output_frame(struct sw_output *output)
 {
 	struct sw_server *server = output->server;
 	output->frame_scheduled = false;
-	if (!output->enabled)
+	if (!output->enabled) {
+		sw_surfaces_release_retired(server);
 		return;
+	}
 
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -913,6 +915,8 @@ sw_output_frame(struct sw_output *output)
 			sw_surface_send_frame_done(cursor, msec);
 	}
 	output->frames++;
+	/* Replaced buffers: the frame holds what they showed, or planes lock them. */
+	sw_surfaces_release_retired(server);
 
 	/* The surfaces' committed state has now been used: tell their clients. */
 	struct frame_done done = { .output = output, .msec = msec };
@@ -980,6 +984,7 @@ sw_output_set_enabled(struct sw_output *output, bool enabled)
 	output->commit_pending = false;
 	if (!enabled) {
 		sw_presentation_discard_list(&output->presented_feedbacks);
+		sw_surfaces_release_retired(output->server);
 		sw_info("output %s disabled: rendering paused", output->name);
 		return;
 	}

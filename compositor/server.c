@@ -47,6 +47,7 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 	*server = (struct sw_server){ .opts = *opts };
 	server->background = BACKGROUND_XRGB;
 	wl_list_init(&server->views);
+	wl_list_init(&server->retired_surfaces);
 	wl_list_init(&server->outputs);
 	server->display = wl_display_create();
 	if (!server->display) {
@@ -54,6 +55,17 @@ sw_server_init(struct sw_server *server, const struct sw_options *opts,
 		return false;
 	}
 	server->loop = wl_display_get_event_loop(server->display);
+	/*
+	 * libwayland makes the loop's one timerfd with the first timer source
+	 * and keeps it: make it now, so the fds counted once we serve clients are
+	 * the steady state (fd-leak checks compare against that count).
+	 */
+	struct wl_event_source *timer = wl_event_loop_add_timer(server->loop, NULL, NULL);
+	if (!timer) {
+		sw_err("cannot create the event loop's timer");
+		goto out_display;
+	}
+	wl_event_source_remove(timer);
 	server->budgets = sw_budgets_create(server->display, &server->opts.budget);
 	if (!server->budgets)
 		goto out_display;
@@ -128,6 +140,10 @@ void
 sw_server_finish(struct sw_server *server)
 {
 	wl_display_destroy_clients(server->display);
+	if (server->retire_idle) {
+		wl_event_source_remove(server->retire_idle);
+		server->retire_idle = NULL;
+	}
 #ifdef SW_HAVE_DMABUF
 	sw_dmabuf_destroy(server);
 #endif

@@ -77,6 +77,9 @@ struct sw_server {
 
 	/* Mapped views, bottom first; the last one is on top. */
 	struct wl_list views;
+	/* Surfaces holding a replaced buffer until the next frame (surface.c). */
+	struct wl_list retired_surfaces;  /* sw_surface.retired_link */
+	struct wl_event_source *retire_idle;
 
 	uint32_t background;  /* XRGB8888 */
 	int exit_code;

@@ -505,6 +505,63 @@ recent_buffers_damage(struct sw_surface *surface, const pixman_region32_t *damag
 }
 
 static void
+surface_release_retired(struct sw_surface *surface)
+{
+	if (!surface->retired)
+		return;
+	struct sw_buffer *old = surface->retired;
+	surface->retired = NULL;
+	wl_list_remove(&surface->retired_link);
+	sw_buffer_unlock(old);
+}
+
+void
+sw_surfaces_release_retired(struct sw_server *server)
+{
+	while (!wl_list_empty(&server->retired_surfaces)) {
+		struct sw_surface *surface =
+			wl_container_of(server->retired_surfaces.next, surface, retired_link);
+		surface_release_retired(surface);
+	}
+}
+
+/* After the requests of one dispatch: release now unless a frame will. */
+static void
+retire_idle(void *data)
+{
+	struct sw_server *server = data;
+	server->retire_idle = NULL;
+	struct sw_output *output;
+	wl_list_for_each(output, &server->outputs, link) {
+		if (output->enabled && output->frame_scheduled)
+			return;
+	}
+	sw_surfaces_release_retired(server);
+}
+
+/*
+ * A commit replaced `old`. Its pixels are never read again (the frame holds
+ * them or the new buffer is drawn), but its release waits for the next frame,
+ * so that the client gets one message a frame (release, frame done and
+ * presentation together) instead of two wake-ups. One buffer per surface: a
+ * newer replacement releases the older at once.
+ */
+static void
+surface_retire_buffer(struct sw_surface *surface, struct sw_buffer *old)
+{
+	struct sw_server *server = surface->server;
+	surface_release_retired(surface);
+	if (!server->retire_idle)
+		server->retire_idle = wl_event_loop_add_idle(server->loop, retire_idle, server);
+	if (!server->retire_idle) {
+		sw_buffer_unlock(old);
+		return;
+	}
+	surface->retired = old;
+	wl_list_insert(server->retired_surfaces.prev, &surface->retired_link);
+}
+
+static void
 surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 {
 	surface->prev_width = surface->width;
@@ -516,7 +573,7 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 		/* Lock the new one first: it may be the same buffer. */
 		surface->buffer = src->buffer ? sw_buffer_lock(src->buffer) : NULL;
 		if (old)
-			sw_buffer_unlock(old);
+			surface_retire_buffer(surface, old);
 		set_pending_buffer(src, NULL);
 		src->buffer_attached = false;
 		recent_buffers_add(surface, surface->buffer);
@@ -1000,6 +1057,7 @@ surface_resource_destroy(struct wl_resource *resource)
 	}
 	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++)
 		recent_buffer_forget(&surface->recent[i]);
+	surface_release_retired(surface);
 	if (surface->buffer)
 		sw_buffer_unlock(surface->buffer);
 	sw_surface_state_fini(&surface->pending);

@@ -109,6 +109,9 @@ struct sw_surface {
 
 	/* The buffer being shown, locked while we may read it. */
 	struct sw_buffer *buffer;
+	/* The one it replaced, released with the next frame (server.retired_surfaces). */
+	struct sw_buffer *retired;
+	struct wl_list retired_link;
 	struct wl_listener current_buffer_destroy;
 	int32_t width, height;         /* surface-local size of the buffer */
 	/*
@@ -195,5 +198,7 @@ bool sw_surface_set_role(struct sw_surface *surface, const struct sw_surface_rol
 			 void *role_data, struct wl_resource *error_resource, uint32_t error_code);
 /* Send done to every committed frame callback (after a repaint that used it). */
 void sw_surface_send_frame_done(struct sw_surface *surface, uint32_t msec);
+/* Release the buffers commits replaced since the last frame (they are not read again). */
+void sw_surfaces_release_retired(struct sw_server *server);
 
 #endif

@@ -2,10 +2,17 @@
 """Frame pacing at --refresh=30: a client drawing on every frame callback gets
 about 30 of them a second, each commit presented with a ~33.3 ms refresh and
 increasing CLOCK_MONOTONIC timestamps; an idle compositor sends nothing and
-burns (almost) no CPU; a commit superseded before the repaint is discarded."""
+burns (almost) no CPU; a commit superseded before the repaint is discarded.
+A client drawing on every frame callback with two buffers is woken once a
+frame: the release of the buffer it replaced comes with the frame callback
+and the presentation feedback. While frames keep coming the compositor
+reprograms no timer."""
 
 import os
+import re
+import shutil
 import subprocess
+import time
 
 import harness
 from harness import check
@@ -65,5 +72,48 @@ def paces_at_30hz_and_idles_silently():
               % values['superseding_commit'])
 
 
+def one_wakeup_a_frame():
+    frames = 120
+    with harness.Compositor() as comp:
+        strace, trace = shutil.which('strace'), None
+        if strace:
+            # Counts the compositor's timer syscalls while the client draws.
+            out = os.path.join(comp.tmp, 'strace.txt')
+            trace = subprocess.Popen([strace, '-c', '-U', 'name,calls', '-e',
+                                      'trace=timerfd_settime,sendmsg', '-o', out, '-p',
+                                      str(comp.proc.pid)], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            time.sleep(0.5)  # attached
+        r = comp.run([harness.program('sealway-shm'), '--frames', str(frames), '--log',
+                      'warn'], timeout=30, check_status=0)
+        m = re.search(r'frames=(\d+) presented=(\d+) .* wakeups=(\d+)', r.stdout)
+        check(m, 'sealway-shm prints its statistics (got %r)' % r.stdout)
+        presented, wakeups = int(m.group(2)), int(m.group(3))
+        print('%d frames presented, %d client wake-ups' % (presented, wakeups))
+        check(presented == frames, 'every frame is presented (%d of %d)' % (presented, frames))
+        # Two a frame when the release travels alone, right after the commit.
+        check(wakeups <= frames + 5, 'the client is woken once a frame: release, frame '
+              'callback and feedback come together (%d wake-ups for %d frames)'
+              % (wakeups, frames))
+        if trace:
+            trace.send_signal(2)
+            trace.wait(timeout=10)
+            calls = {}
+            with open(out) as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) == 2 and parts[1].isdigit():
+                        calls[parts[0]] = int(parts[1])
+            print('compositor syscalls while drawing: %s' % calls)
+            check(calls.get('sendmsg', 0) <= frames + 10,
+                  'one message a frame to the client (%d sendmsg for %d frames)'
+                  % (calls.get('sendmsg', 0), frames))
+            check(calls.get('timerfd_settime', 0) <= 6,
+                  'the frame timer runs on its own while frames keep coming '
+                  '(%d timerfd_settime for %d frames)' % (calls.get('timerfd_settime', 0),
+                                                          frames))
+
+
 if __name__ == '__main__':
-    harness.main({'paces_at_30hz_and_idles_silently': paces_at_30hz_and_idles_silently})
+    harness.main({'paces_at_30hz_and_idles_silently': paces_at_30hz_and_idles_silently,
+                  'one_wakeup_a_frame': one_wakeup_a_frame})
