@@ -336,6 +336,7 @@ layer_commit(struct sw_surface *surface)
 			 surface->height);
 		arrange(shell, NULL);
 		damage_at(ls);
+		sw_surface_tree_wait_frames(surface);
 	} else if (old_layer != ls->current.layer) {
 		wl_list_remove(&ls->link);
 		wl_list_insert(shell->layers[ls->current.layer].prev, &ls->link);
@@ -360,9 +361,17 @@ layer_commit(struct sw_surface *surface)
 		sw_output_schedule_frame(sw_output_first(shell->server));
 }
 
+static struct sw_output *
+layer_output(struct sw_surface *surface)
+{
+	struct layer_surface *ls = surface->role_data;
+	return ls && ls->mapped ? ls->output : NULL;
+}
+
 static const struct sw_surface_role layer_role = {
 	.name = "zwlr_layer_surface_v1",
 	.commit = layer_commit,
+	.output = layer_output,
 };
 
 /* ---- zwlr_layer_surface_v1 ---- */

@@ -11,7 +11,6 @@
 
 #include "backend.h"
 #include "buffer.h"
-#include "layer_shell.h"
 #include "log.h"
 #include "output.h"
 #include "presentation-time-server-protocol.h"
@@ -614,6 +613,7 @@ sw_output_create(struct sw_server *server, struct sw_backend *backend, const cha
 	wl_list_init(&output->clients);
 	wl_list_init(&output->xdg_resources);
 	wl_list_init(&output->presented_feedbacks);
+	wl_list_init(&output->frame_waiters);
 	sw_scene_list_init(&output->scene_items);
 	wl_array_init(&output->render_reads);
 	wl_array_init(&output->planes_pending);
@@ -660,6 +660,17 @@ sw_output_destroy(struct sw_output *output)
 	sw_presentation_discard_list(&output->presented_feedbacks);
 	relayout(server, output);
 	wl_list_remove(&output->link);
+	/* Their windows moved to the outputs that remain: those answer. */
+	struct sw_surface *waiter, *waiter_tmp;
+	wl_list_for_each_safe(waiter, waiter_tmp, &output->frame_waiters, frame_link) {
+		wl_list_remove(&waiter->frame_link);
+		wl_list_init(&waiter->frame_link);
+		struct sw_output *now_on = sw_surface_frame_output(waiter);
+		if (now_on && now_on != output) {
+			wl_list_insert(now_on->frame_waiters.prev, &waiter->frame_link);
+			sw_output_schedule_frame(now_on);
+		}
+	}
 	sw_info("output %s removed", output->name);
 	struct output_binds *binds, *binds_tmp;
 	wl_list_for_each_safe(binds, binds_tmp, &output->clients, output_link) {
@@ -749,6 +760,7 @@ begin_reads(struct sw_output *output, size_t count)
 		}
 		item->render.image = item->buffer->impl->begin_access(item->buffer,
 								      &item->surface->buffer_damage);
+		pixman_region32_clear(&item->surface->buffer_damage);
 		if (!item->render.image) {
 			output->render_reads.size -= sizeof(*read);
 			continue;
@@ -864,12 +876,10 @@ struct frame_done {
 	uint32_t msec;
 };
 
-/* Frame callbacks and feedback of the surfaces of views whose output this is. */
+/* Frame callbacks and feedback of a surface whose output this is. */
 static void
-surface_frame_done(struct sw_surface *surface, int32_t x, int32_t y, void *data)
+surface_frame_done(struct sw_surface *surface, struct frame_done *done)
 {
-	struct frame_done *done = data;
-	pixman_region32_clear(&surface->buffer_damage);
 	sw_surface_send_frame_done(surface, done->msec);
 	if (surface_claimed(done->output, surface)) {
 		struct sw_presentation_feedback *feedback;
@@ -895,7 +905,6 @@ sw_output_frame(struct sw_output *output)
 	uint32_t msec = (uint32_t)((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
 
 	bool damaged = pixman_region32_not_empty(&output->damage);
-	struct sw_view *view;
 	output->stats = (struct sw_render_stats){ 0 };
 	output->copied_bytes = 0;
 	if (damaged) {
@@ -920,13 +929,19 @@ sw_output_frame(struct sw_output *output)
 
 	/* The surfaces' committed state has now been used: tell their clients. */
 	struct frame_done done = { .output = output, .msec = msec };
-	wl_list_for_each(view, &server->views, link) {
-		if (view->mapped && sw_view_output(view) == output)
-			sw_surface_for_each(view->surface, view->x, view->y, surface_frame_done, &done);
+	struct sw_surface *surface, *tmp;
+	wl_list_for_each_safe(surface, tmp, &output->frame_waiters, frame_link) {
+		wl_list_remove(&surface->frame_link);
+		wl_list_init(&surface->frame_link);
+		struct sw_output *now_on = sw_surface_frame_output(surface);
+		if (now_on == output) {
+			surface_frame_done(surface, &done);
+		} else if (now_on) {
+			/* Its window moved: the other output's frame answers. */
+			wl_list_insert(now_on->frame_waiters.prev, &surface->frame_link);
+			sw_output_schedule_frame(now_on);
+		}
 	}
-	for (int l = SW_LAYER_BACKGROUND; l <= SW_LAYER_OVERLAY; l++)
-		sw_layer_shell_for_each(server->layer_shell, (enum sw_layer)l, surface_frame_done,
-					&done);
 
 	if (damaged)
 		wl_signal_emit_mutable(&output->events.frame_rendered, &output->damage);

@@ -561,6 +561,41 @@ surface_retire_buffer(struct sw_surface *surface, struct sw_buffer *old)
 	wl_list_insert(server->retired_surfaces.prev, &surface->retired_link);
 }
 
+struct sw_output *
+sw_surface_frame_output(struct sw_surface *surface)
+{
+	int32_t x, y;
+	struct sw_surface *root = sw_surface_get_root(surface, &x, &y);
+	if (root->view)
+		return root->view->mapped ? sw_view_output(root->view) : NULL;
+	if (root->role && root->role->output)
+		return root->role->output(root);
+	return NULL;
+}
+
+/*
+ * Only surfaces that wait for a frame are visited by it, so a frame costs
+ * nothing for the surfaces of idle clients.
+ */
+static void
+surface_wait_frame(struct sw_surface *surface, int32_t x, int32_t y, void *data)
+{
+	if (wl_list_empty(&surface->frame_callbacks) && wl_list_empty(&surface->feedbacks))
+		return;
+	struct sw_output *output = sw_surface_frame_output(surface);
+	if (!output)
+		return; /* until it is shown: its next commit or its map */
+	wl_list_remove(&surface->frame_link);
+	wl_list_insert(output->frame_waiters.prev, &surface->frame_link);
+	sw_output_schedule_frame(output);
+}
+
+void
+sw_surface_tree_wait_frames(struct sw_surface *surface)
+{
+	sw_surface_for_each(surface, 0, 0, surface_wait_frame, NULL);
+}
+
 static void
 surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 {
@@ -704,6 +739,7 @@ surface_apply(struct sw_surface *surface, struct sw_surface_state *src)
 				sw_surface_apply_cached(sub->surface);
 		}
 	}
+	surface_wait_frame(surface, 0, 0, NULL);
 	wl_signal_emit_mutable(&surface->events.commit, surface);
 }
 
@@ -1058,6 +1094,7 @@ surface_resource_destroy(struct wl_resource *resource)
 	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++)
 		recent_buffer_forget(&surface->recent[i]);
 	surface_release_retired(surface);
+	wl_list_remove(&surface->frame_link);
 	if (surface->buffer)
 		sw_buffer_unlock(surface->buffer);
 	sw_surface_state_fini(&surface->pending);
@@ -1131,6 +1168,7 @@ compositor_create_surface(struct wl_client *client, struct wl_resource *resource
 	pixman_region32_init(&surface->damage);
 	pixman_region32_init(&surface->buffer_damage);
 	wl_list_init(&surface->frame_callbacks);
+	wl_list_init(&surface->frame_link);
 	wl_list_init(&surface->feedbacks);
 	wl_list_init(&surface->queued);
 	for (size_t i = 0; i < SW_SURFACE_RECENT_BUFFERS; i++) {

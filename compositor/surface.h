@@ -100,6 +100,11 @@ struct sw_surface_state {
 struct sw_surface_role {
 	const char *name;
 	void (*commit)(struct sw_surface *surface);
+	/*
+	 * For roles that are not views (layer surfaces): the output whose frames
+	 * answer the surface's frame callbacks, NULL while it is not shown.
+	 */
+	struct sw_output *(*output)(struct sw_surface *surface);
 };
 
 struct sw_surface {
@@ -138,6 +143,8 @@ struct sw_surface {
 
 	/* Frame callbacks that were committed and wait for a repaint. */
 	struct wl_list frame_callbacks;
+	/* In its output's frame_waiters while callbacks or feedbacks wait there. */
+	struct wl_list frame_link;
 	/* Feedbacks committed and not yet tied to a repaint. */
 	struct wl_list feedbacks;
 	/*
@@ -198,6 +205,13 @@ bool sw_surface_set_role(struct sw_surface *surface, const struct sw_surface_rol
 			 void *role_data, struct wl_resource *error_resource, uint32_t error_code);
 /* Send done to every committed frame callback (after a repaint that used it). */
 void sw_surface_send_frame_done(struct sw_surface *surface, uint32_t msec);
+/* The output whose frames answer the surface's callbacks; NULL while it is not shown. */
+struct sw_output *sw_surface_frame_output(struct sw_surface *surface);
+/*
+ * Put the surfaces of the tree that have callbacks or feedbacks waiting on
+ * their output's list (done at every commit; a role calls it when it maps).
+ */
+void sw_surface_tree_wait_frames(struct sw_surface *surface);
 /* Release the buffers commits replaced since the last frame (they are not read again). */
 void sw_surfaces_release_retired(struct sw_server *server);
 

@@ -120,6 +120,8 @@ view_map(struct xdg_surface *xdg)
 	/* The window manager places and stacks it. */
 	wl_signal_emit_mutable(&view->events.map, view);
 	sw_view_damage_whole(view);
+	/* Subsurfaces that committed before the map wait for its frames now. */
+	sw_surface_tree_wait_frames(view->surface);
 	sw_debug("mapped %s %s at %d,%d size %dx%d", xdg->kind == XDG_ROLE_TOPLEVEL ? "toplevel" : "popup",
 		 xdg->title ? xdg->title : "(untitled)", view->x, view->y, view->surface->width,
 		 view->surface->height);

@@ -435,6 +435,38 @@ def over(src_argb_premultiplied, dst_rgb):
     return out
 
 
+_line_buffers = {}
+
+
+def read_line(stream, timeout):
+    """The next line of a child's stdout pipe, stripped, or '' after `timeout`
+    seconds. Reads the fd itself: select() and a buffered readline() lose a
+    second line that arrived in the same read."""
+    fd = stream.fileno()
+    buf = _line_buffers.setdefault(stream, b'')
+    deadline = time.monotonic() + timeout
+    while b'\n' not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        buf += chunk
+    line, sep, rest = buf.partition(b'\n')
+    if not sep and time.monotonic() < deadline:
+        rest = b''  # end of file: the last line without a newline
+    elif not sep:
+        line, rest = b'', buf
+    _line_buffers[stream] = rest
+    return line.decode(errors='replace').strip()
+
+
+def unread_text(stream):
+    """What read_line() took from `stream` and has not returned yet."""
+    return _line_buffers.pop(stream, b'').decode(errors='replace')
+
+
 def main(tests, argv=None):
     """Run the test functions named on the command line (default: all) and
     exit 0 (all pass), 1 (a failure) or 77 (skipped)."""

@@ -138,9 +138,9 @@ LIST_FLOODS = {
 
 
 def read_line(proc, timeout, what):
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    check(ready, '%s within %d s' % (what, timeout))
-    return proc.stdout.readline().decode().strip()
+    line = harness.read_line(proc.stdout, timeout)
+    check(line, '%s within %d s' % (what, timeout))
+    return line
 
 
 def finish(proc):
@@ -152,7 +152,7 @@ def finish(proc):
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-    return out.decode().strip(), err.decode().strip()
+    return (harness.unread_text(proc.stdout) + out.decode()).strip(), err.decode().strip()
 
 
 def run_list_floods(floods, clipboard=False):

@@ -14,7 +14,6 @@ Usage: test_layer_shell.py [TEST...]
 """
 
 import os
-import select
 import subprocess
 import time
 
@@ -47,8 +46,7 @@ class Layer:
         self.args = ' '.join(args[1:])
 
     def line(self, timeout=30.0):
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        return self.proc.stdout.readline().strip() if ready else ''
+        return harness.read_line(self.proc.stdout, timeout)
 
     def shown(self, size):
         line = self.line()
@@ -59,6 +57,7 @@ class Layer:
 
     def finish(self):
         out, err = self.proc.communicate(input='', timeout=10)
+        out = harness.unread_text(self.proc.stdout) + out
         check(out.strip().splitlines()[-1:] == ['ok'], 'layer-probe %s ends without a '
               'protocol error (got %r; %s)' % (self.args, out, err.strip()[-300:]))
 

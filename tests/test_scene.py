@@ -17,7 +17,6 @@ Usage: test_scene.py [TEST...]
 
 import os
 import re
-import select
 import subprocess
 import time
 
@@ -76,8 +75,7 @@ class Probe:
         self.expect('shown')
 
     def expect(self, word, timeout=10.0):
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        line = self.proc.stdout.readline().strip() if ready else ''
+        line = harness.read_line(self.proc.stdout, timeout)
         if line != word:
             self.proc.kill()
             _, err = self.proc.communicate()
@@ -90,6 +88,7 @@ class Probe:
 
     def close(self):
         out, err = self.proc.communicate(input='', timeout=10)
+        out = harness.unread_text(self.proc.stdout) + out
         check(out.strip().splitlines()[-1:] == ['ok'],
               'scene-probe stays connected without a protocol error (got %r; %s)'
               % (out, err.strip()))

@@ -14,7 +14,6 @@ Usage: test_transform.py [TEST...]
 """
 
 import os
-import select
 import subprocess
 import time
 
@@ -66,8 +65,7 @@ def probe_path():
 
 def read_line(proc, timeout=10.0):
     """The probe's next stdout line, '' at EOF or after `timeout` seconds."""
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    return proc.stdout.readline().strip() if ready else ''
+    return harness.read_line(proc.stdout, timeout)
 
 
 def window_quadrants(width, height):
@@ -125,6 +123,7 @@ def run_case(name):
             except subprocess.TimeoutExpired:
                 probe.kill()
                 out, err = probe.communicate()
+        out = harness.unread_text(probe.stdout) + out
         check(out.strip().splitlines()[-1:] == ['ok'],
               'the probe stays connected without a protocol error (got %r; %s)'
               % (out, err.strip()))

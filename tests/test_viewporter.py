@@ -12,7 +12,6 @@ Usage: test_viewporter.py [TEST...]
 """
 
 import os
-import select
 import subprocess
 import time
 
@@ -138,8 +137,7 @@ def crop_scaled_exactly_is_sampled_nearest():
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
         try:
-            ready, _, _ = select.select([probe.stdout], [], [], 10)
-            line = probe.stdout.readline().strip() if ready else ''
+            line = harness.read_line(probe.stdout, 10)
             check(line == 'shown', 'the cropped frame is drawn (got %r)' % line)
             img = comp.capture('sealway-capture')
             window = (X0, Y0, X0 + 64, Y0 + 32)
@@ -152,6 +150,7 @@ def crop_scaled_exactly_is_sampled_nearest():
                   % (n, fmt_pixels(first)))
         finally:
             out, err = probe.communicate(input='', timeout=10)
+            out = harness.unread_text(probe.stdout) + out
         check(out.strip().splitlines()[-1:] == ['ok'], 'no protocol error (got %r; %s)'
               % (out, err.strip()))
 
@@ -166,8 +165,7 @@ def damage_follows_the_destination():
                                  stderr=subprocess.PIPE, text=True)
         try:
             def line():
-                ready, _, _ = select.select([probe.stdout], [], [], 10)
-                return probe.stdout.readline().strip() if ready else ''
+                return harness.read_line(probe.stdout, 10)
             got = line()
             check(got == 'shown', 'the cropped frame is drawn (got %r)' % got)
             img = comp.capture('sealway-capture')
@@ -187,6 +185,7 @@ def damage_follows_the_destination():
                       'is %06x (%d differ: %s)' % (*rect, colour, n, fmt_pixels(first)))
         finally:
             out, err = probe.communicate(input='', timeout=10)
+            out = harness.unread_text(probe.stdout) + out
         check(out.strip().splitlines()[-1:] == ['ok'], 'no protocol error (got %r; %s)'
               % (out, err.strip()))
 
