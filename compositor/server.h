@@ -44,7 +44,6 @@ struct sw_server {
 	struct wl_event_loop *loop;
 	struct sw_options opts;
 	const char *socket_name;
-	pid_t spawned_pid;            /* the `-- CLIENT` process, 0 when none */
 
 	struct sw_budgets *budgets;   /* what clients may make us hold */
 	struct sw_backend *backend;
@@ -72,6 +71,9 @@ struct sw_server {
 	struct {
 		struct wl_global *globals[4];
 		size_t count;
+		/* The connection made for the `-- CLIENT`, NULL when none or gone. */
+		struct wl_client *spawned;
+		struct wl_listener spawned_destroy;
 	} trust;
 	struct sw_layer_shell *layer_shell; /* panels, wallpapers: layer_shell.c */
 
