@@ -45,6 +45,8 @@ static const char usage[] =
 	"                                who may inject keys and pointer motion (virtual keyboard\n"
 	"                                and pointer): the -- CLIENT's own connection (default),\n"
 	"                                every client, or nobody\n"
+	"  --activation-token-ms=MS      how long an xdg_activation_v1 token stays usable\n"
+	"                                (default 30000)\n"
 	"  -h, --help                    show this help\n"
 	"With -- CLIENT, the client is started connected (WAYLAND_SOCKET), with\n"
 	"WAYLAND_DISPLAY set for the clients it starts, and sealway exits with its exit\n"
@@ -107,7 +109,7 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 {
 	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_OUTPUT, OPT_MODE, OPT_KMS,
 	       OPT_DRM_DEVICE, OPT_SEALS, OPT_LOG, OPT_LIMIT, OPT_BUDGET, OPT_SCANOUT,
-	       OPT_TRUST_INPUT };
+	       OPT_TRUST_INPUT, OPT_TOKEN_MS };
 	static const struct option long_opts[] = {
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -123,6 +125,7 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "budget", required_argument, NULL, OPT_BUDGET },
 		{ "trust-virtual-input", required_argument, NULL, OPT_TRUST_INPUT },
+		{ "activation-token-ms", required_argument, NULL, OPT_TOKEN_MS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -226,6 +229,16 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 				return fail_option("unknown trust policy '%s': use spawned, all or none",
 						   optarg);
 			break;
+		case OPT_TOKEN_MS: {
+			char *end;
+			errno = 0;
+			long ms = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || ms < 1 || ms > 3600000)
+				return fail_option("bad activation token lifetime '%s': expected "
+						   "1..3600000 ms", optarg);
+			opts->activation_token_ms = (int32_t)ms;
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			sw_budget_print_help(stdout);

@@ -37,6 +37,7 @@ struct sw_options {
 	char **client_argv;       /* after "--", NULL when none */
 	struct sw_budget_settings budget; /* --budget, --limit */
 	enum sw_trust_policy trust_virtual_input; /* --trust-virtual-input */
+	int32_t activation_token_ms; /* --activation-token-ms, 0: the default */
 };
 
 struct sw_server {
