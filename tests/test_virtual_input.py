@@ -122,6 +122,35 @@ def virtual_pointer_errors_have_their_codes():
         comp.check_alive('virtual pointer protocol errors')
 
 
+def virtual_keyboard_keymaps_are_compiled():
+    """A keymap is compiled before any client gets it: one that does not compile,
+    one of a size past the bound, or one including a file outside the XKB
+    directory is refused (no_keymap, 0) with a message naming why; clients get
+    xkbcommon's compiled text in a sealed read-only file of sealway's."""
+    want = 'protocol-error interface=zwp_virtual_keyboard_v1 code=0'
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        for case, why in (('keymap-garbage', 'does not compile: '),
+                          ('keymap-huge', '4294967295 bytes: the size must be 1 to 1048576'),
+                          ('keymap-escape', 'may not leave the XKB directory')):
+            res = comp.run([vinput_probe(), case], check_status=0)
+            check(res.stdout.strip() == want and why in res.stderr,
+                  '%s: %s, the message naming "%s" (got %r; %s)'
+                  % (case, want, why, res.stdout.strip(), res.stderr.strip()))
+        res = comp.run([vinput_probe(), 'keymap-sent'], check_status=0)
+        got = dict(kv.split('=', 1) for kv in res.stdout.split()[1:])
+        sealed = int(got.get('seals', '0'), 16)
+        # F_SEAL_SEAL 1, SHRINK 2, GROW 4, WRITE 8
+        check(sealed & 0xf == 0xf, 'the keymap clients get is sealed against shrink, grow, '
+              'write and more seals (got %s; %s)' % (res.stdout.strip(), res.stderr.strip()))
+        check(got.get('readonly') == '1' and got.get('same-file') == '0',
+              'it is a read-only file of sealway\'s, not the sender\'s (got %s)'
+              % res.stdout.strip())
+        check(got.get('comment') == '0' and got.get('compiles-as') == 'xkb_keymap',
+              'it is the compiled keymap, not the bytes sent (the sender\'s comment is '
+              'gone; got %s)' % res.stdout.strip())
+        comp.check_alive('keymaps refused')
+
+
 def untrusted_clients_do_not_see_virtual_input():
     wtype = harness.tool('wtype')
     with harness.Compositor() as comp:
@@ -186,7 +215,8 @@ def a_client_with_the_spawned_pid_is_not_trusted():
 
 
 TESTS = (wtype_types_into_a_client, wtype_types_into_foot, virtual_pointer_click_focuses_the_window_under_it,
-         virtual_pointer_errors_have_their_codes, untrusted_clients_do_not_see_virtual_input,
+         virtual_pointer_errors_have_their_codes, virtual_keyboard_keymaps_are_compiled,
+         untrusted_clients_do_not_see_virtual_input,
          the_spawned_clients_connection_is_trusted, a_client_with_the_spawned_pid_is_not_trusted)
 
 if __name__ == '__main__':
