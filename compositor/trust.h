@@ -17,7 +17,10 @@ struct sw_server;
  *            WAYLAND_DISPLAY instead, the child's own children included, is
  *            an outside client. Nothing is judged by pid, so neither a
  *            process that reuses the child's pid nor one of its descendants
- *            is trusted by accident;
+ *            is trusted by accident. The connection is for one client: a
+ *            script that starts several must unset WAYLAND_SOCKET for all
+ *            but the one it means (they would share it, and die of each
+ *            other's object ids);
  *   all      every client (tests, or a desktop that accepts the risk).
  * Any other client does not see the globals at all (a global filter), so a
  * tool such as wtype says the protocol is missing rather than typing.
