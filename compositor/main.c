@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,11 +43,14 @@ static const char usage[] =
 	"  --budget=NAME=N               the process total of budget NAME (repeatable)\n"
 	"  --trust-virtual-input=spawned|all|none\n"
 	"                                who may inject keys and pointer motion (virtual keyboard\n"
-	"                                and pointer): the -- CLIENT and its descendants (default),\n"
+	"                                and pointer): the -- CLIENT's own connection (default),\n"
 	"                                every client, or nobody\n"
+	"  --activation-token-ms=MS      how long an xdg_activation_v1 token stays usable\n"
+	"                                (default 30000)\n"
 	"  -h, --help                    show this help\n"
-	"With -- CLIENT, the client is started with WAYLAND_DISPLAY set and sealway exits\n"
-	"with its exit status when it ends.\n";
+	"With -- CLIENT, the client is started connected (WAYLAND_SOCKET), with\n"
+	"WAYLAND_DISPLAY set for the clients it starts, and sealway exits with its exit\n"
+	"status when it ends.\n";
 
 struct run_state {
 	struct sw_server *server;
@@ -104,7 +109,7 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 {
 	enum { OPT_BACKEND = 1, OPT_SOCKET, OPT_SIZE, OPT_REFRESH, OPT_OUTPUT, OPT_MODE, OPT_KMS,
 	       OPT_DRM_DEVICE, OPT_SEALS, OPT_LOG, OPT_LIMIT, OPT_BUDGET, OPT_SCANOUT,
-	       OPT_TRUST_INPUT };
+	       OPT_TRUST_INPUT, OPT_TOKEN_MS };
 	static const struct option long_opts[] = {
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -120,6 +125,7 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "budget", required_argument, NULL, OPT_BUDGET },
 		{ "trust-virtual-input", required_argument, NULL, OPT_TRUST_INPUT },
+		{ "activation-token-ms", required_argument, NULL, OPT_TOKEN_MS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -223,6 +229,16 @@ parse_options(int argc, char **argv, struct sw_options *opts)
 				return fail_option("unknown trust policy '%s': use spawned, all or none",
 						   optarg);
 			break;
+		case OPT_TOKEN_MS: {
+			char *end;
+			errno = 0;
+			long ms = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || ms < 1 || ms > 3600000)
+				return fail_option("bad activation token lifetime '%s': expected "
+						   "1..3600000 ms", optarg);
+			opts->activation_token_ms = (int32_t)ms;
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			sw_budget_print_help(stdout);
@@ -265,7 +281,6 @@ handle_sigchld(int sig, void *data)
 		if (pid != run->child)
 			continue;
 		run->child = 0;
-		run->server->spawned_pid = 0;
 		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		sw_info("client exited with status %d", code);
 		sw_server_terminate(run->server, code);
@@ -273,13 +288,33 @@ handle_sigchld(int sig, void *data)
 	return 0;
 }
 
+/*
+ * Starts the client with a connection of its own: one end of a socketpair
+ * is a wl_client here, the other is WAYLAND_SOCKET in the child (trust.h:
+ * that connection, not a pid, is what "spawned" trusts). WAYLAND_DISPLAY is
+ * set too, for the clients it starts in turn.
+ */
 static pid_t
 spawn_client(struct run_state *run, char **argv, const char *socket_name,
 	     const char *activation_token)
 {
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		sw_err("socketpair for the client: %s", strerror(errno));
+		return -1;
+	}
+	struct wl_client *client = wl_client_create(run->server->display, sv[0]);
+	if (!client) {
+		sw_err("cannot make the client's connection: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		sw_err("fork: %s", strerror(errno));
+		wl_client_destroy(client);
+		close(sv[1]);
 		return -1;
 	}
 	if (pid == 0) {
@@ -293,8 +328,16 @@ spawn_client(struct run_state *run, char **argv, const char *socket_name,
 		if (run->have_nofile && setrlimit(RLIMIT_NOFILE, &run->nofile) < 0)
 			fprintf(stderr, "sealway: cannot restore the fd limit of %s: %s\n",
 				argv[0], strerror(errno));
+		/* Its end of the connection survives exec; ours (sv[0], CLOEXEC) does not. */
+		char fd_text[16];
+		if (fcntl(sv[1], F_SETFD, 0) < 0) {
+			fprintf(stderr, "sealway: cannot pass the connection to %s: %s\n",
+				argv[0], strerror(errno));
+			_exit(127);
+		}
+		snprintf(fd_text, sizeof(fd_text), "%d", sv[1]);
+		setenv("WAYLAND_SOCKET", fd_text, 1);
 		setenv("WAYLAND_DISPLAY", socket_name, 1);
-		unsetenv("WAYLAND_SOCKET");
 		/* Its first window may take the focus (xdg_activation_v1). */
 		if (activation_token)
 			setenv("XDG_ACTIVATION_TOKEN", activation_token, 1);
@@ -304,6 +347,10 @@ spawn_client(struct run_state *run, char **argv, const char *socket_name,
 		fprintf(stderr, "sealway: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	close(sv[1]);
+	sw_trust_set_spawned_client(run->server, client);
+	sw_info("client %s (pid %d) connected as wl_client %p", argv[0], (int)pid,
+		(void *)client);
 	/* Also here: the group must exist before we may signal it, whoever runs first. */
 	if (setpgid(pid, pid) < 0 && errno != EACCES)
 		sw_debug("setpgid(%d): %s", (int)pid, strerror(errno));
@@ -442,7 +489,6 @@ main(int argc, char **argv)
 					 sw_xdg_activation_spawn_token(&server));
 		if (run.child < 0)
 			goto out_server;
-		server.spawned_pid = run.child;
 	}
 
 	wl_display_run(server.display);

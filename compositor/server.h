@@ -37,6 +37,7 @@ struct sw_options {
 	char **client_argv;       /* after "--", NULL when none */
 	struct sw_budget_settings budget; /* --budget, --limit */
 	enum sw_trust_policy trust_virtual_input; /* --trust-virtual-input */
+	int32_t activation_token_ms; /* --activation-token-ms, 0: the default */
 };
 
 struct sw_server {
@@ -44,7 +45,6 @@ struct sw_server {
 	struct wl_event_loop *loop;
 	struct sw_options opts;
 	const char *socket_name;
-	pid_t spawned_pid;            /* the `-- CLIENT` process, 0 when none */
 
 	struct sw_budgets *budgets;   /* what clients may make us hold */
 	struct sw_backend *backend;
@@ -72,6 +72,9 @@ struct sw_server {
 	struct {
 		struct wl_global *globals[4];
 		size_t count;
+		/* The connection made for the `-- CLIENT`, NULL when none or gone. */
+		struct wl_client *spawned;
+		struct wl_listener spawned_destroy;
 	} trust;
 	struct sw_layer_shell *layer_shell; /* panels, wallpapers: layer_shell.c */
 

@@ -2,19 +2,13 @@
  * The trust policy for injected input (trust.h): a global filter that hides
  * the virtual input globals from clients the policy does not name.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/types.h>
 
 #include <wayland-server-core.h>
 
 #include "log.h"
 #include "server.h"
 #include "trust.h"
-
-/* How far up the parent chain a trusted process may be: bounds the /proc reads. */
-#define MAX_ANCESTRY 64
 
 bool
 sw_trust_parse_policy(const char *s, enum sw_trust_policy *policy)
@@ -30,39 +24,6 @@ sw_trust_parse_policy(const char *s, enum sw_trust_policy *policy)
 	return true;
 }
 
-/* The parent of `pid`, or -1 when it cannot be read (gone, or not ours to see). */
-static pid_t
-parent_of(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	char buf[512];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses, the last ')' ends it. */
-	char *end = strrchr(buf, ')');
-	int ppid;
-	char state;
-	if (!end || sscanf(end + 1, " %c %d", &state, &ppid) != 2)
-		return -1;
-	return (pid_t)ppid;
-}
-
-static bool
-descends_from(pid_t pid, pid_t ancestor)
-{
-	for (int i = 0; i < MAX_ANCESTRY && pid > 1; i++) {
-		if (pid == ancestor)
-			return true;
-		pid = parent_of(pid);
-	}
-	return false;
-}
-
 bool
 sw_trust_client_may_inject(struct sw_server *server, const struct wl_client *client)
 {
@@ -74,11 +35,25 @@ sw_trust_client_may_inject(struct sw_server *server, const struct wl_client *cli
 	case SW_TRUST_SPAWNED:
 		break;
 	}
-	if (server->spawned_pid <= 0)
-		return false;
-	pid_t pid;
-	wl_client_get_credentials((struct wl_client *)client, &pid, NULL, NULL);
-	return descends_from(pid, server->spawned_pid);
+	return server->trust.spawned && client == server->trust.spawned;
+}
+
+static void
+spawned_client_destroyed(struct wl_listener *listener, void *data)
+{
+	struct sw_server *server = wl_container_of(listener, server, trust.spawned_destroy);
+	wl_list_remove(&server->trust.spawned_destroy.link);
+	server->trust.spawned = NULL;
+}
+
+void
+sw_trust_set_spawned_client(struct sw_server *server, struct wl_client *client)
+{
+	if (server->trust.spawned)
+		spawned_client_destroyed(&server->trust.spawned_destroy, NULL);
+	server->trust.spawned = client;
+	server->trust.spawned_destroy.notify = spawned_client_destroyed;
+	wl_client_add_destroy_listener(client, &server->trust.spawned_destroy);
 }
 
 bool

@@ -1,14 +1,22 @@
 /*
  * zwp_virtual_keyboard_v1. Keys go straight to the seat: the compositor's own
- * keys (VT switches) are for physical keyboards only.
+ * keys (VT switches) are for physical keyboards only. A keymap is read out of
+ * the client's file, compiled with xkbcommon, and clients get the compiled
+ * text in a sealed file of the seat's: never the sender's file, nor text that
+ * does not compile.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <linux/input-event-codes.h>
 #include <wayland-server-core.h>
+#ifdef SW_HAVE_XKBCOMMON
+#include <xkbcommon/xkbcommon.h>
+#endif
 #include <wayland-server-protocol.h>
 
 #include "client_count.h"
@@ -28,6 +36,11 @@
 struct sw_virtual_keyboards {
 	struct sw_server *server;
 	struct wl_global *global;
+#ifdef SW_HAVE_XKBCOMMON
+	/* Includes from the system's XKB data only (not $HOME, not the environment). */
+	struct xkb_context *xkb;
+	char xkb_error[200];   /* xkbcommon's first error of the current compile */
+#endif
 	struct wl_list keyboards;   /* virtual_keyboard.link */
 	struct wl_listener display_destroy;
 };
@@ -87,6 +100,63 @@ read_keymap(int fd, uint32_t size, const char **why)
 	return text;
 }
 
+/*
+ * Where `text` names a file outside the XKB directory: an include with a
+ * ".." component, or an octal escape that could spell one. xkbcommon joins
+ * include names to its include path as they are, and a file outside it may
+ * be anything (a FIFO would block us). NULL when there is none.
+ */
+static const char *
+escapes_xkb_dir(const char *text)
+{
+	const char *p = strstr(text, "../");
+	if (!p)
+		p = strstr(text, "/..");
+	if (p)
+		return p;
+	for (p = strchr(text, '\\'); p; p = strchr(p + 1, '\\')) {
+		if (p[1] >= '0' && p[1] <= '7')
+			return p;
+	}
+	return NULL;
+}
+
+#ifdef SW_HAVE_XKBCOMMON
+static void
+xkb_log(struct xkb_context *context, enum xkb_log_level level, const char *format,
+	va_list args)
+{
+	struct sw_virtual_keyboards *manager = xkb_context_get_user_data(context);
+	char line[sizeof(manager->xkb_error)];
+	vsnprintf(line, sizeof(line), format, args);
+	line[strcspn(line, "\n")] = '\0';
+	sw_debug("virtual keyboard keymap: xkbcommon: %s", line);
+	if (level <= XKB_LOG_LEVEL_ERROR && !manager->xkb_error[0])
+		memcpy(manager->xkb_error, line, sizeof(line));
+}
+
+/* The compiled keymap as xkbcommon writes it out; NULL with `why` set. */
+static char *
+compile_keymap(struct sw_virtual_keyboards *manager, const char *text, char *why,
+	       size_t why_size)
+{
+	manager->xkb_error[0] = '\0';
+	struct xkb_keymap *keymap = xkb_keymap_new_from_buffer(
+		manager->xkb, text, strlen(text), XKB_KEYMAP_FORMAT_TEXT_V1,
+		XKB_KEYMAP_COMPILE_NO_FLAGS);
+	if (!keymap) {
+		snprintf(why, why_size, "it does not compile: %s",
+			 manager->xkb_error[0] ? manager->xkb_error : "xkbcommon gave no reason");
+		return NULL;
+	}
+	char *compiled = xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1);
+	xkb_keymap_unref(keymap);
+	if (!compiled)
+		snprintf(why, why_size, "xkbcommon cannot write it out");
+	return compiled;
+}
+#endif
+
 static void
 keyboard_keymap(struct wl_client *client, struct wl_resource *resource, uint32_t format,
 		int32_t fd, uint32_t size)
@@ -112,6 +182,30 @@ keyboard_keymap(struct wl_client *client, struct wl_resource *resource, uint32_t
 				       "keymap of %u bytes starts with a NUL: it is empty", size);
 		return;
 	}
+	const char *escape = escapes_xkb_dir(text);
+	if (escape) {
+		wl_resource_post_error(resource, ZWP_VIRTUAL_KEYBOARD_V1_ERROR_NO_KEYMAP,
+				       "keymap of %u bytes: \"%.3s\" at byte %zu: includes may not "
+				       "leave the XKB directory (no \"..\", no octal escapes)", size,
+				       escape, (size_t)(escape - text));
+		free(text);
+		return;
+	}
+#ifdef SW_HAVE_XKBCOMMON
+	/* No manager: the display is going, nothing will use the keymap. */
+	struct sw_virtual_keyboards *manager = kbd->manager;
+	if (manager) {
+		char reason[sizeof(manager->xkb_error) + 64];
+		char *compiled = compile_keymap(manager, text, reason, sizeof(reason));
+		free(text);
+		if (!compiled) {
+			wl_resource_post_error(resource, ZWP_VIRTUAL_KEYBOARD_V1_ERROR_NO_KEYMAP,
+					       "keymap of %u bytes: %s", size, reason);
+			return;
+		}
+		text = compiled;
+	}
+#endif
 	free(kbd->keymap);
 	kbd->keymap = text;
 	struct sw_seat *seat = seat_of(kbd);
@@ -270,6 +364,9 @@ manager_display_destroyed(struct wl_listener *listener, void *data)
 	}
 	wl_list_remove(&manager->display_destroy.link);
 	wl_global_destroy(manager->global);
+#ifdef SW_HAVE_XKBCOMMON
+	xkb_context_unref(manager->xkb);
+#endif
 	manager->server->virtual_keyboards = NULL;
 	free(manager);
 }
@@ -282,11 +379,25 @@ sw_virtual_keyboard_create(struct sw_server *server)
 		return false;
 	manager->server = server;
 	wl_list_init(&manager->keyboards);
+#ifdef SW_HAVE_XKBCOMMON
+	manager->xkb = xkb_context_new(XKB_CONTEXT_NO_DEFAULT_INCLUDES |
+				       XKB_CONTEXT_NO_ENVIRONMENT_NAMES);
+	if (!manager->xkb) {
+		sw_err("virtual keyboard: cannot make an xkbcommon context");
+		goto err_manager;
+	}
+	xkb_context_set_user_data(manager->xkb, manager);
+	xkb_context_set_log_fn(manager->xkb, xkb_log);
+	xkb_context_set_log_level(manager->xkb, XKB_LOG_LEVEL_ERROR);
+	if (!xkb_context_include_path_append(manager->xkb, SW_XKB_BASE))
+		sw_warn("virtual keyboard: no XKB data in %s: keymaps that include "
+			"files will not compile", SW_XKB_BASE);
+#endif
 	manager->global = wl_global_create(server->display,
 					   &zwp_virtual_keyboard_manager_v1_interface,
 					   VIRTUAL_KEYBOARD_MANAGER_VERSION, manager, manager_bind);
 	if (!manager->global)
-		goto err_manager;
+		goto err_xkb;
 	if (!sw_trust_restrict_global(server, manager->global))
 		goto err_global;
 	manager->display_destroy.notify = manager_display_destroyed;
@@ -296,6 +407,10 @@ sw_virtual_keyboard_create(struct sw_server *server)
 
 err_global:
 	wl_global_destroy(manager->global);
+err_xkb:
+#ifdef SW_HAVE_XKBCOMMON
+	xkb_context_unref(manager->xkb);
+#endif
 err_manager:
 	free(manager);
 	return false;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <wayland-server-core.h>
 
@@ -18,21 +19,49 @@
 #include "xdg_activation.h"
 
 #define XDG_ACTIVATION_VERSION 1
-/* Tokens remembered: the oldest is forgotten past this, so a flood costs nothing. */
-#define MAX_TOKENS 64
+/*
+ * Tokens a client may hold: its oldest is forgotten past this, so a flood
+ * costs nothing and only ever evicts the flooder's own tokens.
+ */
+#define TOKENS_PER_CLIENT 16
+/*
+ * Tokens whose maker has gone (a launcher hands a token on and exits) stay
+ * usable until they expire; at most this many, the oldest forgotten first.
+ */
+#define ORPHAN_TOKENS 64
+/* sealway's own tokens, for the -- CLIENT. */
+#define SEALWAY_TOKENS 4
 #define TOKEN_BYTES 16
+/* Lookups by name: tokens are random, so they spread evenly over the buckets. */
+#define TOKEN_BUCKETS 64
+
+/* Who made a set of tokens: a client, the clients that have gone, or sealway. */
+struct token_owner {
+	struct sw_xdg_activation *activation;
+	struct wl_list tokens;       /* token.owner_link, newest first */
+	int count, max;
+	struct wl_listener client_destroy;   /* for a client's */
+};
 
 struct token {
 	struct wl_list link;         /* sw_xdg_activation.tokens, newest first */
+	struct wl_list bucket_link;  /* sw_xdg_activation.buckets[] */
+	struct wl_list owner_link;   /* token_owner.tokens */
+	struct token_owner *owner;
 	char name[TOKEN_BYTES * 2 + 1];
+	uint8_t bucket;
 	bool valid;
+	int64_t expires_ms;          /* CLOCK_MONOTONIC */
 };
 
 struct sw_xdg_activation {
 	struct sw_server *server;
 	struct wl_global *global;
+	/* Every token, newest first: all live equally long, so the last expires first. */
 	struct wl_list tokens;
-	int count;
+	struct wl_list buckets[TOKEN_BUCKETS];
+	int64_t lifetime_ms;
+	struct token_owner orphans, sealway;
 	struct wl_listener display_destroy;
 };
 
@@ -43,8 +72,90 @@ struct token_builder {
 	uint32_t serial;
 };
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+owner_init(struct token_owner *owner, struct sw_xdg_activation *activation, int max)
+{
+	*owner = (struct token_owner){ .activation = activation, .max = max };
+	wl_list_init(&owner->tokens);
+}
+
+static void
+token_free(struct token *token)
+{
+	wl_list_remove(&token->link);
+	wl_list_remove(&token->bucket_link);
+	wl_list_remove(&token->owner_link);
+	token->owner->count--;
+	free(token);
+}
+
+/* `token` joins `owner`'s tokens as its newest, its oldest going past the cap. */
+static void
+token_adopt(struct token_owner *owner, struct token *token)
+{
+	token->owner = owner;
+	wl_list_insert(&owner->tokens, &token->owner_link);
+	if (++owner->count > owner->max) {
+		struct token *oldest = wl_container_of(owner->tokens.prev, oldest, owner_link);
+		token_free(oldest);
+	}
+}
+
+/* Forget the expired tokens: they are the oldest, at the end of the list. */
+static void
+tokens_expire(struct sw_xdg_activation *activation, int64_t now)
+{
+	while (!wl_list_empty(&activation->tokens)) {
+		struct token *oldest = wl_container_of(activation->tokens.prev, oldest, link);
+		if (oldest->expires_ms > now)
+			break;
+		token_free(oldest);
+	}
+}
+
+static void
+owner_client_destroyed(struct wl_listener *listener, void *data)
+{
+	struct token_owner *owner = wl_container_of(listener, owner, client_destroy);
+	wl_list_remove(&owner->client_destroy.link);
+	/* Its tokens outlive it, as the orphans' newest (oldest moved first, to keep the order). */
+	struct token *token, *tmp;
+	wl_list_for_each_reverse_safe(token, tmp, &owner->tokens, owner_link) {
+		wl_list_remove(&token->owner_link);
+		owner->count--;
+		token_adopt(&owner->activation->orphans, token);
+	}
+	free(owner);
+}
+
+/* `client`'s owner record, made at its first token; NULL without memory. */
+static struct token_owner *
+owner_of_client(struct sw_xdg_activation *activation, struct wl_client *client)
+{
+	struct wl_listener *listener =
+		wl_client_get_destroy_listener(client, owner_client_destroyed);
+	struct token_owner *owner;
+	if (listener)
+		return wl_container_of(listener, owner, client_destroy);
+	owner = malloc(sizeof(*owner));
+	if (!owner)
+		return NULL;
+	owner_init(owner, activation, TOKENS_PER_CLIENT);
+	owner->client_destroy.notify = owner_client_destroyed;
+	wl_client_add_destroy_listener(client, &owner->client_destroy);
+	return owner;
+}
+
 static struct token *
-token_new(struct sw_xdg_activation *activation, bool valid)
+token_new(struct sw_xdg_activation *activation, struct token_owner *owner, bool valid)
 {
 	uint8_t raw[TOKEN_BYTES];
 	size_t got = 0;
@@ -63,29 +174,46 @@ token_new(struct sw_xdg_activation *activation, bool valid)
 		return NULL;
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(token->name + 2 * i, 3, "%02x", raw[i]);
+	int64_t now = now_ms();
+	tokens_expire(activation, now);
 	token->valid = valid;
+	token->expires_ms = now + activation->lifetime_ms;
+	token->bucket = raw[0] % TOKEN_BUCKETS;
 	wl_list_insert(&activation->tokens, &token->link);
-	if (++activation->count > MAX_TOKENS) {
-		struct token *oldest = wl_container_of(activation->tokens.prev, oldest, link);
-		wl_list_remove(&oldest->link);
-		free(oldest);
-		activation->count--;
-	}
+	wl_list_insert(&activation->buckets[token->bucket], &token->bucket_link);
+	token_adopt(owner, token);
 	return token;
 }
 
-static struct token *
+static uint8_t
+bucket_of_name(const char *name)
+{
+	unsigned int byte = 0;
+	if (sscanf(name, "%2x", &byte) != 1)
+		return 0;
+	return (uint8_t)(byte % TOKEN_BUCKETS);
+}
+
+/* What the token an activate names is. */
+enum token_verdict { TOKEN_VALID, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_UNKNOWN };
+
+/* Use up the token named `name` (when there is one), and say what it was. */
+static enum token_verdict
 token_take(struct sw_xdg_activation *activation, const char *name)
 {
+	int64_t now = now_ms();
+	enum token_verdict verdict = TOKEN_UNKNOWN;
 	struct token *token;
-	wl_list_for_each(token, &activation->tokens, link) {
+	wl_list_for_each(token, &activation->buckets[bucket_of_name(name)], bucket_link) {
 		if (strcmp(token->name, name) == 0) {
-			wl_list_remove(&token->link);
-			activation->count--;
-			return token;
+			verdict = token->expires_ms <= now ? TOKEN_EXPIRED
+				  : token->valid ? TOKEN_VALID : TOKEN_INVALID;
+			token_free(token);
+			break;
 		}
 	}
-	return NULL;
+	tokens_expire(activation, now);
+	return verdict;
 }
 
 /* ---- xdg_activation_token_v1 ---- */
@@ -137,7 +265,8 @@ token_commit(struct wl_client *client, struct wl_resource *resource)
 	struct sw_server *server = b->activation ? b->activation->server : NULL;
 	bool valid = server && server->seat && b->has_serial &&
 		     sw_seat_serial_is_recent(server->seat, client, b->serial);
-	struct token *token = b->activation ? token_new(b->activation, valid) : NULL;
+	struct token_owner *owner = b->activation ? owner_of_client(b->activation, client) : NULL;
+	struct token *token = owner ? token_new(b->activation, owner, valid) : NULL;
 	if (!token) {
 		/* Still answered: an unknown token is only a request for attention. */
 		xdg_activation_token_v1_send_done(resource, "invalid");
@@ -197,18 +326,20 @@ activation_activate(struct wl_client *client, struct wl_resource *resource, cons
 	struct sw_xdg_activation *activation = wl_resource_get_user_data(resource);
 	struct sw_surface *surface = sw_surface_from_resource(surface_resource);
 	uint32_t id = wl_resource_get_id(surface_resource);
-	struct token *token = activation ? token_take(activation, name) : NULL;
-	bool valid = token && token->valid;
-	free(token);
+	enum token_verdict verdict = activation ? token_take(activation, name) : TOKEN_UNKNOWN;
+	static const char *const verdicts[] = {
+		[TOKEN_VALID] = "valid", [TOKEN_INVALID] = "not valid",
+		[TOKEN_EXPIRED] = "expired", [TOKEN_UNKNOWN] = "unknown or used",
+	};
 	struct sw_view *view = surface->view;
 	if (!view || !view->toplevel || !view->mapped) {
 		sw_info("xdg_activation: activate of wl_surface@%u ignored: it is not a mapped "
 			"toplevel", id);
 		return;
 	}
-	if (!valid) {
+	if (verdict != TOKEN_VALID) {
 		sw_info("xdg_activation: wl_surface@%u asks for attention (urgent): token "
-			"\"%.40s\" is %s", id, name, token ? "not valid" : "unknown or used");
+			"\"%.40s\" is %s", id, name, verdicts[verdict]);
 		return;
 	}
 	sw_info("xdg_activation: wl_surface@%u activated by a valid token", id);
@@ -239,9 +370,10 @@ activation_display_destroyed(struct wl_listener *listener, void *data)
 	struct sw_xdg_activation *activation =
 		wl_container_of(listener, activation, display_destroy);
 	wl_list_remove(&activation->display_destroy.link);
+	/* The clients are gone (their tokens are orphans now): what is left goes. */
 	struct token *token, *tmp;
 	wl_list_for_each_safe(token, tmp, &activation->tokens, link)
-		free(token);
+		token_free(token);
 	wl_global_destroy(activation->global);
 	activation->server->xdg_activation = NULL;
 	free(activation);
@@ -250,8 +382,8 @@ activation_display_destroyed(struct wl_listener *listener, void *data)
 const char *
 sw_xdg_activation_spawn_token(struct sw_server *server)
 {
-	struct token *token = server->xdg_activation ? token_new(server->xdg_activation, true)
-						     : NULL;
+	struct sw_xdg_activation *activation = server->xdg_activation;
+	struct token *token = activation ? token_new(activation, &activation->sealway, true) : NULL;
 	return token ? token->name : NULL;
 }
 
@@ -262,7 +394,14 @@ sw_xdg_activation_create(struct sw_server *server)
 	if (!activation)
 		return false;
 	activation->server = server;
+	activation->lifetime_ms = server->opts.activation_token_ms > 0
+					  ? server->opts.activation_token_ms
+					  : SW_ACTIVATION_TOKEN_MS_DEFAULT;
 	wl_list_init(&activation->tokens);
+	for (int i = 0; i < TOKEN_BUCKETS; i++)
+		wl_list_init(&activation->buckets[i]);
+	owner_init(&activation->orphans, activation, ORPHAN_TOKENS);
+	owner_init(&activation->sealway, activation, SEALWAY_TOKENS);
 	activation->global = wl_global_create(server->display, &xdg_activation_v1_interface,
 					      XDG_ACTIVATION_VERSION, activation, activation_bind);
 	if (!activation->global) {

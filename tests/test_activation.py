@@ -3,12 +3,14 @@
 serial of a click it got gives the focus to the window it activates; so does
 the token sealway hands the client it starts (XDG_ACTIVATION_TOKEN); any
 other token only marks the window as asking for attention (logged), and the
-focus stays where it is."""
+focus stays where it is. Tokens expire (--activation-token-ms), and one
+client's tokens cannot push out another's."""
 
 import os
 import re
 import subprocess
 import tempfile
+import time
 
 import harness
 from harness import check
@@ -43,6 +45,52 @@ def a_token_on_a_click_of_the_focused_client_gives_the_focus():
         check('activated' in states, 'a valid token gives A the focus (got %s)' % sorted(states))
         check('activated by a valid token' in comp.stderr_text(),
               'the activation is logged:\n%s' % comp.stderr_tail())
+
+
+def a_valid_token_made_on_a_click(comp, p):
+    """B focused, A behind it; a token made on a click on B, by B's client."""
+    two_windows_b_focused(p)
+    # B (cascaded to (64, 64), 100x100) is clicked: its client gets a button serial.
+    comp.run([vinput_probe(), 'click', '100', '100'], check_status=0)
+    p.sync()
+    p.send('token')
+    return p.expect(r'^token (\S+)$', what='the token').group(1)
+
+
+def an_expired_token_only_asks_for_attention():
+    with harness.Compositor('--trust-virtual-input=all', '--activation-token-ms=200') as comp:
+        comp.spawn([vinput_probe(), 'hold'])
+        wait_for_log(comp.stderr_path, r'virtual pointer zwlr_virtual_pointer_v1@')
+        p = Probe(comp)
+        token = a_valid_token_made_on_a_click(comp, p)
+        # Well past its 200 ms: an expired token can only be refused, however slow we are.
+        time.sleep(1.0)
+        start = len(p.lines)
+        p.send('activate A %s' % token)
+        p.sync()
+        after = p.lines[start:]
+        check(not any(re.match(r'^A configure .*activated', line) for line in after),
+              'A is not activated by an expired token (lines: %s)' % after)
+        check('is expired' in comp.stderr_text() and
+              'asks for attention (urgent)' in comp.stderr_text(),
+              'the request is logged as asking for attention, the token as expired:\n%s'
+              % comp.stderr_tail())
+
+
+def another_clients_token_flood_does_not_push_out_a_token():
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        comp.spawn([vinput_probe(), 'hold'])
+        wait_for_log(comp.stderr_path, r'virtual pointer zwlr_virtual_pointer_v1@')
+        p = Probe(comp)
+        token = a_valid_token_made_on_a_click(comp, p)
+        # Another client makes many tokens, and goes: neither pushes out B's token.
+        res = comp.run([vinput_probe(), 'tokens', '200'], check_status=0)
+        check(res.stdout.strip() == 'tokens 200', 'the flood\'s tokens are all answered (%r)'
+              % res.stdout.strip())
+        p.send('activate A %s' % token)
+        _, _, states = p.configure('A', 'A\'s configure after its activation')
+        check('activated' in states, 'the token made before the flood still gives A the '
+              'focus (got %s)' % sorted(states))
 
 
 def a_token_without_a_recent_serial_only_asks_for_attention():
@@ -95,7 +143,8 @@ def the_spawned_clients_token_gives_the_focus():
 
 TESTS = (a_token_on_a_click_of_the_focused_client_gives_the_focus,
          a_token_without_a_recent_serial_only_asks_for_attention,
-         the_spawned_clients_token_gives_the_focus)
+         the_spawned_clients_token_gives_the_focus, an_expired_token_only_asks_for_attention,
+         another_clients_token_flood_does_not_push_out_a_token)
 
 if __name__ == '__main__':
     harness.main({f.__name__: f for f in TESTS})

@@ -46,6 +46,9 @@ BAD_OPTIONS = {
     '--backend=nope': 'nope',
     '--shm-seals=maybe': 'maybe',
     '--log=loud': 'loud',
+    '--activation-token-ms=0': "'0'",
+    '--activation-token-ms=30s': '30s',
+    '--trust-virtual-input=some': 'some',
 }
 
 

@@ -3,8 +3,8 @@
 give the headless seat a keyboard and a pointer while a trusted client drives
 them. wtype types into wev (an echo of the keys it gets); a virtual pointer's
 click focuses the window under it. The trust policy: by default only the
-client sealway started with `-- CLIENT` (and its descendants) sees these
-globals; --trust-virtual-input=all opens them to everyone, =none to nobody.
+connection sealway made for the client it started with `-- CLIENT`
+(WAYLAND_SOCKET) sees these globals; --trust-virtual-input=all opens them to everyone, =none to nobody.
 Protocol errors come with their codes."""
 
 import os
@@ -122,6 +122,35 @@ def virtual_pointer_errors_have_their_codes():
         comp.check_alive('virtual pointer protocol errors')
 
 
+def virtual_keyboard_keymaps_are_compiled():
+    """A keymap is compiled before any client gets it: one that does not compile,
+    one of a size past the bound, or one including a file outside the XKB
+    directory is refused (no_keymap, 0) with a message naming why; clients get
+    xkbcommon's compiled text in a sealed read-only file of sealway's."""
+    want = 'protocol-error interface=zwp_virtual_keyboard_v1 code=0'
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        for case, why in (('keymap-garbage', 'does not compile: '),
+                          ('keymap-huge', '4294967295 bytes: the size must be 1 to 1048576'),
+                          ('keymap-escape', 'may not leave the XKB directory')):
+            res = comp.run([vinput_probe(), case], check_status=0)
+            check(res.stdout.strip() == want and why in res.stderr,
+                  '%s: %s, the message naming "%s" (got %r; %s)'
+                  % (case, want, why, res.stdout.strip(), res.stderr.strip()))
+        res = comp.run([vinput_probe(), 'keymap-sent'], check_status=0)
+        got = dict(kv.split('=', 1) for kv in res.stdout.split()[1:])
+        sealed = int(got.get('seals', '0'), 16)
+        # F_SEAL_SEAL 1, SHRINK 2, GROW 4, WRITE 8
+        check(sealed & 0xf == 0xf, 'the keymap clients get is sealed against shrink, grow, '
+              'write and more seals (got %s; %s)' % (res.stdout.strip(), res.stderr.strip()))
+        check(got.get('readonly') == '1' and got.get('same-file') == '0',
+              'it is a read-only file of sealway\'s, not the sender\'s (got %s)'
+              % res.stdout.strip())
+        check(got.get('comment') == '0' and got.get('compiles-as') == 'xkb_keymap',
+              'it is the compiled keymap, not the bytes sent (the sender\'s comment is '
+              'gone; got %s)' % res.stdout.strip())
+        comp.check_alive('keymaps refused')
+
+
 def untrusted_clients_do_not_see_virtual_input():
     wtype = harness.tool('wtype')
     with harness.Compositor() as comp:
@@ -153,21 +182,42 @@ def run_spawned(policy, client):
         return res.returncode, err
 
 
-def the_spawned_client_and_its_descendants_are_trusted():
+def the_spawned_clients_connection_is_trusted():
     wtype = harness.tool('wtype')
-    # sh starts wtype: a descendant of the spawned client.
+    rc, err = run_spawned(None, 'exec ' + wtype + ' x')
+    check(rc == 0, 'by default the -- CLIENT may type (status %d)\n%s' % (rc, err[-1500:]))
+    # sh does not speak Wayland: wtype, its child, inherits the connection (WAYLAND_SOCKET).
     rc, err = run_spawned(None, wtype + ' x')
-    check(rc == 0, 'by default the -- CLIENT\'s children may type (status %d)\n%s'
-          % (rc, err[-1500:]))
-    rc, err = run_spawned('none', wtype + ' x')
+    check(rc == 0, 'a program the -- CLIENT runs with the connection it was given may type '
+          '(status %d)\n%s' % (rc, err[-1500:]))
+    rc, err = run_spawned('none', 'exec ' + wtype + ' x')
     check(rc != 0 and 'virtual keyboard' in err,
           '--trust-virtual-input=none: not even the -- CLIENT may type (status %d)\n%s'
           % (rc, err[-1500:]))
 
 
+def a_client_with_the_spawned_pid_is_not_trusted():
+    """Trust goes with the connection sealway made for its client, not with a pid:
+    the same process connecting anew by WAYLAND_DISPLAY (as a process reusing the
+    pid would), or a child connecting on its own, is an outside client."""
+    wtype = harness.tool('wtype')
+    # exec keeps the pid: the pid is the spawned one, the connection is not.
+    rc, err = run_spawned(None, 'exec env -u WAYLAND_SOCKET ' + wtype + ' x')
+    check(rc != 0 and 'virtual keyboard' in err,
+          'the spawned pid connecting by WAYLAND_DISPLAY may not type (status %d)\n%s'
+          % (rc, err[-1500:]))
+    rc, err = run_spawned(None, 'env -u WAYLAND_SOCKET ' + wtype + ' x')
+    check(rc != 0 and 'virtual keyboard' in err,
+          'a child of the -- CLIENT connecting by WAYLAND_DISPLAY may not type (status %d)'
+          '\n%s' % (rc, err[-1500:]))
+    rc, err = run_spawned('all', 'env -u WAYLAND_SOCKET ' + wtype + ' x')
+    check(rc == 0, '--trust-virtual-input=all: it may (status %d)\n%s' % (rc, err[-1500:]))
+
+
 TESTS = (wtype_types_into_a_client, wtype_types_into_foot, virtual_pointer_click_focuses_the_window_under_it,
-         virtual_pointer_errors_have_their_codes, untrusted_clients_do_not_see_virtual_input,
-         the_spawned_client_and_its_descendants_are_trusted)
+         virtual_pointer_errors_have_their_codes, virtual_keyboard_keymaps_are_compiled,
+         untrusted_clients_do_not_see_virtual_input,
+         the_spawned_clients_connection_is_trusted, a_client_with_the_spawned_pid_is_not_trusted)
 
 if __name__ == '__main__':
     harness.main({f.__name__: f for f in TESTS})

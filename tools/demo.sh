@@ -30,7 +30,8 @@ case "$tty_name" in
 	if ls /dev/dri/card* >/dev/null 2>&1; then
 		echo "demo: running on $tty_name through DRM/KMS; Ctrl+Alt+Backspace quits"
 		export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
-		exec "$sealway" --backend=drm -- sh -c "$clients wait"
+		# WAYLAND_SOCKET is one connection, for one client: these connect by name.
+		exec "$sealway" --backend=drm -- sh -c "unset WAYLAND_SOCKET; $clients wait"
 	fi
 	;;
 esac

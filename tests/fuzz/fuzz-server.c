@@ -10,14 +10,19 @@
  *   config byte: bit 0 --shm-seals=require, bit 1 a keyboard, bit 2 a pointer,
  *                bit 3 a keymap, bit 4 every client starts with wl_registry@2
  *                and every global bound at 3, 4, ... in the order they are
- *                announced (so inputs need not spell out the binds)
+ *                announced (so inputs need not spell out the binds), bit 5
+ *                --trust-virtual-input=spawned with client 0 as the spawned
+ *                client's connection (else =all: both see the virtual input
+ *                globals)
  *   records, each a tag byte T, kind T & 0x0f, client T >> 7:
  *     0-7  request   obj:1 opcode:1 args...: the interface of `obj` (looked up
  *                    in the server) gives the signature and the wire size, and
  *                    opcode is taken modulo its request count. Per argument:
  *                    i/u/f 4 bytes LE; o 1 byte id (0: null); n 1 byte id
  *                    (0: the lowest free id); s len:1 (0xff: null) then bytes;
- *                    a len:1 then bytes; h 1 fd spec (see make_fd).
+ *                    a len:1 then bytes; h 1 fd spec (see make_fd; spec 0x0f
+ *                    is a sealed memfd of len:2 bytes that follow, as a
+ *                    keymap).
  *                    An id byte b >= 0xf0 names server id 0xff000000 + b - 0xf0.
  *                    Unknown objects get a bare 8-byte header.
  *     8    raw       len:1 bytes, written as they are
@@ -53,13 +58,23 @@
 #include <wayland-server-protocol.h>
 
 #include "backend.h"
+#include "idle-inhibit-unstable-v1-server-protocol.h"
 #include "linux-dmabuf-unstable-v1-server-protocol.h"
 #include "log.h"
 #include "output.h"
 #include "presentation-time-server-protocol.h"
+#include "primary-selection-unstable-v1-server-protocol.h"
 #include "seat.h"
 #include "server.h"
+#include "trust.h"
+#include "viewporter-server-protocol.h"
+#include "virtual-keyboard-unstable-v1-server-protocol.h"
+#include "wlr-data-control-unstable-v1-server-protocol.h"
+#include "wlr-layer-shell-unstable-v1-server-protocol.h"
 #include "wlr-screencopy-unstable-v1-server-protocol.h"
+#include "wlr-virtual-pointer-unstable-v1-server-protocol.h"
+#include "xdg-activation-v1-server-protocol.h"
+#include "xdg-decoration-unstable-v1-server-protocol.h"
 #include "xdg-output-unstable-v1-server-protocol.h"
 #include "xdg-shell-server-protocol.h"
 
@@ -99,6 +114,18 @@ static const struct wl_interface *const interfaces[] = {
 	&xdg_popup_interface, &zwlr_screencopy_manager_v1_interface,
 	&zwlr_screencopy_frame_v1_interface, &zwp_linux_dmabuf_v1_interface,
 	&zwp_linux_buffer_params_v1_interface, &zwp_linux_dmabuf_feedback_v1_interface,
+	&wp_viewporter_interface, &wp_viewport_interface,
+	&zxdg_decoration_manager_v1_interface, &zxdg_toplevel_decoration_v1_interface,
+	&zwlr_layer_shell_v1_interface, &zwlr_layer_surface_v1_interface,
+	&zwlr_data_control_manager_v1_interface, &zwlr_data_control_device_v1_interface,
+	&zwlr_data_control_source_v1_interface, &zwlr_data_control_offer_v1_interface,
+	&zwp_primary_selection_device_manager_v1_interface,
+	&zwp_primary_selection_device_v1_interface, &zwp_primary_selection_source_v1_interface,
+	&zwp_primary_selection_offer_v1_interface,
+	&xdg_activation_v1_interface, &xdg_activation_token_v1_interface,
+	&zwp_idle_inhibit_manager_v1_interface, &zwp_idle_inhibitor_v1_interface,
+	&zwp_virtual_keyboard_manager_v1_interface, &zwp_virtual_keyboard_v1_interface,
+	&zwlr_virtual_pointer_manager_v1_interface, &zwlr_virtual_pointer_v1_interface,
 };
 
 static const uint32_t size_classes[16] = {
@@ -123,6 +150,7 @@ struct fuzz {
 	uint32_t time_msec;
 	uint64_t frame_seq;
 	bool prebind;
+	bool spawned_made;     /* client 0's first connection was made the trusted one */
 };
 
 /*
@@ -216,6 +244,29 @@ make_memfd(struct fuzz *f, uint32_t size, int seals, bool posing, bool readonly)
 	return fd;
 }
 
+/* A sealed memfd holding len:2 bytes of the input (a keymap, say). */
+static int
+make_data_memfd(struct fuzz *f)
+{
+	uint32_t len = take8(f);
+	len |= (uint32_t)take8(f) << 8;
+	if (len > (size_t)(f->end - f->p))
+		len = (uint32_t)(f->end - f->p);
+	int fd = memfd_create("sealway-fuzz-data", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	if (len && write(fd, f->p, len) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	f->p += len;
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /*
  * An fd for a request: spec & 15 is the kind, spec >> 4 the size class of
  * memfds. Returns -1 when none could be made (the request goes without it).
@@ -225,6 +276,8 @@ make_fd(struct fuzz *f, uint8_t spec)
 {
 	uint32_t size = size_classes[spec >> 4];
 	int pipefd[2], sv[2], fd;
+	if (spec == 0x0f)
+		return make_data_memfd(f);
 	switch (spec & 15) {
 	case 0:
 		return make_memfd(f, size, 0, false, false);
@@ -417,6 +470,11 @@ client_get(struct fuzz *f, int index)
 	c->fd = sv[0];
 	c->destroy.notify = client_destroyed;
 	wl_client_add_destroy_listener(c->client, &c->destroy);
+	/* Under "spawned", client 0 is the -- CLIENT's connection (a reconnect is not). */
+	if (index == 0 && !f->spawned_made) {
+		f->spawned_made = true;
+		sw_trust_set_spawned_client(&f->server, c->client);
+	}
 	if (f->prebind)
 		prebind(f, c);
 	return c;
@@ -659,18 +717,38 @@ run_record(struct fuzz *f, uint8_t tag)
 
 /* ---- one input ---- */
 
+/*
+ * The fds open, but for the seat's keymap file: a virtual keyboard's keymap
+ * stays the seat's after it goes (clients keep their keymap), so one may
+ * appear that was not there when the server started.
+ */
 static int
 count_fds(void)
 {
 	DIR *dir = opendir("/proc/self/fd");
 	if (!dir)
 		abort();
-	int n = 0;
+	int n = 0, keymaps = 0;
 	struct dirent *e;
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], target[256];
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		ssize_t len = readlink(path, target, sizeof(target) - 1);
+		target[len > 0 ? len : 0] = '\0';
+		if (strncmp(target, "/memfd:sealway-keymap ", 22) == 0)
+			keymaps++;
+		else
 			n++;
+	}
 	closedir(dir);
+	/* The seat holds one keymap at most. */
+	if (keymaps > 1) {
+		fprintf(stderr, "sealway-fuzz: %d keymap files open, 1 at most expected\n",
+			keymaps);
+		abort();
+	}
 	return n;
 }
 
@@ -744,6 +822,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.refresh_mhz = 60000,
 		.kms = "auto",
 		.shm_require_seals = config & 1,
+		.trust_virtual_input = config & 32 ? SW_TRUST_SPAWNED : SW_TRUST_ALL,
 	};
 	if (!sw_server_init(&f.server, &opts, fuzz_create_backend))
 		abort();

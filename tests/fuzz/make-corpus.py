@@ -11,15 +11,23 @@ import os
 import struct
 import sys
 
-# Global names: libwayland numbers globals from 1 in the order sw_server_init makes them.
+# Global names: libwayland numbers globals from 1 in the order sw_server_init makes them
+# (wayland-info against sealway --trust-virtual-input=all lists them so). linux-dmabuf is
+# version 3 on a machine without a DRM device, 4 with one: prebind binds what is offered.
 GLOBALS = [
     ('wl_compositor', 5), ('wl_subcompositor', 1), ('wl_data_device_manager', 3),
-    ('wl_shm', 1), ('wp_presentation', 1), ('xdg_wm_base', 5), ('wl_output', 4),
-    ('zxdg_output_manager_v1', 3), ('zwlr_screencopy_manager_v1', 3), ('wl_seat', 7),
-    ('zwp_linux_dmabuf_v1', 4),
+    ('zwp_primary_selection_device_manager_v1', 1), ('zwlr_data_control_manager_v1', 2),
+    ('zwp_idle_inhibit_manager_v1', 1), ('xdg_activation_v1', 1), ('wl_shm', 1),
+    ('wp_presentation', 1), ('xdg_wm_base', 5), ('wp_viewporter', 1),
+    ('zxdg_decoration_manager_v1', 1), ('zwlr_layer_shell_v1', 4),
+    ('zxdg_output_manager_v1', 3), ('wl_output', 4), ('zwlr_screencopy_manager_v1', 3),
+    ('wl_seat', 7), ('zwp_virtual_keyboard_manager_v1', 1),
+    ('zwlr_virtual_pointer_manager_v1', 2), ('zwp_linux_dmabuf_v1', 3),
 ]
 NAME = {iface: i + 1 for i, (iface, _) in enumerate(GLOBALS)}
 VERSION = dict(GLOBALS)
+# Only trusted clients see these (config bit 5 hides them from client 1).
+VIRTUAL_INPUT = ('zwp_virtual_keyboard_manager_v1', 'zwlr_virtual_pointer_manager_v1')
 
 # fd kinds and size classes of make_fd()
 FD_MEMFD, FD_SEALED, FD_ALL_SEALED, FD_WRITE_SEALED = 0, 1, 2, 3
@@ -69,6 +77,16 @@ def h(kind, size=0):
     return bytes([kind | SIZES.index(size) << 4])
 
 
+def hdata(data):
+    """A sealed memfd holding `data` (fd spec 0x0f)."""
+    return b'\x0f' + struct.pack('<H', len(data)) + data
+
+
+def fx(v):
+    """wl_fixed_t"""
+    return u(int(v * 256))
+
+
 class Session:
     """Requests with explicit ids, so the sessions read like the protocol."""
 
@@ -95,9 +113,10 @@ class Session:
         self.out += bytes([client << 7]) + target + bytes([opcode])
         self.out += b''.join(self.arg(a, client) for a in args)
 
-    def prebound(self, client=0):
+    def prebound(self, client=0, trusted=True):
         """Labels for what the harness bound: wl_registry@2, then the globals in order."""
-        labels = ['reg', COMP, SUBC, DDM, SHM, PRES, WM, OUT, XOUT, SCM, SEAT, DMABUF]
+        labels = ['reg'] + [LABEL[iface] for iface, _ in GLOBALS
+                            if trusted or iface not in VIRTUAL_INPUT]
         for label in labels:
             self.ids[client][label] = self.next_id[client]
             self.next_id[client] += 1
@@ -159,25 +178,32 @@ class Session:
 # Ids used by the sessions below.
 COMP, SUBC, DDM, SHM, PRES, WM, OUT, XOUT, SCM, SEAT, DMABUF = (
     'comp', 'subc', 'ddm', 'shm', 'pres', 'wm', 'out', 'xout', 'scm', 'seat', 'dmabuf')
+PSM, DCM, IDLE, ACT, VPORTER, DECO, LAYER, VKBD, VPTR = (
+    'psm', 'dcm', 'idle', 'act', 'vporter', 'deco', 'layer', 'vkbd', 'vptr')
+LABEL = {
+    'wl_compositor': COMP, 'wl_subcompositor': SUBC, 'wl_data_device_manager': DDM,
+    'zwp_primary_selection_device_manager_v1': PSM, 'zwlr_data_control_manager_v1': DCM,
+    'zwp_idle_inhibit_manager_v1': IDLE, 'xdg_activation_v1': ACT, 'wl_shm': SHM,
+    'wp_presentation': PRES, 'xdg_wm_base': WM, 'wp_viewporter': VPORTER,
+    'zxdg_decoration_manager_v1': DECO, 'zwlr_layer_shell_v1': LAYER,
+    'zxdg_output_manager_v1': XOUT, 'wl_output': OUT, 'zwlr_screencopy_manager_v1': SCM,
+    'wl_seat': SEAT, 'zwp_virtual_keyboard_manager_v1': VKBD,
+    'zwlr_virtual_pointer_manager_v1': VPTR, 'zwp_linux_dmabuf_v1': DMABUF,
+}
 
 
 PREBIND = 16
 
 
-def bind_all(c=0, dmabuf_version=4, prebind=True):
+def bind_all(c=0, prebind=True):
     """Every global bound. With `prebind` the harness does it (config bit 4), at the same ids."""
-    x = Session(c | (PREBIND if prebind and dmabuf_version == 4 else 0))
+    x = Session(c | (PREBIND if prebind else 0))
     if x.out[0] & PREBIND:
         x.prebound()
         return x
     x.registry()
-    for iface, new_id in [('wl_compositor', COMP), ('wl_subcompositor', SUBC),
-                          ('wl_data_device_manager', DDM), ('wl_shm', SHM),
-                          ('wp_presentation', PRES), ('xdg_wm_base', WM), ('wl_output', OUT),
-                          ('zxdg_output_manager_v1', XOUT),
-                          ('zwlr_screencopy_manager_v1', SCM), ('wl_seat', SEAT)]:
-        x.bind(iface, new_id)
-    x.bind('zwp_linux_dmabuf_v1', DMABUF, version=dmabuf_version)
+    for iface, _ in GLOBALS:
+        x.bind(iface, LABEL[iface])
     return x
 
 
@@ -253,8 +279,7 @@ def sessions():
     x.req(WM, 2, n(42), o(41))
     x.req(42, 2, n(43), o(23), o(40))      # popup of the toplevel
     x.commit(41)
-    x.serial += 1
-    x.req(42, 4, u(x.serial))
+    x.req(42, 4, u(4))                     # the popup's configure (enter and keys took 2, 3)
     x.buffer(20, 44, 32, 32, offset=16384)
     x.attach(41, 44)
     x.commit(41)
@@ -287,6 +312,7 @@ def sessions():
     x.damage(22)
     x.commit(22)
     x.repaint()
+    # Version 4 only (a DRM device): without one the client ends here.
     x.req(DMABUF, 2, n(62))                # default feedback
     x.req(DMABUF, 3, n(63), o(22))         # surface feedback
     out['dmabuf-immed'] = x
@@ -306,7 +332,7 @@ def sessions():
     x.req(62, 2, u(16), u(16), u(ARGB8888_DRM), u(0))          # create: a memfd fails
     out['dmabuf-nv12-and-failed'] = x
 
-    x = bind_all(dmabuf_version=3)
+    x = bind_all(prebind=False)
     x.req(DMABUF, 1, n(60))
     x.req(60, 1, h(FD_PIPE_R), u(0), u(0), u(256), u(0), u(0))
     x.req(60, 2, u(64), u(64), u(XRGB8888_DRM), u(0))
@@ -383,7 +409,7 @@ def sessions():
     x.req(WM, 2, n(23), o(22), client=1)
     x.req(23, 1, n(24), client=1)
     x.req(22, 6, client=1)
-    x.req(23, 4, u(3), client=1)
+    x.req(23, 4, u(4), client=1)
     x.req(22, 1, o(21), u(0), u(0), client=1)
     x.req(22, 6, client=1)
     x.repaint()
@@ -482,13 +508,11 @@ def sessions():
     x.req('frame', 1)
     x.req(XOUT, 1, n('xo'), o(OUT))
     x.req('xo', 0)
-    x.req(DMABUF, 2, n('fb'))
-    x.req('fb', 0)
     x.req(DDM, 0, n('src'))
     x.req('src', 0, s('text/plain'))
     x.req('src', 2, u(1))
     x.req(DDM, 1, n('dev'), o(SEAT))
-    x.req('dev', 1, o('src'), u(3))
+    x.req('dev', 1, o('src'), u(2))                # the keyboard enter's serial
     x.req(0xf0, 0, u(3), s('text/plain'))  # accept on the offer we got
     x.req(0xf0, 4, u(1), u(1))
     x.req(0xf0, 3)
@@ -506,6 +530,240 @@ def sessions():
     x.req(22, 0)                           # the focused surface goes
     x.repaint()
     out['kitchen-sink'] = x
+    out.update(newer_protocols())
+    return out
+
+
+KEYMAP = (b'xkb_keymap {\n'
+          b'  xkb_keycodes "(unnamed)" { minimum = 8; maximum = 255; <K1> = 38; <K2> = 50; };\n'
+          b'  xkb_types "(unnamed)" { include "complete" };\n'
+          b'  xkb_compatibility "(unnamed)" { include "complete" };\n'
+          b'  xkb_symbols "(unnamed)" { key <K1> { [ a, A ] }; key <K2> { [ Shift_L ] }; };\n'
+          b'};\n\0')
+
+
+def newer_protocols():
+    """Seeds for viewporter, xdg-decoration, layer shell, data control, primary
+    selection, xdg-activation, idle inhibit and the virtual keyboard and pointer."""
+    out = {}
+
+    x = bind_all()
+    mapped_window(x)
+    x.req(VPORTER, 1, n('vp'), o(22))          # get_viewport
+    x.req('vp', 1, fx(0), fx(0), fx(32.5), fx(16))   # set_source
+    x.req('vp', 2, u(200), u(100))             # set_destination
+    x.damage(22)
+    x.commit(22)
+    x.repaint()
+    x.req('vp', 1, fx(-1), fx(-1), fx(-1), fx(-1))   # unset the source
+    x.req('vp', 2, u(0xffffffff), u(0xffffffff))     # and the destination
+    x.commit(22)
+    x.repaint()
+    x.req('vp', 1, fx(60), fx(60), fx(30), fx(30))   # past the buffer: out_of_buffer
+    x.commit(22)
+    x.repaint()
+    out['viewporter'] = x
+
+    for name, error in (('exists', lambda x: x.req(VPORTER, 1, n('vp2'), o(22))),
+                        ('bad-value', lambda x: x.req('vp', 2, u(0), u(5))),
+                        ('no-surface', lambda x: (x.req(22, 0),
+                                                  x.req('vp', 2, u(10), u(10))))):
+        x = bind_all()
+        mapped_window(x)
+        x.req(VPORTER, 1, n('vp'), o(22))
+        error(x)
+        out['viewporter-' + name] = x
+
+    x = bind_all(c=4)                          # a pointer, to drag the title bar
+    x.req(SEAT, 0, n('ptr'))
+    x.pool(SHM, 20, FD_SEALED, 65536)
+    x.buffer(20, 21, 64, 64)
+    x.surface(COMP, 22)
+    x.req(WM, 2, n(23), o(22))
+    x.req(23, 1, n(24))
+    x.req(DECO, 1, n('deco'), o(24))           # get_toplevel_decoration, before a buffer
+    x.req('deco', 1, u(2))                     # server side
+    x.commit(22)
+    x.req(23, 4, u(1))                         # the first configure's serial
+    x.attach(22, 21)
+    x.damage(22)
+    x.commit(22)
+    x.repaint()
+    x.warp(50, 20)                             # on the title bar
+    x.rec(BUTTON, bytes([0]), high=1)
+    x.warp(80, 30)
+    x.rec(BUTTON, bytes([0]))
+    x.repaint()
+    x.warp(88, 20)                             # the close button, maybe
+    x.rec(BUTTON, bytes([0]), high=1)
+    x.rec(BUTTON, bytes([0]))
+    x.req('deco', 1, u(1))                     # client side
+    x.req('deco', 2)                           # unset_mode
+    x.repaint()
+    x.req(24, 0)                               # the toplevel before its decoration
+    x.req('deco', 1, u(2))                     # orphaned
+    out['decoration'] = x
+
+    x = bind_all(c=2 | 8)                      # a keyboard, for keyboard_interactivity
+    x.req(SEAT, 1, n('kbd'))
+    x.pool(SHM, 20, FD_SEALED, 262144)
+    x.buffer(20, 21, 320, 30)
+    x.surface(COMP, 22)
+    x.req(LAYER, 0, n('ls'), o(22), o(OUT), u(2), s('bar'))    # top layer
+    x.req('ls', 0, u(0), u(30))                # set_size
+    x.req('ls', 1, u(1 | 4 | 8))               # anchor top, left, right
+    x.req('ls', 2, u(30))                      # exclusive zone
+    x.req('ls', 3, u(1), u(2), u(3), u(4))     # margins
+    x.req('ls', 4, u(1))                       # exclusive keyboard
+    x.commit(22)
+    x.serial += 1
+    x.req('ls', 6, u(x.serial))                # ack_configure
+    x.attach(22, 21)
+    x.damage(22)
+    x.commit(22)
+    x.repaint()
+    x.surface(COMP, 30)                        # a window, kept out of the bar's zone
+    x.req(WM, 2, n(31), o(30))
+    x.req(31, 1, n(32))
+    x.req(32, 9)                               # maximized
+    x.commit(30)
+    x.req(WM, 1, n('pos'))
+    x.req('pos', 1, u(16), u(16))
+    x.req('pos', 2, u(0), u(0), u(8), u(8))
+    x.surface(COMP, 'psurf')
+    x.req(WM, 2, n('pxdg'), o('psurf'))
+    x.req('pxdg', 2, n('popup'), o(0), o('pos'))   # a popup without a parent...
+    x.req('ls', 5, o('popup'))                     # ...given to the layer surface
+    x.req('ls', 8, u(0))                       # set_layer background
+    x.req('ls', 1, u(16))                      # bad anchor
+    x.req(LAYER, 0, n('ls2'), o(22), o(0), u(7), s(None))   # role again, bad layer
+    x.repaint()
+    out['layer-shell'] = x
+
+    x = bind_all(c=2)
+    x.req(DCM, 1, n('dcd'), o(SEAT))           # get_data_device
+    x.req(DCM, 0, n('dcs'))                    # create_data_source
+    x.req('dcs', 0, s('text/plain'))
+    x.req('dcs', 0, s('image/png'))
+    x.req('dcd', 0, o('dcs'))                  # set_selection
+    x.req(DCM, 0, n('dcp'))
+    x.req('dcp', 0, s('text/plain;charset=utf-8'))
+    x.req('dcd', 2, o('dcp'))                  # set_primary_selection
+    x.prebound(client=1)
+    x.req(DCM, 1, n('dcd'), o(SEAT), client=1)
+    x.req(0xf0, 0, s('text/plain'), h(FD_PIPE_W), client=1)    # receive on the offer
+    x.req(0xf1, 0, s('image/png'), h(FD_MEMFD, 4096), client=1)  # into a file
+    x.req('dcd', 0, o(0), client=1)            # clear
+    x.disconnect()                             # the source's client goes
+    x.req(DCM, 2, client=1)
+    out['data-control'] = x
+
+    x = bind_all(c=2 | 4 | 8)
+    x.req(SEAT, 0, n('ptr'))
+    x.req(SEAT, 1, n('kbd'))
+    mapped_window(x)
+    x.warp(40, 40)
+    x.rec(BUTTON, bytes([0]), high=1)          # a serial for set_selection
+    x.rec(BUTTON, bytes([0]))
+    x.req(PSM, 1, n('psd'), o(SEAT))           # get_device
+    x.req(PSM, 0, n('pss'))                    # create_source
+    x.req('pss', 0, s('text/plain'))
+    x.req('psd', 0, o('pss'), u(5))            # set_selection
+    x.req('psd', 0, o('pss'), u(0x7fffffff))   # a serial never sent
+    x.req(0xf0, 0, s('text/plain'), h(FD_PIPE_W))   # receive on our own offer
+    x.req('pss', 1)                            # source destroyed while selected
+    x.req(PSM, 2)
+    out['primary-selection'] = x
+
+    x = bind_all(c=2 | 4 | 8)
+    x.req(SEAT, 0, n('ptr'))
+    x.req(SEAT, 1, n('kbd'))
+    mapped_window(x)
+    x.warp(40, 40)
+    x.rec(BUTTON, bytes([0]), high=1)
+    x.rec(BUTTON, bytes([0]))
+    x.req(ACT, 1, n('tok'))                    # get_activation_token
+    x.req('tok', 0, u(5), o(SEAT))             # set_serial
+    x.req('tok', 1, s('org.sealway.fuzz'))     # set_app_id
+    x.req('tok', 2, o(22))                     # set_surface
+    x.req('tok', 3)                            # commit: done
+    x.req(ACT, 1, n('tok2'))
+    x.req('tok2', 3)                           # no serial
+    x.req(ACT, 2, s('00112233445566778899aabbccddeeff'), o(22))   # activate, unknown
+    x.req(ACT, 2, s(''), o(22))
+    x.req('tok', 3)                            # already_used
+    out['activation'] = x
+
+    x = bind_all()
+    mapped_window(x)
+    x.req(IDLE, 1, n('inh'), o(22))            # create_inhibitor
+    x.req(IDLE, 1, n('inh2'), o(22))
+    x.req('inh', 0)
+    x.req(22, 0)                               # the surface before its inhibitor
+    x.req('inh2', 0)
+    x.req(IDLE, 0)
+    out['idle-inhibit'] = x
+
+    x = bind_all(c=2)
+    x.req(SEAT, 1, n('kbd'))
+    mapped_window(x)
+    x.req(VKBD, 0, o(SEAT), n('vk'))           # create_virtual_keyboard
+    x.req(VKBD, 0, o(SEAT), n('vk2'))
+    x.req('vk2', 0, u(1), hdata(KEYMAP), u(len(KEYMAP)))   # a keymap that compiles
+    x.req('vk2', 1, u(1), u(30), u(1))         # key down
+    x.req('vk2', 2, u(1), u(0), u(0), u(0))    # modifiers: shift
+    x.req('vk2', 1, u(2), u(30), u(0))
+    x.req('vk2', 1, u(3), u(0xffff), u(1))     # past KEY_MAX
+    x.req('vk2', 1, u(4), u(42), u(1))         # held when it goes
+    x.req('vk2', 3)                            # destroy
+    x.req('vk', 1, u(1), u(30), u(1))          # key before keymap: no_keymap
+    out['virtual-keyboard'] = x
+
+    escape = b'xkb_keymap { xkb_keycodes { include "../../x" }; };'
+    for name, fd, size in (('garbage', hdata(b'not a keymap {'), 14),
+                           ('escape', hdata(escape), len(escape)),
+                           ('huge', h(FD_MEMFD, 4096), 0xffffffff),
+                           ('short', hdata(KEYMAP), len(KEYMAP) + 100)):
+        x = bind_all(c=2)
+        x.req(SEAT, 1, n('kbd'))
+        x.req(VKBD, 0, o(SEAT), n('vk'))
+        x.req('vk', 0, u(1), fd, u(size))
+        out['virtual-keyboard-keymap-' + name] = x
+
+    x = bind_all()
+    mapped_window(x)
+    x.req(VPTR, 0, o(SEAT), n('vp'))           # create_virtual_pointer
+    x.req('vp', 0, u(1), fx(10), fx(10.5))     # motion
+    x.req('vp', 4)                             # frame
+    x.req('vp', 1, u(2), u(50), u(40), u(320), u(240))   # motion_absolute
+    x.req('vp', 2, u(3), u(0x110), u(1))       # button down
+    x.req('vp', 4)
+    x.req('vp', 5, u(0))                       # axis_source wheel
+    x.req('vp', 7, u(4), u(0), fx(15), u(1))   # axis_discrete
+    x.req('vp', 3, u(5), u(1), fx(-3))         # axis
+    x.req('vp', 6, u(6), u(0))                 # axis_stop
+    x.req('vp', 4)
+    x.req('vp', 1, u(7), u(1), u(1), u(0), u(0))   # zero extent
+    x.req(VPTR, 2, o(SEAT), o(OUT), n('vp2'))  # with an output
+    x.req('vp2', 1, u(9), u(0xffffffff), u(0xffffffff), u(0xffffffff), u(0xffffffff))
+    x.req('vp2', 4)
+    x.req('vp2', 8)                            # destroy
+    x.repaint()
+    x.req('vp', 3, u(8), u(2), fx(1))          # bad axis, with a button down
+    out['virtual-pointer'] = x
+
+    x = Session(PREBIND | 32)                  # client 0 is the spawned connection
+    x.prebound()
+    x.prebound(client=1, trusted=False)
+    x.req(VKBD, 0, o(SEAT), n('vk'))
+    x.req('vk', 0, u(1), hdata(KEYMAP), u(len(KEYMAP)))
+    x.req('reg', 0, u(NAME['zwp_virtual_keyboard_manager_v1']),
+          s('zwp_virtual_keyboard_manager_v1'), u(1), n('vk'), client=1)   # hidden from it
+    x.disconnect()
+    x.prebound(trusted=False)                  # a reconnect is not the spawned client
+    x.req('reg', 0, u(NAME['zwlr_virtual_pointer_manager_v1']),
+          s('zwlr_virtual_pointer_manager_v1'), u(2), n('vptr'))
+    out['trust-spawned'] = x
     return out
 
 
