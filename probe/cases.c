@@ -41,6 +41,11 @@
 		 JUDGE_ERROR, POOL "|" SHM, SHM_INVALID_STRIDE)
 #define PARAMS_CASE(id, scen, req, code)                                                    \
 	{ id, dmabuf_probe_main, scen, req, JUDGE_ERROR, PARAMS, code, DMABUF, NULL, NULL }
+#define FUZZ_CASE(id, scen)                                                                 \
+	{ id, fuzz_probe_main, scen, "100000 random requests from a fixed seed over pools, "    \
+	  "buffers, surfaces, subsurfaces, xdg and screencopy objects, reconnecting after each " \
+	  "protocol error: every request answered, nobody else disturbed", JUDGE_SELF, NULL, 0, \
+	  "wl_subcompositor", NULL, NULL }
 #define CORE_CASE(id, scen, req, judge, ifaces, code, needs)                               \
 	{ id, core_probe_main, scen, req, judge, ifaces, code, needs, NULL, NULL }
 
@@ -279,6 +284,10 @@ const struct probe_case probe_cases[] = {
 	{ "dmabuf.real.heap-released", dmabuf_probe_main, "heap-released",
 	  "dma-heap buffers imported and shown; wl_buffer.release of the first after the flip "
 	  "away", JUDGE_SELF, NULL, 0, DMABUF, "/dev/dma_heap/system", NULL },
+	/* ---- fuzz: seeded random request streams, one case a seed ---- */
+	FUZZ_CASE("fuzz.seed-1", "seed-1"),
+	FUZZ_CASE("fuzz.seed-2", "seed-2"),
+	FUZZ_CASE("fuzz.seed-3", "seed-3"),
 };
 
 const unsigned probe_case_count = sizeof(probe_cases) / sizeof(probe_cases[0]);
