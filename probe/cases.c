@@ -269,8 +269,16 @@ const struct probe_case probe_cases[] = {
 	  DMABUF, NULL, NULL },
 	/* ---- fds the compositor sends ---- */
 	{ "sent-fds.keymap", keymap_probe_main, "keymap",
-	  "wl_keyboard.keymap: an XKB_V1 keymap the client maps MAP_PRIVATE; the fd read-only, "
-	  "sealed SHRINK|GROW|WRITE, not mappable writable and shared", JUDGE_SELF, NULL, 0,
+	  "wl_keyboard.keymap (wl_seat 7): an XKB_V1 keymap the client maps MAP_PRIVATE; the "
+	  "fd read-only, sealed SHRINK|GROW|WRITE, not mappable writable and shared", JUDGE_SELF, NULL, 0,
+	  "wl_seat", NULL, NULL },
+	{ "sent-fds.keymap-shared", keymap_probe_main, "keymap-shared",
+	  "two clients' keymaps: one file for both or one each (st_dev/st_ino) is left open",
+	  JUDGE_INFO, NULL, 0, "wl_seat", NULL, NULL },
+	{ "sent-fds.keymap-tamper", keymap_probe_main, "keymap-tamper",
+	  "no client can change the keymap another client (or a new one) reads: write(), "
+	  "ftruncate(), mmap(PROT_WRITE, MAP_SHARED), fchmod() and a reopen of "
+	  "/proc/self/fd/N O_RDWR all fail or touch only a private copy", JUDGE_SELF, NULL, 0,
 	  "wl_seat", NULL, NULL },
 	{ "sent-fds.dmabuf-feedback-table", dmabuf_probe_main, "feedback",
 	  "the v4 format table: exactly 16 bytes an entry, read-only, sealed; main_device "
