@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """sealway-probe against three compositors, each spawned headless by the
 probe itself: sealway must have no FAIL; weston 10 (pixman) and sway 1.7
-(pixman) must show the holes libwayland's wl_shm is known to have, so a
-probe that silently stopped detecting them fails here.
+(pixman) must show the holes libwayland's wl_shm is known to have (and sway
+1.7 the keymap any client can rewrite), so a probe that silently stopped
+detecting them fails here. Two more show that the probe's own judges can
+fail: a flood's bystander that sees no frame, and a keymap another client
+could change.
 
 Usage: test_probe_reference.py [TEST...]
        test_probe_reference.py --table [BUILD_DIR]   (the README's comparison table)
@@ -12,9 +15,11 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import harness
 from harness import check
@@ -48,6 +53,10 @@ def command(name, tmp):
     """(probe options, compositor command, extra environment) for `name`."""
     if name == 'sealway':
         return [], [harness.program('sealway'), '--backend=headless', '--socket={socket}'], {}
+    if name == 'sealway-vkbd':
+        # Virtual input open to all: the probe makes itself a keyboard for the keymap cases.
+        return [], [harness.program('sealway'), '--backend=headless', '--socket={socket}',
+                    '--trust-virtual-input=all'], {}
     if name == 'weston':
         return [], [harness.tool('weston'), '--backend=headless-backend.so', '--use-pixman',
                     '--socket={socket}'], {}
@@ -150,10 +159,85 @@ def sway_headless_pixman_shows_the_known_holes():
           % cases['shm.fd.pipe']['verdict'])
     check(cases['dmabuf.params.plane-idx']['verdict'] == 'SKIP',
           'sway with pixman has no linux-dmabuf: the dma-buf cases skip')
+    # wlroots 0.15 sends the keymap as a read-only fd on a file it made mode 0 so it cannot
+    # be reopened; but its owner can fchmod it back, and a reopen through /proc then writes
+    # what every client reads.
+    c = cases['sent-fds.keymap-tamper']
+    check(c['verdict'] == 'FAIL' and 'changed what another client reads' in (c['reason'] or ''),
+          'one sway client can rewrite the keymap the others read (got %s: %s)'
+          % (c['verdict'], c['reason']))
+    c = cases['sent-fds.keymap-shared']
+    check(c['verdict'] == 'INFO' and 'shared: ' in c['observation'],
+          'sway sends every client the same keymap file (got %s: %s)'
+          % (c['verdict'], c['observation']))
+
+
+def sealway_keymap_cannot_be_changed_by_another_client():
+    rc, report = run_probe('sealway-vkbd', ['sent-fds.keymap-shared', 'sent-fds.keymap-tamper'])
+    cases = by_id(report)
+    c = cases['sent-fds.keymap-shared']
+    check('virtual keyboard' in c['observation'] and 'shared: ' in c['observation'],
+          'with a virtual keyboard of the probe\'s, sealway sends both clients one sealed '
+          'keymap file (got %s)' % c['observation'])
+    c = cases['sent-fds.keymap-tamper']
+    check('changed what another client reads' not in (c['reason'] or '') and
+          'differs' not in (c['reason'] or '') and 'tried: ' in c['observation'],
+          'no client can change the keymap another sealway client reads (got %s: %s; %s)'
+          % (c['verdict'], c['reason'], c['observation']))
+    # The first keymap case keeps the seat's last keymap file open after its keyboard goes
+    # (one fd, replaced by the next keyboard's); the fd check may charge that to it alone.
+    check(c['verdict'] == 'PASS', 'sent-fds.keymap-tamper passes (got %s: %s)'
+          % (c['verdict'], c['reason']))
+
+
+def children(pid):
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            return f.read().split()
+    except OSError:
+        return []
+
+
+def flood_bystander_fails_when_the_compositor_freezes():
+    """The bystander's judge can fail: sealway stopped (SIGSTOP) for 1.5 s while a flood
+    case runs must fail the case with the gap named."""
+    with harness.Compositor() as comp:
+        probe = subprocess.Popen([probe_program(), '--pid', str(comp.proc.pid), '--format',
+                                  'json', '--case', 'flood.requests-unread'],
+                                 env=comp.env(), stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # The probe forks the scenario only once its bystander is shown and ready: two
+        # children (a probe without a bystander has one: frozen 0.2 s after it appears).
+        deadline = time.monotonic() + 20
+        one_since = None
+        while probe.poll() is None:
+            n = len(children(probe.pid))
+            one_since = (one_since or time.monotonic()) if n == 1 else None
+            if n >= 2 or (one_since and time.monotonic() - one_since > 0.2):
+                break
+            check(time.monotonic() < deadline, 'the flood case starts within 20 s')
+            time.sleep(0.005)
+        check(probe.poll() is None, 'the probe is still running the flood case')
+        os.kill(comp.proc.pid, signal.SIGSTOP)
+        time.sleep(1.5)
+        os.kill(comp.proc.pid, signal.SIGCONT)
+        out, err = probe.communicate(timeout=60)
+        check(probe.returncode == 1, 'the probe exits 1 (got %d)\n%s'
+              % (probe.returncode, err.decode(errors='replace')[-2000:]))
+        c = json.loads(out)['cases'][0]
+        check(c['verdict'] == 'FAIL' and 'saw no frame for' in (c['reason'] or ''),
+              'a compositor frozen for 1.5 s during a flood fails the case through its '
+              'bystander (got %s: %s)' % (c['verdict'], c['reason']))
+        check(c.get('bystander') and c['bystander']['max_ms'] >= 1400,
+              'the bystander reports the gap (got %r)' % c.get('bystander'))
 
 
 TESTS = {
     'sealway_headless_has_no_fail': sealway_headless_has_no_fail,
+    'sealway_keymap_cannot_be_changed_by_another_client':
+        sealway_keymap_cannot_be_changed_by_another_client,
+    'flood_bystander_fails_when_the_compositor_freezes':
+        flood_bystander_fails_when_the_compositor_freezes,
     'weston_headless_pixman_shows_the_known_holes': weston_headless_pixman_shows_the_known_holes,
     'sway_headless_pixman_shows_the_known_holes': sway_headless_pixman_shows_the_known_holes,
 }
