@@ -292,6 +292,15 @@ const struct probe_case probe_cases[] = {
 	{ "dmabuf.real.heap-released", dmabuf_probe_main, "heap-released",
 	  "dma-heap buffers imported and shown; wl_buffer.release of the first after the flip "
 	  "away", JUDGE_SELF, NULL, 0, DMABUF, "/dev/dma_heap/system", NULL },
+	/* ---- pixel truth on real dma-bufs ---- */
+	{ "pixels.dmabuf-udmabuf", dmabuf_probe_main, "pixels-udmabuf",
+	  "for every format offered with LINEAR that the probe writes (18 RGB, NV12), on "
+	  "/dev/udmabuf: what the client wrote is what the output shows (screencopy); RGB "
+	  "exactly, NV12 (BT.601 limited range) within 2 a channel", JUDGE_SELF, NULL, 0,
+	  SCREENCOPY, "/dev/udmabuf", NULL },
+	{ "pixels.dmabuf-heap", dmabuf_probe_main, "pixels-heap",
+	  "the same on /dev/dma_heap/system buffers", JUDGE_SELF, NULL, 0, SCREENCOPY,
+	  "/dev/dma_heap/system", NULL },
 	/* ---- fuzz: seeded random request streams, one case a seed ---- */
 	FUZZ_CASE("fuzz.seed-1", "seed-1"),
 	FUZZ_CASE("fuzz.seed-2", "seed-2"),

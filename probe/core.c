@@ -492,8 +492,8 @@ pixels_shm(struct core *c)
 		wl_surface_commit(w.surface);
 		unsigned red = 0, green = 0;
 		if (!probe_wait_for(c->g.display, &done, 3000) ||
-		    !probe_count_colours(c->g.display, c->g.shm, c->screencopy, c->output, 0, &red,
-					 &green)) {
+		    !probe_count_colours(c->g.display, c->g.shm, c->screencopy, c->output,
+					 PROBE_RED, PROBE_GREEN, 0, &red, &green)) {
 			wl_buffer_destroy(buffer);
 			break;
 		}

@@ -78,13 +78,14 @@ probe_picture_rgb(const struct probe_rgb_format *f, uint8_t *px, uint32_t stride
 }
 
 /*
- * Red and green in BT.601 limited range (Y' 16..235, Cb/Cr 16..240), with
- * Kr = 0.299, Kb = 0.114: Y' = 16 + 219 Y, Cb = 128 + 224 (B - Y) / 1.772,
- * Cr = 128 + 224 (R - Y) / 1.402, rounded. Back through the same matrix
- * they come within 1 of 0 and 255.
+ * PROBE_YUV_LEFT and PROBE_YUV_RIGHT in BT.601 limited range (Y' 16..235,
+ * Cb/Cr 16..240), with Kr = 0.299, Kb = 0.114: Y' = 16 + 219 Y, Cb = 128 +
+ * 224 (B - Y) / 1.772, Cr = 128 + 224 (R - Y) / 1.402, rounded. Back through
+ * the same matrix they come within 1 of the RGB; read as full range, or
+ * through BT.709, they are off by 5 or more.
  */
-static const uint8_t red_ycbcr[3] = { 81, 90, 240 };
-static const uint8_t green_ycbcr[3] = { 145, 54, 34 };
+static const uint8_t left_ycbcr[3] = { 104, 109, 184 };
+static const uint8_t right_ycbcr[3] = { 116, 166, 95 };
 
 void
 probe_picture_nv12(uint8_t *y, uint32_t y_stride, uint8_t *uv, uint32_t uv_stride)
@@ -92,10 +93,10 @@ probe_picture_nv12(uint8_t *y, uint32_t y_stride, uint8_t *uv, uint32_t uv_strid
 	for (int row = 0; row < PROBE_PICTURE; row++)
 		for (int x = 0; x < PROBE_PICTURE; x++)
 			y[(size_t)row * y_stride + x] =
-				(x < PROBE_PICTURE / 2 ? red_ycbcr : green_ycbcr)[0];
+				(x < PROBE_PICTURE / 2 ? left_ycbcr : right_ycbcr)[0];
 	for (int row = 0; row < PROBE_PICTURE / 2; row++)
 		for (int x = 0; x < PROBE_PICTURE / 2; x++) {
-			const uint8_t *c = x < PROBE_PICTURE / 4 ? red_ycbcr : green_ycbcr;
+			const uint8_t *c = x < PROBE_PICTURE / 4 ? left_ycbcr : right_ycbcr;
 			uv[(size_t)row * uv_stride + 2 * x] = c[1];
 			uv[(size_t)row * uv_stride + 2 * x + 1] = c[2];
 		}
@@ -180,7 +181,8 @@ near(uint32_t v, uint32_t want, int tolerance)
 bool
 probe_count_colours(struct wl_display *display, struct wl_shm *shm,
 		    struct zwlr_screencopy_manager_v1 *screencopy, struct wl_output *output,
-		    int tolerance, unsigned *red, unsigned *green)
+		    uint32_t left, uint32_t right, int tolerance, unsigned *n_left,
+		    unsigned *n_right)
 {
 	struct capture cap = { 0 };
 	struct zwlr_screencopy_frame_v1 *frame =
@@ -216,7 +218,7 @@ probe_count_colours(struct wl_display *display, struct wl_shm *shm,
 	wl_shm_pool_destroy(pool);
 	zwlr_screencopy_frame_v1_copy(frame, buffer);
 	bool ok = probe_wait_for(display, &cap.done, 3000) && !cap.failed;
-	*red = *green = 0;
+	*n_left = *n_right = 0;
 	for (uint32_t y = 0; ok && y < cap.height; y++)
 		for (uint32_t x = 0; x < cap.width; x++) {
 			uint32_t v;
@@ -224,8 +226,8 @@ probe_count_colours(struct wl_display *display, struct wl_shm *shm,
 			v &= 0xffffff;
 			if (xbgr)
 				v = (v & 0xff00) | (v & 0xff) << 16 | (v >> 16 & 0xff);
-			*red += near(v, 0xff0000, tolerance);
-			*green += near(v, 0x00ff00, tolerance);
+			*n_left += near(v, left, tolerance);
+			*n_right += near(v, right, tolerance);
 		}
 	if (!ok)
 		printf("capture: the copy failed\n");

@@ -35,19 +35,29 @@ const struct probe_rgb_format *probe_rgb_format_from_shm(uint32_t shm);
 /* The picture in `f` at `px`, rows `stride` bytes apart. */
 void probe_picture_rgb(const struct probe_rgb_format *f, uint8_t *px, uint32_t stride);
 
+#define PROBE_RED 0xff0000u
+#define PROBE_GREEN 0x00ff00u
 /*
- * The picture in NV12 (BT.601, limited range; see pixels.c): Y at `y` rows
- * `y_stride` apart, interleaved CbCr at half resolution at `uv`.
+ * The YUV picture's halves: mid tones, so that a wrong matrix or range
+ * shows (pure red and green would clip back to themselves).
+ */
+#define PROBE_YUV_LEFT 0xc04040u
+#define PROBE_YUV_RIGHT 0x4080c0u
+
+/*
+ * The YUV picture in NV12 (BT.601, limited range; see pixels.c): Y at `y`
+ * rows `y_stride` apart, interleaved CbCr at half resolution at `uv`.
  */
 void probe_picture_nv12(uint8_t *y, uint32_t y_stride, uint8_t *uv, uint32_t uv_stride);
 
 /*
- * The output captured: how many pixels are within `tolerance` of red
- * (0xff0000) and of green (0x00ff00) in every channel. False (said on
- * stdout) when the capture cannot be made or read.
+ * The output captured: how many pixels are within `tolerance` of `left`
+ * and of `right` (0xRRGGBB) in every channel. False (said on stdout) when
+ * the capture cannot be made or read.
  */
 bool probe_count_colours(struct wl_display *display, struct wl_shm *shm,
 			 struct zwlr_screencopy_manager_v1 *screencopy, struct wl_output *output,
-			 int tolerance, unsigned *red, unsigned *green);
+			 uint32_t left, uint32_t right, int tolerance, unsigned *n_left,
+			 unsigned *n_right);
 
 #endif
