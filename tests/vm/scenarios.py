@@ -48,7 +48,7 @@ CMD = {
     'dmabuf-feedback': 'dmabuf-probe feedback',
     # The dma-buf families of sealway-probe, attached (fds checked through the pid).
     'probe-dmabuf': 'ASAN_OPTIONS=detect_leaks=0 sealway-probe --format tap --case dmabuf '
-                    '--case sent-fds --case pixels.dmabuf-* --pid',
+                    '--case sent-fds --case pixels.dmabuf-udmabuf --case pixels.dmabuf-heap --pid',
     # A 200x150 0x3366cc window and a 16x16 magenta cursor surface (hotspot 0,0).
     'dmabuf-cursor': 'dmabuf-probe cursor',
     'keymap': 'keymap-probe',
