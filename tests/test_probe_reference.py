@@ -190,6 +190,50 @@ def sealway_keymap_cannot_be_changed_by_another_client():
           % (c['verdict'], c['reason']))
 
 
+def built(env_name, relative):
+    path = os.environ.get(env_name) or os.path.join(os.environ.get('SW_BUILD_ROOT', ''),
+                                                     relative)
+    if not os.path.exists(path):
+        raise harness.Skip('%s not built (%s)' % (relative, path))
+    return path
+
+
+def sealway_dmabuf_pixels_through_the_stand_in():
+    """Pixel truth on dma-bufs where the kernel has no udmabuf or dma-heap: the probe's
+    pixels.dmabuf-* scenarios with the LD_PRELOAD stand-in (tests/dmabuf-fake-udmabuf.c)
+    in both sealway and the probe. Every RGB format of the table comes out exactly, NV12
+    within 2 a channel."""
+    probe = built('DMABUF_PROBE', 'tests/dmabuf-probe')
+    fake = built('DMABUF_FAKE_UDMABUF', 'tests/libdmabuf-fake-udmabuf.so')
+    # The stand-in must load before the sanitizer runtime of a sanitized build.
+    extra = {'LD_PRELOAD': fake,
+             'ASAN_OPTIONS': os.environ.get('ASAN_OPTIONS', 'detect_leaks=1') +
+             ':verify_asan_link_order=0'}
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        with harness.Compositor() as comp:
+            for scenario in ('pixels-udmabuf', 'pixels-heap'):
+                res = comp.run([probe, scenario], timeout=60,
+                               extra_env={'ASAN_OPTIONS': extra['ASAN_OPTIONS'] +
+                                          ':detect_leaks=0'})
+                lines = res.stdout.strip().splitlines()
+                print('# %s: %s' % (scenario, ' | '.join(lines)))
+                check(res.returncode == 0 and lines[-1:] == ['ok'],
+                      'dmabuf-probe %s passes (status %d)\n%s\n%s'
+                      % (scenario, res.returncode, res.stdout, res.stderr[-2000:]))
+                shown = [ln.split(':')[0] for ln in lines if ln.endswith(': shown exactly')]
+                check(len(shown) == 18, 'all 18 RGB formats shown exactly (got %s)' % shown)
+                check('NV12: shown within 2 a channel' in lines, 'NV12 shown within 2')
+            comp.check_alive('the dma-buf pictures')
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def children(pid):
     try:
         with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
@@ -238,6 +282,7 @@ TESTS = {
         sealway_keymap_cannot_be_changed_by_another_client,
     'flood_bystander_fails_when_the_compositor_freezes':
         flood_bystander_fails_when_the_compositor_freezes,
+    'sealway_dmabuf_pixels_through_the_stand_in': sealway_dmabuf_pixels_through_the_stand_in,
     'weston_headless_pixman_shows_the_known_holes': weston_headless_pixman_shows_the_known_holes,
     'sway_headless_pixman_shows_the_known_holes': sway_headless_pixman_shows_the_known_holes,
 }
