@@ -134,13 +134,21 @@ def weston_headless_pixman_shows_the_known_holes():
     check(c['verdict'] == 'FAIL' and ('not served' in (c['reason'] or '') or c['died']),
           'an fd flood up to 1024 blocks new weston clients (got %s: %s)'
           % (c['verdict'], c['reason']))
+    # Each seed of the fuzzer kills weston 10 within a few hundred requests (SIGSEGV,
+    # the same request count every run).
+    for seed in (1, 2, 3):
+        c = cases['fuzz.seed-%d' % seed]
+        check(c['verdict'] == 'FAIL' and c['died'] == 'killed by SIGSEGV',
+              'the fuzzer with seed %d kills weston with SIGSEGV (got %s, died %r: %s)'
+              % (seed, c['verdict'], c['died'], c['reason']))
     # Cases after a crash ran against a new weston: each crash is its own case's (weston 10
     # also dies of SIGSEGV when xdg_wm_base goes before a popup is made on its positioner).
     died = set(i for i, c in cases.items() if c['died'])
     check(died <= {'shm.resize.sealed-past-eof-shown', 'flood.fds-to-limit',
-                   'core.wm-base-destroyed-first'},
-          'only the SIGBUS, fd-flood and xdg_wm_base cases are charged with a dead weston '
-          '(got %s)' % sorted(died))
+                   'core.wm-base-destroyed-first', 'fuzz.seed-1', 'fuzz.seed-2',
+                   'fuzz.seed-3'},
+          'only the SIGBUS, fd-flood, xdg_wm_base and fuzz cases are charged with a dead '
+          'weston (got %s)' % sorted(died))
     check(cases['shm.fd.pipe']['verdict'] == 'PASS',
           'a pipe as a pool is refused by weston with invalid_fd (got %s)'
           % cases['shm.fd.pipe']['verdict'])
