@@ -168,7 +168,8 @@ const struct probe_case probe_cases[] = {
 	/* ---- pixel truth ---- */
 	CORE_CASE("pixels.shm-formats", "pixels-shm",
 		  "for every advertised wl_shm RGB format (all 18 RGB formats of sealway's table "
-		  "known), what the client wrote is what the output shows, exactly (screencopy)", JUDGE_SELF, NULL, 0, SCREENCOPY),
+		  "known), what the client wrote is what the output shows, exactly (screencopy)",
+		  JUDGE_SELF, NULL, 0, SCREENCOPY),
 	/* ---- damage and core geometry ---- */
 	SHM_CASE("core.damage-int32-max", "damage-int32-max",
 		 "damage of INT32_MAX extents means \"all of it\": no error", JUDGE_OK, NULL, 0),
@@ -270,8 +271,8 @@ const struct probe_case probe_cases[] = {
 	/* ---- fds the compositor sends ---- */
 	{ "sent-fds.keymap", keymap_probe_main, "keymap",
 	  "wl_keyboard.keymap (wl_seat 7): an XKB_V1 keymap the client maps MAP_PRIVATE; the "
-	  "fd read-only, sealed SHRINK|GROW|WRITE, not mappable writable and shared", JUDGE_SELF, NULL, 0,
-	  "wl_seat", NULL, NULL },
+	  "fd read-only, sealed SHRINK|GROW|WRITE, not mappable writable and shared",
+	  JUDGE_SELF, NULL, 0, "wl_seat", NULL, NULL },
 	{ "sent-fds.keymap-shared", keymap_probe_main, "keymap-shared",
 	  "two clients' keymaps: one file for both or one each (st_dev/st_ino) is left open",
 	  JUDGE_INFO, NULL, 0, "wl_seat", NULL, NULL },

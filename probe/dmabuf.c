@@ -1195,7 +1195,8 @@ real_dmabuf(bool heap, size_t size, void (*fill)(uint8_t *px, void *data), void 
 	if (heap) {
 		int dev = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
 		if (dev < 0) {
-			fprintf(stderr, "dmabuf-probe: /dev/dma_heap/system: %s\n", strerror(errno));
+			fprintf(stderr, "dmabuf-probe: /dev/dma_heap/system: %s\n",
+				strerror(errno));
 			return -1;
 		}
 		struct dma_heap_allocation_data alloc = {
@@ -1204,7 +1205,8 @@ real_dmabuf(bool heap, size_t size, void (*fill)(uint8_t *px, void *data), void 
 		int r = ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &alloc);
 		close(dev);
 		if (r < 0) {
-			fprintf(stderr, "dmabuf-probe: DMA_HEAP_IOCTL_ALLOC: %s\n", strerror(errno));
+			fprintf(stderr, "dmabuf-probe: DMA_HEAP_IOCTL_ALLOC: %s\n",
+				strerror(errno));
 			return -1;
 		}
 		fd = (int)alloc.fd;

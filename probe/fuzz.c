@@ -908,8 +908,8 @@ fuzz_probe_main(int argc, char *argv[])
 		 */
 		if (below(&f, 12) == 0 || f.requests == total || !f.g.wm_base) {
 			if (!probe_roundtrip_timeout(f.g.display, ROUNDTRIP_TIMEOUT_MS)) {
-				fprintf(stderr, "fuzz-probe: the compositor did not answer within %d ms "
-						"(seed %" PRIu64 ", request %u)\n",
+				fprintf(stderr, "fuzz-probe: the compositor did not answer within "
+						"%d ms (seed %" PRIu64 ", request %u)\n",
 					ROUNDTRIP_TIMEOUT_MS, seed, f.requests);
 				status = 1;
 				break;

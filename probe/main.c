@@ -915,8 +915,8 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 								       : checks, &r->reason);
 		if (r->bystander && r->by.max_ms > BYSTANDER_GAP_MS) {
 			char *prev = r->reason;
-			r->reason = xasprintf("%s%sa client beside the flood saw no frame for %d ms "
-					      "(more than %d ms)", prev ? prev : "",
+			r->reason = xasprintf("%s%sa client beside the flood saw no frame for "
+					      "%d ms (more than %d ms)", prev ? prev : "",
 					      prev ? "; " : "", r->by.max_ms, BYSTANDER_GAP_MS);
 			free(prev);
 			r->verdict = V_FAIL;

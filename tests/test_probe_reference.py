@@ -174,6 +174,12 @@ def sway_headless_pixman_shows_the_known_holes():
     check(c['verdict'] == 'FAIL' and 'changed what another client reads' in (c['reason'] or ''),
           'one sway client can rewrite the keymap the others read (got %s: %s)'
           % (c['verdict'], c['reason']))
+    # Each fuzz seed kills sway 1.7 too, within a few hundred requests.
+    for seed in (1, 2, 3):
+        c = cases['fuzz.seed-%d' % seed]
+        check(c['verdict'] == 'FAIL' and c['died'] == 'killed by SIGSEGV',
+              'the fuzzer with seed %d kills sway with SIGSEGV (got %s, died %r: %s)'
+              % (seed, c['verdict'], c['died'], c['reason']))
     c = cases['sent-fds.keymap-shared']
     check(c['verdict'] == 'INFO' and 'shared: ' in c['observation'],
           'sway sends every client the same keymap file (got %s: %s)'
