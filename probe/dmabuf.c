@@ -1459,11 +1459,19 @@ dmabuf_probe_main(int argc, char *argv[])
 	}
 	if (p.dmabuf)
 		zwp_linux_dmabuf_v1_destroy(p.dmabuf);
+	if (p.screencopy)
+		zwlr_screencopy_manager_v1_destroy(p.screencopy);
+	if (p.output)
+		wl_output_destroy(p.output);
 	wl_registry_destroy(registry);
 	probe_disconnect(&p.g);
 	return status;
 
 err:
+	if (p.screencopy)
+		zwlr_screencopy_manager_v1_destroy(p.screencopy);
+	if (p.output)
+		wl_output_destroy(p.output);
 	wl_registry_destroy(registry);
 	probe_disconnect(&p.g);
 	return 2;
