@@ -41,6 +41,11 @@
 		 JUDGE_ERROR, POOL "|" SHM, SHM_INVALID_STRIDE)
 #define PARAMS_CASE(id, scen, req, code)                                                    \
 	{ id, dmabuf_probe_main, scen, req, JUDGE_ERROR, PARAMS, code, DMABUF, NULL, NULL }
+#define FUZZ_CASE(id, scen)                                                                 \
+	{ id, fuzz_probe_main, scen, "100000 random requests from a fixed seed over pools, "    \
+	  "buffers, surfaces, subsurfaces, xdg and screencopy objects, reconnecting after each " \
+	  "protocol error: every request answered, nobody else disturbed", JUDGE_SELF, NULL, 0, \
+	  "wl_subcompositor", NULL, NULL }
 #define CORE_CASE(id, scen, req, judge, ifaces, code, needs)                               \
 	{ id, core_probe_main, scen, req, judge, ifaces, code, needs, NULL, NULL }
 
@@ -162,8 +167,9 @@ const struct probe_case probe_cases[] = {
 		 JUDGE_SURVIVE, NULL, 0),
 	/* ---- pixel truth ---- */
 	CORE_CASE("pixels.shm-formats", "pixels-shm",
-		  "for every advertised wl_shm RGB format, what the client wrote is what the "
-		  "output shows, exactly (screencopy)", JUDGE_SELF, NULL, 0, SCREENCOPY),
+		  "for every advertised wl_shm RGB format (all 18 RGB formats of sealway's table "
+		  "known), what the client wrote is what the output shows, exactly (screencopy)",
+		  JUDGE_SELF, NULL, 0, SCREENCOPY),
 	/* ---- damage and core geometry ---- */
 	SHM_CASE("core.damage-int32-max", "damage-int32-max",
 		 "damage of INT32_MAX extents means \"all of it\": no error", JUDGE_OK, NULL, 0),
@@ -264,8 +270,16 @@ const struct probe_case probe_cases[] = {
 	  DMABUF, NULL, NULL },
 	/* ---- fds the compositor sends ---- */
 	{ "sent-fds.keymap", keymap_probe_main, "keymap",
-	  "wl_keyboard.keymap: an XKB_V1 keymap the client maps MAP_PRIVATE; the fd read-only, "
-	  "sealed SHRINK|GROW|WRITE, not mappable writable and shared", JUDGE_SELF, NULL, 0,
+	  "wl_keyboard.keymap (wl_seat 7): an XKB_V1 keymap the client maps MAP_PRIVATE; the "
+	  "fd read-only, sealed SHRINK|GROW|WRITE, not mappable writable and shared",
+	  JUDGE_SELF, NULL, 0, "wl_seat", NULL, NULL },
+	{ "sent-fds.keymap-shared", keymap_probe_main, "keymap-shared",
+	  "two clients' keymaps: one file for both or one each (st_dev/st_ino) is left open",
+	  JUDGE_INFO, NULL, 0, "wl_seat", NULL, NULL },
+	{ "sent-fds.keymap-tamper", keymap_probe_main, "keymap-tamper",
+	  "no client can change the keymap another client (or a new one) reads: write(), "
+	  "ftruncate(), mmap(PROT_WRITE, MAP_SHARED), fchmod() and a reopen of "
+	  "/proc/self/fd/N O_RDWR all fail or touch only a private copy", JUDGE_SELF, NULL, 0,
 	  "wl_seat", NULL, NULL },
 	{ "sent-fds.dmabuf-feedback-table", dmabuf_probe_main, "feedback",
 	  "the v4 format table: exactly 16 bytes an entry, read-only, sealed; main_device "
@@ -279,6 +293,19 @@ const struct probe_case probe_cases[] = {
 	{ "dmabuf.real.heap-released", dmabuf_probe_main, "heap-released",
 	  "dma-heap buffers imported and shown; wl_buffer.release of the first after the flip "
 	  "away", JUDGE_SELF, NULL, 0, DMABUF, "/dev/dma_heap/system", NULL },
+	/* ---- pixel truth on real dma-bufs ---- */
+	{ "pixels.dmabuf-udmabuf", dmabuf_probe_main, "pixels-udmabuf",
+	  "for every format offered with LINEAR that the probe writes (18 RGB, NV12), on "
+	  "/dev/udmabuf: what the client wrote is what the output shows (screencopy); RGB "
+	  "exactly, NV12 (BT.601 limited range) within 2 a channel", JUDGE_SELF, NULL, 0,
+	  SCREENCOPY, "/dev/udmabuf", NULL },
+	{ "pixels.dmabuf-heap", dmabuf_probe_main, "pixels-heap",
+	  "the same on /dev/dma_heap/system buffers", JUDGE_SELF, NULL, 0, SCREENCOPY,
+	  "/dev/dma_heap/system", NULL },
+	/* ---- fuzz: seeded random request streams, one case a seed ---- */
+	FUZZ_CASE("fuzz.seed-1", "seed-1"),
+	FUZZ_CASE("fuzz.seed-2", "seed-2"),
+	FUZZ_CASE("fuzz.seed-3", "seed-3"),
 };
 
 const unsigned probe_case_count = sizeof(probe_cases) / sizeof(probe_cases[0]);

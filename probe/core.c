@@ -21,6 +21,7 @@
 
 #include <wayland-client.h>
 
+#include "pixels.h"
 #include "probe-util.h"
 #include "scenarios.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
@@ -379,51 +380,6 @@ screencopy_region_overflow(struct core *c)
 
 /* ---- pixel truth: what a client writes in each wl_shm format is what is shown ---- */
 
-/* An RGB format the probe can write: how a pixel of (r, g, b) is stored. */
-struct pixel_format {
-	const char *name;
-	uint32_t shm;	/* wl_shm.format */
-	int bpp;	/* bytes per pixel */
-	uint32_t (*pack)(uint8_t r, uint8_t g, uint8_t b);
-};
-
-static uint32_t
-pack_xrgb8888(uint8_t r, uint8_t g, uint8_t b)
-{
-	return 0xff000000u | (uint32_t)r << 16 | (uint32_t)g << 8 | b;
-}
-
-static uint32_t
-pack_xbgr8888(uint8_t r, uint8_t g, uint8_t b)
-{
-	return 0xff000000u | (uint32_t)b << 16 | (uint32_t)g << 8 | r;
-}
-
-static uint32_t
-pack_rgb565(uint8_t r, uint8_t g, uint8_t b)
-{
-	return (uint32_t)(r >> 3) << 11 | (uint32_t)(g >> 2) << 5 | (uint32_t)(b >> 3);
-}
-
-static uint32_t
-pack_xrgb2101010(uint8_t r, uint8_t g, uint8_t b)
-{
-	/* 8 to 10 bits by replicating the top bits, as readers expand back. */
-	uint32_t r10 = (uint32_t)r << 2 | r >> 6, g10 = (uint32_t)g << 2 | g >> 6,
-		 b10 = (uint32_t)b << 2 | b >> 6;
-	return 3u << 30 | r10 << 20 | g10 << 10 | b10;
-}
-
-static const struct pixel_format pixel_formats[] = {
-	{ "ARGB8888", 0, 4, pack_xrgb8888 },
-	{ "XRGB8888", 1, 4, pack_xrgb8888 },
-	{ "ABGR8888", 0x34324241, 4, pack_xbgr8888 },
-	{ "XBGR8888", 0x34324258, 4, pack_xbgr8888 },
-	{ "RGB565", 0x36314752, 2, pack_rgb565 },
-	{ "ARGB2101010", 0x30335241, 4, pack_xrgb2101010 },
-	{ "XRGB2101010", 0x30335258, 4, pack_xrgb2101010 },
-};
-
 struct shm_formats {
 	uint32_t list[64];
 	int count;
@@ -458,11 +414,11 @@ static const struct wl_registry_listener formats_registry_listener = {
 	.global_remove = formats_global_remove,
 };
 
-/* A 64x64 buffer of `f`: the left half red, the right half green (both exact in every format). */
+/* The picture (pixels.h) in `f`, as a wl_buffer. */
 static struct wl_buffer *
-two_colour_buffer(struct core *c, const struct pixel_format *f)
+two_colour_buffer(struct core *c, const struct probe_rgb_format *f)
 {
-	const int32_t size = 64, stride = size * f->bpp;
+	const int32_t size = PROBE_PICTURE, stride = size * f->bpp;
 	int fd = probe_memfd((size_t)(stride * size), true);
 	if (fd < 0)
 		return NULL;
@@ -472,11 +428,7 @@ two_colour_buffer(struct core *c, const struct pixel_format *f)
 		close(fd);
 		return NULL;
 	}
-	for (int32_t y = 0; y < size; y++)
-		for (int32_t x = 0; x < size; x++) {
-			uint32_t v = x < size / 2 ? f->pack(0xff, 0, 0) : f->pack(0, 0xff, 0);
-			memcpy(px + y * stride + x * f->bpp, &v, (size_t)f->bpp);
-		}
+	probe_picture_rgb(f, px, (uint32_t)stride);
 	munmap(px, (size_t)(stride * size));
 	struct wl_shm_pool *pool = wl_shm_create_pool(c->g.shm, fd, stride * size);
 	close(fd);
@@ -494,119 +446,11 @@ pixels_frame_done(void *data, struct wl_callback *cb, uint32_t time)
 
 static const struct wl_callback_listener pixels_frame_listener = { .done = pixels_frame_done };
 
-struct capture {
-	bool offered, done, failed;
-	uint32_t format, width, height, stride;
-};
-
-static void
-cap_buffer(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t format,
-	   uint32_t width, uint32_t height, uint32_t stride)
-{
-	struct capture *cap = data;
-	if (!cap->offered) {
-		cap->format = format;
-		cap->width = width;
-		cap->height = height;
-		cap->stride = stride;
-	}
-	cap->offered = true;
-}
-
-static void
-cap_ready(void *data, struct zwlr_screencopy_frame_v1 *frame, uint32_t sec_hi, uint32_t sec_lo,
-	  uint32_t nsec)
-{
-	((struct capture *)data)->done = true;
-}
-
-static void
-cap_failed(void *data, struct zwlr_screencopy_frame_v1 *frame)
-{
-	struct capture *cap = data;
-	cap->done = cap->failed = true;
-}
-
-static void
-cap_buffer_done(void *data, struct zwlr_screencopy_frame_v1 *frame)
-{
-}
-
-static const struct zwlr_screencopy_frame_v1_listener cap_listener = {
-	.buffer = cap_buffer,
-	.flags = capture_flags,
-	.ready = cap_ready,
-	.failed = cap_failed,
-	.damage = capture_damage,
-	.linux_dmabuf = capture_linux_dmabuf,
-	.buffer_done = cap_buffer_done,
-};
-
-/*
- * The output captured: how many pixels are exactly red and exactly green.
- * False (said on stdout) when the capture cannot be made or read.
- */
-static bool
-count_colours(struct core *c, unsigned *red, unsigned *green)
-{
-	struct capture cap = { 0 };
-	struct zwlr_screencopy_frame_v1 *frame =
-		zwlr_screencopy_manager_v1_capture_output(c->screencopy, 0, c->output);
-	zwlr_screencopy_frame_v1_add_listener(frame, &cap_listener, &cap);
-	/* Version 3 ends the offers with buffer_done; a roundtrip covers both. */
-	if (!probe_roundtrip_timeout(c->g.display, 3000) || !cap.offered) {
-		printf("capture: no buffer offered\n");
-		zwlr_screencopy_frame_v1_destroy(frame);
-		return false;
-	}
-	bool xbgr = cap.format == 0x34324241 || cap.format == 0x34324258;
-	if (cap.format > 1 && !xbgr) {
-		printf("capture: format 0x%08x not read by the probe\n", cap.format);
-		zwlr_screencopy_frame_v1_destroy(frame);
-		return false;
-	}
-	size_t size = (size_t)cap.stride * cap.height;
-	int fd = probe_memfd(size, false);
-	uint8_t *px = fd >= 0 ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-			      : MAP_FAILED;
-	if (px == MAP_FAILED) {
-		if (fd >= 0)
-			close(fd);
-		zwlr_screencopy_frame_v1_destroy(frame);
-		return false;
-	}
-	struct wl_shm_pool *pool = wl_shm_create_pool(c->g.shm, fd, (int32_t)size);
-	close(fd);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, (int32_t)cap.width,
-							     (int32_t)cap.height,
-							     (int32_t)cap.stride, cap.format);
-	wl_shm_pool_destroy(pool);
-	zwlr_screencopy_frame_v1_copy(frame, buffer);
-	bool ok = probe_wait_for(c->g.display, &cap.done, 3000) && !cap.failed;
-	*red = *green = 0;
-	for (uint32_t y = 0; ok && y < cap.height; y++)
-		for (uint32_t x = 0; x < cap.width; x++) {
-			uint32_t v;
-			memcpy(&v, px + (size_t)y * cap.stride + x * 4, 4);
-			v &= 0xffffff;
-			if (xbgr)
-				v = (v & 0xff00) | (v & 0xff) << 16 | (v >> 16 & 0xff);
-			*red += v == 0xff0000;
-			*green += v == 0x00ff00;
-		}
-	if (!ok)
-		printf("capture: the copy failed\n");
-	munmap(px, size);
-	wl_buffer_destroy(buffer);
-	zwlr_screencopy_frame_v1_destroy(frame);
-	return ok;
-}
-
 static enum scenario_result
 pixels_shm(struct core *c)
 {
 	/*
-	 * For each format of pixel_formats the compositor advertises: a 64x64
+	 * For each RGB format (pixels.h) the compositor advertises: a 64x64
 	 * window, red left, green right, shown; the output captured must hold
 	 * at least 32x64 exactly red and 32x64 exactly green pixels (RGB is
 	 * exact; a swapped channel makes blue). Formats advertised that the
@@ -630,10 +474,7 @@ pixels_shm(struct core *c)
 		return SCENARIO_SETUP_FAILED;
 	char unjudged[512] = "";
 	for (int i = 0; i < formats.count; i++) {
-		const struct pixel_format *f = NULL;
-		for (size_t k = 0; k < sizeof(pixel_formats) / sizeof(pixel_formats[0]); k++)
-			if (pixel_formats[k].shm == formats.list[i])
-				f = &pixel_formats[k];
+		const struct probe_rgb_format *f = probe_rgb_format_from_shm(formats.list[i]);
 		if (!f) {
 			size_t len = strlen(unjudged);
 			snprintf(unjudged + len, sizeof(unjudged) - len, " 0x%08x",
@@ -650,7 +491,9 @@ pixels_shm(struct core *c)
 		wl_callback_add_listener(cb, &pixels_frame_listener, &done);
 		wl_surface_commit(w.surface);
 		unsigned red = 0, green = 0;
-		if (!probe_wait_for(c->g.display, &done, 3000) || !count_colours(c, &red, &green)) {
+		if (!probe_wait_for(c->g.display, &done, 3000) ||
+		    !probe_count_colours(c->g.display, c->g.shm, c->screencopy, c->output,
+					 PROBE_RED, PROBE_GREEN, 0, &red, &green)) {
 			wl_buffer_destroy(buffer);
 			break;
 		}

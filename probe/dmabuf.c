@@ -35,6 +35,7 @@
 #include <wayland-client.h>
 
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
+#include "pixels.h"
 #include "probe-util.h"
 #include "scenarios.h"
 #include "xdg-shell-client-protocol.h"
@@ -55,6 +56,12 @@ struct probe {
 	/* zwp_linux_dmabuf_v1.format/modifier events (version 3) */
 	unsigned format_events, modifier_events, nonlinear_modifiers;
 	bool saw_xrgb, saw_nv12, saw_xrgb_linear, saw_nv12_linear;
+	uint32_t linear[64];	/* the formats offered with DRM_FORMAT_MOD_LINEAR */
+	unsigned linear_count;
+
+	/* for pixel truth */
+	struct zwlr_screencopy_manager_v1 *screencopy;
+	struct wl_output *output;
 };
 
 typedef enum scenario_result (*scenario_fn)(struct probe *p);
@@ -95,6 +102,12 @@ dmabuf_modifier(void *data, struct zwp_linux_dmabuf_v1 *dmabuf, uint32_t format,
 		p->nonlinear_modifiers++;
 	p->saw_xrgb_linear |= format == DRM_FORMAT_XRGB8888 && mod == DRM_FORMAT_MOD_LINEAR;
 	p->saw_nv12_linear |= format == DRM_FORMAT_NV12 && mod == DRM_FORMAT_MOD_LINEAR;
+	bool known = false;
+	for (unsigned i = 0; i < p->linear_count; i++)
+		known |= p->linear[i] == format;
+	if (mod == DRM_FORMAT_MOD_LINEAR && !known &&
+	    p->linear_count < sizeof(p->linear) / sizeof(p->linear[0]))
+		p->linear[p->linear_count++] = format;
 }
 
 static const struct zwp_linux_dmabuf_v1_listener dmabuf_listener = {
@@ -107,6 +120,12 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version)
 {
 	struct probe *p = data;
+	if (strcmp(interface, zwlr_screencopy_manager_v1_interface.name) == 0 && !p->screencopy)
+		p->screencopy = wl_registry_bind(registry, name,
+						 &zwlr_screencopy_manager_v1_interface,
+						 version < 3 ? version : 3);
+	else if (strcmp(interface, wl_output_interface.name) == 0 && !p->output)
+		p->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
 	if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) != 0 || p->dmabuf)
 		return;
 	p->dmabuf_version = version;
@@ -1158,6 +1177,201 @@ heap_released(struct probe *p)
 	return shown_then_released(p, true);
 }
 
+/* ---- pixel truth on real dma-bufs ---- */
+
+/*
+ * A dma-buf of `size` bytes from /dev/udmabuf (over a sealed memfd) or from
+ * /dev/dma_heap/system, holding what `fill` wrote; -1 (said on stderr) when
+ * none can be made.
+ */
+static int
+real_dmabuf(bool heap, size_t size, void (*fill)(uint8_t *px, void *data), void *data)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t ps = page > 0 ? (size_t)page : 4096;
+	size = (size + ps - 1) / ps * ps;
+	int fd = -1, memfd = -1;
+	uint8_t *px;
+	if (heap) {
+		int dev = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
+		if (dev < 0) {
+			fprintf(stderr, "dmabuf-probe: /dev/dma_heap/system: %s\n",
+				strerror(errno));
+			return -1;
+		}
+		struct dma_heap_allocation_data alloc = {
+			.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
+		};
+		int r = ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &alloc);
+		close(dev);
+		if (r < 0) {
+			fprintf(stderr, "dmabuf-probe: DMA_HEAP_IOCTL_ALLOC: %s\n",
+				strerror(errno));
+			return -1;
+		}
+		fd = (int)alloc.fd;
+		px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (px == MAP_FAILED) {
+			fprintf(stderr, "dmabuf-probe: mmap of the heap buffer: %s\n",
+				strerror(errno));
+			close(fd);
+			return -1;
+		}
+		struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE };
+		ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+		fill(px, data);
+		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE;
+		ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+		munmap(px, size);
+		return fd;
+	}
+	memfd = memfd_create("sealway-udmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (memfd < 0 || ftruncate(memfd, (off_t)size) < 0) {
+		fprintf(stderr, "dmabuf-probe: memfd: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (px == MAP_FAILED) {
+		fprintf(stderr, "dmabuf-probe: mmap: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	fill(px, data);
+	munmap(px, size);
+	/* udmabuf wants the memfd unable to shrink under the dma-buf. */
+	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
+		fprintf(stderr, "dmabuf-probe: F_ADD_SEALS: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		fprintf(stderr, "dmabuf-probe: /dev/udmabuf: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	struct udmabuf_create create = {
+		.memfd = (uint32_t)memfd, .flags = UDMABUF_FLAGS_CLOEXEC, .size = size,
+	};
+	fd = ioctl(dev, UDMABUF_CREATE, &create);
+	close(dev);
+	if (fd < 0)
+		fprintf(stderr, "dmabuf-probe: UDMABUF_CREATE: %s\n", strerror(errno));
+out_memfd:
+	if (memfd >= 0)
+		close(memfd);
+	return fd;
+}
+
+static void
+fill_rgb(uint8_t *px, void *data)
+{
+	const struct probe_rgb_format *f = data;
+	probe_picture_rgb(f, px, (uint32_t)(PROBE_PICTURE * f->bpp));
+}
+
+static void
+fill_nv12(uint8_t *px, void *data)
+{
+	probe_picture_nv12(px, PROBE_PICTURE, px + PROBE_PICTURE * PROBE_PICTURE, PROBE_PICTURE);
+}
+
+/* The picture in `format` on a real dma-buf, as a wl_buffer; NULL when it cannot be made. */
+static struct wl_buffer *
+picture_buffer(struct probe *p, bool heap, uint32_t format)
+{
+	const struct probe_rgb_format *rgb = probe_rgb_format_from_drm(format);
+	const uint32_t n = PROBE_PICTURE;
+	int fd = rgb ? real_dmabuf(heap, (size_t)n * n * (size_t)rgb->bpp, fill_rgb, (void *)rgb)
+		     : real_dmabuf(heap, (size_t)n * n * 3 / 2, fill_nv12, NULL);
+	if (fd < 0)
+		return NULL;
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, rgb ? n * (uint32_t)rgb->bpp : n, 0, 0);
+	if (!rgb)
+		zwp_linux_buffer_params_v1_add(params, fd, 1, n * n, n, 0, 0);
+	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(params, (int32_t)n,
+									   (int32_t)n, format, 0);
+	zwp_linux_buffer_params_v1_destroy(params);
+	close(fd);
+	return buffer;
+}
+
+/*
+ * For every format offered with the LINEAR modifier that the probe can
+ * write (the RGB formats of pixels.h, and NV12): the picture on a real
+ * dma-buf, shown and captured. RGB must come out exactly: 32x64 red and
+ * 32x64 green pixels. NV12 is written as BT.601 limited range (what NV12
+ * means without a colour-representation protocol) and must come out within
+ * YUV_TOLERANCE of its two colours in every channel, the two columns either
+ * side of the edge aside (where a compositor may blend the chroma).
+ */
+#define YUV_TOLERANCE 2
+
+static enum scenario_result
+pixels_real(struct probe *p, bool heap)
+{
+	if (!p->screencopy || !p->output || !p->g.shm) {
+		fprintf(stderr, "dmabuf-probe: no zwlr_screencopy_manager_v1 or wl_output\n");
+		return SCENARIO_SETUP_FAILED;
+	}
+	struct probe_window w;
+	if (!probe_window_map(&p->g, &w, "dmabuf-probe pixels"))
+		return SCENARIO_SETUP_FAILED;
+	char unjudged[512] = "";
+	unsigned judged = 0;
+	for (unsigned i = 0; i < p->linear_count; i++) {
+		uint32_t format = p->linear[i];
+		const struct probe_rgb_format *rgb = probe_rgb_format_from_drm(format);
+		if (!rgb && format != DRM_FORMAT_NV12) {
+			size_t len = strlen(unjudged);
+			snprintf(unjudged + len, sizeof(unjudged) - len, " 0x%08x", format);
+			continue;
+		}
+		const char *name = rgb ? rgb->name : "NV12";
+		struct wl_buffer *buffer = picture_buffer(p, heap, format);
+		if (!buffer) {
+			probe_window_destroy(&w);
+			return SCENARIO_SETUP_FAILED;
+		}
+		unsigned left = 0, right = 0;
+		int tolerance = rgb ? 0 : YUV_TOLERANCE;
+		unsigned want = rgb ? 32 * 64 : 30 * 64;
+		if (!show_frame(p, &w, buffer) ||
+		    !probe_count_colours(p->g.display, p->g.shm, p->screencopy, p->output,
+					 rgb ? PROBE_RED : PROBE_YUV_LEFT,
+					 rgb ? PROBE_GREEN : PROBE_YUV_RIGHT, tolerance, &left,
+					 &right)) {
+			check(p, false, "%s: shown and captured", name);
+		} else if (left >= want && right >= want) {
+			printf("%s: shown %s\n", name, rgb ? "exactly" : "within 2 a channel");
+		} else {
+			check(p, false, "%s: the picture is not on the output (%u and %u pixels "
+			      "within %d a channel of %06x and %06x; %u each needed)", name, left,
+			      right, tolerance, rgb ? PROBE_RED : PROBE_YUV_LEFT,
+			      rgb ? PROBE_GREEN : PROBE_YUV_RIGHT, want);
+		}
+		judged++;
+		wl_buffer_destroy(buffer);
+		if (wl_display_get_error(p->g.display))
+			break;
+	}
+	check(p, judged > 0, "a format the probe can write is offered with LINEAR");
+	if (unjudged[0])
+		printf("formats not judged:%s\n", unjudged);
+	probe_window_destroy(&w);
+	return p->checks_failed ? SCENARIO_CHECK_FAILED : SCENARIO_RAN;
+}
+
+static enum scenario_result
+pixels_udmabuf(struct probe *p)
+{
+	return pixels_real(p, false);
+}
+
+static enum scenario_result
+pixels_heap(struct probe *p)
+{
+	return pixels_real(p, true);
+}
+
 static const struct {
 	const char *name;
 	scenario_fn run;
@@ -1201,6 +1415,10 @@ static const struct {
 	{ "heap-released", heap_released, 4,
 	  "two /dev/dma_heap/system buffers shown in turn: the first released after the flip "
 	  "away" },
+	{ "pixels-udmabuf", pixels_udmabuf, 3, "every LINEAR format the probe can write, on "
+	  "/dev/udmabuf, shown and captured" },
+	{ "pixels-heap", pixels_heap, 3, "every LINEAR format the probe can write, on "
+	  "/dev/dma_heap/system, shown and captured" },
 	{ "fence-flood", fence_flood, 4, "one udmabuf buffer committed 50 times behind its "
 	  "fence, kept until SIGTERM" },
 };
@@ -1241,11 +1459,19 @@ dmabuf_probe_main(int argc, char *argv[])
 	}
 	if (p.dmabuf)
 		zwp_linux_dmabuf_v1_destroy(p.dmabuf);
+	if (p.screencopy)
+		zwlr_screencopy_manager_v1_destroy(p.screencopy);
+	if (p.output)
+		wl_output_destroy(p.output);
 	wl_registry_destroy(registry);
 	probe_disconnect(&p.g);
 	return status;
 
 err:
+	if (p.screencopy)
+		zwlr_screencopy_manager_v1_destroy(p.screencopy);
+	if (p.output)
+		wl_output_destroy(p.output);
 	wl_registry_destroy(registry);
 	probe_disconnect(&p.g);
 	return 2;

@@ -33,6 +33,7 @@
 
 #include <wayland-client.h>
 
+#include "bystander.h"
 #include "cases.h"
 #include "presentation-time-client-protocol.h"
 #include "probe-util.h"
@@ -43,6 +44,8 @@
 #define LATE_CRASH_MS 200
 #define START_MS 10000
 #define MAX_OUTPUT (1 << 20)
+/* A bystander that saw no frame for longer than this during a flood fails the case. */
+#define BYSTANDER_GAP_MS 1000
 
 enum verdict { V_PASS, V_FAIL, V_INFO, V_SKIP };
 static const char *const verdict_names[] = { "PASS", "FAIL", "INFO", "SKIP" };
@@ -79,6 +82,9 @@ struct result {
 	bool alive, fresh_ok;
 	char fresh[160];
 	char died[64];
+	bool bystander;			/* a flood case: the bystander's figures are known */
+	struct bystander_figures by;
+	char bystander_note[160];	/* why it has no figures, when it has none */
 };
 
 /* ---- small helpers ---- */
@@ -832,10 +838,21 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 	if (t->pid)
 		r->before = fd_list_read(t->pid);
 
+	/* Floods have a bystander, from before the flood to after it. */
+	struct bystander by = { 0 };
+	bool with_bystander = strncmp(c->id, "flood.", 6) == 0 &&
+			      bystander_start(&by, r->bystander_note, sizeof(r->bystander_note));
+	if (strncmp(c->id, "flood.", 6) == 0 && !with_bystander)
+		fprintf(stderr, "sealway-probe: %s: no bystander: %s\n", c->id,
+			r->bystander_note);
+
 	int64_t start = probe_now_ms();
 	int status;
 	char *out = run_scenario(c, timeout_ms, &status);
 	r->case_ms = probe_now_ms() - start;
+	if (with_bystander)
+		r->bystander = bystander_stop(&by, &r->by, r->bystander_note,
+					      sizeof(r->bystander_note));
 	char outcome[160], message[512], checks[512];
 	find_outcome(out, outcome, sizeof(outcome), message, sizeof(message), checks,
 		     sizeof(checks));
@@ -855,8 +872,15 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 		}
 		line = end ? end + 1 : line + n;
 	}
-	r->observation = xasprintf("%s%s%s%s%s", outcome[0] ? outcome : "(no outcome)",
-				   message[0] ? " | " : "", message, extra[0] ? " | " : "", extra);
+	char by_said[200] = "";
+	if (r->bystander)
+		snprintf(by_said, sizeof(by_said), " | bystander: %d frames, p50 %d ms, longest "
+			 "without a frame %d ms", r->by.frames, r->by.p50_ms, r->by.max_ms);
+	else if (r->bystander_note[0])
+		snprintf(by_said, sizeof(by_said), " | bystander: %s", r->bystander_note);
+	r->observation = xasprintf("%s%s%s%s%s%s", outcome[0] ? outcome : "(no outcome)",
+				   message[0] ? " | " : "", message, extra[0] ? " | " : "", extra,
+				   by_said);
 
 	int64_t checks_start = probe_now_ms();
 	r->alive = target_alive(t);
@@ -889,6 +913,14 @@ run_case(struct target *t, const struct probe_case *c, const struct advertised *
 	} else {
 		r->verdict = judge(c, outcome, status == 1 && !checks[0] ? "a check failed"
 								       : checks, &r->reason);
+		if (r->bystander && r->by.max_ms > BYSTANDER_GAP_MS) {
+			char *prev = r->reason;
+			r->reason = xasprintf("%s%sa client beside the flood saw no frame for "
+					      "%d ms (more than %d ms)", prev ? prev : "",
+					      prev ? "; " : "", r->by.max_ms, BYSTANDER_GAP_MS);
+			free(prev);
+			r->verdict = V_FAIL;
+		}
 		r->fresh_ok = fresh_client(t, r->fresh, sizeof(r->fresh));
 		if (!r->fresh_ok) {
 			free(r->reason);
@@ -1057,6 +1089,10 @@ print_results(FILE *f, enum format format, const struct result *res, int n,
 				fputs("null", f);
 			fprintf(f, ",\n     \"timings\": {\"case_ms\": %lld, \"checks_ms\": %lld},",
 				(long long)r->case_ms, (long long)r->checks_ms);
+			if (r->bystander)
+				fprintf(f, "\n     \"bystander\": {\"frames\": %d, \"p50_ms\": %d, "
+					"\"max_ms\": %d},", r->by.frames, r->by.p50_ms,
+					r->by.max_ms);
 			fprintf(f, "\n     \"fds\": {\"before\": %d, \"after\": %d, \"new\": [",
 				r->before.count, r->after.count);
 			for (int k = 0; k < r->new_fd_count; k++) {

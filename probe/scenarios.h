@@ -9,11 +9,12 @@
  * "no-answer"); libwayland prints the compositor's error message on stderr.
  * Status 0 when the scenario ran, 1 when one of its own checks failed, 2
  * when it could not be set up. The tests also build each as a program of its
- * own (shm-probe, core-probe, dmabuf-probe).
+ * own (shm-probe, core-probe, dmabuf-probe, keymap-probe).
  */
 int shm_probe_main(int argc, char *argv[]);
 int core_probe_main(int argc, char *argv[]);
 int dmabuf_probe_main(int argc, char *argv[]);
 int keymap_probe_main(int argc, char *argv[]);
+int fuzz_probe_main(int argc, char *argv[]);
 
 #endif

@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
-"""Deterministic protocol fuzzing (fuzz-client, one seed per test) against a
-compositor that serves two well-behaved clients meanwhile: an animated
-sealway-shm that must keep getting frames, and a one-colour sealway-shm whose
-window must still show exactly its pixels afterwards. The compositor must not
-crash, must print no sanitizer report, and must be back to its fd count once
-the fuzzer is gone.
+"""Deterministic protocol fuzzing (sealway-probe's fuzz.seed-N cases, one seed
+per test) against a compositor that serves two well-behaved clients meanwhile:
+an animated sealway-shm that must keep getting frames, and a one-colour
+sealway-shm whose window must still show exactly its pixels afterwards. The
+case must pass (every request answered; the probe's own checks: alive, a
+fresh client served, fds back at their baseline), and the compositor must
+print no sanitizer report.
 
 Usage: test_fuzz.py [seed-N...]
 """
 
-import os
 import re
 import signal
 import time
@@ -18,18 +18,10 @@ import harness
 from harness import check
 
 SEEDS = (1, 2, 3)
-REQUESTS = 100000
+REQUESTS = 100000   # what each fuzz.seed-N case sends
 COLOR = 0x3366cc
 # The second toplevel is placed at (64, 64): on top of the first.
 COLOR_RECT = (64, 64, 64 + 96, 64 + 96)
-
-
-def fuzz_client():
-    path = os.environ.get('FUZZ_CLIENT') or os.path.join(
-        os.environ.get('SW_BUILD_ROOT', ''), 'tests', 'fuzz-client')
-    if not os.access(path, os.X_OK):
-        raise harness.Skip('fuzz-client not built (%s)' % path)
-    return path
 
 
 def check_no_sanitizer(comp, when):
@@ -65,17 +57,16 @@ def run_seed(seed):
         baseline = comp.settled_fd_count()
 
         t0 = time.monotonic()
-        res = comp.run([fuzz_client(), '--seed', str(seed), '--requests', str(REQUESTS)],
-                       timeout=60)
+        case = comp.probe_case('fuzz.seed-%d' % seed, timeout=90)
         elapsed = time.monotonic() - t0
-        print('# %s (%.1f s)' % (res.stdout.strip(), elapsed))
-        comp.check_alive('fuzz-client --seed %d' % seed)
+        print('# %s: %s (%.1f s)' % (case['verdict'], case['observation'], elapsed))
+        comp.check_alive('sealway-probe --case fuzz.seed-%d' % seed)
         check_no_sanitizer(comp, 'while fuzzing with seed %d' % seed)
-        check(res.returncode == 0, 'fuzz-client --seed %d runs to the end (status %d)\n%s'
-              % (seed, res.returncode, res.stderr.strip()[-1500:]))
-        check(('requests=%d ' % REQUESTS) in res.stdout,
-              'fuzz-client --seed %d sends all %d requests (got %r)'
-              % (seed, REQUESTS, res.stdout.strip()))
+        check(case['verdict'] == 'PASS', 'fuzz.seed-%d passes (%s: %s)'
+              % (seed, case['verdict'], case['reason']))
+        check(('requests=%d ' % REQUESTS) in case['observation'],
+              'fuzz.seed-%d sends all %d requests (got %r)'
+              % (seed, REQUESTS, case['observation']))
 
         # The fuzzer's windows are gone: the one-colour window is intact.
         n, first = wait_for_color(comp)

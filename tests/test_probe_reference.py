@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """sealway-probe against three compositors, each spawned headless by the
 probe itself: sealway must have no FAIL; weston 10 (pixman) and sway 1.7
-(pixman) must show the holes libwayland's wl_shm is known to have, so a
-probe that silently stopped detecting them fails here.
+(pixman) must show the holes libwayland's wl_shm is known to have (and sway
+1.7 the keymap any client can rewrite), so a probe that silently stopped
+detecting them fails here. Two more show that the probe's own judges can
+fail: a flood's bystander that sees no frame, and a keymap another client
+could change.
 
 Usage: test_probe_reference.py [TEST...]
        test_probe_reference.py --table [BUILD_DIR]   (the README's comparison table)
@@ -12,9 +15,11 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import harness
 from harness import check
@@ -48,6 +53,10 @@ def command(name, tmp):
     """(probe options, compositor command, extra environment) for `name`."""
     if name == 'sealway':
         return [], [harness.program('sealway'), '--backend=headless', '--socket={socket}'], {}
+    if name == 'sealway-vkbd':
+        # Virtual input open to all: the probe makes itself a keyboard for the keymap cases.
+        return [], [harness.program('sealway'), '--backend=headless', '--socket={socket}',
+                    '--trust-virtual-input=all'], {}
     if name == 'weston':
         return [], [harness.tool('weston'), '--backend=headless-backend.so', '--use-pixman',
                     '--socket={socket}'], {}
@@ -125,13 +134,21 @@ def weston_headless_pixman_shows_the_known_holes():
     check(c['verdict'] == 'FAIL' and ('not served' in (c['reason'] or '') or c['died']),
           'an fd flood up to 1024 blocks new weston clients (got %s: %s)'
           % (c['verdict'], c['reason']))
+    # Each seed of the fuzzer kills weston 10 within a few hundred requests (SIGSEGV,
+    # the same request count every run).
+    for seed in (1, 2, 3):
+        c = cases['fuzz.seed-%d' % seed]
+        check(c['verdict'] == 'FAIL' and c['died'] == 'killed by SIGSEGV',
+              'the fuzzer with seed %d kills weston with SIGSEGV (got %s, died %r: %s)'
+              % (seed, c['verdict'], c['died'], c['reason']))
     # Cases after a crash ran against a new weston: each crash is its own case's (weston 10
     # also dies of SIGSEGV when xdg_wm_base goes before a popup is made on its positioner).
     died = set(i for i, c in cases.items() if c['died'])
     check(died <= {'shm.resize.sealed-past-eof-shown', 'flood.fds-to-limit',
-                   'core.wm-base-destroyed-first'},
-          'only the SIGBUS, fd-flood and xdg_wm_base cases are charged with a dead weston '
-          '(got %s)' % sorted(died))
+                   'core.wm-base-destroyed-first', 'fuzz.seed-1', 'fuzz.seed-2',
+                   'fuzz.seed-3'},
+          'only the SIGBUS, fd-flood, xdg_wm_base and fuzz cases are charged with a dead '
+          'weston (got %s)' % sorted(died))
     check(cases['shm.fd.pipe']['verdict'] == 'PASS',
           'a pipe as a pool is refused by weston with invalid_fd (got %s)'
           % cases['shm.fd.pipe']['verdict'])
@@ -150,10 +167,136 @@ def sway_headless_pixman_shows_the_known_holes():
           % cases['shm.fd.pipe']['verdict'])
     check(cases['dmabuf.params.plane-idx']['verdict'] == 'SKIP',
           'sway with pixman has no linux-dmabuf: the dma-buf cases skip')
+    # wlroots 0.15 sends the keymap as a read-only fd on a file it made mode 0 so it cannot
+    # be reopened; but its owner can fchmod it back, and a reopen through /proc then writes
+    # what every client reads.
+    c = cases['sent-fds.keymap-tamper']
+    check(c['verdict'] == 'FAIL' and 'changed what another client reads' in (c['reason'] or ''),
+          'one sway client can rewrite the keymap the others read (got %s: %s)'
+          % (c['verdict'], c['reason']))
+    # Each fuzz seed kills sway 1.7 too, within a few hundred requests.
+    for seed in (1, 2, 3):
+        c = cases['fuzz.seed-%d' % seed]
+        check(c['verdict'] == 'FAIL' and c['died'] == 'killed by SIGSEGV',
+              'the fuzzer with seed %d kills sway with SIGSEGV (got %s, died %r: %s)'
+              % (seed, c['verdict'], c['died'], c['reason']))
+    c = cases['sent-fds.keymap-shared']
+    check(c['verdict'] == 'INFO' and 'shared: ' in c['observation'],
+          'sway sends every client the same keymap file (got %s: %s)'
+          % (c['verdict'], c['observation']))
+
+
+def sealway_keymap_cannot_be_changed_by_another_client():
+    rc, report = run_probe('sealway-vkbd', ['sent-fds.keymap-shared', 'sent-fds.keymap-tamper'])
+    cases = by_id(report)
+    c = cases['sent-fds.keymap-shared']
+    check('virtual keyboard' in c['observation'] and 'shared: ' in c['observation'],
+          'with a virtual keyboard of the probe\'s, sealway sends both clients one sealed '
+          'keymap file (got %s)' % c['observation'])
+    c = cases['sent-fds.keymap-tamper']
+    check('changed what another client reads' not in (c['reason'] or '') and
+          'differs' not in (c['reason'] or '') and 'tried: ' in c['observation'],
+          'no client can change the keymap another sealway client reads (got %s: %s; %s)'
+          % (c['verdict'], c['reason'], c['observation']))
+    # The first keymap case keeps the seat's last keymap file open after its keyboard goes
+    # (one fd, replaced by the next keyboard's); the fd check may charge that to it alone.
+    check(c['verdict'] == 'PASS', 'sent-fds.keymap-tamper passes (got %s: %s)'
+          % (c['verdict'], c['reason']))
+
+
+def built(env_name, relative):
+    path = os.environ.get(env_name) or os.path.join(os.environ.get('SW_BUILD_ROOT', ''),
+                                                     relative)
+    if not os.path.exists(path):
+        raise harness.Skip('%s not built (%s)' % (relative, path))
+    return path
+
+
+def sealway_dmabuf_pixels_through_the_stand_in():
+    """Pixel truth on dma-bufs where the kernel has no udmabuf or dma-heap: the probe's
+    pixels.dmabuf-* scenarios with the LD_PRELOAD stand-in (tests/dmabuf-fake-udmabuf.c)
+    in both sealway and the probe. Every RGB format of the table comes out exactly, NV12
+    within 2 a channel."""
+    probe = built('DMABUF_PROBE', 'tests/dmabuf-probe')
+    fake = built('DMABUF_FAKE_UDMABUF', 'tests/libdmabuf-fake-udmabuf.so')
+    # The stand-in must load before the sanitizer runtime of a sanitized build.
+    extra = {'LD_PRELOAD': fake,
+             'ASAN_OPTIONS': os.environ.get('ASAN_OPTIONS', 'detect_leaks=1') +
+             ':verify_asan_link_order=0'}
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        with harness.Compositor() as comp:
+            for scenario in ('pixels-udmabuf', 'pixels-heap'):
+                res = comp.run([probe, scenario], timeout=60,
+                               extra_env={'ASAN_OPTIONS': extra['ASAN_OPTIONS'] +
+                                          ':detect_leaks=0'})
+                lines = res.stdout.strip().splitlines()
+                print('# %s: %s' % (scenario, ' | '.join(lines)))
+                check(res.returncode == 0 and lines[-1:] == ['ok'],
+                      'dmabuf-probe %s passes (status %d)\n%s\n%s'
+                      % (scenario, res.returncode, res.stdout, res.stderr[-2000:]))
+                shown = [ln.split(':')[0] for ln in lines if ln.endswith(': shown exactly')]
+                check(len(shown) == 18, 'all 18 RGB formats shown exactly (got %s)' % shown)
+                check('NV12: shown within 2 a channel' in lines, 'NV12 shown within 2')
+            comp.check_alive('the dma-buf pictures')
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def children(pid):
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            return f.read().split()
+    except OSError:
+        return []
+
+
+def flood_bystander_fails_when_the_compositor_freezes():
+    """The bystander's judge can fail: sealway stopped (SIGSTOP) for 1.5 s while a flood
+    case runs must fail the case with the gap named."""
+    with harness.Compositor() as comp:
+        probe = subprocess.Popen([probe_program(), '--pid', str(comp.proc.pid), '--format',
+                                  'json', '--case', 'flood.requests-unread'],
+                                 env=comp.env(), stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # The probe forks the scenario only once its bystander is shown and ready: two
+        # children (a probe without a bystander has one: frozen 0.2 s after it appears).
+        deadline = time.monotonic() + 20
+        one_since = None
+        while probe.poll() is None:
+            n = len(children(probe.pid))
+            one_since = (one_since or time.monotonic()) if n == 1 else None
+            if n >= 2 or (one_since and time.monotonic() - one_since > 0.2):
+                break
+            check(time.monotonic() < deadline, 'the flood case starts within 20 s')
+            time.sleep(0.005)
+        check(probe.poll() is None, 'the probe is still running the flood case')
+        os.kill(comp.proc.pid, signal.SIGSTOP)
+        time.sleep(1.5)
+        os.kill(comp.proc.pid, signal.SIGCONT)
+        out, err = probe.communicate(timeout=60)
+        check(probe.returncode == 1, 'the probe exits 1 (got %d)\n%s'
+              % (probe.returncode, err.decode(errors='replace')[-2000:]))
+        c = json.loads(out)['cases'][0]
+        check(c['verdict'] == 'FAIL' and 'saw no frame for' in (c['reason'] or ''),
+              'a compositor frozen for 1.5 s during a flood fails the case through its '
+              'bystander (got %s: %s)' % (c['verdict'], c['reason']))
+        check(c.get('bystander') and c['bystander']['max_ms'] >= 1400,
+              'the bystander reports the gap (got %r)' % c.get('bystander'))
 
 
 TESTS = {
     'sealway_headless_has_no_fail': sealway_headless_has_no_fail,
+    'sealway_keymap_cannot_be_changed_by_another_client':
+        sealway_keymap_cannot_be_changed_by_another_client,
+    'flood_bystander_fails_when_the_compositor_freezes':
+        flood_bystander_fails_when_the_compositor_freezes,
+    'sealway_dmabuf_pixels_through_the_stand_in': sealway_dmabuf_pixels_through_the_stand_in,
     'weston_headless_pixman_shows_the_known_holes': weston_headless_pixman_shows_the_known_holes,
     'sway_headless_pixman_shows_the_known_holes': sway_headless_pixman_shows_the_known_holes,
 }

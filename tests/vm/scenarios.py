@@ -48,7 +48,7 @@ CMD = {
     'dmabuf-feedback': 'dmabuf-probe feedback',
     # The dma-buf families of sealway-probe, attached (fds checked through the pid).
     'probe-dmabuf': 'ASAN_OPTIONS=detect_leaks=0 sealway-probe --format tap --case dmabuf '
-                    '--case sent-fds --pid',
+                    '--case sent-fds --case pixels.dmabuf-udmabuf --case pixels.dmabuf-heap --pid',
     # A 200x150 0x3366cc window and a 16x16 magenta cursor surface (hotspot 0,0).
     'dmabuf-cursor': 'dmabuf-probe cursor',
     'keymap': 'keymap-probe',
@@ -1326,7 +1326,8 @@ def drm_probe_dmabuf(t):
     for dev in ('/dev/udmabuf', '/dev/dma_heap/system'):
         if 'SKIP no %s' % dev in r.out:
             raise CheckError('the dma-buf cases skipped for %s: %s' % (dev, tail(r.out)))
-    for case in ('dmabuf.real.udmabuf-released', 'dmabuf.real.heap-released'):
+    for case in ('dmabuf.real.udmabuf-released', 'dmabuf.real.heap-released',
+                 'pixels.dmabuf-udmabuf', 'pixels.dmabuf-heap'):
         if not re.search(r'^ok \d+ - %s$' % re.escape(case), r.out, re.M):
             raise CheckError('%s passes (got %s)' % (case, tail(r.out)))
 

@@ -6,15 +6,18 @@
  * values and edge cases, destroying objects in random order. After every
  * protocol error (or disconnect) it reconnects and carries on.
  *
- *   fuzz-client --seed N [--requests N]
+ *   sealway-probe --case fuzz.seed-N      (scenario "seed-N", N = 1, 2, ...)
  *
- * Prints one summary line on stdout: requests, connections, and the protocol
- * errors seen by interface and code. Exit status 0 unless it could not
- * connect at all or the compositor stopped answering.
+ * Prints a summary line on stdout (requests, connections, and the protocol
+ * errors seen by interface and code), then "ok" once every request was sent
+ * and answered, or "check-failed: ..." and "no-answer" when the compositor
+ * stopped answering. Exit status 0, 1 when it stopped answering, 2 when it
+ * could not connect at all.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,13 +28,16 @@
 
 #include <wayland-client.h>
 
-#include "probe-util.h"
 #include "presentation-time-client-protocol.h"
+#include "probe-util.h"
+#include "scenarios.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 #define MAX_OBJECTS 192
 #define ROUNDTRIP_TIMEOUT_MS 10000
+/* A few seconds against sealway under the sanitizers. */
+#define FUZZ_REQUESTS 100000
 
 enum kind {
 	K_FREE,
@@ -303,7 +309,7 @@ connect_display(struct fuzz *f)
 	if (!connected)
 		return false;
 	if (!f->g.compositor || !f->g.shm || !f->g.wm_base || !f->subcompositor) {
-		fprintf(stderr, "fuzz-client: core globals missing\n");
+		fprintf(stderr, "fuzz-probe: core globals missing\n");
 		return false;
 	}
 	return true;
@@ -314,8 +320,7 @@ note_error(struct fuzz *f)
 {
 	int err = wl_display_get_error(f->g.display);
 	if (err != EPROTO) {
-		fprintf(stderr, "fuzz-client: connection lost after request %u: %s\n", f->requests,
-			strerror(err));
+		/* Counted, not told one by one: the observation keeps the summary short. */
 		f->disconnects++;
 		return;
 	}
@@ -353,7 +358,7 @@ act_pool(struct fuzz *f)
 	unsigned seals = below(f, 4);
 	int flags = (seals & 1 ? F_SEAL_SHRINK : 0) | (seals & 2 ? F_SEAL_GROW : 0);
 	if (flags && fcntl(fd, F_ADD_SEALS, flags) < 0)
-		fprintf(stderr, "fuzz-client: F_ADD_SEALS: %s\n", strerror(errno));
+		fprintf(stderr, "fuzz-probe: F_ADD_SEALS: %s\n", strerror(errno));
 	struct object *o = new_object(f, K_POOL, wl_shm_create_pool(f->g.shm, fd, size));
 	if (!o) {
 		close(fd);
@@ -415,7 +420,7 @@ act_pool_other(struct fuzz *f)
 		int32_t size = chance(f, 80) && grown <= INT32_MAX ? (int32_t)grown
 								   : rand_int(f, 1 << 21);
 		if (size > 0 && ftruncate(pool->fd, size) < 0 && errno != EPERM)
-			fprintf(stderr, "fuzz-client: ftruncate: %s\n", strerror(errno));
+			fprintf(stderr, "fuzz-probe: ftruncate: %s\n", strerror(errno));
 		wl_shm_pool_resize(pool->proxy, size);
 		if (size > pool->size)
 			pool->size = size;
@@ -424,7 +429,7 @@ act_pool_other(struct fuzz *f)
 	case 1:
 		/* Pull the pages out from under the compositor (only unsealed files give way). */
 		if (chance(f, 20) && ftruncate(pool->fd, 0) < 0 && errno != EPERM)
-			fprintf(stderr, "fuzz-client: ftruncate: %s\n", strerror(errno));
+			fprintf(stderr, "fuzz-probe: ftruncate: %s\n", strerror(errno));
 		break;
 	default:
 		wl_shm_pool_destroy(pool->proxy);
@@ -866,22 +871,27 @@ step(struct fuzz *f)
 	f->requests++;
 }
 
+/* libwayland's report of each expected protocol error: counted in the summary instead. */
+static void
+quiet_log(const char *fmt, va_list ap)
+{
+}
+
 int
-main(int argc, char *argv[])
+fuzz_probe_main(int argc, char *argv[])
 {
 	struct fuzz f = { 0 };
-	uint64_t seed = 1;
-	unsigned total = 3000;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
-			seed = strtoull(argv[++i], NULL, 0);
-		else if (strcmp(argv[i], "--requests") == 0 && i + 1 < argc)
-			total = (unsigned)strtoul(argv[++i], NULL, 0);
-		else {
-			fprintf(stderr, "usage: fuzz-client [--seed N] [--requests N]\n");
-			return 2;
-		}
+	uint64_t seed = 0;
+	const unsigned total = FUZZ_REQUESTS;
+	char *end = NULL;
+	if (argc == 2 && strncmp(argv[1], "seed-", 5) == 0)
+		seed = strtoull(argv[1] + 5, &end, 10);
+	if (!end || *end || end == argv[1] + 5) {
+		fprintf(stderr, "usage: fuzz-probe seed-N   (%u requests from seed N)\n",
+			FUZZ_REQUESTS);
+		return 2;
 	}
+	wl_log_set_handler_client(quiet_log);
 	for (size_t i = 0; i < MAX_OBJECTS; i++)
 		f.objects[i].fd = -1;
 	f.rng = seed * 0x9e3779b97f4a7c15ull + 1;
@@ -898,8 +908,8 @@ main(int argc, char *argv[])
 		 */
 		if (below(&f, 12) == 0 || f.requests == total || !f.g.wm_base) {
 			if (!probe_roundtrip_timeout(f.g.display, ROUNDTRIP_TIMEOUT_MS)) {
-				fprintf(stderr, "fuzz-client: the compositor did not answer within %d ms "
-						"(seed %" PRIu64 ", request %u)\n",
+				fprintf(stderr, "fuzz-probe: the compositor did not answer within "
+						"%d ms (seed %" PRIu64 ", request %u)\n",
 					ROUNDTRIP_TIMEOUT_MS, seed, f.requests);
 				status = 1;
 				break;
@@ -920,6 +930,11 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < f.nerrors; i++)
 		printf(" %s/%u=%u", f.errors[i].iface, f.errors[i].code, f.errors[i].count);
 	printf("\n");
+	if (status)
+		printf("check-failed: the compositor stopped serving the fuzzer after request "
+		       "%u of %u\nno-answer\n", f.requests, total);
+	else
+		printf("ok\n");
 	if (f.g.display)
 		disconnect(&f);
 	return status;
