@@ -8,8 +8,11 @@
  * area on the edge it is anchored to, then the others inside what is left
  * (exclusive zone -1: the whole output). The window manager asks for the
  * usable area (maximized windows and placement keep to it) and hears when
- * it changes. An exclusive keyboard interactivity in the top or overlay
- * layer takes the keyboard while mapped.
+ * it changes. Input: view.c's hit test asks for the surface under the
+ * pointer in each layer; the keyboard is the window manager's, told which
+ * surface is exclusive (the top-most in the top or overlay layer) and when
+ * one can no longer hold the keyboard; it asks whether a clicked surface
+ * takes the keyboard (on_demand).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +43,7 @@ struct sw_layer_shell {
 	struct sw_server *server;
 	struct wl_list layers[N_LAYERS];   /* layer_surface.link, mapped, bottom first */
 	struct sw_box usable;              /* the output's usable area at the last layout */
-	struct layer_surface *keyboard;    /* holds the keyboard exclusively, or NULL */
+	struct layer_surface *keyboard;    /* the window manager was told it is exclusive */
 	struct wl_listener display_destroy;
 };
 
@@ -237,8 +240,9 @@ arrange(struct sw_layer_shell *shell, struct layer_surface *pending_one)
 	}
 }
 
-/* ---- keyboard ---- */
+/* ---- keyboard: the window manager decides, told what the surfaces ask ---- */
 
+/* Tell the window manager which surface is the top-most exclusive one of the top and overlay. */
 static void
 update_keyboard(struct sw_layer_shell *shell)
 {
@@ -254,16 +258,18 @@ update_keyboard(struct sw_layer_shell *shell)
 	if (holder == shell->keyboard)
 		return;
 	shell->keyboard = holder;
-	struct sw_seat *seat = shell->server->seat;
-	if (!seat)
-		return;
-	if (holder) {
-		sw_seat_set_keyboard_focus(seat, holder->surface);
-	} else {
-		struct sw_view *focused = shell->server->wm ? sw_wm_focused(shell->server->wm)
-							   : NULL;
-		sw_seat_set_keyboard_focus(seat, focused ? focused->surface : NULL);
-	}
+	if (holder)
+		sw_debug("layer-shell: '%s' takes the keyboard exclusively", holder->namespace);
+	if (shell->server->wm)
+		sw_wm_layer_exclusive(shell->server->wm, holder ? holder->surface : NULL);
+}
+
+/* It may no longer hold the keyboard (unmapped, or its interactivity is none). */
+static void
+release_keyboard(struct layer_surface *ls)
+{
+	if (ls->surface && ls->shell->server->wm)
+		sw_wm_layer_release(ls->shell->server->wm, ls->surface);
 }
 
 /* ---- mapping ---- */
@@ -282,6 +288,9 @@ unmap(struct layer_surface *ls)
 	ls->sent_width = ls->sent_height = -1;
 	arrange(ls->shell, NULL);
 	update_keyboard(ls->shell);
+	release_keyboard(ls);
+	if (ls->shell->server->seat && ls->surface)
+		sw_seat_surface_unmapped(ls->shell->server->seat, ls->surface);
 }
 
 static bool
@@ -336,6 +345,8 @@ layer_commit(struct sw_surface *surface)
 			 surface->height);
 		arrange(shell, NULL);
 		damage_at(ls);
+		if (shell->server->seat)
+			sw_seat_pointer_rescan(shell->server->seat);
 	} else if (old_layer != ls->current.layer) {
 		wl_list_remove(&ls->link);
 		wl_list_insert(shell->layers[ls->current.layer].prev, &ls->link);
@@ -356,6 +367,8 @@ layer_commit(struct sw_surface *surface)
 					     surface->prev_width, surface->prev_height);
 	}
 	update_keyboard(shell);
+	if (ls->current.keyboard == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_NONE)
+		release_keyboard(ls);
 	if (!wl_list_empty(&surface->frame_callbacks) || !wl_list_empty(&surface->feedbacks))
 		sw_output_schedule_frame(sw_output_first(shell->server));
 }
@@ -450,9 +463,6 @@ layer_set_keyboard_interactivity(struct wl_client *client, struct wl_resource *r
 				       keyboard, max, wl_resource_get_version(resource));
 		return;
 	}
-	if (keyboard == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_ON_DEMAND)
-		sw_info("layer-shell: '%s' asks for on-demand keyboard focus: layer surfaces get "
-			"no pointer input, so it is never given", ls->namespace);
 	ls->pending.keyboard = keyboard;
 }
 
@@ -681,8 +691,34 @@ sw_layer_shell_usable_area(struct sw_layer_shell *shell, struct sw_output *outpu
 	*box = shell->usable;
 }
 
-bool
-sw_layer_shell_keyboard_exclusive(struct sw_layer_shell *shell)
+struct sw_surface *
+sw_layer_shell_surface_at(struct sw_layer_shell *shell, enum sw_layer layer, double x, double y,
+			  double *sx, double *sy)
 {
-	return shell && shell->keyboard;
+	if (!shell || (unsigned)layer >= N_LAYERS)
+		return NULL;
+	struct layer_surface *ls;
+	wl_list_for_each_reverse(ls, &shell->layers[layer], link) {
+		struct sw_surface *hit = sw_surface_at(ls->surface, x - ls->box.x, y - ls->box.y,
+						       sx, sy);
+		if (hit)
+			return hit;
+	}
+	return NULL;
+}
+
+struct sw_surface *
+sw_layer_shell_click_focus(struct sw_surface *surface)
+{
+	int32_t dx, dy;
+	struct sw_surface *root = surface ? sw_surface_get_root(surface, &dx, &dy) : NULL;
+	if (!root || root->role != &layer_role || !root->role_data)
+		return NULL;
+	struct layer_surface *ls = root->role_data;
+	uint32_t k = ls->current.keyboard;
+	bool below = ls->current.layer < SW_LAYER_TOP;
+	if (!ls->mapped || !(k == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_ON_DEMAND ||
+			     (below && k == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_EXCLUSIVE)))
+		return NULL;
+	return root;
 }

@@ -1,16 +1,19 @@
 /*
  * A zwlr_layer_shell_v1 client:
  *
- *   layer-probe LAYER ANCHOR WxH ZONE MARGIN RGB [KEYBOARD]
+ *   layer-probe LAYER ANCHOR WxH ZONE MARGIN RGB [KEYBOARD] [input=X,Y,W,H]
  *   layer-probe --misuse NAME
  *
  * The first form maps a layer surface on LAYER (0-3) anchored to ANCHOR (the
  * protocol's bits), of size W x H (0: stretched between opposite anchors),
  * with exclusive zone ZONE, the same MARGIN on every edge and keyboard
- * interactivity KEYBOARD (default 0), filled with RGB (hex). It prints
- * "configure W H" for the first configure, "shown" once drawn, "keyboard
- * enter" / "keyboard leave" as the keyboard focus comes and goes, holds the
- * surface until stdin closes and prints the connection's fate.
+ * interactivity KEYBOARD (default 0), filled with RGB (hex), its input
+ * region the given rectangle (default: all of it). It prints "configure W H"
+ * for the first configure, "shown" once drawn, "keyboard enter" / "keyboard
+ * leave" as the keyboard focus comes and goes, "key N" for each key
+ * pressed, "pointer enter X Y", "pointer motion X Y", "pointer button B
+ * pressed|released" and "pointer leave" (whole surface-local pixels), holds the surface until
+ * stdin closes and prints the connection's fate.
  * The misuses print only the fate:
  *   invalid-layer            get_layer_surface on layer 4
  *   bad-anchor               set_anchor 16
@@ -41,6 +44,7 @@ struct probe {
 	struct zwlr_layer_shell_v1 *shell;
 	struct wl_seat *seat;
 	struct wl_keyboard *keyboard;
+	struct wl_pointer *pointer;
 	struct wl_surface *surface;
 	struct zwlr_layer_surface_v1 *layer;
 	bool configured;
@@ -75,6 +79,10 @@ static void
 keyboard_key(void *data, struct wl_keyboard *k, uint32_t serial, uint32_t time, uint32_t key,
 	     uint32_t state)
 {
+	if (state != WL_KEYBOARD_KEY_STATE_PRESSED)
+		return;
+	printf("key %u\n", key);
+	fflush(stdout);
 }
 
 static void
@@ -98,12 +106,60 @@ static const struct wl_keyboard_listener keyboard_listener = {
 };
 
 static void
+pointer_enter(void *data, struct wl_pointer *ptr, uint32_t serial, struct wl_surface *s,
+	      wl_fixed_t x, wl_fixed_t y)
+{
+	printf("pointer enter %d %d\n", wl_fixed_to_int(x), wl_fixed_to_int(y));
+	fflush(stdout);
+}
+
+static void
+pointer_leave(void *data, struct wl_pointer *ptr, uint32_t serial, struct wl_surface *s)
+{
+	printf("pointer leave\n");
+	fflush(stdout);
+}
+
+static void
+pointer_motion(void *data, struct wl_pointer *ptr, uint32_t time, wl_fixed_t x, wl_fixed_t y)
+{
+	printf("pointer motion %d %d\n", wl_fixed_to_int(x), wl_fixed_to_int(y));
+	fflush(stdout);
+}
+
+static void
+pointer_button(void *data, struct wl_pointer *ptr, uint32_t serial, uint32_t time,
+	       uint32_t button, uint32_t state)
+{
+	printf("pointer button %u %s\n", button,
+	       state == WL_POINTER_BUTTON_STATE_PRESSED ? "pressed" : "released");
+	fflush(stdout);
+}
+
+static void
+pointer_axis(void *data, struct wl_pointer *ptr, uint32_t time, uint32_t axis, wl_fixed_t v)
+{
+}
+
+static const struct wl_pointer_listener pointer_listener = {
+	.enter = pointer_enter,
+	.leave = pointer_leave,
+	.motion = pointer_motion,
+	.button = pointer_button,
+	.axis = pointer_axis,
+};
+
+static void
 seat_caps(void *data, struct wl_seat *seat, uint32_t caps)
 {
 	struct probe *p = data;
 	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !p->keyboard) {
 		p->keyboard = wl_seat_get_keyboard(seat);
 		wl_keyboard_add_listener(p->keyboard, &keyboard_listener, p);
+	}
+	if ((caps & WL_SEAT_CAPABILITY_POINTER) && !p->pointer) {
+		p->pointer = wl_seat_get_pointer(seat);
+		wl_pointer_add_listener(p->pointer, &pointer_listener, p);
 	}
 }
 
@@ -258,14 +314,23 @@ main(int argc, char *argv[])
 	bool misusing = argc == 3 && strcmp(argv[1], "--misuse") == 0;
 	unsigned layer = 0, anchor = 0, keyboard = 0;
 	int w = 0, h = 0, zone = 0, margin = 0;
-	bool parsed = argc >= 7 && argc <= 8 && sscanf(argv[1], "%u", &layer) == 1 &&
+	int input[4] = { 0 };
+	bool has_input = false;
+	bool parsed = argc >= 7 && argc <= 9 && sscanf(argv[1], "%u", &layer) == 1 &&
 		      sscanf(argv[2], "%u", &anchor) == 1 &&
 		      sscanf(argv[3], "%dx%d", &w, &h) == 2 &&
 		      sscanf(argv[4], "%d", &zone) == 1 && sscanf(argv[5], "%d", &margin) == 1 &&
-		      sscanf(argv[6], "%x", &p.rgb) == 1 &&
-		      (argc == 7 || sscanf(argv[7], "%u", &keyboard) == 1);
+		      sscanf(argv[6], "%x", &p.rgb) == 1;
+	for (int i = 7; parsed && i < argc; i++) {
+		if (strncmp(argv[i], "input=", 6) == 0)
+			parsed = has_input = sscanf(argv[i] + 6, "%d,%d,%d,%d", &input[0],
+						    &input[1], &input[2], &input[3]) == 4;
+		else
+			parsed = sscanf(argv[i], "%u", &keyboard) == 1;
+	}
 	if (!misusing && !parsed) {
-		fprintf(stderr, "usage: layer-probe LAYER ANCHOR WxH ZONE MARGIN RGB [KEYBOARD]\n"
+		fprintf(stderr, "usage: layer-probe LAYER ANCHOR WxH ZONE MARGIN RGB [KEYBOARD] "
+				"[input=X,Y,W,H]\n"
 				"       layer-probe --misuse NAME\n");
 		return 2;
 	}
@@ -290,6 +355,12 @@ main(int argc, char *argv[])
 	zwlr_layer_surface_v1_set_exclusive_zone(p.layer, zone);
 	zwlr_layer_surface_v1_set_margin(p.layer, margin, margin, margin, margin);
 	zwlr_layer_surface_v1_set_keyboard_interactivity(p.layer, keyboard);
+	if (has_input) {
+		struct wl_region *region = wl_compositor_create_region(p.g.compositor);
+		wl_region_add(region, input[0], input[1], input[2], input[3]);
+		wl_surface_set_input_region(p.surface, region);
+		wl_region_destroy(region);
+	}
 	wl_surface_commit(p.surface);
 	if (!probe_wait_for(p.g.display, &p.configured, TIMEOUT_MS)) {
 		fprintf(stderr, "layer-probe: no configure\n");
