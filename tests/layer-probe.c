@@ -1,14 +1,15 @@
 /*
  * A zwlr_layer_shell_v1 client:
  *
- *   layer-probe LAYER ANCHOR WxH ZONE MARGIN RGB [KEYBOARD] [input=X,Y,W,H]
+ *   layer-probe LAYER ANCHOR WxH ZONE MARGIN RGB [KEYBOARD] [input=X,Y,W,H] [output=N]
  *   layer-probe --misuse NAME
  *
  * The first form maps a layer surface on LAYER (0-3) anchored to ANCHOR (the
  * protocol's bits), of size W x H (0: stretched between opposite anchors),
  * with exclusive zone ZONE, the same MARGIN on every edge and keyboard
  * interactivity KEYBOARD (default 0), filled with RGB (hex), its input
- * region the given rectangle (default: all of it). It prints "configure W H"
+ * region the given rectangle (default: all of it), on the Nth wl_output the
+ * registry announces (default: none named, the compositor's choice). It prints "configure W H"
  * for the first configure, "shown" once drawn, "keyboard enter" / "keyboard
  * leave" as the keyboard focus comes and goes, "key N" for each key
  * pressed, "pointer enter X Y", "pointer motion X Y", "pointer button B
@@ -43,6 +44,8 @@ struct probe {
 	struct probe_globals g;
 	struct zwlr_layer_shell_v1 *shell;
 	struct wl_seat *seat;
+	struct wl_output *outputs[4];
+	int n_outputs;
 	struct wl_keyboard *keyboard;
 	struct wl_pointer *pointer;
 	struct wl_surface *surface;
@@ -181,6 +184,9 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 	if (strcmp(interface, zwlr_layer_shell_v1_interface.name) == 0) {
 		p->shell = wl_registry_bind(registry, name, &zwlr_layer_shell_v1_interface,
 					    version < 4 ? version : 4);
+	} else if (strcmp(interface, wl_output_interface.name) == 0 && p->n_outputs < 4) {
+		p->outputs[p->n_outputs++] = wl_registry_bind(registry, name, &wl_output_interface,
+							      1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !p->seat) {
 		p->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
 		wl_seat_add_listener(p->seat, &seat_listener, p);
@@ -265,12 +271,18 @@ hold(struct probe *p)
 }
 
 static void
-new_layer(struct probe *p, uint32_t layer)
+new_layer_on(struct probe *p, uint32_t layer, struct wl_output *output)
 {
 	p->surface = wl_compositor_create_surface(p->g.compositor);
-	p->layer = zwlr_layer_shell_v1_get_layer_surface(p->shell, p->surface, NULL, layer,
+	p->layer = zwlr_layer_shell_v1_get_layer_surface(p->shell, p->surface, output, layer,
 							 "layer-probe");
 	zwlr_layer_surface_v1_add_listener(p->layer, &layer_listener, p);
+}
+
+static void
+new_layer(struct probe *p, uint32_t layer)
+{
+	new_layer_on(p, layer, NULL);
 }
 
 static int
@@ -316,7 +328,8 @@ main(int argc, char *argv[])
 	int w = 0, h = 0, zone = 0, margin = 0;
 	int input[4] = { 0 };
 	bool has_input = false;
-	bool parsed = argc >= 7 && argc <= 9 && sscanf(argv[1], "%u", &layer) == 1 &&
+	int output = -1;
+	bool parsed = argc >= 7 && argc <= 10 && sscanf(argv[1], "%u", &layer) == 1 &&
 		      sscanf(argv[2], "%u", &anchor) == 1 &&
 		      sscanf(argv[3], "%dx%d", &w, &h) == 2 &&
 		      sscanf(argv[4], "%d", &zone) == 1 && sscanf(argv[5], "%d", &margin) == 1 &&
@@ -325,12 +338,14 @@ main(int argc, char *argv[])
 		if (strncmp(argv[i], "input=", 6) == 0)
 			parsed = has_input = sscanf(argv[i] + 6, "%d,%d,%d,%d", &input[0],
 						    &input[1], &input[2], &input[3]) == 4;
+		else if (strncmp(argv[i], "output=", 7) == 0)
+			parsed = sscanf(argv[i] + 7, "%d", &output) == 1 && output >= 0;
 		else
 			parsed = sscanf(argv[i], "%u", &keyboard) == 1;
 	}
 	if (!misusing && !parsed) {
 		fprintf(stderr, "usage: layer-probe LAYER ANCHOR WxH ZONE MARGIN RGB [KEYBOARD] "
-				"[input=X,Y,W,H]\n"
+				"[input=X,Y,W,H] [output=N]\n"
 				"       layer-probe --misuse NAME\n");
 		return 2;
 	}
@@ -349,7 +364,12 @@ main(int argc, char *argv[])
 		wl_display_disconnect(p.g.display);
 		return 0;
 	}
-	new_layer(&p, layer);
+	if (output >= p.n_outputs) {
+		fprintf(stderr, "layer-probe: no wl_output %d (%d announced)\n", output,
+			p.n_outputs);
+		return 2;
+	}
+	new_layer_on(&p, layer, output >= 0 ? p.outputs[output] : NULL);
 	zwlr_layer_surface_v1_set_anchor(p.layer, anchor);
 	zwlr_layer_surface_v1_set_size(p.layer, (uint32_t)w, (uint32_t)h);
 	zwlr_layer_surface_v1_set_exclusive_zone(p.layer, zone);

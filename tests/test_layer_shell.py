@@ -460,11 +460,45 @@ def no_keyboard_interactivity_is_never_focused():
 
 
 
+def layer_surfaces_live_on_their_own_output():
+    """Two outputs, 800x600 and 640x480 to its right: a bar made for the
+    second is laid out there, and its exclusive zone is that output's alone."""
+    import test_outputs
+    with harness.Compositor('--output=800x600', '--output=640x480') as comp:
+        right = Layer(comp, 2, BOTTOM | LEFT | RIGHT, (0, 40), 40, 0, BAR, 'output=1')
+        left = None
+        try:
+            right.shown((640, 40))
+            img = test_outputs.grim(comp, '-g', '800,0 640x480')
+            n, first = img.mismatches((0, 440, 640, 480), BAR)
+            check(n == 0, 'the bar fills the second output\'s bottom 40 rows (%d differ: %s)'
+                  % (n, fmt_pixels(first)))
+            p = test_wm.Probe(comp)
+            p.send('toplevel A 300 200 40a050')
+            p.configure('A', 'the first configure')
+            p.sync()
+            p.send('maximize A')
+            w, h, _ = p.configure('A', 'the configure after set_maximized')
+            check((w, h) == (800, 600), 'a window maximized on the first output has all of '
+                  'it: the second output\'s bar takes nothing there (got %dx%d)' % (w, h))
+            p.sync()
+            # Named by no output: where the pointer is, the first.
+            left = Layer(comp, 2, TOP | LEFT | RIGHT, (0, 30), 30, 0, OVERLAY)
+            left.shown((800, 30))
+            w, h, _ = p.configure('A', 'the configure once a bar maps on its output')
+            check((w, h) == (800, 570), 'a bar on the first output shrinks its maximized '
+                  'window to 800x570 (got %dx%d)' % (w, h))
+        finally:
+            right.finish()
+            if left:
+                left.finish()
+
+
 INPUT_TESTS = (
     'pointer_reaches_a_top_layer_surface_within_its_input_region',
     'pointer_reaches_the_background_only_where_no_window_is',
     'exclusive_keyboard_is_kept_until_unmapped', 'on_demand_keyboard_comes_with_a_click',
-    'no_keyboard_interactivity_is_never_focused')
+    'no_keyboard_interactivity_is_never_focused', 'layer_surfaces_live_on_their_own_output')
 
 
 if __name__ == '__main__':
