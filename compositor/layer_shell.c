@@ -30,6 +30,7 @@
 #include "surface.h"
 #include "view.h"
 #include "wm.h"
+#include "xdg_shell.h"
 #include "wlr-layer-shell-unstable-v1-server-protocol.h"
 
 #define LAYER_SHELL_VERSION 4
@@ -83,6 +84,7 @@ struct layer_surface {
 	struct sw_box box;                 /* where it is, layout coordinates */
 	struct wl_list link;               /* shell->layers[current.layer] while mapped */
 	struct wl_list shell_link;         /* shell->surfaces */
+	struct wl_signal popups_gone;      /* unmapped or gone: its popups are done */
 	struct wl_listener surface_destroy;
 };
 
@@ -295,6 +297,7 @@ unmap(struct layer_surface *ls)
 {
 	if (!ls->mapped)
 		return;
+	wl_signal_emit_mutable(&ls->popups_gone, ls);
 	damage_at(ls);
 	ls->mapped = false;
 	wl_list_remove(&ls->link);
@@ -491,8 +494,13 @@ static void
 layer_get_popup(struct wl_client *client, struct wl_resource *resource,
 		struct wl_resource *popup)
 {
-	sw_warn("zwlr_layer_surface_v1@%u.get_popup ignored: popups of layer surfaces are not "
-		"supported", wl_resource_get_id(resource));
+	struct layer_surface *ls = live(resource);
+	if (!ls) {
+		sw_debug("zwlr_layer_surface_v1@%u.get_popup ignored: its surface is gone",
+			 wl_resource_get_id(resource));
+		return;
+	}
+	sw_xdg_popup_set_layer_parent(popup, ls->surface, &ls->popups_gone);
 }
 
 static void
@@ -552,6 +560,8 @@ layer_forget_surface(struct layer_surface *ls)
 	if (!ls->surface)
 		return;
 	unmap(ls);
+	/* Popups made before it ever mapped are done too. */
+	wl_signal_emit_mutable(&ls->popups_gone, ls);
 	wl_list_remove(&ls->surface_destroy.link);
 	wl_list_init(&ls->surface_destroy.link);
 	ls->surface->role_data = NULL;
@@ -671,6 +681,7 @@ shell_get_layer_surface(struct wl_client *client, struct wl_resource *resource, 
 	ls->current = ls->pending;
 	ls->sent_width = ls->sent_height = -1;
 	wl_list_init(&ls->link);
+	wl_signal_init(&ls->popups_gone);
 	ls->surface_destroy.notify = layer_surface_destroyed;
 	wl_signal_add(&surface->events.destroy, &ls->surface_destroy);
 	wl_list_insert(&shell->surfaces, &ls->shell_link);
@@ -805,4 +816,16 @@ sw_layer_shell_click_focus(struct sw_surface *surface)
 			     (below && k == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_EXCLUSIVE)))
 		return NULL;
 	return root;
+}
+
+bool
+sw_layer_shell_surface_box(struct sw_surface *surface, struct sw_box *box)
+{
+	if (!surface || surface->role != &layer_role || !surface->role_data)
+		return false;
+	struct layer_surface *ls = surface->role_data;
+	if (!ls->mapped)
+		return false;
+	*box = ls->box;
+	return true;
 }

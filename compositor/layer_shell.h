@@ -43,5 +43,7 @@ struct sw_surface *sw_layer_shell_surface_at(struct sw_layer_shell *shell, enum 
  * background and bottom layers. NULL otherwise.
  */
 struct sw_surface *sw_layer_shell_click_focus(struct sw_surface *surface);
+/* Where a mapped layer surface is, layout coordinates (its popups go relative to it). */
+bool sw_layer_shell_surface_box(struct sw_surface *surface, struct sw_box *box);
 
 #endif

@@ -1015,9 +1015,10 @@ sw_wm_pointer_button(struct sw_wm *wm, uint32_t time_msec, uint32_t button, bool
 		 * the keyboard.
 		 */
 		sw_hit_test(wm->server, x, y, &hit);
-		if (hit.view)
+		/* A popup of a layer surface has no window to focus: the keyboard stays. */
+		if (hit.view && sw_view_root(hit.view)->toplevel)
 			sw_wm_focus(wm, hit.view);
-		else if (hit.surface)
+		else if (hit.surface && !hit.view)
 			layer_clicked(wm, hit.surface);
 	}
 	sw_seat_pointer_button(seat, time_msec, button, pressed);

@@ -494,11 +494,44 @@ def layer_surfaces_live_on_their_own_output():
                 left.finish()
 
 
+POPUP = 0x40c0c0
+
+
+def popup_of_a_layer_surface_is_placed_by_it_and_dismissed():
+    """get_popup: an xdg_popup is placed relative to its layer surface, drawn
+    above the windows, and a click outside its client dismisses its grab."""
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        hold_pointer(comp)
+        p = test_wm.Probe(comp)
+        p.send('toplevel A 600 400 40a050')
+        p.configure('A', 'the first configure')
+        p.sync()
+        # A panel at (0,0)-(1024,40); its popup at 100,50 of it, over the window.
+        panel = Layer(comp, 2, TOP | LEFT | RIGHT, (0, 40), 40, 0, BAR,
+                      'popup=100,50,120,80,grab')
+        try:
+            panel.shown((W, 40))
+            panel.expect('popup 100 50 120 80')
+            panel.expect('popup shown')
+            img = capture(comp, lambda i: i.pixel(150, 100) == POPUP)
+            n, first = img.mismatches((100, 50, 220, 130), POPUP)
+            check(n == 0, 'the popup is at (100,50)-(220,130), the panel\'s 100,50, above '
+                  'the window (%d differ: %s)' % (n, fmt_pixels(first)))
+            click(comp, 800, 600)
+            panel.expect('popup_done')
+            img = capture(comp, lambda i: i.pixel(150, 100) != POPUP)
+            check(img.pixel(150, 100) == WINDOW, 'once dismissed the window shows there '
+                  '(got %06x)' % img.pixel(150, 100))
+        finally:
+            panel.finish()
+
+
 INPUT_TESTS = (
     'pointer_reaches_a_top_layer_surface_within_its_input_region',
     'pointer_reaches_the_background_only_where_no_window_is',
     'exclusive_keyboard_is_kept_until_unmapped', 'on_demand_keyboard_comes_with_a_click',
-    'no_keyboard_interactivity_is_never_focused', 'layer_surfaces_live_on_their_own_output')
+    'no_keyboard_interactivity_is_never_focused', 'layer_surfaces_live_on_their_own_output',
+    'popup_of_a_layer_surface_is_placed_by_it_and_dismissed')
 
 
 if __name__ == '__main__':
