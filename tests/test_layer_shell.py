@@ -12,7 +12,11 @@ one below them (bottom, background) where no window covers it. The keyboard:
 an exclusive surface in the top or overlay layer takes it while mapped and
 keeps it whatever is clicked, then the window has it back; an on_demand one
 takes it when clicked and loses it when a window is; one with none never
-gets it.
+gets it. get_popup places an xdg_popup relative to its layer surface, above
+the windows, and its grab is dismissed by a click elsewhere. With two
+outputs, a surface made for the second is laid out there, and its exclusive
+zone is that output's alone. (closed, sent when an output goes, is not
+tested: headless outputs cannot be unplugged.)
 
 Programs: SEALWAY, LAYER_PROBE, WM_PROBE, VINPUT_PROBE (or under
 SW_BUILD_ROOT), swaybg, grim, wtype, wev.
