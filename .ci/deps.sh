@@ -8,7 +8,7 @@ pkgs="
   libdrm-dev libpixman-1-dev libpng-dev
   libseat-dev libinput-dev libxkbcommon-dev libudev-dev
   weston sway wayland-utils grim foot wev waypipe strace wl-clipboard wtype
-  libsdl2-tests swaybg
+  libsdl2-tests swaybg mpv
   qemu-system-x86 busybox-static cpio gzip xz-utils kmod seatd
   dwarves
   python3 python3-matplotlib fonts-dejavu-core

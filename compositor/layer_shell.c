@@ -8,8 +8,13 @@
  * area on the edge it is anchored to, then the others inside what is left
  * (exclusive zone -1: the whole output). The window manager asks for the
  * usable area (maximized windows and placement keep to it) and hears when
- * it changes. An exclusive keyboard interactivity in the top or overlay
- * layer takes the keyboard while mapped.
+ * it changes. Each output has its own layout and usable area: a surface is
+ * on the output named, else where the window manager opens windows (the
+ * pointer's), and is closed when that output goes. Input: view.c's hit
+ * test asks for the surface under the pointer in each layer; the keyboard
+ * is the window manager's, told which surface is exclusive (the top-most in
+ * the top or overlay layer) and when one can no longer hold it; it asks
+ * whether a clicked surface takes the keyboard (on_demand).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +30,7 @@
 #include "surface.h"
 #include "view.h"
 #include "wm.h"
+#include "xdg_shell.h"
 #include "wlr-layer-shell-unstable-v1-server-protocol.h"
 
 #define LAYER_SHELL_VERSION 4
@@ -39,9 +45,19 @@ enum { EDGE_TOP = ZWLR_LAYER_SURFACE_V1_ANCHOR_TOP,
 struct sw_layer_shell {
 	struct sw_server *server;
 	struct wl_list layers[N_LAYERS];   /* layer_surface.link, mapped, bottom first */
-	struct sw_box usable;              /* the output's usable area at the last layout */
-	struct layer_surface *keyboard;    /* holds the keyboard exclusively, or NULL */
+	struct wl_list outputs;            /* layer_output.link */
+	struct wl_list surfaces;           /* layer_surface.shell_link: all of them */
+	struct layer_surface *keyboard;    /* the window manager was told it is exclusive */
 	struct wl_listener display_destroy;
+};
+
+/* An output some layer surface was made for: its usable area, and its going. */
+struct layer_output {
+	struct sw_layer_shell *shell;
+	struct sw_output *output;
+	struct sw_box usable;              /* at the last layout; width 0: none yet */
+	struct wl_list link;               /* sw_layer_shell.outputs */
+	struct wl_listener output_destroy;
 };
 
 struct layer_state {
@@ -57,7 +73,7 @@ struct layer_surface {
 	struct wl_resource *resource;
 	struct sw_layer_shell *shell;
 	struct sw_surface *surface;        /* NULL once it is gone */
-	struct sw_output *output;
+	struct layer_output *output;       /* NULL once closed (its output went) */
 	char *namespace;
 	struct layer_state pending, current;
 	bool configure_sent;               /* since the last (un)map */
@@ -67,6 +83,8 @@ struct layer_surface {
 	int32_t sent_width, sent_height;
 	struct sw_box box;                 /* where it is, layout coordinates */
 	struct wl_list link;               /* shell->layers[current.layer] while mapped */
+	struct wl_list shell_link;         /* shell->surfaces */
+	struct wl_signal popups_gone;      /* unmapped or gone: its popups are done */
 	struct wl_listener surface_destroy;
 };
 
@@ -188,21 +206,24 @@ damage_at(struct layer_surface *ls)
 }
 
 /*
- * Lay out every surface that wants a size from the layout: exclusive ones
- * first, each in what the ones before left. On the first output only; O(layer surfaces).
+ * Lay out every surface of one output that wants a size from the layout:
+ * exclusive ones first, each in what the ones before left. O(layer surfaces).
  */
 static void
-arrange(struct sw_layer_shell *shell, struct layer_surface *pending_one)
+arrange(struct layer_output *lo, struct layer_surface *pending_one)
 {
-	struct sw_output *output = sw_output_first(shell->server);
-	if (!output)
+	if (!lo)
 		return;
-	struct sw_box full = { 0, 0, output->width, output->height };
+	struct sw_layer_shell *shell = lo->shell;
+	struct sw_output *output = lo->output;
+	struct sw_box full = { output->x, output->y, output->width, output->height };
 	struct sw_box usable = full;
 	for (int pass = 0; pass < 2; pass++) {
 		for (int l = N_LAYERS - 1; l >= 0; l--) {
 			struct layer_surface *ls;
 			wl_list_for_each(ls, &shell->layers[l], link) {
+				if (ls->output != lo)
+					continue;
 				bool exclusive = ls->current.zone > 0 &&
 						 exclusive_edge(ls->current.anchor);
 				if (exclusive != (pass == 0))
@@ -213,8 +234,8 @@ arrange(struct sw_layer_shell *shell, struct layer_surface *pending_one)
 					exclude(ls, &usable);
 				if (memcmp(&old, &ls->box, sizeof(old)) != 0) {
 					/* Moved: where it was and where it is now. */
-					sw_output_damage_box(output, old.x, old.y, old.width,
-							     old.height);
+					sw_outputs_damage_box(shell->server, old.x, old.y,
+							      old.width, old.height);
 					damage_at(ls);
 				}
 				if (ls->box.width != ls->sent_width ||
@@ -227,18 +248,19 @@ arrange(struct sw_layer_shell *shell, struct layer_surface *pending_one)
 	if (pending_one && !pending_one->mapped)
 		place(pending_one, pending_one->current.zone < 0 ? &full : &usable);
 	/* Before the first layout the usable area was the whole output. */
-	struct sw_box before = shell->usable.width > 0 ? shell->usable : full;
+	struct sw_box before = lo->usable.width > 0 ? lo->usable : full;
 	bool changed = memcmp(&usable, &before, sizeof(usable)) != 0;
-	shell->usable = usable;
+	lo->usable = usable;
 	if (changed && shell->server->wm) {
-		sw_debug("layer-shell: usable area now %dx%d at %d,%d", usable.width,
-			 usable.height, usable.x, usable.y);
+		sw_debug("layer-shell: usable area of %s now %dx%d at %d,%d", output->name,
+			 usable.width, usable.height, usable.x, usable.y);
 		sw_wm_usable_area_changed(shell->server->wm);
 	}
 }
 
-/* ---- keyboard ---- */
+/* ---- keyboard: the window manager decides, told what the surfaces ask ---- */
 
+/* Tell the window manager which surface is the top-most exclusive one of the top and overlay. */
 static void
 update_keyboard(struct sw_layer_shell *shell)
 {
@@ -254,16 +276,18 @@ update_keyboard(struct sw_layer_shell *shell)
 	if (holder == shell->keyboard)
 		return;
 	shell->keyboard = holder;
-	struct sw_seat *seat = shell->server->seat;
-	if (!seat)
-		return;
-	if (holder) {
-		sw_seat_set_keyboard_focus(seat, holder->surface);
-	} else {
-		struct sw_view *focused = shell->server->wm ? sw_wm_focused(shell->server->wm)
-							   : NULL;
-		sw_seat_set_keyboard_focus(seat, focused ? focused->surface : NULL);
-	}
+	if (holder)
+		sw_debug("layer-shell: '%s' takes the keyboard exclusively", holder->namespace);
+	if (shell->server->wm)
+		sw_wm_layer_exclusive(shell->server->wm, holder ? holder->surface : NULL);
+}
+
+/* It may no longer hold the keyboard (unmapped, or its interactivity is none). */
+static void
+release_keyboard(struct layer_surface *ls)
+{
+	if (ls->surface && ls->shell->server->wm)
+		sw_wm_layer_release(ls->shell->server->wm, ls->surface);
 }
 
 /* ---- mapping ---- */
@@ -273,6 +297,7 @@ unmap(struct layer_surface *ls)
 {
 	if (!ls->mapped)
 		return;
+	wl_signal_emit_mutable(&ls->popups_gone, ls);
 	damage_at(ls);
 	ls->mapped = false;
 	wl_list_remove(&ls->link);
@@ -280,8 +305,11 @@ unmap(struct layer_surface *ls)
 	/* Mapped again only after a new initial commit and configure. */
 	ls->configure_sent = ls->acked = false;
 	ls->sent_width = ls->sent_height = -1;
-	arrange(ls->shell, NULL);
+	arrange(ls->output, NULL);
 	update_keyboard(ls->shell);
+	release_keyboard(ls);
+	if (ls->shell->server->seat && ls->surface)
+		sw_seat_surface_unmapped(ls->shell->server->seat, ls->surface);
 }
 
 static bool
@@ -315,10 +343,15 @@ layer_commit(struct sw_surface *surface)
 	ls->current = ls->pending;
 	if (!state_valid(ls))
 		return;
+	if (!ls->output) {
+		sw_debug("layer-shell: commit of closed '%s' ignored (its output is gone)",
+			 ls->namespace);
+		return;
+	}
 	if (!surface->buffer) {
 		/* A null buffer unmaps; a commit without one asks for a configure. */
 		unmap(ls);
-		arrange(shell, ls);
+		arrange(ls->output, ls);
 		send_configure(ls);
 		return;
 	}
@@ -334,16 +367,18 @@ layer_commit(struct sw_surface *surface)
 		sw_debug("layer-shell: mapped %s surface '%s' (%dx%d)",
 			 layer_names[ls->current.layer], ls->namespace, surface->width,
 			 surface->height);
-		arrange(shell, NULL);
+		arrange(ls->output, NULL);
 		damage_at(ls);
+		if (shell->server->seat)
+			sw_seat_pointer_rescan(shell->server->seat);
 		sw_surface_tree_wait_frames(surface);
 	} else if (old_layer != ls->current.layer) {
 		wl_list_remove(&ls->link);
 		wl_list_insert(shell->layers[ls->current.layer].prev, &ls->link);
-		arrange(shell, NULL);
+		arrange(ls->output, NULL);
 		damage_at(ls);
 	} else {
-		arrange(shell, NULL);
+		arrange(ls->output, NULL);
 		if (memcmp(&old_box, &ls->box, sizeof(old_box)) == 0) {
 			pixman_region32_t damage;
 			pixman_region32_init(&damage);
@@ -357,21 +392,24 @@ layer_commit(struct sw_surface *surface)
 					     surface->prev_width, surface->prev_height);
 	}
 	update_keyboard(shell);
+	if (ls->current.keyboard == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_NONE)
+		release_keyboard(ls);
 	if (!wl_list_empty(&surface->frame_callbacks) || !wl_list_empty(&surface->feedbacks))
-		sw_output_schedule_frame(sw_output_first(shell->server));
+		sw_output_schedule_frame(ls->output->output);
 }
 
+/* The output whose frames answer its frame callbacks. */
 static struct sw_output *
-layer_output(struct sw_surface *surface)
+layer_frame_output(struct sw_surface *surface)
 {
 	struct layer_surface *ls = surface->role_data;
-	return ls && ls->mapped ? ls->output : NULL;
+	return ls && ls->mapped && ls->output ? ls->output->output : NULL;
 }
 
 static const struct sw_surface_role layer_role = {
 	.name = "zwlr_layer_surface_v1",
 	.commit = layer_commit,
-	.output = layer_output,
+	.output = layer_frame_output,
 };
 
 /* ---- zwlr_layer_surface_v1 ---- */
@@ -459,9 +497,6 @@ layer_set_keyboard_interactivity(struct wl_client *client, struct wl_resource *r
 				       keyboard, max, wl_resource_get_version(resource));
 		return;
 	}
-	if (keyboard == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_ON_DEMAND)
-		sw_info("layer-shell: '%s' asks for on-demand keyboard focus: layer surfaces get "
-			"no pointer input, so it is never given", ls->namespace);
 	ls->pending.keyboard = keyboard;
 }
 
@@ -469,8 +504,13 @@ static void
 layer_get_popup(struct wl_client *client, struct wl_resource *resource,
 		struct wl_resource *popup)
 {
-	sw_warn("zwlr_layer_surface_v1@%u.get_popup ignored: popups of layer surfaces are not "
-		"supported", wl_resource_get_id(resource));
+	struct layer_surface *ls = live(resource);
+	if (!ls) {
+		sw_debug("zwlr_layer_surface_v1@%u.get_popup ignored: its surface is gone",
+			 wl_resource_get_id(resource));
+		return;
+	}
+	sw_xdg_popup_set_layer_parent(popup, ls->surface, &ls->popups_gone);
 }
 
 static void
@@ -530,6 +570,8 @@ layer_forget_surface(struct layer_surface *ls)
 	if (!ls->surface)
 		return;
 	unmap(ls);
+	/* Popups made before it ever mapped are done too. */
+	wl_signal_emit_mutable(&ls->popups_gone, ls);
 	wl_list_remove(&ls->surface_destroy.link);
 	wl_list_init(&ls->surface_destroy.link);
 	ls->surface->role_data = NULL;
@@ -549,8 +591,52 @@ layer_resource_destroy(struct wl_resource *resource)
 	struct layer_surface *ls = wl_resource_get_user_data(resource);
 	layer_forget_surface(ls);
 	wl_list_remove(&ls->surface_destroy.link);
+	wl_list_remove(&ls->shell_link);
 	free(ls->namespace);
 	free(ls);
+}
+
+/* ---- outputs ---- */
+
+/* Its output is gone: every layer surface on it is unmapped and told closed. */
+static void
+layer_output_destroyed(struct wl_listener *listener, void *data)
+{
+	struct layer_output *lo = wl_container_of(listener, lo, output_destroy);
+	struct sw_layer_shell *shell = lo->shell;
+	struct layer_surface *ls;
+	wl_list_for_each(ls, &shell->surfaces, shell_link) {
+		if (ls->output != lo)
+			continue;
+		/* Not laid out again on an output that is going. */
+		ls->output = NULL;
+		unmap(ls);
+		sw_debug("layer-shell: '%s' closed: output %s is gone", ls->namespace,
+			 lo->output->name);
+		zwlr_layer_surface_v1_send_closed(ls->resource);
+	}
+	wl_list_remove(&lo->output_destroy.link);
+	wl_list_remove(&lo->link);
+	free(lo);
+}
+
+static struct layer_output *
+layer_output_get(struct sw_layer_shell *shell, struct sw_output *output)
+{
+	struct layer_output *lo;
+	wl_list_for_each(lo, &shell->outputs, link) {
+		if (lo->output == output)
+			return lo;
+	}
+	lo = calloc(1, sizeof(*lo));
+	if (!lo)
+		return NULL;
+	lo->shell = shell;
+	lo->output = output;
+	lo->output_destroy.notify = layer_output_destroyed;
+	wl_signal_add(&output->events.destroy, &lo->output_destroy);
+	wl_list_insert(&shell->outputs, &lo->link);
+	return lo;
 }
 
 /* ---- zwlr_layer_shell_v1 ---- */
@@ -581,6 +667,15 @@ shell_get_layer_surface(struct wl_client *client, struct wl_resource *resource, 
 	ls->namespace = strdup(namespace);
 	if (!ls->namespace)
 		goto out_free;
+	/* The output named, else the one the window manager opens things on (the pointer's). */
+	struct sw_output *output = output_resource ? sw_output_from_resource(output_resource)
+						   : NULL;
+	/* A wl_output whose output is gone names nothing: it is closed at once. */
+	if (!output && !output_resource)
+		output = shell->server->wm ? sw_wm_output_for(shell->server->wm, NULL, NULL)
+					   : sw_output_first(shell->server);
+	if (output && !(ls->output = layer_output_get(shell, output)))
+		goto out_namespace;
 	if (!sw_surface_set_role(surface, &layer_role, ls, resource,
 				 ZWLR_LAYER_SHELL_V1_ERROR_ROLE))
 		goto out_namespace;
@@ -592,20 +687,20 @@ shell_get_layer_surface(struct wl_client *client, struct wl_resource *resource, 
 	}
 	ls->shell = shell;
 	ls->surface = surface;
-	/* Layer surfaces are laid out on the first output, whichever one is named. */
-	struct sw_output *named = output_resource ? sw_output_from_resource(output_resource) : NULL;
-	ls->output = sw_output_first(shell->server);
-	if (named && named != ls->output)
-		sw_info("zwlr_layer_surface_v1 for output %s is laid out on %s: layer surfaces "
-			"live on the first output", named->name, ls->output ? ls->output->name : "none");
 	ls->pending.layer = layer;
 	ls->current = ls->pending;
 	ls->sent_width = ls->sent_height = -1;
 	wl_list_init(&ls->link);
+	wl_signal_init(&ls->popups_gone);
 	ls->surface_destroy.notify = layer_surface_destroyed;
 	wl_signal_add(&surface->events.destroy, &ls->surface_destroy);
+	wl_list_insert(&shell->surfaces, &ls->shell_link);
 	wl_resource_set_implementation(ls->resource, &layer_surface_impl, ls,
 				       layer_resource_destroy);
+	sw_debug("layer-shell: '%s' on %s, layer %s", ls->namespace,
+		 output ? output->name : "no output", layer_names[layer]);
+	if (!ls->output)
+		zwlr_layer_surface_v1_send_closed(ls->resource);  /* nowhere to show it */
 	return;
 
 out_namespace:
@@ -643,6 +738,12 @@ shell_display_destroyed(struct wl_listener *listener, void *data)
 {
 	struct sw_layer_shell *shell = wl_container_of(listener, shell, display_destroy);
 	wl_list_remove(&shell->display_destroy.link);
+	struct layer_output *lo, *tmp;
+	wl_list_for_each_safe(lo, tmp, &shell->outputs, link) {
+		wl_list_remove(&lo->output_destroy.link);
+		wl_list_remove(&lo->link);
+		free(lo);
+	}
 	shell->server->layer_shell = NULL;
 	free(shell);
 }
@@ -656,6 +757,8 @@ sw_layer_shell_create(struct sw_server *server)
 	shell->server = server;
 	for (int l = 0; l < N_LAYERS; l++)
 		wl_list_init(&shell->layers[l]);
+	wl_list_init(&shell->outputs);
+	wl_list_init(&shell->surfaces);
 	if (!wl_global_create(server->display, &zwlr_layer_shell_v1_interface,
 			      LAYER_SHELL_VERSION, shell, shell_bind)) {
 		free(shell);
@@ -684,14 +787,55 @@ void
 sw_layer_shell_usable_area(struct sw_layer_shell *shell, struct sw_output *output,
 			   struct sw_box *box)
 {
-	if (!shell || output != sw_output_first(shell->server) || shell->usable.width <= 0 ||
-	    shell->usable.height <= 0)
+	if (!shell)
 		return;
-	*box = shell->usable;
+	struct layer_output *lo;
+	wl_list_for_each(lo, &shell->outputs, link) {
+		if (lo->output == output && lo->usable.width > 0 && lo->usable.height > 0)
+			*box = lo->usable;
+	}
+}
+
+struct sw_surface *
+sw_layer_shell_surface_at(struct sw_layer_shell *shell, enum sw_layer layer, double x, double y,
+			  double *sx, double *sy)
+{
+	if (!shell || (unsigned)layer >= N_LAYERS)
+		return NULL;
+	struct layer_surface *ls;
+	wl_list_for_each_reverse(ls, &shell->layers[layer], link) {
+		struct sw_surface *hit = sw_surface_at(ls->surface, x - ls->box.x, y - ls->box.y,
+						       sx, sy);
+		if (hit)
+			return hit;
+	}
+	return NULL;
+}
+
+struct sw_surface *
+sw_layer_shell_click_focus(struct sw_surface *surface)
+{
+	int32_t dx, dy;
+	struct sw_surface *root = surface ? sw_surface_get_root(surface, &dx, &dy) : NULL;
+	if (!root || root->role != &layer_role || !root->role_data)
+		return NULL;
+	struct layer_surface *ls = root->role_data;
+	uint32_t k = ls->current.keyboard;
+	bool below = ls->current.layer < SW_LAYER_TOP;
+	if (!ls->mapped || !(k == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_ON_DEMAND ||
+			     (below && k == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_EXCLUSIVE)))
+		return NULL;
+	return root;
 }
 
 bool
-sw_layer_shell_keyboard_exclusive(struct sw_layer_shell *shell)
+sw_layer_shell_surface_box(struct sw_surface *surface, struct sw_box *box)
 {
-	return shell && shell->keyboard;
+	if (!surface || surface->role != &layer_role || !surface->role_data)
+		return false;
+	struct layer_surface *ls = surface->role_data;
+	if (!ls->mapped)
+		return false;
+	*box = ls->box;
+	return true;
 }

@@ -31,7 +31,19 @@ void sw_layer_shell_for_each(struct sw_layer_shell *shell, enum sw_layer layer,
 /* `box` (the output's) less the exclusive zones of its layer surfaces. NULL shell: unchanged. */
 void sw_layer_shell_usable_area(struct sw_layer_shell *shell, struct sw_output *output,
 				struct sw_box *box);
-/* Whether a layer surface holds the keyboard exclusively (the window manager keeps off). */
-bool sw_layer_shell_keyboard_exclusive(struct sw_layer_shell *shell);
+/*
+ * The top-most surface of `layer` whose input region holds (x, y), layout
+ * coordinates, and the point in its own (*sx, *sy); NULL: none there.
+ */
+struct sw_surface *sw_layer_shell_surface_at(struct sw_layer_shell *shell, enum sw_layer layer,
+					     double x, double y, double *sx, double *sy);
+/*
+ * The mapped layer surface `surface` belongs to (a subsurface: its root's),
+ * if it takes the keyboard when clicked: on_demand, or exclusive in the
+ * background and bottom layers. NULL otherwise.
+ */
+struct sw_surface *sw_layer_shell_click_focus(struct sw_surface *surface);
+/* Where a mapped layer surface is, layout coordinates (its popups go relative to it). */
+bool sw_layer_shell_surface_box(struct sw_surface *surface, struct sw_box *box);
 
 #endif

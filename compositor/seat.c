@@ -374,11 +374,8 @@ pointer_clear_focus(struct sw_seat *seat)
 }
 
 static void
-pointer_set_focus(struct sw_seat *seat, struct sw_view *view, struct sw_surface *surface,
-		  double sx, double sy)
+pointer_set_focus(struct sw_seat *seat, struct sw_surface *surface, double sx, double sy)
 {
-	if (!view)
-		surface = NULL;
 	if (surface == seat->ptr_focus)
 		return;
 	pointer_clear_focus(seat);
@@ -427,11 +424,13 @@ pointer_update(struct sw_seat *seat, uint32_t time, bool moved)
 		sx = seat->px - seat->ptr_origin_x;
 		sy = seat->py - seat->ptr_origin_y;
 	} else {
-		struct sw_surface *surface = NULL;
-		struct sw_view *view = sw_view_surface_at(seat->server, seat->px, seat->py, &surface,
-							  &sx, &sy);
-		if (!view || surface != seat->ptr_focus) {
-			pointer_set_focus(seat, view, surface, sx, sy);
+		/* A window's surface, or a layer surface's. */
+		struct sw_hit hit;
+		sw_hit_test(seat->server, seat->px, seat->py, &hit);
+		sx = hit.sx;
+		sy = hit.sy;
+		if (!hit.surface || hit.surface != seat->ptr_focus) {
+			pointer_set_focus(seat, hit.surface, sx, sy);
 			cursor_damage(seat);
 			return;
 		}
@@ -923,8 +922,14 @@ sw_seat_pointer_rescan(struct sw_seat *seat)
 void
 sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view)
 {
+	sw_seat_surface_unmapped(seat, view->surface);
+}
+
+void
+sw_seat_surface_unmapped(struct sw_seat *seat, struct sw_surface *root)
+{
 	int32_t dx, dy;
-	if (seat->ptr_focus && sw_surface_get_root(seat->ptr_focus, &dx, &dy) == view->surface) {
+	if (seat->ptr_focus && sw_surface_get_root(seat->ptr_focus, &dx, &dy) == root) {
 		pointer_clear_focus(seat);
 		seat->buttons_down = 0;
 		cursor_damage(seat);

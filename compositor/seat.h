@@ -25,6 +25,8 @@ void sw_seat_set_keyboard_focus(struct sw_seat *seat, struct sw_surface *surface
 void sw_seat_pointer_rescan(struct sw_seat *seat);
 /* A view is going away: the pointer leaves it. */
 void sw_seat_view_unmapped(struct sw_seat *seat, struct sw_view *view);
+/* The same for a surface tree that is not a view's (a layer surface), by its root. */
+void sw_seat_surface_unmapped(struct sw_seat *seat, struct sw_surface *root);
 /* Where the pointer is, in output coordinates; false when the seat has none. */
 bool sw_seat_pointer_position(struct sw_seat *seat, double *x, double *y);
 uint32_t sw_seat_buttons_down(struct sw_seat *seat);

@@ -1,7 +1,8 @@
 /*
- * The views on screen, bottom first in sw_server.views: hit testing and
- * damage. Who goes where is the window manager's business (wm.c).
+ * The views on screen, bottom first in sw_server.views: hit testing (with
+ * the layer surfaces above and below them) and damage. Who goes where is the window manager's business (wm.c).
  */
+#include "layer_shell.h"
 #include "output.h"
 #include "server.h"
 #include "surface.h"
@@ -56,20 +57,66 @@ frame_hit(const struct sw_view *view, double x, double y, double *fx, double *fy
 	return true;
 }
 
-struct sw_view *
-sw_view_frame_at(struct sw_server *server, double x, double y, double *fx, double *fy)
+/* The top-most window, its title bar or a surface of it, at (x, y). */
+static bool
+window_at(struct sw_server *server, double x, double y, struct sw_hit *hit)
 {
 	struct sw_view *view;
 	wl_list_for_each_reverse(view, &server->views, link) {
 		if (!view->mapped)
 			continue;
-		if (frame_hit(view, x, y, fx, fy))
-			return view;
-		double sx, sy;
-		if (sw_surface_at(view->surface, x - view->x, y - view->y, &sx, &sy))
-			return NULL;
+		/* A title bar hides what is below it from the clients: the window manager's. */
+		if (frame_hit(view, x, y, &hit->sx, &hit->sy)) {
+			hit->view = view;
+			hit->frame = true;
+			return true;
+		}
+		struct sw_surface *s = sw_surface_at(view->surface, x - view->x, y - view->y,
+						     &hit->sx, &hit->sy);
+		if (s) {
+			hit->view = view;
+			hit->surface = s;
+			return true;
+		}
 	}
-	return NULL;
+	return false;
+}
+
+static bool
+layer_at(struct sw_server *server, enum sw_layer layer, double x, double y, struct sw_hit *hit)
+{
+	hit->surface = sw_layer_shell_surface_at(server->layer_shell, layer, x, y, &hit->sx,
+						 &hit->sy);
+	return hit->surface != NULL;
+}
+
+void
+sw_hit_test(struct sw_server *server, double x, double y, struct sw_hit *hit)
+{
+	*hit = (struct sw_hit){ 0 };
+	struct sw_view *top = wl_list_empty(&server->views)
+				      ? NULL
+				      : wl_container_of(server->views.prev, top, link);
+	bool fullscreen = top && top->mapped && (top->states & SW_VIEW_FULLSCREEN);
+	if (layer_at(server, SW_LAYER_OVERLAY, x, y, hit) ||
+	    (!fullscreen && layer_at(server, SW_LAYER_TOP, x, y, hit)) ||
+	    window_at(server, x, y, hit) ||
+	    (fullscreen && layer_at(server, SW_LAYER_TOP, x, y, hit)) ||
+	    layer_at(server, SW_LAYER_BOTTOM, x, y, hit))
+		return;
+	layer_at(server, SW_LAYER_BACKGROUND, x, y, hit);
+}
+
+struct sw_view *
+sw_view_frame_at(struct sw_server *server, double x, double y, double *fx, double *fy)
+{
+	struct sw_hit hit;
+	sw_hit_test(server, x, y, &hit);
+	if (!hit.frame)
+		return NULL;
+	*fx = hit.sx;
+	*fy = hit.sy;
+	return hit.view;
 }
 
 struct sw_view *
@@ -83,21 +130,14 @@ struct sw_view *
 sw_view_surface_at(struct sw_server *server, double x, double y, struct sw_surface **surface,
 		   double *sx, double *sy)
 {
-	struct sw_view *view;
-	wl_list_for_each_reverse(view, &server->views, link) {
-		if (!view->mapped)
-			continue;
-		/* A title bar hides what is below it from the clients: the window manager's. */
-		double fx, fy;
-		if (frame_hit(view, x, y, &fx, &fy))
-			return NULL;
-		struct sw_surface *hit = sw_surface_at(view->surface, x - view->x, y - view->y, sx, sy);
-		if (hit) {
-			*surface = hit;
-			return view;
-		}
-	}
-	return NULL;
+	struct sw_hit hit;
+	sw_hit_test(server, x, y, &hit);
+	if (!hit.view || !hit.surface)
+		return NULL;
+	*surface = hit.surface;
+	*sx = hit.sx;
+	*sy = hit.sy;
+	return hit.view;
 }
 
 void

@@ -112,7 +112,20 @@ struct sw_view {
 void sw_view_init(struct sw_view *view, struct sw_server *server, struct sw_surface *surface,
 		  const struct sw_view_impl *impl);
 
-/* The top-most view whose input region contains (x, y); surface-local coords out. */
+/*
+ * What input at (x, y) reaches: layer surfaces of the overlay and top layers
+ * (the top layer under a fullscreen window, as drawn), then the windows and
+ * their title bars, then the bottom and background layers.
+ */
+struct sw_hit {
+	struct sw_view *view;        /* the window hit; NULL: a layer surface, or nothing */
+	struct sw_surface *surface;  /* what gets the pointer; NULL: a title bar, or nothing */
+	bool frame;                  /* on view's title bar; (sx, sy) is in the bar */
+	double sx, sy;               /* surface-local */
+};
+void sw_hit_test(struct sw_server *server, double x, double y, struct sw_hit *hit);
+
+/* The top-most view whose input region contains (x, y), unless a layer surface covers it. */
 struct sw_view *sw_view_at(struct sw_server *server, double x, double y, double *sx, double *sy);
 /* The same, also giving the surface of the tree (maybe a subsurface) that was hit. */
 struct sw_view *sw_view_surface_at(struct sw_server *server, double x, double y,

@@ -34,6 +34,11 @@ struct sw_wm {
 	struct wl_list windows;      /* wm_view.link */
 	struct wl_list hidden;       /* minimized views, by sw_view.link */
 	struct sw_view *focused;
+	/* Layer surfaces with the keyboard, before the focused window (see wm.h). */
+	struct {
+		struct sw_surface *exclusive;  /* keeps it, whatever is clicked */
+		struct sw_surface *on_demand;  /* clicked; keeps it until a window is focused */
+	} layer;
 	/*
 	 * The newest toplevel, told `activated` in its first configure because
 	 * it gets the focus when it maps (as weston does); at most one such
@@ -334,6 +339,52 @@ sw_wm_focused(struct sw_wm *wm)
 	return wm->focused;
 }
 
+/* The keyboard goes to an exclusive layer surface, else a clicked one, else the focused window. */
+static void
+give_keyboard(struct sw_wm *wm)
+{
+	struct sw_surface *to = wm->layer.exclusive   ? wm->layer.exclusive
+				: wm->layer.on_demand ? wm->layer.on_demand
+				: wm->focused         ? wm->focused->surface
+						      : NULL;
+	if (wm->server->seat)
+		sw_seat_set_keyboard_focus(wm->server->seat, to);
+}
+
+void
+sw_wm_layer_exclusive(struct sw_wm *wm, struct sw_surface *surface)
+{
+	wm->layer.exclusive = surface;
+	give_keyboard(wm);
+}
+
+void
+sw_wm_layer_release(struct sw_wm *wm, struct sw_surface *surface)
+{
+	bool had = false;
+	if (wm->layer.exclusive == surface) {
+		wm->layer.exclusive = NULL;
+		had = true;
+	}
+	if (wm->layer.on_demand == surface) {
+		wm->layer.on_demand = NULL;
+		had = true;
+	}
+	if (had)
+		give_keyboard(wm);
+}
+
+/* A click on a layer surface: an on_demand one takes the keyboard, others leave it be. */
+static void
+layer_clicked(struct sw_wm *wm, struct sw_surface *surface)
+{
+	struct sw_surface *root = sw_layer_shell_click_focus(surface);
+	if (!root || root == wm->layer.on_demand)
+		return;
+	wm->layer.on_demand = root;
+	give_keyboard(wm);
+}
+
 void
 sw_wm_focus(struct sw_wm *wm, struct sw_view *view)
 {
@@ -348,14 +399,20 @@ sw_wm_focus(struct sw_wm *wm, struct sw_view *view)
 			set_activated(wm->promised, false);
 		wm->promised = NULL;
 	}
-	if (view == wm->focused)
+	/* A window focused takes the keyboard back from a clicked layer surface. */
+	bool from_layer = view && wm->layer.on_demand;
+	if (from_layer)
+		wm->layer.on_demand = NULL;
+	if (view == wm->focused) {
+		if (from_layer)
+			give_keyboard(wm);
 		return;
+	}
 	if (wm->focused)
 		set_activated(wm->focused, false);
 	wm->focused = view;
-	/* A layer surface holding the keyboard exclusively keeps it (it hands it back). */
-	if (wm->server->seat && !sw_layer_shell_keyboard_exclusive(wm->server->layer_shell))
-		sw_seat_set_keyboard_focus(wm->server->seat, view ? view->surface : NULL);
+	/* An exclusive layer surface keeps the keyboard (give_keyboard knows). */
+	give_keyboard(wm);
 	if (!view)
 		return;
 	set_activated(view, true);
@@ -948,14 +1005,21 @@ sw_wm_pointer_button(struct sw_wm *wm, uint32_t time_msec, uint32_t button, bool
 			}
 			return;
 		}
-		double sx, sy;
-		struct sw_view *view = sw_view_at(wm->server, x, y, &sx, &sy);
-		dismiss_grabs_outside(wm, view ? wl_resource_get_client(view->surface->resource)
-					       : NULL);
-		/* A click raises and focuses the window under the pointer, popups and all. */
-		view = sw_view_at(wm->server, x, y, &sx, &sy);
-		if (view)
-			sw_wm_focus(wm, view);
+		struct sw_hit hit;
+		sw_hit_test(wm->server, x, y, &hit);
+		dismiss_grabs_outside(wm, hit.surface ? wl_resource_get_client(hit.surface->resource)
+						      : NULL);
+		/*
+		 * A click raises and focuses the window under the pointer, popups and
+		 * all (what a dismissed popup covered, now); a layer surface may take
+		 * the keyboard.
+		 */
+		sw_hit_test(wm->server, x, y, &hit);
+		/* A popup of a layer surface has no window to focus: the keyboard stays. */
+		if (hit.view && sw_view_root(hit.view)->toplevel)
+			sw_wm_focus(wm, hit.view);
+		else if (hit.surface && !hit.view)
+			layer_clicked(wm, hit.surface);
 	}
 	sw_seat_pointer_button(seat, time_msec, button, pressed);
 	if (!pressed && sw_seat_buttons_down(seat) == 0 && wm->grab.mode != GRAB_NONE)

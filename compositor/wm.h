@@ -14,6 +14,7 @@
 
 struct sw_output;
 struct sw_server;
+struct sw_surface;
 struct sw_view;
 struct sw_box;
 
@@ -36,6 +37,17 @@ void sw_wm_usable_area_changed(struct sw_wm *wm);
 void sw_wm_focus(struct sw_wm *wm, struct sw_view *view);
 /* The view with the keyboard, or NULL. */
 struct sw_view *sw_wm_focused(struct sw_wm *wm);
+
+/*
+ * Layer surfaces and the keyboard: layer_shell.c says what they ask, the
+ * policy is here. `surface` holds the keyboard whatever is clicked from now
+ * on (the top-most exclusive one of the top and overlay layers); NULL: none
+ * does any more, and the keyboard goes back where it was. A click gives it
+ * to an on_demand one (sw_layer_shell_click_focus) until a window is focused.
+ */
+void sw_wm_layer_exclusive(struct sw_wm *wm, struct sw_surface *surface);
+/* A layer surface is unmapped or no longer takes the keyboard: it loses it if it has it. */
+void sw_wm_layer_release(struct sw_wm *wm, struct sw_surface *surface);
 
 /*
  * Input devices -> window manager -> seat. A key press the compositor keeps

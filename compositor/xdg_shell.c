@@ -12,6 +12,7 @@
 #include <wayland-server-core.h>
 
 #include "buffer.h"
+#include "layer_shell.h"
 #include "log.h"
 #include "output.h"
 #include "scene.h"
@@ -76,6 +77,8 @@ struct xdg_surface {
 	int32_t sent_bounds_w, sent_bounds_h;
 	/* popups */
 	struct xdg_surface *parent;
+	/* Or a layer surface's (zwlr_layer_surface_v1.get_popup); parent_destroy is its end. */
+	struct sw_surface *layer_parent;
 	struct wl_listener parent_destroy;
 	int32_t popup_x, popup_y, popup_w, popup_h;
 	bool dismissed;              /* popup_done sent: never shown again */
@@ -113,8 +116,15 @@ static void
 view_map(struct xdg_surface *xdg)
 {
 	struct sw_view *view = &xdg->view;
-	if (xdg->kind == XDG_ROLE_POPUP && xdg->parent)
+	struct sw_box layer;
+	if (xdg->kind == XDG_ROLE_POPUP && xdg->parent) {
 		popup_position(xdg);
+	} else if (xdg->kind == XDG_ROLE_POPUP && xdg->layer_parent &&
+		   sw_layer_shell_surface_box(xdg->layer_parent, &layer)) {
+		/* Relative to where the layer surface is now. */
+		view->x = sw_clamp_coord((int64_t)layer.x + xdg->popup_x - view->geometry.x);
+		view->y = sw_clamp_coord((int64_t)layer.y + xdg->popup_y - view->geometry.y);
+	}
 	view->mapped = true;
 	view->surface->view = view;
 	/* The window manager places and stacks it. */
@@ -358,9 +368,11 @@ role_destroy(struct xdg_surface *xdg)
 	xdg->role_resource = NULL;
 	xdg->configured = false;
 	xdg->initial_commit_done = false;
-	if (xdg->parent) {
+	if (xdg->parent || xdg->layer_parent) {
 		wl_list_remove(&xdg->parent_destroy.link);
+		wl_list_init(&xdg->parent_destroy.link);
 		xdg->parent = NULL;
+		xdg->layer_parent = NULL;
 	}
 	xdg->view.parent = NULL;
 	xdg->view.transient_for = NULL;
@@ -1120,6 +1132,47 @@ static const struct sw_view_impl view_impl = {
 	.dismiss = view_dismiss,
 	.close = view_close,
 };
+
+/* ---- popups of layer surfaces ---- */
+
+/* Its layer surface is unmapped or gone: the popup is done (popup_done), never shown again. */
+static void
+popup_layer_parent_gone(struct wl_listener *listener, void *data)
+{
+	struct xdg_surface *xdg = wl_container_of(listener, xdg, parent_destroy);
+	wl_list_remove(&xdg->parent_destroy.link);
+	wl_list_init(&xdg->parent_destroy.link);
+	xdg->layer_parent = NULL;
+	view_dismiss(&xdg->view);
+}
+
+bool
+sw_xdg_popup_set_layer_parent(struct wl_resource *popup, struct sw_surface *parent,
+			      struct wl_signal *gone)
+{
+	struct xdg_surface *xdg = wl_resource_get_user_data(popup);
+	if (!xdg || xdg->kind != XDG_ROLE_POPUP) {
+		sw_debug("get_popup of an inert xdg_popup@%u ignored", wl_resource_get_id(popup));
+		return true;
+	}
+	if (xdg->parent || xdg->layer_parent) {
+		wl_resource_post_error(wm_base_error_target(xdg),
+				       XDG_WM_BASE_ERROR_INVALID_POPUP_PARENT,
+				       "xdg_popup@%u already has a parent", wl_resource_get_id(popup));
+		return false;
+	}
+	if (xdg->initial_commit_done || xdg->view.mapped) {
+		wl_resource_post_error(wm_base_error_target(xdg),
+				       XDG_WM_BASE_ERROR_INVALID_POPUP_PARENT,
+				       "xdg_popup@%u is given a layer surface parent after its "
+				       "initial commit", wl_resource_get_id(popup));
+		return false;
+	}
+	xdg->layer_parent = parent;
+	xdg->parent_destroy.notify = popup_layer_parent_gone;
+	wl_signal_add(gone, &xdg->parent_destroy);
+	return true;
+}
 
 /* ---- xdg_wm_base ---- */
 
