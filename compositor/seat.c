@@ -647,8 +647,17 @@ sw_seat_keymap_owner(struct sw_seat *seat)
 void
 sw_seat_forget_keymap_owner(struct sw_seat *seat, const void *owner)
 {
-	if (seat->keymap_owner == owner)
-		seat->keymap_owner = NULL;
+	if (seat->keymap_owner != owner)
+		return;
+	seat->keymap_owner = NULL;
+	/*
+	 * Its keymap goes with it: a new keyboard gives its own (a real one
+	 * again at its next key), and no file is kept for a keyboard that is gone.
+	 */
+	if (seat->keymap_fd >= 0)
+		close(seat->keymap_fd);
+	seat->keymap_fd = -1;
+	seat->keymap_size = 0;
 }
 
 bool

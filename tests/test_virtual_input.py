@@ -214,7 +214,18 @@ def a_client_with_the_spawned_pid_is_not_trusted():
     check(rc == 0, '--trust-virtual-input=all: it may (status %d)\n%s' % (rc, err[-1500:]))
 
 
-TESTS = (wtype_types_into_a_client, wtype_types_into_foot, virtual_pointer_click_focuses_the_window_under_it,
+def a_gone_virtual_keyboard_leaves_no_file_behind():
+    wtype = harness.tool('wtype')
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        baseline = comp.settled_fd_count()
+        for n in range(3):
+            comp.run([wtype, 'x'], check_status=0)
+            left = comp.wait_fd_count(baseline)
+            check(left == baseline, 'after virtual keyboard %d has gone, the compositor holds '
+                  'its %d fds again (holds %d: %s)' % (n + 1, baseline, left, comp.fds()))
+
+
+TESTS = (wtype_types_into_a_client, a_gone_virtual_keyboard_leaves_no_file_behind, wtype_types_into_foot, virtual_pointer_click_focuses_the_window_under_it,
          virtual_pointer_errors_have_their_codes, virtual_keyboard_keymaps_are_compiled,
          untrusted_clients_do_not_see_virtual_input,
          the_spawned_clients_connection_is_trusted, a_client_with_the_spawned_pid_is_not_trusted)
