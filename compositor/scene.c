@@ -386,7 +386,7 @@ sw_scene_build(struct sw_scene *scene, struct sw_scene_list *list, const pixman_
 		sw_layer_shell_for_each(layers, SW_LAYER_TOP, build_surface, &b);
 	struct sw_view *view;
 	wl_list_for_each(view, &scene->server->views, link) {
-		if (!view->mapped)
+		if (!view->mapped || view->above_layers)
 			continue;
 		build_frame(view, &b);
 		sw_surface_for_each(view->surface, view->x, view->y, build_surface, &b);
@@ -394,6 +394,11 @@ sw_scene_build(struct sw_scene *scene, struct sw_scene_list *list, const pixman_
 	if (!fullscreen)
 		sw_layer_shell_for_each(layers, SW_LAYER_TOP, build_surface, &b);
 	sw_layer_shell_for_each(layers, SW_LAYER_OVERLAY, build_surface, &b);
+	/* Popups of layer surfaces: menus of panels, above every layer. */
+	wl_list_for_each(view, &scene->server->views, link) {
+		if (view->mapped && view->above_layers)
+			sw_surface_for_each(view->surface, view->x, view->y, build_surface, &b);
+	}
 	build_cursor(scene, &b);
 	if (b.out_of_memory)
 		sw_err("out of memory while building the scene: some items are not drawn");

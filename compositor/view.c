@@ -57,13 +57,16 @@ frame_hit(const struct sw_view *view, double x, double y, double *fx, double *fy
 	return true;
 }
 
-/* The top-most window, its title bar or a surface of it, at (x, y). */
+/*
+ * The top-most window, its title bar or a surface of it, at (x, y); among
+ * the popups of layer surfaces only (`above_layers`) or among the rest.
+ */
 static bool
-window_at(struct sw_server *server, double x, double y, struct sw_hit *hit)
+window_at(struct sw_server *server, double x, double y, bool above_layers, struct sw_hit *hit)
 {
 	struct sw_view *view;
 	wl_list_for_each_reverse(view, &server->views, link) {
-		if (!view->mapped)
+		if (!view->mapped || view->above_layers != above_layers)
 			continue;
 		/* A title bar hides what is below it from the clients: the window manager's. */
 		if (frame_hit(view, x, y, &hit->sx, &hit->sy)) {
@@ -98,9 +101,10 @@ sw_hit_test(struct sw_server *server, double x, double y, struct sw_hit *hit)
 				      ? NULL
 				      : wl_container_of(server->views.prev, top, link);
 	bool fullscreen = top && top->mapped && (top->states & SW_VIEW_FULLSCREEN);
-	if (layer_at(server, SW_LAYER_OVERLAY, x, y, hit) ||
+	if (window_at(server, x, y, true, hit) ||
+	    layer_at(server, SW_LAYER_OVERLAY, x, y, hit) ||
 	    (!fullscreen && layer_at(server, SW_LAYER_TOP, x, y, hit)) ||
-	    window_at(server, x, y, hit) ||
+	    window_at(server, x, y, false, hit) ||
 	    (fullscreen && layer_at(server, SW_LAYER_TOP, x, y, hit)) ||
 	    layer_at(server, SW_LAYER_BOTTOM, x, y, hit))
 		return;

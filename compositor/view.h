@@ -67,6 +67,7 @@ struct sw_view {
 	int32_t x, y;             /* output coordinates of the surface's origin */
 	bool mapped;
 	bool grabbing;            /* a popup that asked for the grab */
+	bool above_layers;        /* a popup of a layer surface (or of one): above every layer */
 	struct wl_list link;      /* sw_server.views, bottom first (or the wm's hidden list) */
 
 	/* From the client, as committed. */

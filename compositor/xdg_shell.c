@@ -127,6 +127,9 @@ view_map(struct xdg_surface *xdg)
 	}
 	view->mapped = true;
 	view->surface->view = view;
+	/* A panel's menu shows above the panel, whatever layer the panel is in. */
+	view->above_layers = xdg->kind == XDG_ROLE_POPUP &&
+			     (xdg->layer_parent || (xdg->parent && xdg->parent->view.above_layers));
 	/* The window manager places and stacks it. */
 	wl_signal_emit_mutable(&view->events.map, view);
 	sw_view_damage_whole(view);

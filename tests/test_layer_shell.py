@@ -530,12 +530,34 @@ def popup_of_a_layer_surface_is_placed_by_it_and_dismissed():
             panel.finish()
 
 
+def popup_of_a_layer_surface_is_above_its_panel():
+    """A panel's menu that overlaps the panel shows above it (popups of layer surfaces are
+    drawn, and hit, above every layer)."""
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        hold_pointer(comp)
+        panel = Layer(comp, 2, TOP | LEFT | RIGHT, (0, 40), 40, 0, BAR,
+                      'popup=100,10,120,80,grab')
+        try:
+            panel.shown((W, 40))
+            panel.expect('popup 100 10 120 80')
+            panel.expect('popup shown')
+            img = capture(comp, lambda i: i.pixel(150, 20) == POPUP)
+            n, first = img.mismatches((100, 10, 220, 90), POPUP)
+            check(n == 0, 'the popup covers (100,10)-(220,90), over its panel (%d differ: %s)'
+                  % (n, fmt_pixels(first)))
+            check(img.pixel(300, 20) == BAR, 'the panel shows beside it (got %06x)'
+                  % img.pixel(300, 20))
+        finally:
+            panel.finish()
+
+
 INPUT_TESTS = (
     'pointer_reaches_a_top_layer_surface_within_its_input_region',
     'pointer_reaches_the_background_only_where_no_window_is',
     'exclusive_keyboard_is_kept_until_unmapped', 'on_demand_keyboard_comes_with_a_click',
     'no_keyboard_interactivity_is_never_focused', 'layer_surfaces_live_on_their_own_output',
-    'popup_of_a_layer_surface_is_placed_by_it_and_dismissed')
+    'popup_of_a_layer_surface_is_placed_by_it_and_dismissed',
+    'popup_of_a_layer_surface_is_above_its_panel')
 
 
 if __name__ == '__main__':
