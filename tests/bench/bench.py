@@ -46,6 +46,7 @@ import time
 CLK_TCK = os.sysconf('SC_CLK_TCK')
 STATS_RE = re.compile(r'frames=(\d+) presented=(\d+) discarded=(\d+) refresh_ns=(\d+) '
                       r'commit_to_present_p50_us=(-?\d+) p99_us=(-?\d+)')
+WAKEUPS_RE = re.compile(r' wakeups=(\d+)')
 CHURN_RE = re.compile(r'pools=(\d+) mode=(\w+) seconds=([\d.]+) pools_per_s=(\d+)')
 BUFFER_CHURN_RE = re.compile(r'buffers=(\d+) size=(\d+x\d+) seconds=([\d.]+)')
 
@@ -823,7 +824,8 @@ def client_run(comp, exe, alloc, workload, frames, size):
         raise BenchError('no client line from %s on %s:\n%s' % (' '.join(cmd), comp.name,
                                                                  p.stdout))
     stats = parse_stats(p.stdout, 'sealway-bench client on ' + comp.name)
-    return {'frames': int(m.group(3)), 'presented': int(m.group(4)),
+    wakeups = WAKEUPS_RE.search(p.stdout)
+    return {'wakeups': int(wakeups.group(1)) if wakeups else None, 'frames': int(m.group(3)), 'presented': int(m.group(4)),
             'buffers': int(m.group(5)), 'client_us': float(m.group(7)),
             'comp_us': float(m.group(8)), 'p50_us': stats['p50_us'],
             'p99_us': stats['p99_us']}
@@ -1118,6 +1120,8 @@ def part_scene(args, build):
     copy_us = median(copies)
     full = {n: med(n, 'full', 'comp_us') for n in names}
     square = {n: med(n, 'square', 'comp_us') for n in names}
+    wakes = {n: median([r['wakeups'] / max(r['frames'], 1) for r in res[n]['square']
+                        if r.get('wakeups') is not None] or [float('nan')]) for n in names}
     many = {n: med(n, 'many', 'sched_us_per_frame') for n in names}
     bufs = {n: med(n, 'buffers', 'sched_us_per_buffer') for n in names}
     rows = [
@@ -1130,6 +1134,7 @@ def part_scene(args, build):
         ['64x64 moving square on a 1080p window: compositor us/frame']
         + [fmt(square[n], '.1f') for n in names],
         ['buffer churn 256x256: compositor us/buffer'] + [fmt(bufs[n], '.1f') for n in names],
+        ['64x64 square: client wake-ups per frame'] + [fmt(wakes[n], '.2f') for n in names],
     ]
     for line in machine_info(build):
         print(line)
