@@ -33,6 +33,7 @@
 
 #include "backend.h"
 #include "buffer.h"
+#include "drm_planes.h"
 #include "formats.h"
 #include "input.h"
 #include "log.h"
@@ -90,6 +91,7 @@ struct drm_head {
 	drmModeModeInfo mode;
 	uint32_t mode_blob;
 	struct drm_props props;
+	struct drm_plane_set planes;   /* the overlays above the primary (atomic) */
 	drmModeCrtc *saved_crtc;   /* what to give back at exit */
 
 	struct drm_fb fbs[2];
@@ -136,6 +138,7 @@ struct drm_backend {
 	struct wl_list scanouts;   /* drm_scanout.link */
 	bool legacy_noted;         /* said once that legacy KMS scans nothing out */
 	uint32_t crtcs_used;       /* bit i: CRTC number i drives a head */
+	uint64_t planes_taken;     /* bit i: plane i of the device's list is a head's overlay */
 
 	struct wl_event_source *drm_source;
 	struct wl_listener session_active;
@@ -144,22 +147,6 @@ struct drm_backend {
 	struct udev *udev;
 	struct udev_monitor *udev_monitor;
 	struct wl_event_source *udev_source;
-};
-
-/*
- * A client buffer made a framebuffer, once, for the buffer's life. The
- * framebuffer holds the only reference to the imported GEM objects: their
- * handles are closed right after it is made, so buffers sharing a dma-buf
- * never share a handle, and removing the framebuffer frees everything.
- */
-struct drm_scanout {
-	struct drm_backend *drm;
-	struct sw_buffer *buffer;
-	struct wl_list link;             /* drm_backend.scanouts */
-	struct wl_listener buffer_destroy;
-	uint32_t fb_id;                  /* 0 when it could not be made */
-	char why[128];                   /* why it cannot be scanned out; "" when it can */
-	uint32_t tested, refused;        /* bit i: TEST_ONLY on CRTC i passed / failed */
 };
 
 /*
@@ -418,25 +405,35 @@ err_damage:
 
 /*
  * Copy what changed since this buffer was last filled from the shadow into
- * it. Returns the bytes copied.
+ * it, except what opaque overlay planes hide (`hidden`, NULL: nothing): that
+ * stays damage until a frame shows it. Returns the bytes copied.
  */
 static uint64_t
-fb_update(struct drm_fb *fb, pixman_image_t *shadow)
+fb_update(struct drm_fb *fb, pixman_image_t *shadow, const pixman_region32_t *hidden)
 {
-	if (!pixman_region32_not_empty(&fb->damage))
-		return 0;
+	pixman_region32_t copy;
+	pixman_region32_init(&copy);
+	if (hidden) {
+		pixman_region32_subtract(&copy, &fb->damage, (pixman_region32_t *)hidden);
+		pixman_region32_intersect(&fb->damage, &fb->damage, (pixman_region32_t *)hidden);
+	} else {
+		pixman_region32_copy(&copy, &fb->damage);
+		pixman_region32_clear(&fb->damage);
+	}
 	uint64_t pixels = 0;
 	int n;
-	pixman_box32_t *boxes = pixman_region32_rectangles(&fb->damage, &n);
+	pixman_box32_t *boxes = pixman_region32_rectangles(&copy, &n);
 	for (int i = 0; i < n; i++)
 		pixels += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
 			  (uint64_t)(boxes[i].y2 - boxes[i].y1);
-	pixman_image_set_clip_region32(fb->image, &fb->damage);
-	pixman_image_composite32(PIXMAN_OP_SRC, shadow, NULL, fb->image, 0, 0, 0, 0, 0, 0,
-				 pixman_image_get_width(fb->image),
-				 pixman_image_get_height(fb->image));
-	pixman_image_set_clip_region32(fb->image, NULL);
-	pixman_region32_clear(&fb->damage);
+	if (pixels) {
+		pixman_image_set_clip_region32(fb->image, &copy);
+		pixman_image_composite32(PIXMAN_OP_SRC, shadow, NULL, fb->image, 0, 0, 0, 0, 0,
+					 0, pixman_image_get_width(fb->image),
+					 pixman_image_get_height(fb->image));
+		pixman_image_set_clip_region32(fb->image, NULL);
+	}
+	pixman_region32_fini(&copy);
 	return pixels * 4;
 }
 
@@ -657,6 +654,11 @@ head_create(struct drm_backend *drm, drmModeRes *res, drmModeConnector *conn, in
 			sw_warn("drm: no primary plane with the atomic properties: using legacy KMS");
 			drm->atomic = false;
 		}
+	}
+	if (drm->atomic && !drm_plane_set_init(&head->planes, drm->fd, crtc_index,
+					       &drm->planes_taken)) {
+		snprintf(why, why_len, "out of memory");
+		goto err;
 	}
 
 	const char *type = drmModeGetConnectorTypeName(conn->connector_type);
@@ -901,7 +903,8 @@ atomic_add_stray_planes_off(struct drm_head *head, drmModeAtomicReq *req)
 	bool ok = true;
 	for (uint32_t i = 0; i < planes->count_planes && ok; i++) {
 		uint32_t id = planes->planes[i];
-		if (id == head->plane_id)
+		/* Ours are set in the same commit. */
+		if (id == head->plane_id || drm_plane_set_owns(&head->planes, id))
 			continue;
 		uint64_t crtc = 0, fb = 0;
 		uint32_t crtc_prop = find_prop(drm->fd, id, DRM_MODE_OBJECT_PLANE, "CRTC_ID", &crtc);
@@ -1029,11 +1032,14 @@ commit_atomic_fb(struct drm_head *head, uint32_t fb_id, const pixman_region32_t 
 	uint32_t clips = head->needs_modeset ? 0 : damage_blob(head, damage);
 	if (clips)
 		ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_damage_clips, clips) >= 0;
+	ok = ok && drm_plane_set_add(&head->planes, req, head->crtc_id, head->needs_modeset);
 	int ret = -ENOMEM;
 	if (ok) {
 		ret = drmModeAtomicCommit(drm->fd, req, flags, drm);
 		if (ret != 0)
 			ret = -errno;
+		else if (!test)
+			drm_plane_set_committed(&head->planes);
 	}
 	/* The commit holds the blob while it needs it. */
 	if (clips)
@@ -1093,6 +1099,8 @@ scanout_make_fb(struct drm_scanout *s)
 		offsets[p] = d.offsets[p];
 		modifiers[p] = d.modifier;
 	}
+	s->format = d.format;
+	s->modifier = d.modifier;
 	if (ok) {
 		bool explicit_mod = d.modifier != DRM_FORMAT_MOD_INVALID &&
 				    d.modifier != DRM_FORMAT_MOD_LINEAR;
@@ -1153,19 +1161,33 @@ scanout_get(struct drm_backend *drm, struct sw_buffer *buffer)
 	return s;
 }
 
+static struct drm_scanout *
+assign_scanout(void *data, struct sw_buffer *buffer)
+{
+	struct drm_head *head = data;
+	return scanout_get(head->drm, buffer);
+}
+
+/* TEST_ONLY of the wanted planes over `primary_fb`, or over the next composited buffer. */
+static int
+assign_test(void *data, uint32_t primary_fb)
+{
+	struct drm_head *head = data;
+	if (!primary_fb)
+		primary_fb = head->fbs[head->front == 0 ? 1 : 0].fb_id;
+	return commit_atomic_fb(head, primary_fb, NULL, false, true);
+}
+
 /*
- * Plane assignment: a buffer that is the whole frame goes on the primary
- * plane, checked with TEST_ONLY once per buffer and CRTC; anything else is
- * composited. Failures are remembered per buffer and said once.
+ * Plane assignment (drm_planes.c): overlays for opaque windows with nothing
+ * composited above them, the primary for a buffer that is the whole frame;
+ * every new proposal is checked with TEST_ONLY.
  */
 static void
 drm_assign_planes(struct sw_backend *base, struct sw_output *output, struct sw_scene_list *list)
 {
 	struct drm_backend *drm = drm_from_backend(base);
 	struct drm_head *head = output->backend_data;
-	struct sw_scene_item *items = sw_scene_list_items(list);
-	if (!list->count || head->gone)
-		return;
 	if (!drm->atomic) {
 		if (!drm->legacy_noted)
 			sw_info("drm: legacy KMS: client buffers are composited, "
@@ -1173,34 +1195,18 @@ drm_assign_planes(struct sw_backend *base, struct sw_output *output, struct sw_s
 		drm->legacy_noted = true;
 		return;
 	}
-	struct sw_scene_item *top = &items[list->count - 1];
-	if (list->count > 1 || !sw_output_item_is_frame(output, top)) {
-		sw_debug("drm: output %s: %zu item%s composited: %s", output->name, list->count,
-			 list->count == 1 ? "" : "s", list->count > 1 ?
-			 "more than one item shows (no overlay or cursor planes are used)" :
-			 "the item is not an opaque, unscaled buffer covering the output");
+	if (head->gone) {
+		drm_plane_set_clear(&head->planes);
 		return;
 	}
-	struct drm_scanout *s = scanout_get(drm, top->buffer);
-	if (!s || !s->fb_id)
-		return;
-	uint32_t bit = 1u << (head->crtc_index & 31);
-	if (s->refused & bit)
-		return;
-	if (!(s->tested & bit)) {
-		int ret = commit_atomic_fb(head, s->fb_id, NULL, false, true);
-		if (ret < 0) {
-			s->refused |= bit;
-			sw_info("drm: output %s: the primary plane refuses buffer %p (framebuffer "
-				"%u, TEST_ONLY: %s): composited", output->name, (void *)s->buffer,
-				s->fb_id, strerror(-ret));
-			return;
-		}
-		s->tested |= bit;
-	}
-	top->render.claimed = true;
-	sw_debug("drm: output %s: buffer %p (framebuffer %u) on the primary plane",
-		 output->name, (void *)s->buffer, s->fb_id);
+	struct drm_assign assign = {
+		.data = head,
+		.output_name = output->name,
+		.crtc_bit = 1u << (head->crtc_index & 31),
+		.scanout = assign_scanout,
+		.test = assign_test,
+	};
+	drm_planes_assign(&head->planes, &assign, output, list);
 }
 
 /* Returns 0 when a flip event will come, 1 when the frame is already on screen, or -errno. */
@@ -1343,7 +1349,11 @@ drm_commit(struct sw_backend *base, struct sw_output *output, pixman_image_t *sh
 		fb = NULL;
 		fb_id = scanout->fb_id;
 	} else {
-		output->copied_bytes += fb_update(fb, shadow);
+		pixman_region32_t hidden;
+		pixman_region32_init(&hidden);
+		drm_plane_set_covered(&head->planes, &hidden);
+		output->copied_bytes += fb_update(fb, shadow, &hidden);
+		pixman_region32_fini(&hidden);
 		fb_id = fb->fb_id;
 	}
 
@@ -1540,6 +1550,7 @@ head_destroy(struct drm_head *head)
 	wl_list_remove(&head->link);
 	for (int i = 0; i < 2; i++)
 		fb_destroy(drm, &head->fbs[i]);
+	drm_plane_set_fini(&head->planes, &drm->planes_taken);
 	if (head->mode_blob)
 		drmModeDestroyPropertyBlob(drm->fd, head->mode_blob);
 	drmModeFreeCrtc(head->saved_crtc);
