@@ -1694,6 +1694,54 @@ def vkms_overlay(t):
                          % (after, baseline))
 
 
+def vkms_overlay_refused(t):
+    """Every TEST_ONLY with an overlay framebuffer fails (fault-preload): an animated
+    udmabuf window is composited, each of its two buffers is tested once and not again
+    over 60 frames, and a still window's CRC is that of dumb buffers with its pixels"""
+    vkms_start_sealway(t, '--log=debug', FAULT_ENV + 'SW_FAULT_TEST_OVERLAY=EINVAL ')
+    pointer_to_corner(t)
+    t.spawn('anim', t.client_env() + windowed_dmabuf())
+    t.waitlog('anim', 'frame presented', 30)
+    t.waitlog('sealway', 'refuses buffer', 20)
+    mark = len(t.log('sealway'))
+    deadline = time.monotonic() + 30
+    while len(frames_since(t, mark)) < 60 and time.monotonic() < deadline:
+        time.sleep(1)
+    log = t.log('sealway')
+    rows = frames_since(t, mark)
+    t.signal('anim', 'KILL')
+    t.waitexit('anim')
+    injected = re.findall(r'fault-preload: TEST_ONLY with an overlay framebuffer', log)
+    tests = TEST_ONLY_LINE.findall(log)
+    t.spawn('still', t.client_env() + windowed_dmabuf('--color ff%s' % ZC_COLOR))
+    t.waitlog('still', 'frame presented', 30)
+    still_at = mapped_at(t, 'sealway-dmabuf')
+    time.sleep(1)
+    crc = vkms_crc(t, 'the refused window')
+    t.check_running()
+    everything = t.log('sealway')
+    t.signal('still', 'KILL')
+    t.waitexit('still')
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    ref = vkms_reference(t, '--color %06x --rect %d,%d,200,150,%s --rect %d,%d,1,1,000000'
+                         % ((BACKGROUND,) + still_at + (ZC_COLOR, VKMS_W - 1, VKMS_H - 1)))
+    on = [r for r in FRAME_LINE.findall(everything) if int(r[3])]
+    t.notes.append('%d frames; TEST_ONLY %d, failures injected %d (animated); CRC %s, dumb %s'
+                   % (len(rows), len(tests), len(injected), crc, ref))
+    if len(rows) < 60:
+        raise CheckError('%d frames of the refused animated window, want 60' % len(rows))
+    if on:
+        raise CheckError('frames with a plane although every overlay test fails: %s' % on[:3])
+    if len(injected) != 2 or len(tests) != 2:
+        raise CheckError('TEST_ONLY with an overlay %d times (%d made to fail) over %d frames '
+                         'of a window with 2 buffers, want once per buffer'
+                         % (len(tests), len(injected), len(rows)))
+    if crc != ref:
+        raise CheckError('the refused window gives CRC %s, dumb buffers with its pixels %s'
+                         % (crc, ref))
+
+
 # -- several outputs: the two-head virtio-gpu card ----------------------------
 
 # vm-run.py's second display: QMP device id and the size of its heads.
@@ -1975,6 +2023,8 @@ SCENARIOS = [
     Scenario('drm-scanout-refused', COMPOSITOR + ['sealway-dmabuf'], drm_scanout_refused),
     Scenario('vkms-overlay', COMPOSITOR + VKMS + ['sealway-dmabuf', 'sealway-shm'],
              vkms_overlay),
+    Scenario('vkms-overlay-refused', COMPOSITOR + VKMS + ['sealway-dmabuf', 'fault-preload.so'],
+             vkms_overlay_refused),
 ]
 
 
