@@ -118,9 +118,12 @@ format_list(const struct drm_plane *plane, char *out, size_t len)
 }
 
 bool
-drm_plane_set_init(struct drm_plane_set *set, int fd, int crtc_index, uint64_t *taken)
+drm_plane_set_init(struct drm_plane_set *set, int fd, int crtc_index, uint64_t *taken,
+		   uint32_t cursor_w, uint32_t cursor_h)
 {
 	memset(set, 0, sizeof(*set));
+	set->cursor_w = cursor_w;
+	set->cursor_h = cursor_h;
 	drmModePlaneRes *res = drmModeGetPlaneResources(fd);
 	if (!res)
 		return true;
@@ -138,10 +141,14 @@ drm_plane_set_init(struct drm_plane_set *set, int fd, int crtc_index, uint64_t *
 		drmModeObjectProperties *props =
 			drmModeObjectGetProperties(fd, kms->plane_id, DRM_MODE_OBJECT_PLANE);
 		uint64_t type = 0, blob = 0, zpos = i;
-		struct drm_plane *plane = &set->overlays[set->n_overlays];
-		memset(plane, 0, sizeof(*plane));
-		if (props && (kms->possible_crtcs & (1u << crtc_index)) &&
-		    plane_prop(props, fd, "type", &type) && type == DRM_PLANE_TYPE_OVERLAY) {
+		bool usable = props && (kms->possible_crtcs & (1u << crtc_index)) &&
+			      plane_prop(props, fd, "type", &type);
+		bool cursor = usable && type == DRM_PLANE_TYPE_CURSOR;
+		if (cursor && (set->has_cursor || !cursor_w))
+			usable = false;
+		struct drm_plane *plane = cursor ? &set->cursor : &set->overlays[set->n_overlays];
+		if (usable && (cursor || type == DRM_PLANE_TYPE_OVERLAY)) {
+			memset(plane, 0, sizeof(*plane));
 			plane->id = kms->plane_id;
 			plane->index = i;
 			plane_prop(props, fd, "IN_FORMATS", &blob);
@@ -149,12 +156,19 @@ drm_plane_set_init(struct drm_plane_set *set, int fd, int crtc_index, uint64_t *
 			plane_prop(props, fd, "zpos", &zpos);
 			plane->zpos = zpos;
 			if (!plane_atomic_props(plane, props, fd)) {
-				sw_info("drm: overlay plane %u lacks atomic properties: not used",
-					plane->id);
+				sw_info("drm: plane %u lacks atomic properties: not used", plane->id);
 			} else if (!plane_formats(plane, fd, kms, blob)) {
 				ok = false;
+			} else if (cursor && !drm_plane_has_format(plane, DRM_FORMAT_ARGB8888,
+								   DRM_FORMAT_MOD_LINEAR)) {
+				sw_info("drm: cursor plane %u lacks ARGB8888: not used", plane->id);
+				free(plane->formats);
+				memset(plane, 0, sizeof(*plane));
 			} else {
-				set->n_overlays++;
+				if (cursor)
+					set->has_cursor = true;
+				else
+					set->n_overlays++;
 				*taken |= 1ull << i;
 			}
 		}
@@ -175,12 +189,15 @@ drm_plane_set_init(struct drm_plane_set *set, int fd, int crtc_index, uint64_t *
 	for (size_t i = 0; i < set->n_overlays; i++) {
 		char formats[256];
 		format_list(&set->overlays[i], formats, sizeof(formats));
-		sw_info("drm: CRTC %d: overlay plane %u (zpos %llu), %s, %zu formats x modifiers: %s",
-			crtc_index, set->overlays[i].id,
+		sw_info("drm: CRTC %d: overlay plane %u (zpos %llu), %s, %zu formats x "
+			"modifiers: %s", crtc_index, set->overlays[i].id,
 			(unsigned long long)set->overlays[i].zpos,
 			set->overlays[i].can_scale ? "scales" : "scaling not used",
 			set->overlays[i].n_formats, formats);
 	}
+	if (set->has_cursor)
+		sw_info("drm: CRTC %d: cursor plane %u, %ux%u buffers", crtc_index, set->cursor.id,
+			set->cursor_w, set->cursor_h);
 	return true;
 }
 
@@ -190,6 +207,10 @@ drm_plane_set_fini(struct drm_plane_set *set, uint64_t *taken)
 	for (size_t i = 0; i < set->n_overlays; i++) {
 		*taken &= ~(1ull << set->overlays[i].index);
 		free(set->overlays[i].formats);
+	}
+	if (set->has_cursor) {
+		*taken &= ~(1ull << set->cursor.index);
+		free(set->cursor.formats);
 	}
 	free(set->overlays);
 	free(set->tested);
@@ -203,7 +224,7 @@ drm_plane_set_owns(const struct drm_plane_set *set, uint32_t plane_id)
 		if (set->overlays[i].id == plane_id)
 			return true;
 	}
-	return false;
+	return set->has_cursor && set->cursor.id == plane_id;
 }
 
 bool
@@ -262,7 +283,16 @@ drm_plane_set_add(const struct drm_plane_set *set, drmModeAtomicReq *req, uint32
 		    !plane_add(plane, req, crtc_id))
 			return false;
 	}
+	if (set->has_cursor && (all || !state_equal(&set->cursor.want, &set->cursor.shown)))
+		return plane_add(&set->cursor, req, crtc_id);
 	return true;
+}
+
+bool
+drm_plane_set_add_cursor(const struct drm_plane_set *set, drmModeAtomicReq *req,
+			 uint32_t crtc_id)
+{
+	return !set->has_cursor || plane_add(&set->cursor, req, crtc_id);
 }
 
 void
@@ -270,6 +300,7 @@ drm_plane_set_committed(struct drm_plane_set *set)
 {
 	for (size_t i = 0; i < set->n_overlays; i++)
 		set->overlays[i].shown = set->overlays[i].want;
+	set->cursor.shown = set->cursor.want;
 }
 
 void
@@ -308,7 +339,8 @@ note(struct drm_plane_set *set, const char *output, const void *who, const char 
 			return;
 	}
 	if (plane)
-		sw_debug("drm: output %s: surface %p on overlay plane %u", output, who, plane);
+		sw_debug("drm: output %s: surface %p on %s plane %u", output, who,
+			 strcmp(why, "on the cursor plane") == 0 ? "the cursor" : "overlay", plane);
 	else
 		sw_debug("drm: output %s: surface %p composited: %s", output, who, why);
 }
@@ -320,7 +352,7 @@ overlay_unfit(const struct sw_scene_item *item, const struct sw_output *output,
 {
 	const struct sw_render_item *r = &item->render;
 	if (item->cursor)
-		return "the cursor (no cursor plane is used)";
+		return "the cursor";
 	if (!item->buffer)
 		return "the compositor's own image";
 	if (item->has_alpha)
@@ -413,6 +445,22 @@ remember_tested(struct drm_plane_set *set, const struct drm_assign *assign,
 	}
 }
 
+/* Why the cursor cannot go on the cursor plane, or NULL. */
+static const char *
+cursor_unfit(const struct drm_plane_set *set, const struct sw_scene_item *item)
+{
+	const struct sw_render_item *r = &item->render;
+	if (!set->has_cursor)
+		return "the output has no cursor plane";
+	if (!r->image)
+		return "the cursor has no image";
+	if ((uint32_t)r->width > set->cursor_w || (uint32_t)r->height > set->cursor_h)
+		return "the cursor is larger than the cursor plane";
+	if (r->image == set->cursor_refused)
+		return "the cursor plane refused this image";
+	return NULL;
+}
+
 void
 drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 		  struct sw_output *output, struct sw_scene_list *list)
@@ -421,6 +469,8 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 	struct candidate c[64];
 	size_t n = 0, free_planes = set->n_overlays;
 	const char *name = assign->output_name;
+	struct sw_scene_item *cursor = NULL;
+	struct drm_plane_state cursor_want = { 0 };
 
 	memcpy(set->last_reasons, set->reasons, sizeof(set->reasons));
 	set->n_last_reasons = set->n_reasons;
@@ -436,7 +486,22 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 		const char *why = NULL;
 		struct drm_plane *plane = NULL;
 		struct drm_scanout *s = NULL;
-		if (i == 0 && n == list->count - 1 && sw_output_item_is_frame(output, item)) {
+		size_t on_planes = n + (cursor ? 1 : 0);
+		if (item->cursor) {
+			why = cursor_unfit(set, item);
+			uint32_t fb = why ? 0 : assign->cursor_fb(assign->data, item->render.image);
+			if (!why && !fb)
+				why = "no cursor buffer";
+			if (!why) {
+				cursor = item;
+				cursor_want = (struct drm_plane_state){
+					fb, item->render.x, item->render.y, set->cursor_w,
+					set->cursor_h
+				};
+				continue;
+			}
+		} else if (i == 0 && on_planes == list->count - 1 &&
+			   sw_output_item_is_frame(output, item)) {
 			/* The whole frame, with nothing composited above it: the primary plane. */
 			s = assign->scanout(assign->data, item->buffer);
 			if (!s)
@@ -479,28 +544,36 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 	}
 	pixman_region32_fini(&composited);
 
-	/* TEST_ONLY, dropping the lowest plane while it fails: overlays bottom up, then the primary. */
+	/*
+	 * TEST_ONLY, dropping the lowest plane while it fails: overlays bottom
+	 * up, then the cursor, then the primary. Candidates are top first, the
+	 * primary last; whatever is dropped is composited, and so needs the
+	 * composited frame on the primary.
+	 */
 	for (;;) {
 		want_from(set, c, n);
+		set->cursor.want = cursor ? cursor_want : (struct drm_plane_state){ 0 };
 		bool primary_client = n && !c[n - 1].plane;
 		uint32_t primary_fb = primary_client ? c[n - 1].scanout->fb_id : 0;
-		if (n == 0 || known_good(set, assign, c, n, primary_client))
+		if ((n == 0 && !cursor) || (known_good(set, assign, c, n, primary_client) &&
+					    (!cursor || set->cursor_tested)))
 			break;
 		int ret = assign->test(assign->data, primary_fb);
 		set->tests++;
+		size_t planes = n + (cursor ? 1 : 0);
 		sw_debug("drm: output %s: TEST_ONLY %" PRIu64 " of %zu plane%s: %s", name,
-			 set->tests, n, n == 1 ? "" : "s", ret < 0 ? strerror(-ret) : "accepted");
+			 set->tests, planes, planes == 1 ? "" : "s",
+			 ret < 0 ? strerror(-ret) : "accepted");
 		if (ret == 0) {
 			remember_tested(set, assign, c, n, primary_client);
+			set->cursor_tested = cursor != NULL;
 			break;
 		}
 		set->tested_valid = false;
-		/* The lowest overlay, or the primary when it is alone. */
-		size_t drop = n - 1;
-		if (primary_client && n > 1)
-			drop = n - 2;
-		struct candidate *d = &c[drop];
-		if (d->plane) {
+		set->cursor_tested = false;
+		size_t overlays = primary_client ? n - 1 : n;
+		if (overlays > 0) {
+			struct candidate *d = &c[overlays - 1];
 			d->scanout->overlay_plane = d->plane->id;
 			d->scanout->overlay_x = d->item->render.x;
 			d->scanout->overlay_y = d->item->render.y;
@@ -509,18 +582,25 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 				"at %d,%d (TEST_ONLY: %s): composited", name, d->plane->id,
 				(void *)d->item->buffer, d->scanout->fb_id, d->item->render.x,
 				d->item->render.y, strerror(-ret));
+			note(set, name, item_who(d->item), "the plane refused it", 0);
+			n = overlays - 1;
+		} else if (cursor) {
+			set->cursor_refused = cursor->render.image;
+			sw_info("drm: output %s: cursor plane %u refuses the cursor image %p "
+				"(TEST_ONLY: %s): composited", name, set->cursor.id,
+				(void *)cursor->render.image, strerror(-ret));
+			note(set, name, item_who(cursor), "the plane refused it", 0);
+			cursor = NULL;
+			n = 0;
 		} else {
+			struct candidate *d = &c[n - 1];
 			d->scanout->refused |= assign->crtc_bit;
 			sw_info("drm: output %s: the primary plane refuses buffer %p (framebuffer "
 				"%u, TEST_ONLY: %s): composited", name, (void *)d->item->buffer,
 				d->scanout->fb_id, strerror(-ret));
+			note(set, name, item_who(d->item), "the plane refused it", 0);
+			n = 0;
 		}
-		note(set, name, item_who(d->item), "the plane refused it", 0);
-		/*
-		 * Candidates are top first, the primary last: with the dropped
-		 * overlay composited, the primary must be the composited frame too.
-		 */
-		n = drop;
 	}
 	for (size_t i = 0; i < n; i++) {
 		c[i].item->render.claimed = true;
@@ -530,4 +610,10 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 			sw_debug("drm: output %s: buffer %p (framebuffer %u) on the primary plane",
 				 name, (void *)c[i].item->buffer, c[i].scanout->fb_id);
 	}
+	if (cursor) {
+		note(set, name, item_who(cursor), "on the cursor plane", set->cursor.id);
+		/* Not claimed: beneath its transparent pixels the frame is composited as usual. */
+		cursor->render.image = NULL;
+	}
+	set->cursor_shown = cursor != NULL;
 }

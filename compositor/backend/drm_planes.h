@@ -89,6 +89,16 @@ struct drm_scanout {
 struct drm_plane_set {
 	struct drm_plane *overlays;      /* by rising zpos */
 	size_t n_overlays;
+	/*
+	 * The cursor plane, above every overlay, showing a whole buffer of the
+	 * device's cursor size with the cursor image in its top-left corner.
+	 */
+	struct drm_plane cursor;
+	bool has_cursor;
+	uint32_t cursor_w, cursor_h;
+	bool cursor_tested;              /* TEST_ONLY accepted the cursor plane as wanted */
+	bool cursor_shown;               /* this frame's cursor is on the cursor plane */
+	const void *cursor_refused;      /* the cursor image TEST_ONLY refused (not retried) */
 	/* The layout of the last proposal TEST_ONLY accepted, to skip repeating it. */
 	struct drm_plane_state *tested;
 	bool tested_primary_client, tested_valid;
@@ -113,28 +123,38 @@ struct drm_assign {
 	const char *output_name;
 	uint32_t crtc_bit;               /* 1 << CRTC index: drm_scanout.tested/refused */
 	struct drm_scanout *(*scanout)(void *data, struct sw_buffer *buffer);
+	/* The framebuffer of the cursor size holding `image` (copied on change), or 0. */
+	uint32_t (*cursor_fb)(void *data, pixman_image_t *image);
 	int (*test)(void *data, uint32_t primary_fb);
 };
 
 /*
- * The overlay planes that can feed CRTC number `crtc_index` and are not in
- * `taken` (bit i: plane i of the device's list belongs to another head);
- * those found are added to it. False when out of memory.
+ * The overlay planes and the cursor plane that can feed CRTC number
+ * `crtc_index` and are not in `taken` (bit i: plane i of the device's list
+ * belongs to another head); those found are added to it. The cursor plane
+ * is used with buffers of cursor_w x cursor_h (DRM_CAP_CURSOR_WIDTH/HEIGHT),
+ * none when `cursor_w` is 0. False when out of memory.
  */
-bool drm_plane_set_init(struct drm_plane_set *set, int fd, int crtc_index, uint64_t *taken);
+bool drm_plane_set_init(struct drm_plane_set *set, int fd, int crtc_index, uint64_t *taken,
+			uint32_t cursor_w, uint32_t cursor_h);
 /* Frees the set and gives its planes back to `taken`. */
 void drm_plane_set_fini(struct drm_plane_set *set, uint64_t *taken);
 bool drm_plane_set_owns(const struct drm_plane_set *set, uint32_t plane_id);
+/* Add only the cursor plane's wanted state to `req` (a cursor move between frames). */
+bool drm_plane_set_add_cursor(const struct drm_plane_set *set, drmModeAtomicReq *req,
+			      uint32_t crtc_id);
 bool drm_plane_has_format(const struct drm_plane *plane, uint32_t format, uint64_t modifier);
 
 /*
  * Choose this frame's planes: from the top of the list down, opaque,
  * untransformed, unscaled items whose buffers are framebuffers go on
  * overlays while nothing composited lies above them; a bottom item that is
- * the whole frame, with everything above it on overlays, goes on the
- * primary. Every new proposal is checked with TEST_ONLY; refused planes are
- * dropped one at a time, lowest first. Sets render.claimed on the items
- * shown by planes.
+ * the whole frame, with everything above it on planes, goes on the primary.
+ * The cursor goes on the cursor plane when it fits: it is then not drawn
+ * (render.image NULL) but not claimed either, since what shows through it
+ * is composited beneath it. Every new proposal is checked with TEST_ONLY;
+ * refused planes are dropped one at a time, lowest first. Sets
+ * render.claimed on the items shown by planes.
  */
 void drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 		       struct sw_output *output, struct sw_scene_list *list);

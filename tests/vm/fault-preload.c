@@ -219,7 +219,8 @@ int
 drmModeAtomicCommit(int fd, drmModeAtomicReqPtr req, uint32_t flags, void *user_data)
 {
 	static int (*real)(int, drmModeAtomicReqPtr, uint32_t, void *);
-	if (fault.test_overlay_errno && (flags & DRM_MODE_ATOMIC_TEST_ONLY) && sets_overlay_fb(fd)) {
+	if (fault.test_overlay_errno && (flags & DRM_MODE_ATOMIC_TEST_ONLY) &&
+	    sets_overlay_fb(fd)) {
 		fprintf(stderr, "fault-preload: TEST_ONLY with an overlay framebuffer number %u "
 			"fails with %s\n", ++fault.test_overlay_failed,
 			strerror(fault.test_overlay_errno));
