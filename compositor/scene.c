@@ -19,6 +19,7 @@ struct sw_scene {
 		int32_t x, y;
 		struct sw_surface *surface;
 		struct wl_listener surface_destroy;
+		struct wl_list planes;       /* sw_scene_cursor_plane.link */
 	} cursor;
 };
 
@@ -74,6 +75,7 @@ sw_scene_create(struct sw_server *server)
 		return NULL;
 	scene->server = server;
 	wl_list_init(&scene->cursor.surface_destroy.link);
+	wl_list_init(&scene->cursor.planes);
 	return scene;
 }
 
@@ -83,10 +85,17 @@ sw_scene_destroy(struct sw_scene *scene)
 	if (!scene)
 		return;
 	wl_list_remove(&scene->cursor.surface_destroy.link);
+	struct sw_scene_cursor_plane *plane, *tmp;
+	wl_list_for_each_safe(plane, tmp, &scene->cursor.planes, link) {
+		wl_list_remove(&plane->link);
+		wl_list_init(&plane->link);
+	}
 	if (scene->cursor.image)
 		pixman_image_unref(scene->cursor.image);
 	free(scene);
 }
+
+static int32_t clamp_add(int32_t a, int32_t b);
 
 /* --- damage --- */
 
@@ -131,10 +140,73 @@ cursor_surface_destroyed(struct wl_listener *listener, void *data)
 }
 
 void
+sw_scene_add_cursor_plane(struct sw_scene *scene, struct sw_scene_cursor_plane *plane)
+{
+	wl_list_insert(&scene->cursor.planes, &plane->link);
+}
+
+void
+sw_scene_remove_cursor_plane(struct sw_scene_cursor_plane *plane)
+{
+	wl_list_remove(&plane->link);
+	wl_list_init(&plane->link);
+}
+
+/*
+ * The same image moved to (x, y): outputs showing it on a plane move the
+ * plane, the rest is damaged. False when no plane shows it (damage as usual).
+ */
+static bool
+move_on_planes(struct sw_scene *scene, int32_t x, int32_t y)
+{
+	struct sw_scene_cursor_plane *plane;
+	bool any = false;
+	wl_list_for_each(plane, &scene->cursor.planes, link)
+		any = any || plane->active;
+	/* Told again where it is (a focus change): nothing to do on a plane. */
+	if (any && x == scene->cursor.x && y == scene->cursor.y)
+		return true;
+	int32_t w = pixman_image_get_width(scene->cursor.image);
+	int32_t h = pixman_image_get_height(scene->cursor.image);
+	pixman_box32_t from = { scene->cursor.x, scene->cursor.y, clamp_add(scene->cursor.x, w),
+				clamp_add(scene->cursor.y, h) };
+	pixman_box32_t to = { x, y, clamp_add(x, w), clamp_add(y, h) };
+	pixman_region32_t rest;
+	pixman_region32_init_rect(&rest, from.x1, from.y1, (unsigned)(from.x2 - from.x1),
+				  (unsigned)(from.y2 - from.y1));
+	pixman_region32_union_rect(&rest, &rest, to.x1, to.y1, (unsigned)(to.x2 - to.x1),
+				   (unsigned)(to.y2 - to.y1));
+	wl_list_for_each(plane, &scene->cursor.planes, link) {
+		if (!plane->active)
+			continue;
+		pixman_region32_t box;
+		pixman_region32_init_rect(&box, plane->box.x1, plane->box.y1,
+					  (unsigned)(plane->box.x2 - plane->box.x1),
+					  (unsigned)(plane->box.y2 - plane->box.y1));
+		pixman_region32_subtract(&rest, &rest, &box);
+		pixman_region32_fini(&box);
+	}
+	if (any) {
+		scene->cursor.x = x;
+		scene->cursor.y = y;
+		damage_outputs(scene, &rest);
+		wl_list_for_each(plane, &scene->cursor.planes, link) {
+			if (plane->active)
+				plane->moved(plane, x, y);
+		}
+	}
+	pixman_region32_fini(&rest);
+	return any;
+}
+
+void
 sw_scene_set_cursor(struct sw_scene *scene, pixman_image_t *image, int32_t x, int32_t y,
 		    struct sw_surface *surface)
 {
 	pixman_image_t *old = scene->cursor.image;
+	if (old && image == old && surface == scene->cursor.surface &&
+	    !wl_list_empty(&scene->cursor.planes) && move_on_planes(scene, x, y))
+		return;
 	if (old)
 		damage_box(scene, scene->cursor.x, scene->cursor.y, pixman_image_get_width(old),
 			   pixman_image_get_height(old));

@@ -86,6 +86,21 @@ size_t sw_scene_build(struct sw_scene *scene, struct sw_scene_list *list,
  */
 void sw_scene_set_cursor(struct sw_scene *scene, pixman_image_t *image, int32_t x, int32_t y,
 			 struct sw_surface *surface);
+/*
+ * An output whose backend shows the cursor on a plane (the backend owns the
+ * struct): while `active`, a move of the same cursor image damages nothing
+ * within `box` (the output, global layout) and calls moved() with the new
+ * top-left instead, which moves the plane. Elsewhere the move damages.
+ */
+struct sw_scene_cursor_plane {
+	struct wl_list link;             /* the scene's; initialised by the add */
+	pixman_box32_t box;
+	bool active;
+	void (*moved)(struct sw_scene_cursor_plane *plane, int32_t x, int32_t y);
+};
+void sw_scene_add_cursor_plane(struct sw_scene *scene, struct sw_scene_cursor_plane *plane);
+void sw_scene_remove_cursor_plane(struct sw_scene_cursor_plane *plane);
+
 /* The client surface the cursor shows, or NULL. */
 struct sw_surface *sw_scene_cursor_surface(struct sw_scene *scene);
 

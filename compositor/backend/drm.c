@@ -33,6 +33,7 @@
 
 #include "backend.h"
 #include "buffer.h"
+#include "drm_planes.h"
 #include "formats.h"
 #include "input.h"
 #include "log.h"
@@ -45,6 +46,8 @@
 
 #define DRM_MAX_CARDS 16
 #define DRM_CLIENT_FB 2
+/* head->pending of a commit that only moved the cursor plane: no frame of the output's. */
+#define DRM_CURSOR_ONLY 3
 /* More damage rectangles than this are sent as a whole-plane update. */
 #define DRM_DAMAGE_CLIPS 64
 
@@ -90,6 +93,19 @@ struct drm_head {
 	drmModeModeInfo mode;
 	uint32_t mode_blob;
 	struct drm_props props;
+	struct drm_plane_set planes;   /* the overlays and cursor above the primary (atomic) */
+	/*
+	 * The cursor plane's two ARGB8888 buffers of the cursor size (made on
+	 * first use): the image is copied into the one not on screen when it
+	 * changes, which is small, and moves only move the plane.
+	 */
+	struct drm_fb cursor_fbs[2];
+	pixman_image_t *cursor_image;  /* what cursor_fbs[cursor_current] holds, referenced */
+	int cursor_current;
+	struct sw_scene_cursor_plane cursor_scene;
+	bool cursor_dirty;             /* moved while a flip was pending: commit after it */
+	/* Commits a move after what this loop iteration does (a frame first, if one is due). */
+	struct wl_event_source *cursor_idle;
 	drmModeCrtc *saved_crtc;   /* what to give back at exit */
 
 	struct drm_fb fbs[2];
@@ -136,6 +152,7 @@ struct drm_backend {
 	struct wl_list scanouts;   /* drm_scanout.link */
 	bool legacy_noted;         /* said once that legacy KMS scans nothing out */
 	uint32_t crtcs_used;       /* bit i: CRTC number i drives a head */
+	uint64_t planes_taken;     /* bit i: plane i of the device's list is a head's overlay */
 
 	struct wl_event_source *drm_source;
 	struct wl_listener session_active;
@@ -144,22 +161,6 @@ struct drm_backend {
 	struct udev *udev;
 	struct udev_monitor *udev_monitor;
 	struct wl_event_source *udev_source;
-};
-
-/*
- * A client buffer made a framebuffer, once, for the buffer's life. The
- * framebuffer holds the only reference to the imported GEM objects: their
- * handles are closed right after it is made, so buffers sharing a dma-buf
- * never share a handle, and removing the framebuffer frees everything.
- */
-struct drm_scanout {
-	struct drm_backend *drm;
-	struct sw_buffer *buffer;
-	struct wl_list link;             /* drm_backend.scanouts */
-	struct wl_listener buffer_destroy;
-	uint32_t fb_id;                  /* 0 when it could not be made */
-	char why[128];                   /* why it cannot be scanned out; "" when it can */
-	uint32_t tested, refused;        /* bit i: TEST_ONLY on CRTC i passed / failed */
 };
 
 /*
@@ -355,7 +356,8 @@ fb_destroy(struct drm_backend *drm, struct drm_fb *fb)
 }
 
 static bool
-fb_create(struct drm_backend *drm, struct drm_fb *fb, uint32_t width, uint32_t height)
+fb_create(struct drm_backend *drm, struct drm_fb *fb, const struct sw_format *format,
+	  uint32_t width, uint32_t height)
 {
 	memset(fb, 0, sizeof(*fb));
 	pixman_region32_init_rect(&fb->damage, 0, 0, width, height);
@@ -363,7 +365,7 @@ fb_create(struct drm_backend *drm, struct drm_fb *fb, uint32_t width, uint32_t h
 	struct drm_mode_create_dumb create = {
 		.width = width,
 		.height = height,
-		.bpp = drm->format->cpp[0] * 8,
+		.bpp = format->cpp[0] * 8,
 	};
 	if (drmIoctl(drm->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) != 0) {
 		sw_err("drm: cannot create a %ux%u dumb buffer: %s", width, height,
@@ -375,7 +377,7 @@ fb_create(struct drm_backend *drm, struct drm_fb *fb, uint32_t width, uint32_t h
 	fb->size = create.size;
 
 	uint32_t handles[4] = { fb->handle }, pitches[4] = { fb->pitch }, offsets[4] = { 0 };
-	if (drmModeAddFB2(drm->fd, width, height, drm->format->drm, handles, pitches, offsets,
+	if (drmModeAddFB2(drm->fd, width, height, format->drm, handles, pitches, offsets,
 			  &fb->fb_id, 0) != 0) {
 		sw_err("drm: drmModeAddFB2: %s", strerror(errno));
 		goto err_dumb;
@@ -393,7 +395,7 @@ fb_create(struct drm_backend *drm, struct drm_fb *fb, uint32_t width, uint32_t h
 		sw_err("drm: mmap of a dumb buffer: %s", strerror(errno));
 		goto err_add_fb;
 	}
-	fb->image = pixman_image_create_bits(drm->format->pixman, (int)width, (int)height,
+	fb->image = pixman_image_create_bits(format->pixman, (int)width, (int)height,
 					     fb->map, (int)fb->pitch);
 	if (!fb->image) {
 		sw_err("drm: cannot wrap a dumb buffer in an image");
@@ -418,25 +420,35 @@ err_damage:
 
 /*
  * Copy what changed since this buffer was last filled from the shadow into
- * it. Returns the bytes copied.
+ * it, except what opaque overlay planes hide (`hidden`, NULL: nothing): that
+ * stays damage until a frame shows it. Returns the bytes copied.
  */
 static uint64_t
-fb_update(struct drm_fb *fb, pixman_image_t *shadow)
+fb_update(struct drm_fb *fb, pixman_image_t *shadow, const pixman_region32_t *hidden)
 {
-	if (!pixman_region32_not_empty(&fb->damage))
-		return 0;
+	pixman_region32_t copy;
+	pixman_region32_init(&copy);
+	if (hidden) {
+		pixman_region32_subtract(&copy, &fb->damage, (pixman_region32_t *)hidden);
+		pixman_region32_intersect(&fb->damage, &fb->damage, (pixman_region32_t *)hidden);
+	} else {
+		pixman_region32_copy(&copy, &fb->damage);
+		pixman_region32_clear(&fb->damage);
+	}
 	uint64_t pixels = 0;
 	int n;
-	pixman_box32_t *boxes = pixman_region32_rectangles(&fb->damage, &n);
+	pixman_box32_t *boxes = pixman_region32_rectangles(&copy, &n);
 	for (int i = 0; i < n; i++)
 		pixels += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
 			  (uint64_t)(boxes[i].y2 - boxes[i].y1);
-	pixman_image_set_clip_region32(fb->image, &fb->damage);
-	pixman_image_composite32(PIXMAN_OP_SRC, shadow, NULL, fb->image, 0, 0, 0, 0, 0, 0,
-				 pixman_image_get_width(fb->image),
-				 pixman_image_get_height(fb->image));
-	pixman_image_set_clip_region32(fb->image, NULL);
-	pixman_region32_clear(&fb->damage);
+	if (pixels) {
+		pixman_image_set_clip_region32(fb->image, &copy);
+		pixman_image_composite32(PIXMAN_OP_SRC, shadow, NULL, fb->image, 0, 0, 0, 0, 0,
+					 0, pixman_image_get_width(fb->image),
+					 pixman_image_get_height(fb->image));
+		pixman_image_set_clip_region32(fb->image, NULL);
+	}
+	pixman_region32_fini(&copy);
 	return pixels * 4;
 }
 
@@ -614,6 +626,7 @@ choose_mode(struct drm_head *head, drmModeConnector *conn, const char *want, boo
 static int handle_frame_timer(void *data);
 static int handle_retry_timer(void *data);
 static void head_destroy(struct drm_head *head);
+static void cursor_moved(struct sw_scene_cursor_plane *plane, int32_t x, int32_t y);
 
 /*
  * A head for `conn` on CRTC number `crtc_index`: its mode (--mode on the
@@ -635,13 +648,17 @@ head_create(struct drm_backend *drm, drmModeRes *res, drmModeConnector *conn, in
 	head->pending = -1;
 	head->needs_modeset = true;
 	head->index = -1;
+	head->cursor_current = -1;
+	wl_list_init(&head->cursor_scene.link);
 	head->crtc_index = crtc_index;
 	head->conn_id = conn->connector_id;
 	head->crtc_id = res->crtcs[crtc_index];
 	pixman_region32_init(&head->deferred);
 	wl_list_init(&head->link);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		pixman_region32_init(&head->fbs[i].damage);
+		pixman_region32_init(&head->cursor_fbs[i].damage);
+	}
 	if (!choose_mode(head, conn, server->opts.drm_mode, first, why, why_len))
 		goto err;
 
@@ -657,6 +674,22 @@ head_create(struct drm_backend *drm, drmModeRes *res, drmModeConnector *conn, in
 			sw_warn("drm: no primary plane with the atomic properties: using legacy KMS");
 			drm->atomic = false;
 		}
+	}
+	/* The cursor plane: a screendump of the rig's virtio-gpu leaves a hardware cursor out. */
+	uint64_t cursor_w = 64, cursor_h = 64;
+	const char *cursor_env = getenv("SEALWAY_CURSOR_PLANE");
+	if (cursor_env && strcmp(cursor_env, "0") == 0)
+		cursor_w = cursor_h = 0;
+	if (cursor_w && (drmGetCap(drm->fd, DRM_CAP_CURSOR_WIDTH, &cursor_w) != 0 ||
+			 drmGetCap(drm->fd, DRM_CAP_CURSOR_HEIGHT, &cursor_h) != 0))
+		cursor_w = cursor_h = 64;
+	if (cursor_w > 512 || cursor_h > 512)
+		cursor_w = cursor_h = 0;
+	if (drm->atomic && !drm_plane_set_init(&head->planes, drm->fd, crtc_index,
+					       &drm->planes_taken, (uint32_t)cursor_w,
+					       (uint32_t)cursor_h)) {
+		snprintf(why, why_len, "out of memory");
+		goto err;
 	}
 
 	const char *type = drmModeGetConnectorTypeName(conn->connector_type);
@@ -681,7 +714,8 @@ head_create(struct drm_backend *drm, drmModeRes *res, drmModeConnector *conn, in
 
 	for (int i = 0; i < 2; i++) {
 		pixman_region32_fini(&head->fbs[i].damage);
-		if (!fb_create(drm, &head->fbs[i], head->mode.hdisplay, head->mode.vdisplay)) {
+		if (!fb_create(drm, &head->fbs[i], drm->format, head->mode.hdisplay,
+			       head->mode.vdisplay)) {
 			snprintf(why, why_len, "cannot allocate scanout buffers");
 			/* fb_destroy of an empty one only finalizes its damage. */
 			pixman_region32_init(&head->fbs[i].damage);
@@ -708,6 +742,10 @@ head_create(struct drm_backend *drm, drmModeRes *res, drmModeConnector *conn, in
 	if (ver) {
 		snprintf(head->output->model, sizeof(head->output->model), "%s", ver->name);
 		drmFreeVersion(ver);
+	}
+	if (head->planes.has_cursor) {
+		head->cursor_scene.moved = cursor_moved;
+		sw_scene_add_cursor_plane(server->scene, &head->cursor_scene);
 	}
 	drm->crtcs_used |= 1u << crtc_index;
 	wl_list_insert(drm->heads.prev, &head->link);
@@ -779,6 +817,8 @@ handle_idle_present(void *data);
 static void
 flush_deferred(struct drm_head *head);
 
+static void cursor_commit(struct drm_head *head);
+
 static void
 present_without_event(struct drm_head *head)
 {
@@ -803,14 +843,20 @@ frame_shown(struct drm_head *head, const struct sw_present_info *info)
 		else
 			head->last_vblank_ns += (t - last) / head->period_ns * head->period_ns;
 	}
-	head->front = head->pending;
+	bool cursor_only = head->pending == DRM_CURSOR_ONLY;
+	if (!cursor_only)
+		head->front = head->pending;
 	head->pending = -1;
-	sw_output_presented(head->output, info);
+	/* A cursor move is no frame of the output's: it learns of nothing. */
+	if (!cursor_only)
+		sw_output_presented(head->output, info);
 	flush_deferred(head);
 	if (head->frame_requested) {
 		head->frame_requested = false;
 		drm->base.impl->schedule_frame(&drm->base, head->output);
 	}
+	if (head->cursor_dirty)
+		cursor_commit(head);
 }
 
 static void
@@ -901,7 +947,8 @@ atomic_add_stray_planes_off(struct drm_head *head, drmModeAtomicReq *req)
 	bool ok = true;
 	for (uint32_t i = 0; i < planes->count_planes && ok; i++) {
 		uint32_t id = planes->planes[i];
-		if (id == head->plane_id)
+		/* Ours are set in the same commit. */
+		if (id == head->plane_id || drm_plane_set_owns(&head->planes, id))
 			continue;
 		uint64_t crtc = 0, fb = 0;
 		uint32_t crtc_prop = find_prop(drm->fd, id, DRM_MODE_OBJECT_PLANE, "CRTC_ID", &crtc);
@@ -1029,11 +1076,14 @@ commit_atomic_fb(struct drm_head *head, uint32_t fb_id, const pixman_region32_t 
 	uint32_t clips = head->needs_modeset ? 0 : damage_blob(head, damage);
 	if (clips)
 		ok = ok && drmModeAtomicAddProperty(req, plane, p->plane_damage_clips, clips) >= 0;
+	ok = ok && drm_plane_set_add(&head->planes, req, head->crtc_id, head->needs_modeset);
 	int ret = -ENOMEM;
 	if (ok) {
 		ret = drmModeAtomicCommit(drm->fd, req, flags, drm);
 		if (ret != 0)
 			ret = -errno;
+		else if (!test)
+			drm_plane_set_committed(&head->planes);
 	}
 	/* The commit holds the blob while it needs it. */
 	if (clips)
@@ -1093,6 +1143,8 @@ scanout_make_fb(struct drm_scanout *s)
 		offsets[p] = d.offsets[p];
 		modifiers[p] = d.modifier;
 	}
+	s->format = d.format;
+	s->modifier = d.modifier;
 	if (ok) {
 		bool explicit_mod = d.modifier != DRM_FORMAT_MOD_INVALID &&
 				    d.modifier != DRM_FORMAT_MOD_LINEAR;
@@ -1153,19 +1205,68 @@ scanout_get(struct drm_backend *drm, struct sw_buffer *buffer)
 	return s;
 }
 
+static struct drm_scanout *
+assign_scanout(void *data, struct sw_buffer *buffer)
+{
+	struct drm_head *head = data;
+	return scanout_get(head->drm, buffer);
+}
+
+/* The cursor buffer not on screen, with `image` in its top-left; the same one while it holds it. */
+static uint32_t
+assign_cursor_fb(void *data, pixman_image_t *image)
+{
+	struct drm_head *head = data;
+	struct drm_backend *drm = head->drm;
+	if (head->cursor_current >= 0 && image == head->cursor_image)
+		return head->cursor_fbs[head->cursor_current].fb_id;
+	uint32_t shown = head->planes.cursor.shown.fb_id;
+	int i = head->cursor_fbs[0].fb_id && head->cursor_fbs[0].fb_id == shown ? 1 : 0;
+	struct drm_fb *fb = &head->cursor_fbs[i];
+	if (!fb->fb_id) {
+		pixman_region32_fini(&fb->damage);
+		if (!fb_create(drm, fb, sw_format_from_drm(DRM_FORMAT_ARGB8888),
+			       head->planes.cursor_w, head->planes.cursor_h)) {
+			pixman_region32_init(&fb->damage);
+			return 0;
+		}
+	}
+	/* Transparent around the image: the plane shows the whole buffer. */
+	pixman_image_composite32(PIXMAN_OP_CLEAR, fb->image, NULL, fb->image, 0, 0, 0, 0, 0, 0,
+				 (int)head->planes.cursor_w, (int)head->planes.cursor_h);
+	pixman_image_composite32(PIXMAN_OP_SRC, image, NULL, fb->image, 0, 0, 0, 0, 0, 0,
+				 pixman_image_get_width(image), pixman_image_get_height(image));
+	pixman_image_ref(image);
+	if (head->cursor_image)
+		pixman_image_unref(head->cursor_image);
+	head->cursor_image = image;
+	head->cursor_current = i;
+	sw_debug("drm: output %s: cursor image %p (%dx%d) copied into cursor buffer %u",
+		 head->output->name, (void *)image, pixman_image_get_width(image),
+		 pixman_image_get_height(image), fb->fb_id);
+	return fb->fb_id;
+}
+
+/* TEST_ONLY of the wanted planes over `primary_fb`, or over the next composited buffer. */
+static int
+assign_test(void *data, uint32_t primary_fb)
+{
+	struct drm_head *head = data;
+	if (!primary_fb)
+		primary_fb = head->fbs[head->front == 0 ? 1 : 0].fb_id;
+	return commit_atomic_fb(head, primary_fb, NULL, false, true);
+}
+
 /*
- * Plane assignment: a buffer that is the whole frame goes on the primary
- * plane, checked with TEST_ONLY once per buffer and CRTC; anything else is
- * composited. Failures are remembered per buffer and said once.
+ * Plane assignment (drm_planes.c): overlays for opaque windows with nothing
+ * composited above them, the primary for a buffer that is the whole frame;
+ * every new proposal is checked with TEST_ONLY.
  */
 static void
 drm_assign_planes(struct sw_backend *base, struct sw_output *output, struct sw_scene_list *list)
 {
 	struct drm_backend *drm = drm_from_backend(base);
 	struct drm_head *head = output->backend_data;
-	struct sw_scene_item *items = sw_scene_list_items(list);
-	if (!list->count || head->gone)
-		return;
 	if (!drm->atomic) {
 		if (!drm->legacy_noted)
 			sw_info("drm: legacy KMS: client buffers are composited, "
@@ -1173,34 +1274,98 @@ drm_assign_planes(struct sw_backend *base, struct sw_output *output, struct sw_s
 		drm->legacy_noted = true;
 		return;
 	}
-	struct sw_scene_item *top = &items[list->count - 1];
-	if (list->count > 1 || !sw_output_item_is_frame(output, top)) {
-		sw_debug("drm: output %s: %zu item%s composited: %s", output->name, list->count,
-			 list->count == 1 ? "" : "s", list->count > 1 ?
-			 "more than one item shows (no overlay or cursor planes are used)" :
-			 "the item is not an opaque, unscaled buffer covering the output");
+	if (head->gone) {
+		drm_plane_set_clear(&head->planes);
+		head->planes.cursor.want = (struct drm_plane_state){ 0 };
+		head->cursor_scene.active = false;
 		return;
 	}
-	struct drm_scanout *s = scanout_get(drm, top->buffer);
-	if (!s || !s->fb_id)
+	struct drm_assign assign = {
+		.data = head,
+		.output_name = output->name,
+		.crtc_bit = 1u << (head->crtc_index & 31),
+		.scanout = assign_scanout,
+		.cursor_fb = assign_cursor_fb,
+		.test = assign_test,
+	};
+	drm_planes_assign(&head->planes, &assign, output, list);
+	head->cursor_scene.active = head->planes.cursor_shown;
+	head->cursor_scene.box = (pixman_box32_t){ output->x, output->y, output->x + output->width,
+						   output->y + output->height };
+}
+
+/*
+ * Show the cursor plane's wanted state by itself, between frames. A flip in
+ * flight (ours or a frame's) makes it wait for that flip's event.
+ */
+static void
+cursor_commit(struct drm_head *head)
+{
+	struct drm_backend *drm = head->drm;
+	const struct drm_plane_state *w = &head->planes.cursor.want;
+	const struct drm_plane_state *shown = &head->planes.cursor.shown;
+	head->cursor_dirty = false;
+	if (!drm->session->active || head->gone || head->needs_modeset)
 		return;
-	uint32_t bit = 1u << (head->crtc_index & 31);
-	if (s->refused & bit)
+	/* A frame's commit may have carried it already. */
+	if (w->fb_id == shown->fb_id && (!w->fb_id || (w->x == shown->x && w->y == shown->y)))
 		return;
-	if (!(s->tested & bit)) {
-		int ret = commit_atomic_fb(head, s->fb_id, NULL, false, true);
-		if (ret < 0) {
-			s->refused |= bit;
-			sw_info("drm: output %s: the primary plane refuses buffer %p (framebuffer "
-				"%u, TEST_ONLY: %s): composited", output->name, (void *)s->buffer,
-				s->fb_id, strerror(-ret));
-			return;
-		}
-		s->tested |= bit;
+	if (head->pending >= 0) {
+		head->cursor_dirty = true;
+		return;
 	}
-	top->render.claimed = true;
-	sw_debug("drm: output %s: buffer %p (framebuffer %u) on the primary plane",
-		 output->name, (void *)s->buffer, s->fb_id);
+	drmModeAtomicReq *req = drmModeAtomicAlloc();
+	if (!req)
+		return;
+	int ret = -ENOMEM;
+	if (drm_plane_set_add_cursor(&head->planes, req, head->crtc_id)) {
+		ret = drmModeAtomicCommit(drm->fd, req,
+					  DRM_MODE_ATOMIC_NONBLOCK | DRM_MODE_PAGE_FLIP_EVENT, drm);
+		if (ret != 0)
+			ret = -errno;
+	}
+	drmModeAtomicFree(req);
+	if (ret < 0) {
+		/* The next frame's commit carries it (want differs from shown). */
+		sw_debug("drm: output %s: moving the cursor plane: %s", head->output->name,
+			 strerror(-ret));
+		return;
+	}
+	head->planes.cursor.shown = *w;
+	head->pending = DRM_CURSOR_ONLY;
+	sw_debug("drm: output %s: cursor plane at %d,%d, nothing composited", head->output->name,
+		 w->x, w->y);
+}
+
+static void
+handle_cursor_idle(void *data)
+{
+	struct drm_head *head = data;
+	head->cursor_idle = NULL;
+	cursor_commit(head);
+}
+
+/* Scene -> head: the cursor it shows on its plane moved to (x, y) of the layout. */
+static void
+cursor_moved(struct sw_scene_cursor_plane *plane, int32_t x, int32_t y)
+{
+	struct drm_head *head = wl_container_of(plane, head, cursor_scene);
+	struct drm_plane_state *w = &head->planes.cursor.want;
+	if (!w->fb_id)
+		return;
+	if (w->x == x - head->output->x && w->y == y - head->output->y)
+		return;
+	w->x = x - head->output->x;
+	w->y = y - head->output->y;
+	if (w->x >= head->output->width || w->y >= head->output->height ||
+	    w->x + (int32_t)w->w <= 0 || w->y + (int32_t)w->h <= 0) {
+		/* Off this output: the plane goes off; coming back damages and repaints. */
+		w->fb_id = 0;
+		plane->active = false;
+	}
+	if (!head->cursor_idle)
+		head->cursor_idle = wl_event_loop_add_idle(head->drm->base.server->loop,
+							   handle_cursor_idle, head);
 }
 
 /* Returns 0 when a flip event will come, 1 when the frame is already on screen, or -errno. */
@@ -1343,7 +1508,11 @@ drm_commit(struct sw_backend *base, struct sw_output *output, pixman_image_t *sh
 		fb = NULL;
 		fb_id = scanout->fb_id;
 	} else {
-		output->copied_bytes += fb_update(fb, shadow);
+		pixman_region32_t hidden;
+		pixman_region32_init(&hidden);
+		drm_plane_set_covered(&head->planes, &hidden);
+		output->copied_bytes += fb_update(fb, shadow, &hidden);
+		pixman_region32_fini(&hidden);
 		fb_id = fb->fb_id;
 	}
 
@@ -1459,6 +1628,8 @@ static void
 head_session_inactive(struct drm_head *head)
 {
 	head->frame_requested = false;
+	head->cursor_dirty = false;
+	head->cursor_scene.active = false;
 	if (head->idle_frame) {
 		wl_event_source_remove(head->idle_frame);
 		head->idle_frame = NULL;
@@ -1527,6 +1698,8 @@ head_destroy(struct drm_head *head)
 	head->output = NULL;
 	if (head->idle_frame)
 		wl_event_source_remove(head->idle_frame);
+	if (head->cursor_idle)
+		wl_event_source_remove(head->cursor_idle);
 	if (head->idle_present)
 		wl_event_source_remove(head->idle_present);
 	if (head->idle_state)
@@ -1538,8 +1711,14 @@ head_destroy(struct drm_head *head)
 	if (!wl_list_empty(&head->link))
 		drm->crtcs_used &= ~(1u << head->crtc_index);
 	wl_list_remove(&head->link);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		fb_destroy(drm, &head->fbs[i]);
+		fb_destroy(drm, &head->cursor_fbs[i]);
+	}
+	sw_scene_remove_cursor_plane(&head->cursor_scene);
+	if (head->cursor_image)
+		pixman_image_unref(head->cursor_image);
+	drm_plane_set_fini(&head->planes, &drm->planes_taken);
 	if (head->mode_blob)
 		drmModeDestroyPropertyBlob(drm->fd, head->mode_blob);
 	drmModeFreeCrtc(head->saved_crtc);

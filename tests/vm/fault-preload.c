@@ -16,12 +16,15 @@
  *        would otherwise give the VT back itself, hiding what the
  *        compositor's own crash handler does
  *   SW_FAULT_NO_OUTPUT=1               creating the wl_output global fails
+ *   SW_FAULT_TEST_OVERLAY=ERRNO        TEST_ONLY commits that put a framebuffer
+ *        on an overlay plane fail with ERRNO (the real commits are left alone)
  *
  * Every fault it causes is announced on stderr, so the logs say what was
  * injected.
  */
 #include <dirent.h>
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,6 +44,13 @@ static struct {
 	unsigned commits;
 	int no_output;
 	int crash_alone;
+	int test_overlay_errno;
+	unsigned test_overlay_failed;
+	/* The nonzero values set in the request being built: which objects get FB_IDs. */
+	struct {
+		uint32_t object, property;
+	} set[64];
+	unsigned n_set;
 } fault;
 
 /* Through a volatile pointer so the compiler cannot see it coming. */
@@ -125,6 +135,8 @@ fault_init(void)
 		fault.no_output = atoi(v);
 	if ((v = getenv("SW_FAULT_CRASH_ALONE")))
 		fault.crash_alone = atoi(v);
+	if ((v = getenv("SW_FAULT_TEST_OVERLAY")) && !(fault.test_overlay_errno = parse_errno(v)))
+		fprintf(stderr, "fault-preload: bad SW_FAULT_TEST_OVERLAY '%s'\n", v);
 	/* Only this process: not the clients it starts. */
 	unsetenv("LD_PRELOAD");
 	unsetenv("SW_FAULT_COMMIT");
@@ -132,6 +144,7 @@ fault_init(void)
 	unsetenv("SW_FAULT_SEGV_MS");
 	unsetenv("SW_FAULT_NO_OUTPUT");
 	unsetenv("SW_FAULT_CRASH_ALONE");
+	unsetenv("SW_FAULT_TEST_OVERLAY");
 }
 
 /* 0, or the errno this commit is to fail with. */
@@ -150,10 +163,70 @@ commit_fault(const char *what)
 	return 0;
 }
 
+drmModeAtomicReqPtr
+drmModeAtomicAlloc(void)
+{
+	static drmModeAtomicReqPtr (*real)(void);
+	if (!real)
+		real = (drmModeAtomicReqPtr (*)(void))dlsym(RTLD_NEXT, "drmModeAtomicAlloc");
+	fault.n_set = 0;
+	return real();
+}
+
+int
+drmModeAtomicAddProperty(drmModeAtomicReqPtr req, uint32_t object_id, uint32_t property_id,
+			 uint64_t value)
+{
+	static int (*real)(drmModeAtomicReqPtr, uint32_t, uint32_t, uint64_t);
+	if (!real)
+		real = (int (*)(drmModeAtomicReqPtr, uint32_t, uint32_t, uint64_t))
+			dlsym(RTLD_NEXT, "drmModeAtomicAddProperty");
+	if (value && fault.n_set < sizeof(fault.set) / sizeof(fault.set[0])) {
+		fault.set[fault.n_set].object = object_id;
+		fault.set[fault.n_set].property = property_id;
+		fault.n_set++;
+	}
+	return real(req, object_id, property_id, value);
+}
+
+/* Whether the request being committed gives an overlay plane a framebuffer. */
+static bool
+sets_overlay_fb(int fd)
+{
+	for (unsigned i = 0; i < fault.n_set; i++) {
+		drmModePropertyRes *prop = drmModeGetProperty(fd, fault.set[i].property);
+		bool fb = prop && strcmp(prop->name, "FB_ID") == 0;
+		drmModeFreeProperty(prop);
+		if (!fb)
+			continue;
+		drmModeObjectProperties *props =
+			drmModeObjectGetProperties(fd, fault.set[i].object, DRM_MODE_OBJECT_PLANE);
+		bool overlay = false;
+		for (uint32_t j = 0; props && j < props->count_props; j++) {
+			drmModePropertyRes *p = drmModeGetProperty(fd, props->props[j]);
+			if (p && strcmp(p->name, "type") == 0)
+				overlay = props->prop_values[j] == DRM_PLANE_TYPE_OVERLAY;
+			drmModeFreeProperty(p);
+		}
+		drmModeFreeObjectProperties(props);
+		if (overlay)
+			return true;
+	}
+	return false;
+}
+
 int
 drmModeAtomicCommit(int fd, drmModeAtomicReqPtr req, uint32_t flags, void *user_data)
 {
 	static int (*real)(int, drmModeAtomicReqPtr, uint32_t, void *);
+	if (fault.test_overlay_errno && (flags & DRM_MODE_ATOMIC_TEST_ONLY) &&
+	    sets_overlay_fb(fd)) {
+		fprintf(stderr, "fault-preload: TEST_ONLY with an overlay framebuffer number %u "
+			"fails with %s\n", ++fault.test_overlay_failed,
+			strerror(fault.test_overlay_errno));
+		errno = fault.test_overlay_errno;
+		return -fault.test_overlay_errno;
+	}
 	int err = commit_fault("atomic commit");
 	if (err) {
 		errno = err;

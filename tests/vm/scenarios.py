@@ -56,8 +56,9 @@ CMD = {
     'wev': 'stdbuf -oL wev',
     'wayland-info': 'wayland-info',
     # sealway on the two-head virtio-gpu card (%s: its cardN).
-    'sealway-vgpu': 'sealway --backend=drm --socket=%s --drm-device=/dev/dri/%%s '
-                    '--mode=640x480 --log=info' % SOCKET,
+    # QEMU's screendumps leave virtio-gpu's hardware cursor out: no cursor plane there.
+    'sealway-vgpu': 'SEALWAY_CURSOR_PLANE=0 sealway --backend=drm --socket=%s '
+                    '--drm-device=/dev/dri/%%s --mode=640x480 --log=info' % SOCKET,
     # A 0x3366cc window fullscreen on the output named %s; it leaves its proxies to the
     # connection, so leaks are not its verdict.
     'fullscreen-on': 'ASAN_OPTIONS=detect_leaks=0 output-probe --fullscreen %s --color 3366cc',
@@ -1579,6 +1580,211 @@ def drm_scanout_refused(t):
                          % (len(why), why[:3]))
     t.notes.append(why[0])
 
+# -- overlay planes: windows scanned out above the composited primary ---------
+
+OVERLAY_LINE = re.compile(r'surface (0x[0-9a-f]+) on overlay plane (\d+)')
+TEST_ONLY_LINE = re.compile(r'TEST_ONLY (\d+) of \d+ planes?: (\S+)')
+
+
+def windowed_dmabuf(extra=''):
+    """A 200x150 XRGB8888 udmabuf window (the first toplevel: at WIN_X, WIN_Y)."""
+    return ('sealway-dmabuf --alloc=udmabuf --format XRGB8888 --size 200x150 --frames 0 '
+            '--log debug %s' % extra)
+
+
+def pointer_to_corner(t):
+    """The pointer into the bottom-right corner: the arrow shows only its tip."""
+    for _ in range(4):
+        t.mouse_move(400, 400)
+        time.sleep(0.3)
+
+
+def frames_since(t, mark):
+    """sealway's frame counters after the first `mark` bytes of its log."""
+    return [tuple(int(v) for v in m) for m in FRAME_LINE.findall(t.log('sealway')[mark:])]
+
+
+def mapped_at(t, app):
+    """Where sealway placed the last toplevel of `app` (the wm cascades them)."""
+    found = re.findall(r'mapped toplevel %s at (-?\d+),(-?\d+)' % re.escape(app),
+                       t.log('sealway'))
+    if not found:
+        raise CheckError('sealway did not say where it mapped %s' % app)
+    return tuple(int(v) for v in found[-1])
+
+
+def vkms_overlay(t):
+    """A windowed opaque udmabuf client with nothing above it goes on an overlay plane:
+    while it animates nothing is composited (counters: composited 0 px, on planes 1), its
+    still picture has the CRC of dumb buffers with the same pixels; a composited window
+    placed over part of it takes it off the overlay (CRC equal again); once both are
+    killed every framebuffer made is removed and the fd count is back to its baseline"""
+    vkms_start_sealway(t, '--log=debug')
+    pointer_to_corner(t)
+    time.sleep(1)
+    baseline = t.fd_count('sealway')
+    t.spawn('anim', t.client_env() + windowed_dmabuf())
+    t.waitlog('anim', 'frame presented', 30)
+    t.waitlog('sealway', 'on overlay plane', 20)
+    mark = len(t.log('sealway'))
+    deadline = time.monotonic() + 30
+    while len(frames_since(t, mark)) < 60 and time.monotonic() < deadline:
+        time.sleep(1)
+    rows = frames_since(t, mark)
+    t.signal('anim', 'KILL')
+    t.waitexit('anim')
+    if len(rows) < 60:
+        raise CheckError('%d frames while the window animated on the overlay, want 60'
+                         % len(rows))
+    bad = [r for r in rows if r[0] or r[2] or r[3] != 1]
+    if bad:
+        raise CheckError('frames that composited or copied, or not with one plane, while the '
+                         'window animated on the overlay: %d of %d, e.g. %s'
+                         % (len(bad), len(rows), bad[0]))
+    # A still window: its CRC against dumb buffers.
+    t.spawn('still', t.client_env() + windowed_dmabuf('--color ff%s' % ZC_COLOR))
+    t.waitlog('still', 'frame presented', 30)
+    still_at = mapped_at(t, 'sealway-dmabuf')
+    time.sleep(1)
+    on = OVERLAY_LINE.findall(t.log('sealway'))
+    crc = vkms_crc(t, 'the window on an overlay')
+    last = FRAME_LINE.findall(t.log('sealway'))[-1]
+    # A composited (wl_shm) window over part of it (the wm cascades it).
+    t.spawn('above', t.client_env() + CMD['shm-green'])
+    t.waitlog('sealway', 'composited: something composited shows above it', 20)
+    above_at = mapped_at(t, 'sealway-shm')
+    time.sleep(1)
+    covered = vkms_crc(t, 'the window under a composited one')
+    covered_last = FRAME_LINE.findall(t.log('sealway'))[-1]
+    t.signal('above', 'KILL')
+    t.waitexit('above')
+    t.signal('still', 'KILL')
+    t.waitexit('still')
+    time.sleep(1)
+    t.check_running()
+    after = t.fd_count('sealway')
+    log = t.log('sealway')
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    made = re.findall(r'is framebuffer (\d+)', log)
+    removed = [f for f in re.findall(r'gone: framebuffer (\d+) removed', log) if f != '0']
+    window = '%d,%d,200,150,%s' % (still_at + (ZC_COLOR,))
+    tip = '%d,%d,1,1,000000' % (VKMS_W - 1, VKMS_H - 1)
+    ref = vkms_reference(t, '--color %06x --rect %s --rect %s' % (BACKGROUND, window, tip))
+    ref_covered = vkms_reference(t, '--color %06x --rect %s --rect %d,%d,200,150,%06x --rect %s'
+                                 % ((BACKGROUND, window) + above_at + (GREEN, tip)))
+    t.notes.append('%d animated frames on the overlay; planes %s; CRC %s, dumb %s, last %s; '
+                   'covered %s, dumb %s, last %s; framebuffers made %d removed %d; fds %d '
+                   'then %d' % (len(rows), sorted(set(p for _, p in on)), crc, ref, last,
+                                covered, ref_covered, covered_last, len(made), len(removed),
+                                baseline, after))
+    if int(last[3]) < 1:
+        raise CheckError('the still window is not on a plane: last frame %s' % (last,))
+    if crc != ref:
+        raise CheckError('the window on an overlay gives CRC %s, dumb buffers with its '
+                         'pixels %s' % (crc, ref))
+    if int(covered_last[3]) != 0:
+        raise CheckError('the covered window stayed on a plane: last frame %s'
+                         % (covered_last,))
+    if covered != ref_covered:
+        raise CheckError('the covered window gives CRC %s, dumb buffers with its pixels %s'
+                         % (covered, ref_covered))
+    if not made or sorted(made) != sorted(removed):
+        raise CheckError('framebuffers made %s, removed %s' % (made, removed))
+    if after != baseline:
+        raise CheckError('sealway has %d fds after its clients were killed, %d before'
+                         % (after, baseline))
+
+
+def vkms_overlay_refused(t):
+    """Every TEST_ONLY with an overlay framebuffer fails (fault-preload): an animated
+    udmabuf window is composited, each of its two buffers is tested once (then the
+    cursor plane alone) and not again over 60 frames, and a still window's CRC is that of dumb buffers with its pixels"""
+    vkms_start_sealway(t, '--log=debug', FAULT_ENV + 'SW_FAULT_TEST_OVERLAY=EINVAL ')
+    pointer_to_corner(t)
+    t.spawn('anim', t.client_env() + windowed_dmabuf())
+    t.waitlog('anim', 'frame presented', 30)
+    t.waitlog('sealway', 'refuses buffer', 20)
+    mark = len(t.log('sealway'))
+    deadline = time.monotonic() + 30
+    while len(frames_since(t, mark)) < 60 and time.monotonic() < deadline:
+        time.sleep(1)
+    log = t.log('sealway')
+    rows = frames_since(t, mark)
+    t.signal('anim', 'KILL')
+    t.waitexit('anim')
+    injected = re.findall(r'fault-preload: TEST_ONLY with an overlay framebuffer', log)
+    tests = TEST_ONLY_LINE.findall(log)
+    t.spawn('still', t.client_env() + windowed_dmabuf('--color ff%s' % ZC_COLOR))
+    t.waitlog('still', 'frame presented', 30)
+    still_at = mapped_at(t, 'sealway-dmabuf')
+    time.sleep(1)
+    crc = vkms_crc(t, 'the refused window')
+    t.check_running()
+    everything = t.log('sealway')
+    t.signal('still', 'KILL')
+    t.waitexit('still')
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    ref = vkms_reference(t, '--color %06x --rect %d,%d,200,150,%s --rect %d,%d,1,1,000000'
+                         % ((BACKGROUND,) + still_at + (ZC_COLOR, VKMS_W - 1, VKMS_H - 1)))
+    on = [r for r in FRAME_LINE.findall(everything) if int(r[3])]
+    t.notes.append('%d frames; TEST_ONLY %d, failures injected %d (animated); CRC %s, dumb %s'
+                   % (len(rows), len(tests), len(injected), crc, ref))
+    if len(rows) < 60:
+        raise CheckError('%d frames of the refused animated window, want 60' % len(rows))
+    if on:
+        raise CheckError('frames with a plane although every overlay test fails: %s' % on[:3])
+    # Each refusal is followed by one test of what is left (the cursor plane).
+    failed = [r for r in tests if r[1] != 'accepted']
+    if len(injected) != 2 or len(failed) != 2 or len(tests) > 5:
+        raise CheckError('TEST_ONLY %d times, %d with an overlay made to fail, over %d frames '
+                         'of a window with 2 buffers, want one failure per buffer and at '
+                         'most 5 tests' % (len(tests), len(injected), len(rows)))
+    if crc != ref:
+        raise CheckError('the refused window gives CRC %s, dumb buffers with its pixels %s'
+                         % (crc, ref))
+
+
+CURSOR_MOVED_LINE = re.compile(r'cursor plane at (-?\d+),(-?\d+), nothing composited')
+
+
+def vkms_cursor_plane(t):
+    """The arrow goes on vkms's cursor plane: moving it about composites nothing (no
+    frame is repainted, the plane alone moves), and with only its tip showing in the
+    corner the CRC is that of dumb buffers with the background and that pixel"""
+    vkms_start_sealway(t, '--log=debug')
+    pointer_to_corner(t)
+    t.waitlog('sealway', 'on the cursor plane', 20)
+    time.sleep(1)
+    mark = len(t.log('sealway'))
+    for dx, dy in ((-60, -40), (-60, -40), (-30, 0), (0, -30), (30, 30)) * 2:
+        t.mouse_move(dx, dy)
+        time.sleep(0.2)
+    pointer_to_corner(t)
+    time.sleep(1)
+    t.check_running()
+    crc = vkms_crc(t, 'the arrow\'s tip on the cursor plane')
+    log = t.log('sealway')[mark:]
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    ref = vkms_reference(t, '--color %06x --rect %d,%d,1,1,000000'
+                         % (BACKGROUND, VKMS_W - 1, VKMS_H - 1))
+    moves = CURSOR_MOVED_LINE.findall(log)
+    rows = FRAME_LINE.findall(log)
+    painted = [r for r in rows if int(r[0]) or int(r[2])]
+    t.notes.append('%d plane moves (last at %s), %d frames of which %d composited or '
+                   'copied; CRC %s, dumb %s' % (len(moves), moves[-1:], len(rows),
+                                                len(painted), crc, ref))
+    if len(moves) < 5:
+        raise CheckError('the cursor plane moved %d times for 18 pointer moves' % len(moves))
+    if painted:
+        raise CheckError('moving the cursor composited or copied: %s' % painted[:3])
+    if crc != ref:
+        raise CheckError('the arrow\'s tip on the cursor plane gives CRC %s, dumb buffers '
+                         'with that pixel %s' % (crc, ref))
+
+
 # -- several outputs: the two-head virtio-gpu card ----------------------------
 
 # vm-run.py's second display: QMP device id and the size of its heads.
@@ -1858,6 +2064,11 @@ SCENARIOS = [
     Scenario('vkms-scanout-client-killed', COMPOSITOR + VKMS + ['sealway-dmabuf'],
              vkms_scanout_client_killed),
     Scenario('drm-scanout-refused', COMPOSITOR + ['sealway-dmabuf'], drm_scanout_refused),
+    Scenario('vkms-overlay', COMPOSITOR + VKMS + ['sealway-dmabuf', 'sealway-shm'],
+             vkms_overlay),
+    Scenario('vkms-overlay-refused', COMPOSITOR + VKMS + ['sealway-dmabuf', 'fault-preload.so'],
+             vkms_overlay_refused),
+    Scenario('vkms-cursor-plane', COMPOSITOR + VKMS, vkms_cursor_plane),
 ]
 
 
