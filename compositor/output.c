@@ -829,6 +829,7 @@ assign_planes(struct sw_output *output, size_t count)
 	output->planes_rebuilt = true;
 	pixman_region32_union(&output->damage, &output->damage, &output->claimed);
 	pixman_region32_clear(&output->claimed);
+	output->shadow_partial = false;
 	if (output->server->opts.scanout && output->backend->impl->assign_planes)
 		output->backend->impl->assign_planes(output->backend, output, &output->scene_items);
 	for (size_t i = 0; i < count; i++) {
@@ -853,6 +854,8 @@ assign_planes(struct sw_output *output, size_t count)
 		pixman_region32_union(&output->claimed, &output->claimed, &item->render.visible);
 		if (sw_output_item_is_frame(output, item))
 			output->frame_pending = item->buffer;
+		else
+			output->shadow_partial = true;
 		sw_debug("output %s: %s buffer %p (%dx%d %s) on a plane, not composited",
 			 output->name, item->cursor ? "cursor" : "surface", (void *)item->buffer,
 			 item->buffer->width, item->buffer->height, item->buffer->format->name);

@@ -53,6 +53,13 @@ struct sw_output {
 	struct wl_list xdg_resources;    /* zxdg_output_v1 resources */
 	struct wl_list presented_feedbacks; /* feedbacks of the frame on its way */
 	struct wl_list frame_waiters;       /* sw_surface.frame_link: callbacks due */
+	/*
+	 * Planes show pixels the shadow lacks (an overlay, the cursor plane):
+	 * set at each plane assignment. While captures wait, a frame is
+	 * composited whole, so that screencopy reads every pixel.
+	 */
+	bool shadow_partial;
+	unsigned captures_waiting;
 	/* Reused by every repaint, so a frame allocates nothing once warm. */
 	struct sw_scene_list scene_items;    /* what shows, from the scene */
 	struct wl_array render_reads;        /* struct sw_buffer *: accesses to end */

@@ -57,6 +57,7 @@ struct sc_frame {
 	pixman_box32_t box;             /* captured area, output coordinates */
 	bool used;
 	bool with_damage;
+	bool counted;                   /* in output->captures_waiting */
 	struct sw_buffer *buffer;
 	struct wl_listener buffer_destroy;
 	struct wl_listener frame_rendered;
@@ -78,6 +79,9 @@ frame_manager_output(struct sc_frame *frame)
 static void
 frame_stop_waiting(struct sc_frame *frame)
 {
+	if (frame->counted && frame->output)
+		frame->output->captures_waiting--;
+	frame->counted = false;
 	wl_list_remove(&frame->frame_rendered.link);
 	wl_list_init(&frame->frame_rendered.link);
 	wl_list_remove(&frame->buffer_destroy.link);
@@ -236,7 +240,13 @@ frame_copy(struct wl_client *client, struct wl_resource *resource,
 
 	struct sw_output *output = frame->output;
 	struct sc_manager_output *mo = frame_manager_output(frame);
-	bool stale = pixman_region32_not_empty(&output->damage);
+	/* Planes hide part of the picture from the shadow: a whole frame is composited for it. */
+	bool stale = pixman_region32_not_empty(&output->damage) || output->shadow_partial;
+	if (output->shadow_partial) {
+		sw_debug("screencopy: output %s shows planes; compositing a whole frame for a copy",
+			 output->name);
+		sw_output_damage_whole(output);
+	}
 	bool nothing_new = with_damage && mo && mo->copied_once &&
 			   !pixman_region32_not_empty(&mo->damage);
 	if (!stale && !nothing_new) {
@@ -246,6 +256,8 @@ frame_copy(struct wl_client *client, struct wl_resource *resource,
 	/* Wait for the next repaint: it has the damage or brings the image up to date. */
 	frame->frame_rendered.notify = frame_handle_rendered;
 	wl_signal_add(&output->events.frame_rendered, &frame->frame_rendered);
+	frame->counted = true;
+	output->captures_waiting++;
 }
 
 static void

@@ -1287,9 +1287,12 @@ drm_assign_planes(struct sw_backend *base, struct sw_output *output, struct sw_s
 		.scanout = assign_scanout,
 		.cursor_fb = assign_cursor_fb,
 		.test = assign_test,
+		.compose_only = output->captures_waiting > 0,
 	};
 	drm_planes_assign(&head->planes, &assign, output, list);
 	head->cursor_scene.active = head->planes.cursor_shown;
+	if (head->planes.cursor_shown)
+		output->shadow_partial = true;
 	head->cursor_scene.box = (pixman_box32_t){ output->x, output->y, output->x + output->width,
 						   output->y + output->height };
 }

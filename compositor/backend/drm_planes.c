@@ -487,7 +487,9 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 		struct drm_plane *plane = NULL;
 		struct drm_scanout *s = NULL;
 		size_t on_planes = n + (cursor ? 1 : 0);
-		if (item->cursor) {
+		if (item->cursor && assign->compose_only) {
+			why = "a screen capture waits for this frame";
+		} else if (item->cursor) {
 			why = cursor_unfit(set, item);
 			uint32_t fb = why ? 0 : assign->cursor_fb(assign->data, item->render.image);
 			if (!why && !fb)
@@ -515,7 +517,9 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 			pixman_box32_t box = { item->render.x, item->render.y,
 					       item->render.x + item->render.width,
 					       item->render.y + item->render.height };
-			if (!plane)
+			if (assign->compose_only)
+				why = "a screen capture waits for this frame";
+			else if (!plane)
 				why = set->n_overlays ? "no overlay plane is left" :
 					"the output has no overlay plane";
 			else

@@ -126,6 +126,12 @@ struct drm_assign {
 	/* The framebuffer of the cursor size holding `image` (copied on change), or 0. */
 	uint32_t (*cursor_fb)(void *data, pixman_image_t *image);
 	int (*test)(void *data, uint32_t primary_fb);
+	/*
+	 * A screen capture waits for this frame: nothing goes on an overlay or
+	 * the cursor plane (screencopy reads the composited frame, or the
+	 * buffer that is the whole frame).
+	 */
+	bool compose_only;
 };
 
 /*

@@ -1649,6 +1649,12 @@ def vkms_overlay(t):
     on = OVERLAY_LINE.findall(t.log('sealway'))
     crc = vkms_crc(t, 'the window on an overlay')
     last = FRAME_LINE.findall(t.log('sealway'))[-1]
+    # A screen capture sees the window the overlay shows: a whole frame is composited for it.
+    t.sh('%ssealway-capture --expect %d,%d=%s --expect 2,2=%06X'
+         % (t.client_env(), still_at[0] + 100, still_at[1] + 75, ZC_COLOR, BACKGROUND),
+         what='sealway-capture of a window on an overlay')
+    if 'compositing a whole frame for a copy' not in t.log('sealway'):
+        raise CheckError('the capture did not make sealway composite a whole frame')
     # A composited (wl_shm) window over part of it (the wm cascades it).
     t.spawn('above', t.client_env() + CMD['shm-green'])
     t.waitlog('sealway', 'composited: something composited shows above it', 20)
@@ -2064,7 +2070,8 @@ SCENARIOS = [
     Scenario('vkms-scanout-client-killed', COMPOSITOR + VKMS + ['sealway-dmabuf'],
              vkms_scanout_client_killed),
     Scenario('drm-scanout-refused', COMPOSITOR + ['sealway-dmabuf'], drm_scanout_refused),
-    Scenario('vkms-overlay', COMPOSITOR + VKMS + ['sealway-dmabuf', 'sealway-shm'],
+    Scenario('vkms-overlay', COMPOSITOR + VKMS + ['sealway-dmabuf', 'sealway-shm',
+                                                  'sealway-capture'],
              vkms_overlay),
     Scenario('vkms-overlay-refused', COMPOSITOR + VKMS + ['sealway-dmabuf', 'fault-preload.so'],
              vkms_overlay_refused),
