@@ -1909,9 +1909,20 @@ def _two_heads(t, card, one, two):
                              % (two, w2, h2, grim.out))
         t.notes.append('grim -o %s: %dx%d' % (two, w2, h2))
 
-    # Unplugged: the output goes, its window goes fullscreen on the other.
+    # A panel on the second head (the registry's second wl_output), held open by its stdin.
+    t.spawn('panel', 'sleep 600 | ' + t.client_env() +
+            'ASAN_OPTIONS=detect_leaks=0 layer-probe 2 13 0x30 30 0 40a050 0 output=1')
+    t.waitlog('panel', '^shown', 30)
+    panel_log = t.log('panel')
+    if ('configure %d 30' % w2) not in panel_log:
+        raise CheckError('the panel on %s is configured %dx30; its log: %s'
+                         % (two, w2, tail(panel_log)))
+
+    # Unplugged: the output goes, its window goes fullscreen on the other, its panel is closed.
     connector_uevent(t, card, two, 'off')
     t.waitlog('sealway', '%s is gone: its output is removed' % two, 30)
+    t.waitlog('panel', '^closed', 30)
+    t.notes.append('the panel on %s was told closed when it went' % two)
     t.wait_screen(corners(BLUE, w1, h1), 'head0-after-unplug', 30, device=VGPU, head=0)
     outs = wl_outputs(t.sh(t.client_env() + CMD['wayland-info'], what='wayland-info'))
     if sorted(outs) != [one]:
@@ -2054,7 +2065,8 @@ SCENARIOS = [
     Scenario('drm-popups', COMPOSITOR + ['wm-probe'], drm_popups),
     Scenario('drm-probe-dmabuf', COMPOSITOR + ['sealway-probe'], drm_probe_dmabuf),
     Scenario('drm-decoration', COMPOSITOR + ['decoration-probe'], drm_decoration),
-    Scenario('drm-two-heads', COMPOSITOR + ['output-probe', 'wayland-info', 'sealway-capture'],
+    Scenario('drm-two-heads', COMPOSITOR + ['output-probe', 'wayland-info', 'sealway-capture',
+                                            'layer-probe'],
              drm_two_heads),
     Scenario('drm-two-heads-windows', COMPOSITOR + ['output-probe'], drm_two_heads_windows),
     Scenario('vkms-scanout-udmabuf', COMPOSITOR + VKMS + ['sealway-dmabuf'],
