@@ -50,6 +50,7 @@ struct bench {
 	struct zwp_linux_dmabuf_v1 *dmabuf;
 	enum alloc alloc;
 	enum workload workload;
+	bool fullscreen;
 	const struct sw_format *format;
 	uint32_t width, height;
 	uint32_t frames;
@@ -351,6 +352,7 @@ usage(FILE *out)
 		"  --size WxH           window size (default 1920x1080)\n"
 		"  --frames N           frames to commit (default 120)\n"
 		"  --compositor-pid PID also report the compositor's CPU per frame\n"
+		"  --fullscreen         ask to be fullscreen (the buffers keep --size)\n"
 		"  --log LEVEL          error, warn, info or debug (default warn)\n"
 		"  --help               show this help\n"
 		"Exit status 3: the allocation path is not available here (the line says why).\n");
@@ -369,13 +371,14 @@ parse_word(const char *arg, const char *const *names, int count, const char *opt
 int
 bench_client_main(int argc, char *argv[])
 {
-	enum { O_ALLOC = 1, O_WORKLOAD, O_SIZE, O_FRAMES, O_PID, O_LOG, O_HELP };
+	enum { O_ALLOC = 1, O_WORKLOAD, O_SIZE, O_FRAMES, O_PID, O_FULLSCREEN, O_LOG, O_HELP };
 	static const struct option longopts[] = {
 		{ "alloc", required_argument, NULL, O_ALLOC },
 		{ "workload", required_argument, NULL, O_WORKLOAD },
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "frames", required_argument, NULL, O_FRAMES },
 		{ "compositor-pid", required_argument, NULL, O_PID },
+		{ "fullscreen", no_argument, NULL, O_FULLSCREEN },
 		{ "log", required_argument, NULL, O_LOG },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -420,6 +423,9 @@ bench_client_main(int argc, char *argv[])
 				return 2;
 			}
 			b.compositor_pid = (int)pid;
+			break;
+		case O_FULLSCREEN:
+			b.fullscreen = true;
 			break;
 		case O_LOG:
 			if (!sw_log_parse_level(optarg, &level)) {
@@ -467,7 +473,7 @@ bench_client_main(int argc, char *argv[])
 		.title = BENCH_PROG, .app_id = "org.sealway.bench",
 		.width = b.width, .height = b.height, .format = b.format, .max_buffers = 2,
 		.impl = is_dmabuf(b.alloc) ? &dmabuf_impl : &shm_impl, .impl_data = &b,
-		.draw = draw, .draw_data = &b,
+		.draw = draw, .draw_data = &b, .fullscreen = b.fullscreen,
 	};
 	b.window = sw_window_create(b.client, &wp);
 	if (!b.window)

@@ -494,7 +494,13 @@ place_new(struct sw_wm *wm, struct sw_view *view)
 		wm->next_x = CASCADE_STEP;
 		wm->next_y = CASCADE_STEP;
 	}
-	place_geometry(wm, view, area.x + wm->next_x, area.y + wm->next_y);
+	/* One that fits only nearer the corner (as large as the area) goes there, not cut off. */
+	int32_t x = wm->next_x, y = wm->next_y;
+	if (x + g->width > area.width)
+		x = area.width - g->width;
+	if (y + g->height > area.height)
+		y = area.height - g->height;
+	place_geometry(wm, view, area.x + x, area.y + y);
 	wm->next_x += CASCADE_STEP;
 	wm->next_y += CASCADE_STEP;
 }

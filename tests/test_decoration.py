@@ -17,7 +17,6 @@ Usage: test_decoration.py [TEST...]
 """
 
 import os
-import select
 import subprocess
 import time
 
@@ -49,8 +48,7 @@ class Probe:
         self.mode = mode
 
     def line(self, timeout=30.0):
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        return self.proc.stdout.readline().strip() if ready else ''
+        return harness.read_line(self.proc.stdout, timeout)
 
     def shown(self, expected_mode):
         line = self.line()
@@ -62,6 +60,7 @@ class Probe:
 
     def finish(self):
         out, err = self.proc.communicate(input='', timeout=10)
+        out = harness.unread_text(self.proc.stdout) + out
         check(out.strip().splitlines()[-1:] == ['ok'], 'decoration-probe %s ends without a '
               'protocol error (got %r; %s)' % (self.mode, out, err.strip()[-300:]))
 

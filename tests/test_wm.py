@@ -259,6 +259,17 @@ def window_larger_than_the_output_is_placed_at_the_origin():
               % (W + 100, H + 50, W, H, fmt(corners(img, 0, 0, W, H))))
 
 
+def window_as_large_as_the_output_is_not_cut_off():
+    with harness.Compositor() as comp:
+        p = Probe(comp)
+        p.send('toplevel A %d %d 40a050' % (W, H - 40))
+        p.configure('A', 'the first configure')
+        img = settle(comp, p, lambda i: covers(i, 0x40a050, (0, 32, W, H - 8)))
+        check(covers(img, 0x40a050, (0, 32, W, H - 8)),
+              'a %dx%d window on a %dx%d output moves left to fit and keeps its cascade row '
+              '(corners %s)' % (W, H - 40, W, H, fmt(corners(img, 0, 32, W, H - 8))))
+
+
 def window_with_a_parent_is_centred_on_it():
     with harness.Compositor() as comp:
         p = Probe(comp)
@@ -492,6 +503,7 @@ if __name__ == '__main__':
         minimize_hides_until_focused_again,
         activation_follows_new_toplevels_and_closing,
         window_larger_than_the_output_is_placed_at_the_origin,
+        window_as_large_as_the_output_is_not_cut_off,
         window_with_a_parent_is_centred_on_it,
         popup_near_the_right_edge_is_flipped_or_slid_inside,
         popup_is_stacked_above_its_parent,

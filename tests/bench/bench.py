@@ -806,9 +806,10 @@ REFUSED_RE = re.compile(r'client alloc=\S+ workload=\S+ refused: (.*)')
 NO_BYTES = 'n/a until counters exist'
 
 
-def client_run(comp, exe, alloc, workload, frames, size):
+def client_run(comp, exe, alloc, workload, frames, size, fullscreen=False):
     cmd = [exe, 'client', '--alloc', alloc, '--workload', workload, '--frames', str(frames),
-           '--size', size, '--compositor-pid', str(comp.pid)]
+           '--size', size, '--compositor-pid', str(comp.pid)] + (['--fullscreen'] if fullscreen
+                                                                 else [])
     p = subprocess.run(cmd, env=comp.client_env(), stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, timeout=120)
     if p.returncode == 3:
@@ -1078,7 +1079,8 @@ def part_scene(args, build):
     runtime = tempfile.mkdtemp(prefix='sealway-bench-scene-')
     os.chmod(runtime, 0o700)
     comps = {}
-    res = {n: {'full': [], 'square': [], 'many': [], 'buffers': []} for n in names}
+    res = {n: {'full': [], 'square': [], 'many': [], 'buffers': [], 'fullscreen': []}
+           for n in names}
     copies = []
     started = time.monotonic()
     try:
@@ -1100,6 +1102,8 @@ def part_scene(args, build):
                                                  frames, '1920x1080'))
                 res[n]['square'].append(client_run(comps[n], exe, 'memfd-sealed', 'square',
                                                    frames, '1920x1080'))
+                res[n]['fullscreen'].append(client_run(comps[n], exe, 'memfd-sealed', 'full',
+                                                       frames, '1920x1080', fullscreen=True))
                 res[n]['many'].append(many_clients(comps[n], exe, 8, frames, '480x270'))
                 res[n]['buffers'].append(buffer_churn(comps[n], {'buffer_churn': churn},
                                                       frames, '256x256'))
@@ -1120,6 +1124,7 @@ def part_scene(args, build):
     copy_us = median(copies)
     full = {n: med(n, 'full', 'comp_us') for n in names}
     square = {n: med(n, 'square', 'comp_us') for n in names}
+    fulls = {n: med(n, 'fullscreen', 'comp_us') for n in names}
     wakes = {n: median([r['wakeups'] / max(r['frames'], 1) for r in res[n]['square']
                         if r.get('wakeups') is not None] or [float('nan')]) for n in names}
     many = {n: med(n, 'many', 'sched_us_per_frame') for n in names}
@@ -1129,6 +1134,8 @@ def part_scene(args, build):
         + ([''] if weston else []),
         ['1920x1080 opaque window, full damage: compositor us/frame']
         + [fmt(full[n], '.0f') for n in names],
+        ['1920x1080 fullscreen opaque, full damage (sealway: the frame itself): '
+         'compositor us/frame'] + [fmt(fulls[n], '.0f') for n in names],
         ['eight 480x270 clients, full damage: compositor us/frame']
         + [fmt(many[n], '.0f') for n in names],
         ['64x64 moving square on a 1080p window: compositor us/frame']
@@ -1146,6 +1153,8 @@ def part_scene(args, build):
     print('composition cost: %.2fx a pixman copy (target 1.15x at most)' % (full['sealway']
                                                                            / copy_us))
     if weston:
+        print('fullscreen, shown as it is: %.2fx weston (target 0.1x at most)'
+              % (fulls['sealway'] / fulls['weston']))
         print('many clients: %.2fx weston (target 0.35x at most)'
               % (many['sealway'] / many['weston']))
     print('small damage: %.3f ms a frame (target 0.06 ms at most)' % (square['sealway'] / 1e3))
