@@ -1696,6 +1696,101 @@ def vkms_overlay(t):
                          % (after, baseline))
 
 
+FEEDBACK_DONE = re.compile(r'surface feedback done: (\d+) tranche')
+FEEDBACK_TRANCHE = re.compile(r'surface feedback: tranche flags=(\d+)(?: \(scanout\))? '
+                              r'target=(\d+):(\d+) formats=(\d+)')
+
+
+def feedbacks(t, name):
+    """The surface feedbacks client NAME logged so far: lists of (flags, major,
+    minor, formats), one per tranche."""
+    out, tranches = [], []
+    for line in t.log(name).splitlines():
+        m = FEEDBACK_TRANCHE.search(line)
+        if m:
+            tranches.append(tuple(int(v) for v in m.groups()))
+        elif FEEDBACK_DONE.search(line):
+            out.append(tranches)
+            tranches = []
+    return out
+
+
+def wait_feedback(t, name, after, scanout, what, timeout=30):
+    """Waits for a feedback past the first AFTER with (SCANOUT) or without a scanout
+    tranche first; returns all of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = feedbacks(t, name)
+        if any(bool(fb and fb[0][0] & 1) == scanout for fb in got[after:]):
+            return got
+        if time.monotonic() > deadline:
+            raise CheckError('no surface feedback %s a scanout tranche %s; feedbacks %s'
+                             % ('with' if scanout else 'without', what, got[after:]))
+        time.sleep(0.5)
+
+
+def vkms_feedback_tranche(t):
+    """Per-surface dma-buf feedback on vkms: a fullscreen udmabuf client gets a scanout
+    tranche (flag scanout, the vkms card, the primary plane's formats) before the main
+    one, and a feedback without it once it leaves fullscreen (no longer inside the
+    output); a 200x150 window gets one for an overlay plane and loses it when a
+    composited window covers part of it. Only on change: one feedback per change."""
+    vkms_start_sealway(t, '--log=debug')
+    pointer_to_corner(t)
+    card = t.sh('stat -c %Hr:%Lr $(card_of vkms)', what='the vkms card').split()[-1]
+    t.spawn('full', t.client_env() + fullscreen_dmabuf('udmabuf', (VKMS_W, VKMS_H),
+            '--surface-feedback --unfullscreen-after 60'))
+    t.waitlog('full', 'frame presented', 30)
+    got = wait_feedback(t, 'full', 0, True, 'when fullscreen')
+    at = next(i for i, fb in enumerate(got) if fb and fb[0][0] & 1)
+    full = got[at]
+    t.waitlog('full', 'leaving fullscreen', 30)
+    got = wait_feedback(t, 'full', at + 1, False, 'after leaving fullscreen')
+    left = got[at + 1:]
+    time.sleep(1)
+    settled = feedbacks(t, 'full')
+    t.signal('full', 'KILL')
+    t.waitexit('full')
+    t.spawn('win', t.client_env() + windowed_dmabuf('--surface-feedback'))
+    t.waitlog('win', 'frame presented', 30)
+    got = wait_feedback(t, 'win', 0, True, 'for the window')
+    wat = next(i for i, fb in enumerate(got) if fb and fb[0][0] & 1)
+    win = got[wat]
+    t.spawn('above', t.client_env() + CMD['shm-green'])
+    t.waitlog('sealway', 'composited: something composited shows above it', 20)
+    got = wait_feedback(t, 'win', wat + 1, False, 'when covered')
+    covered = got[wat + 1:]
+    t.signal('above', 'KILL')
+    t.waitexit('above')
+    got = wait_feedback(t, 'win', wat + 1 + len(covered), True, 'when uncovered')
+    t.signal('win', 'KILL')
+    t.waitexit('win')
+    t.check_running()
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    t.notes.append('vkms card %s; fullscreen %s; left %s; window %s; covered %s; '
+                   'feedbacks of the fullscreen client %d, of the window %d'
+                   % (card, full, left[-1], win, covered[-1], len(settled), len(got)))
+    for what, fb in (('fullscreen', full), ('window', win)):
+        if len(fb) != 2 or fb[0][0] != 1 or fb[1][0] != 0:
+            raise CheckError('%s: want a scanout tranche then the main one, got %s'
+                             % (what, fb))
+        if '%d:%d' % fb[0][1:3] != card:
+            raise CheckError('%s: scanout tranche for device %d:%d, vkms is %s'
+                             % ((what,) + fb[0][1:3] + (card,)))
+        if not 0 < fb[0][3] <= fb[1][3]:
+            raise CheckError('%s: scanout tranche of %d formats, the main one %d'
+                             % (what, fb[0][3], fb[1][3]))
+    for what, fb in (('left fullscreen', left), ('covered', covered)):
+        if len(fb) != 1 or len(fb[0]) != 1 or fb[0][0][0] != 0:
+            raise CheckError('%s: want one feedback with only the main tranche, got %s'
+                             % (what, fb))
+    # Only on change: the first (before mapping), with, without.
+    if len(settled) != at + 2:
+        raise CheckError('the fullscreen client got %d feedbacks, want %d: %s'
+                         % (len(settled), at + 2, settled))
+
+
 def vkms_overlay_refused(t):
     """Every TEST_ONLY with an overlay framebuffer fails (fault-preload): an animated
     udmabuf window is composited, each of its two buffers is tested once (then the
@@ -2069,6 +2164,8 @@ SCENARIOS = [
     Scenario('vkms-overlay-refused', COMPOSITOR + VKMS + ['sealway-dmabuf', 'fault-preload.so'],
              vkms_overlay_refused),
     Scenario('vkms-cursor-plane', COMPOSITOR + VKMS, vkms_cursor_plane),
+    Scenario('vkms-feedback-tranche', COMPOSITOR + VKMS + ['sealway-dmabuf', 'sealway-shm'],
+             vkms_feedback_tranche),
 ]
 
 
