@@ -1729,26 +1729,54 @@ def wait_feedback(t, name, after, scanout, what, timeout=30):
         time.sleep(0.5)
 
 
+def covered_and_uncovered(t, name, after):
+    """A composited window (shm-green) mapped over part of client NAME's window, then
+    killed: returns the feedbacks NAME got after its first AFTER, while covered and
+    once uncovered."""
+    t.spawn('above', t.client_env() + CMD['shm-green'])
+    t.waitlog('sealway', 'composited: something composited shows above it', 20)
+    got = wait_feedback(t, name, after, False, 'while covered')
+    covered = got[after:]
+    t.signal('above', 'KILL')
+    t.waitexit('above')
+    got = wait_feedback(t, name, after + len(covered), True, 'once uncovered')
+    time.sleep(1)
+    return covered, feedbacks(t, name)[after + len(covered):]
+
+
+def check_scanout_feedback(what, fb, card):
+    """fb is a feedback with a scanout tranche for CARD, then the main one."""
+    if len(fb) != 2 or fb[0][0] != 1 or fb[1][0] != 0:
+        raise CheckError('%s: want a scanout tranche then the main one, got %s' % (what, fb))
+    if '%d:%d' % fb[0][1:3] != card:
+        raise CheckError('%s: scanout tranche for device %d:%d, vkms is %s'
+                         % ((what,) + fb[0][1:3] + (card,)))
+    if not 0 < fb[0][3] <= fb[1][3]:
+        raise CheckError('%s: scanout tranche of %d formats, the main one %d'
+                         % (what, fb[0][3], fb[1][3]))
+
+
 def vkms_feedback_tranche(t):
     """Per-surface dma-buf feedback on vkms: a fullscreen udmabuf client gets a scanout
     tranche (flag scanout, the vkms card, the primary plane's formats) before the main
-    one, and a feedback without it once it leaves fullscreen (no longer inside the
-    output); a 200x150 window gets one for an overlay plane and loses it when a
-    composited window covers part of it. Only on change: one feedback per change."""
+    one; leaving fullscreen while still the whole frame changes nothing; a composited
+    window over it brings one feedback without the tranche, and its going one with it.
+    A 200x150 window gets one for an overlay plane, lost while covered. Feedback is sent
+    only on change."""
     vkms_start_sealway(t, '--log=debug')
     pointer_to_corner(t)
-    card = t.sh('stat -c %Hr:%Lr $(card_of vkms)', what='the vkms card').split()[-1]
+    card = t.sh('cat /sys/class/drm/$(basename $(card_of vkms))/dev',
+                what='the vkms card').split()[-1]
     t.spawn('full', t.client_env() + fullscreen_dmabuf('udmabuf', (VKMS_W, VKMS_H),
-            '--surface-feedback --unfullscreen-after 60'))
+            '--surface-feedback --unfullscreen-after 30'))
     t.waitlog('full', 'frame presented', 30)
     got = wait_feedback(t, 'full', 0, True, 'when fullscreen')
     at = next(i for i, fb in enumerate(got) if fb and fb[0][0] & 1)
     full = got[at]
     t.waitlog('full', 'leaving fullscreen', 30)
-    got = wait_feedback(t, 'full', at + 1, False, 'after leaving fullscreen')
-    left = got[at + 1:]
     time.sleep(1)
-    settled = feedbacks(t, 'full')
+    left = feedbacks(t, 'full')[at + 1:]
+    full_covered, full_uncovered = covered_and_uncovered(t, 'full', at + 1 + len(left))
     t.signal('full', 'KILL')
     t.waitexit('full')
     t.spawn('win', t.client_env() + windowed_dmabuf('--surface-feedback'))
@@ -1756,39 +1784,28 @@ def vkms_feedback_tranche(t):
     got = wait_feedback(t, 'win', 0, True, 'for the window')
     wat = next(i for i, fb in enumerate(got) if fb and fb[0][0] & 1)
     win = got[wat]
-    t.spawn('above', t.client_env() + CMD['shm-green'])
-    t.waitlog('sealway', 'composited: something composited shows above it', 20)
-    got = wait_feedback(t, 'win', wat + 1, False, 'when covered')
-    covered = got[wat + 1:]
-    t.signal('above', 'KILL')
-    t.waitexit('above')
-    got = wait_feedback(t, 'win', wat + 1 + len(covered), True, 'when uncovered')
+    win_covered, win_uncovered = covered_and_uncovered(t, 'win', wat + 1)
     t.signal('win', 'KILL')
     t.waitexit('win')
     t.check_running()
     t.signal('sealway')
     t.expect_exit('sealway', 0)
-    t.notes.append('vkms card %s; fullscreen %s; left %s; window %s; covered %s; '
-                   'feedbacks of the fullscreen client %d, of the window %d'
-                   % (card, full, left[-1], win, covered[-1], len(settled), len(got)))
-    for what, fb in (('fullscreen', full), ('window', win)):
-        if len(fb) != 2 or fb[0][0] != 1 or fb[1][0] != 0:
-            raise CheckError('%s: want a scanout tranche then the main one, got %s'
-                             % (what, fb))
-        if '%d:%d' % fb[0][1:3] != card:
-            raise CheckError('%s: scanout tranche for device %d:%d, vkms is %s'
-                             % ((what,) + fb[0][1:3] + (card,)))
-        if not 0 < fb[0][3] <= fb[1][3]:
-            raise CheckError('%s: scanout tranche of %d formats, the main one %d'
-                             % (what, fb[0][3], fb[1][3]))
-    for what, fb in (('left fullscreen', left), ('covered', covered)):
-        if len(fb) != 1 or len(fb[0]) != 1 or fb[0][0][0] != 0:
-            raise CheckError('%s: want one feedback with only the main tranche, got %s'
-                             % (what, fb))
-    # Only on change: the first (before mapping), with, without.
-    if len(settled) != at + 2:
-        raise CheckError('the fullscreen client got %d feedbacks, want %d: %s'
-                         % (len(settled), at + 2, settled))
+    t.notes.append('vkms card %s; fullscreen %s; after leaving fullscreen %d more; covered '
+                   '%s; uncovered %s; window %s; covered %s; uncovered %s'
+                   % (card, full, len(left), full_covered, full_uncovered, win, win_covered,
+                      win_uncovered))
+    check_scanout_feedback('fullscreen', full, card)
+    check_scanout_feedback('window', win, card)
+    if left:
+        raise CheckError('leaving fullscreen while still the whole frame sent %s' % left)
+    for what, covered, uncovered in (('fullscreen', full_covered, full_uncovered),
+                                     ('window', win_covered, win_uncovered)):
+        if len(covered) != 1 or len(covered[0]) != 1 or covered[0][0][0] != 0:
+            raise CheckError('%s covered: want one feedback with only the main tranche, '
+                             'got %s' % (what, covered))
+        if len(uncovered) != 1:
+            raise CheckError('%s uncovered: want one feedback, got %s' % (what, uncovered))
+        check_scanout_feedback(what + ' uncovered', uncovered[0], card)
 
 
 def vkms_overlay_refused(t):
