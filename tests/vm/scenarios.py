@@ -1484,6 +1484,62 @@ def vkms_scanout(alloc):
     return scenario
 
 
+def vkms_scanout_pool_offset(offset, whole_pages):
+    start = offset // 4096 * 4096
+    def scenario(t):
+        vkms_start_sealway(t, '--log=debug')
+        t.spawn('solid', t.client_env() + fullscreen_dmabuf(
+            'shm', (VKMS_W, VKMS_H), '--color ff%s --pool-offset %d%s'
+            % (ZC_COLOR, offset, ' --pool-whole-pages' if whole_pages else '')))
+        t.waitlog('solid', 'frame presented', 30)
+        # The pointer over the window hides the cursor: only the buffer shows.
+        deadline = time.monotonic() + 20
+        while True:
+            t.mouse_move(3, 3)
+            time.sleep(0.5)
+            latest = FRAME_LINE.findall(t.log('sealway'))[-1:]
+            if latest and (int(latest[0][3]) == 1 or time.monotonic() > deadline):
+                break
+        time.sleep(1)
+        crc = vkms_crc(t, 'the client at pool offset %d' % offset)
+        latest = FRAME_LINE.findall(t.log('sealway'))[-1:]
+        log = t.log('sealway')
+        t.signal('solid')
+        t.waitexit('solid')
+        t.check_running()
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+        ref = vkms_reference(t, '--color %s' % ZC_COLOR)
+        m = re.search(r'is a udmabuf of (\d+) bytes at (\d+) of its memfd', log)
+        on_plane = bool(latest) and int(latest[0][3]) == 1
+        why = re.findall(r'cannot be scanned out, composited: ([^\n]*)', log)
+        t.notes.append('pool offset %d%s: udmabuf %s; %s; CRC %s, dumb %s'
+                       % (offset, ', whole pages' if whole_pages else '',
+                          m.groups() if m else None,
+                          'on the primary plane' if on_plane else 'composited: %s' % why,
+                          crc, ref))
+        if crc != ref:
+            raise CheckError('the client at pool offset %d has CRC %s, a dumb buffer with its '
+                             'pixels %s' % (offset, crc, ref))
+        if whole_pages:
+            if not m or int(m.group(2)) != start:
+                raise CheckError('no udmabuf of the pages from %d: %s'
+                                 % (start, m.groups() if m else None))
+            if not on_plane:
+                raise CheckError('not scanned out: %s; last frame %s' % (why, latest))
+        elif on_plane or why != ['no udmabuf: its last page is past the end of the memfd']:
+            raise CheckError('a pool ending mid-page: want it composited, the reason said '
+                             'once; on the plane %s, reasons %s' % (on_plane, why))
+    scenario.__doc__ = ('A fullscreen sealed-memfd client whose buffer starts %d bytes into '
+                        'its pool %s' % (offset, (
+                            'of whole pages: a udmabuf of the pages from %d, the rest the '
+                            'framebuffer offset, scanned out' % start) if whole_pages else
+                            'that ends with it, mid-page: udmabuf cannot take the last page, '
+                            'so it is composited and the reason said once') +
+                        '; the CRC equals a dumb buffer\'s with the same pixels')
+    return scenario
+
+
 def vkms_scanout_fallback(flag, reason):
     def scenario(t):
         vkms_start_sealway(t, '--log=debug')
@@ -2181,6 +2237,8 @@ SCENARIOS = [
     Scenario('vkms-overlay-refused', COMPOSITOR + VKMS + ['sealway-dmabuf', 'fault-preload.so'],
              vkms_overlay_refused),
     Scenario('vkms-cursor-plane', COMPOSITOR + VKMS, vkms_cursor_plane),
+    Scenario('vkms-scanout-pool-offset-mid-page', COMPOSITOR + VKMS + ['sealway-shm'],
+             vkms_scanout_pool_offset(64, False)),
     Scenario('vkms-feedback-tranche', COMPOSITOR + VKMS + ['sealway-dmabuf', 'sealway-shm'],
              vkms_feedback_tranche),
 ]
