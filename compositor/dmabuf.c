@@ -67,7 +67,7 @@ struct sw_dmabuf {
 	/* Read-only, sealed; libwayland dups it for every event that carries it. */
 	int table_fd;
 	dev_t main_device;
-	/* surface_feedback.scanout_link: the surfaces whose last feedback had a scanout tranche. */
+	/* sw_dmabuf_surface.scanout_link: the surfaces whose last feedback had a scanout tranche. */
 	struct wl_list scanout_surfaces;
 };
 
@@ -76,7 +76,7 @@ struct sw_dmabuf {
  * scanout tranche the backend last named for it. Lives as long as the
  * surface; the feedback objects outlive it inert.
  */
-struct surface_feedback {
+struct sw_dmabuf_surface {
 	struct sw_dmabuf *dmabuf;
 	struct sw_surface *surface;
 	struct wl_list resources;        /* wl_resource_get_link of the feedback objects */
@@ -304,7 +304,7 @@ surface_feedback_resource_destroy(struct wl_resource *resource)
 }
 
 static void
-surface_feedback_set_scanout(struct surface_feedback *sf, const void *owner,
+surface_feedback_set_scanout(struct sw_dmabuf_surface *sf, const void *owner,
 			     const struct sw_dmabuf_tranche *scanout)
 {
 	if (sf->scanout)
@@ -323,7 +323,7 @@ surface_feedback_set_scanout(struct surface_feedback *sf, const void *owner,
 static void
 surface_feedback_surface_destroy(struct wl_listener *listener, void *data)
 {
-	struct surface_feedback *sf = wl_container_of(listener, sf, surface_destroy);
+	struct sw_dmabuf_surface *sf = wl_container_of(listener, sf, surface_destroy);
 	/* The feedback objects stay until the client destroys them; nothing more comes. */
 	struct wl_resource *resource, *tmp;
 	wl_resource_for_each_safe(resource, tmp, &sf->resources) {
@@ -348,7 +348,7 @@ void
 sw_dmabuf_surface_scanout(struct sw_surface *surface, const void *owner,
 			  const struct sw_dmabuf_tranche *scanout, uint64_t frame)
 {
-	struct surface_feedback *sf = surface->dmabuf_feedback;
+	struct sw_dmabuf_surface *sf = surface->dmabuf_feedback;
 	if (!sf)
 		return;
 	/* Another output's candidate: that output says when it stops being one. */
@@ -377,7 +377,7 @@ sw_dmabuf_scanout_frame_end(struct sw_server *server, const void *owner, uint64_
 	if (!dmabuf)
 		return;
 	/* Only surfaces with a scanout tranche are here: at most one per plane and output. */
-	struct surface_feedback *sf, *tmp;
+	struct sw_dmabuf_surface *sf, *tmp;
 	wl_list_for_each_safe(sf, tmp, &dmabuf->scanout_surfaces, scanout_link)
 		if (sf->owner == owner && sf->frame != frame)
 			surface_feedback_set_scanout(sf, owner, NULL);
@@ -1017,7 +1017,7 @@ dmabuf_handle_get_surface_feedback(struct wl_client *client, struct wl_resource 
 {
 	struct sw_dmabuf *dmabuf = wl_resource_get_user_data(resource);
 	struct sw_surface *surf = wl_resource_get_user_data(surface);
-	struct surface_feedback *sf = surf->dmabuf_feedback;
+	struct sw_dmabuf_surface *sf = surf->dmabuf_feedback;
 	if (!sf) {
 		sf = calloc(1, sizeof(*sf));
 		if (!sf) {

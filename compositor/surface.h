@@ -139,7 +139,7 @@ struct sw_surface {
 	/* Set by the shell while the surface is the root of a mapped view. */
 	struct sw_view *view;
 	/* dmabuf.c's per-surface feedback objects; NULL when the client asked for none. */
-	struct surface_feedback *dmabuf_feedback;
+	struct sw_dmabuf_surface *dmabuf_feedback;
 	/* Child wl_subsurfaces drawn below and above this surface, bottom first. */
 	struct wl_list subsurfaces_below, subsurfaces_above;
 
