@@ -119,7 +119,7 @@ shm_create(void *data, struct sw_buffer *buffer)
 		[A_POSIX_SHM] = SW_ALLOC_POSIX_SHM,
 	};
 	b->buffers_made++;
-	return sw_shm_buffer_create(b->client->shm, method[b->alloc], buffer);
+	return sw_shm_buffer_create(b->client->shm, method[b->alloc], 0, false, buffer);
 }
 
 static void

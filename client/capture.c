@@ -305,7 +305,7 @@ prepare_buffer(struct capture *capture)
 	b->width = capture->width;
 	b->height = capture->height;
 	b->stride[0] = capture->stride;
-	if (sw_shm_buffer_create(capture->shm, SW_ALLOC_MEMFD_SEALED, b) < 0) {
+	if (sw_shm_buffer_create(capture->shm, SW_ALLOC_MEMFD_SEALED, 0, false, b) < 0) {
 		fprintf(stderr, PROG ": cannot allocate a %ux%u %s buffer\n", capture->width,
 			capture->height, fmt->name);
 		return -1;

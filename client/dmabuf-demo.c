@@ -7,10 +7,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -57,6 +59,17 @@ struct demo {
 	uint32_t table_size;
 	struct wl_array tranche_indices;  /* uint16_t, all tranches */
 	bool feedback_done;
+
+	/* --surface-feedback: the window's feedback, printed as it comes. */
+	bool surface_feedback;
+	struct zwp_linux_dmabuf_feedback_v1 *surface_fb;
+	struct {
+		dev_t target;
+		uint32_t flags;
+		size_t formats;
+	} tranche;                        /* the one being received */
+	unsigned tranches;                /* of the feedback being received */
+	uint64_t unfullscreen_after;      /* commits; 0: never */
 };
 
 /* Allocator-private part of a buffer. */
@@ -178,6 +191,76 @@ static const struct zwp_linux_dmabuf_feedback_v1_listener feedback_listener = {
 	.tranche_target_device = fb_tranche_target_device,
 	.tranche_formats = fb_tranche_formats,
 	.tranche_flags = fb_tranche_flags,
+};
+
+/* ---- --surface-feedback: the window's feedback, one line per tranche ---- */
+
+static void
+sfb_done(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb)
+{
+	struct demo *demo = data;
+	sw_info("surface feedback done: %u tranche%s", demo->tranches,
+		demo->tranches == 1 ? "" : "s");
+	demo->tranches = 0;
+}
+
+static void
+sfb_format_table(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb, int32_t fd,
+		 uint32_t size)
+{
+	close(fd);
+}
+
+static void
+sfb_main_device(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb, struct wl_array *dev)
+{
+}
+
+static void
+sfb_tranche_target_device(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb,
+			  struct wl_array *dev)
+{
+	struct demo *demo = data;
+	if (dev->size == sizeof(dev_t))
+		memcpy(&demo->tranche.target, dev->data, sizeof(dev_t));
+}
+
+static void
+sfb_tranche_formats(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb,
+		    struct wl_array *indices)
+{
+	struct demo *demo = data;
+	demo->tranche.formats += indices->size / sizeof(uint16_t);
+}
+
+static void
+sfb_tranche_flags(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb, uint32_t flags)
+{
+	struct demo *demo = data;
+	demo->tranche.flags = flags;
+}
+
+static void
+sfb_tranche_done(void *data, struct zwp_linux_dmabuf_feedback_v1 *fb)
+{
+	struct demo *demo = data;
+	sw_info("surface feedback: tranche flags=%u%s target=%u:%u formats=%zu",
+		demo->tranche.flags,
+		demo->tranche.flags & ZWP_LINUX_DMABUF_FEEDBACK_V1_TRANCHE_FLAGS_SCANOUT ?
+			" (scanout)" : "",
+		major(demo->tranche.target), minor(demo->tranche.target), demo->tranche.formats);
+	demo->tranches++;
+	memset(&demo->tranche, 0, sizeof(demo->tranche));
+}
+
+static const struct zwp_linux_dmabuf_feedback_v1_listener surface_feedback_listener = {
+	.done = sfb_done,
+	.format_table = sfb_format_table,
+	.main_device = sfb_main_device,
+	.tranche_done = sfb_tranche_done,
+	.tranche_target_device = sfb_tranche_target_device,
+	.tranche_formats = sfb_tranche_formats,
+	.tranche_flags = sfb_tranche_flags,
 };
 
 /* The table entries, as the protocol lays them out. */
@@ -534,6 +617,10 @@ draw(void *data, struct sw_window *window)
 	pixman_region32_fini(&repaint);
 	if (demo->frames && stats->commits >= demo->frames)
 		demo->done = true;
+	if (demo->unfullscreen_after && stats->commits == demo->unfullscreen_after) {
+		sw_info("leaving fullscreen after %" PRIu64 " frames", stats->commits);
+		sw_window_unset_fullscreen(window);
+	}
 out_image:
 }
 
@@ -555,6 +642,8 @@ usage(FILE *out)
 		"  --immed            create buffers with create_immed instead of create\n"
 		"  --buffers 2|3      double or triple buffering (default 2)\n"
 		"  --fullscreen       ask to be fullscreen (the buffers keep --size)\n"
+		"  --unfullscreen-after N  leave fullscreen after N frames\n"
+		"  --surface-feedback log the window's dma-buf feedback, a line per tranche\n"
 		"  --log LEVEL        error, warn, info or debug (default info)\n"
 		"  --help             show this help\n");
 }
@@ -565,12 +654,15 @@ usage(FILE *out)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_ALLOC = 256, OPT_HEAP, OPT_FORMAT, OPT_IMMED };
+	enum { OPT_ALLOC = 256, OPT_HEAP, OPT_FORMAT, OPT_IMMED, OPT_SURFACE_FEEDBACK,
+	       OPT_UNFULLSCREEN_AFTER };
 	static const struct option options[] = {
 		{ "alloc", required_argument, NULL, OPT_ALLOC },
 		{ "heap", required_argument, NULL, OPT_HEAP },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "immed", no_argument, NULL, OPT_IMMED },
+		{ "surface-feedback", no_argument, NULL, OPT_SURFACE_FEEDBACK },
+		{ "unfullscreen-after", required_argument, NULL, OPT_UNFULLSCREEN_AFTER },
 		SW_DEMO_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -605,6 +697,19 @@ main(int argc, char *argv[])
 		case OPT_IMMED:
 			demo.immed = true;
 			break;
+		case OPT_SURFACE_FEEDBACK:
+			demo.surface_feedback = true;
+			break;
+		case OPT_UNFULLSCREEN_AFTER: {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || n == 0)
+				return bad_option("invalid --unfullscreen-after \"%s\" (a count "
+						  "above 0)", optarg);
+			demo.unfullscreen_after = n;
+			break;
+		}
 		default: {
 			int status = sw_demo_option(PROG, usage, opt, argv, &common);
 			if (status >= 0)
@@ -679,10 +784,28 @@ main(int argc, char *argv[])
 	demo.window = sw_window_create(demo.client, &window_params);
 	if (!demo.window)
 		goto out_dmabuf;
+	if (demo.surface_feedback) {
+		if (demo.dmabuf_version < 4) {
+			fprintf(stderr, PROG ": --surface-feedback needs zwp_linux_dmabuf_v1 "
+				"version 4\n");
+			goto out_window;
+		}
+		demo.surface_fb = zwp_linux_dmabuf_v1_get_surface_feedback(
+			demo.dmabuf, sw_window_surface(demo.window));
+		if (!demo.surface_fb) {
+			sw_err("get_surface_feedback: out of memory");
+			goto out_window;
+		}
+		zwp_linux_dmabuf_feedback_v1_add_listener(demo.surface_fb,
+							  &surface_feedback_listener, &demo);
+	}
 
 	if (sw_window_run(demo.window, &demo.done, &demo.failed) == 0)
 		ret = 0;
 	sw_window_print_stats(demo.window, stdout);
+	if (demo.surface_fb)
+		zwp_linux_dmabuf_feedback_v1_destroy(demo.surface_fb);
+out_window:
 	sw_window_destroy(demo.window);
 out_dmabuf:
 	zwp_linux_dmabuf_v1_destroy(demo.dmabuf);

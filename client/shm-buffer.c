@@ -9,13 +9,14 @@
 #include "shm-buffer.h"
 
 int
-sw_shm_buffer_create(struct wl_shm *shm, enum sw_alloc_method method,
-		     struct sw_buffer *buffer)
+sw_shm_buffer_create(struct wl_shm *shm, enum sw_alloc_method method, uint32_t pool_offset,
+		     bool whole_pages, struct sw_buffer *buffer)
 {
 	const struct sw_format *fmt = buffer->format;
 	uint64_t min_stride = sw_format_min_stride(fmt, 0, buffer->width);
 	uint64_t stride = buffer->stride[0] ? buffer->stride[0] : min_stride;
-	uint64_t size = 0;
+	/* The buffer starts `pool_offset` bytes into its pool (and the mapping). */
+	uint64_t size = pool_offset;
 
 	if (buffer->width == 0 || buffer->height == 0 || stride < min_stride) {
 		sw_err("bad buffer layout %ux%u stride %llu for %s", buffer->width,
@@ -37,6 +38,16 @@ sw_shm_buffer_create(struct wl_shm *shm, enum sw_alloc_method method,
 		}
 	}
 
+	if (whole_pages) {
+		long page = sysconf(_SC_PAGESIZE);
+		uint64_t p = page > 0 ? (uint64_t)page : 4096;
+		size = (size + p - 1) / p * p;
+		if (size > INT32_MAX) {
+			sw_err("%llu bytes in whole pages are too many for wl_shm",
+			       (unsigned long long)size);
+			return -1;
+		}
+	}
 	int fd = sw_anon_file_create((size_t)size, method);
 	if (fd < 0)
 		return -1;
@@ -61,7 +72,8 @@ sw_shm_buffer_create(struct wl_shm *shm, enum sw_alloc_method method,
 		sw_err("wl_shm.create_pool: out of memory");
 		goto err_map;
 	}
-	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, 0, (int32_t)buffer->width,
+	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, (int32_t)pool_offset,
+						      (int32_t)buffer->width,
 						      (int32_t)buffer->height,
 						      (int32_t)stride, fmt->shm);
 	/* The buffer keeps the pool's memory alive; neither needs the fd any more. */

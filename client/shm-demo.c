@@ -3,7 +3,9 @@
  * unsealed memfds or POSIX shm), paced by frame callbacks, and reports
  * wp_presentation statistics.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -29,6 +31,8 @@ struct demo {
 	uint64_t frames;        /* commits to make; 0 = until a signal */
 	bool solid;
 	uint32_t color;         /* AARRGGBB when solid */
+	uint32_t pool_offset;   /* where buffers start in their pools */
+	bool pool_whole_pages;  /* pools rounded up to a page, not ending with the buffer */
 	bool done;              /* all frames committed */
 	bool failed;
 };
@@ -39,7 +43,8 @@ static int
 shm_alloc_create(void *data, struct sw_buffer *buffer)
 {
 	struct demo *demo = data;
-	return sw_shm_buffer_create(demo->client->shm, demo->method, buffer);
+	return sw_shm_buffer_create(demo->client->shm, demo->method, demo->pool_offset,
+				    demo->pool_whole_pages, buffer);
 }
 
 static void
@@ -212,6 +217,8 @@ usage(FILE *out)
 		"  --unsealed         memfd without seals (for comparison)\n"
 		"  --posix-shm        shm_open, unlinked at once (for comparison)\n"
 		"  --fullscreen       ask to be fullscreen (the buffers keep --size)\n"
+		"  --pool-offset N    start each buffer N bytes into its pool (default 0)\n"
+		"  --pool-whole-pages make each pool a whole number of pages\n"
 		"  --log LEVEL        error, warn, info or debug (default info)\n"
 		"  --help             show this help\n");
 }
@@ -225,13 +232,16 @@ drawable(const struct sw_format *fmt)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_FORMAT = 256, OPT_TITLE, OPT_APP_ID, OPT_UNSEALED, OPT_POSIX_SHM };
+	enum { OPT_FORMAT = 256, OPT_TITLE, OPT_APP_ID, OPT_UNSEALED, OPT_POSIX_SHM,
+	       OPT_POOL_OFFSET, OPT_POOL_WHOLE_PAGES };
 	static const struct option options[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "app-id", required_argument, NULL, OPT_APP_ID },
 		{ "unsealed", no_argument, NULL, OPT_UNSEALED },
 		{ "posix-shm", no_argument, NULL, OPT_POSIX_SHM },
+		{ "pool-offset", required_argument, NULL, OPT_POOL_OFFSET },
+		{ "pool-whole-pages", no_argument, NULL, OPT_POOL_WHOLE_PAGES },
 		SW_DEMO_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -262,6 +272,19 @@ main(int argc, char *argv[])
 			break;
 		case OPT_POSIX_SHM:
 			demo.method = SW_ALLOC_POSIX_SHM;
+			break;
+		case OPT_POOL_OFFSET: {
+			char *end;
+			errno = 0;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || n > INT32_MAX / 2)
+				return sw_bad_option(PROG, usage, "invalid --pool-offset \"%s\"",
+						     optarg);
+			demo.pool_offset = (uint32_t)n;
+			break;
+		}
+		case OPT_POOL_WHOLE_PAGES:
+			demo.pool_whole_pages = true;
 			break;
 		default: {
 			int status = sw_demo_option(PROG, usage, opt, argv, &common);

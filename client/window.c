@@ -845,6 +845,19 @@ sw_window_destroy(struct sw_window *window)
 	free(window);
 }
 
+struct wl_surface *
+sw_window_surface(const struct sw_window *window)
+{
+	return window->surface;
+}
+
+void
+sw_window_unset_fullscreen(struct sw_window *window)
+{
+	xdg_toplevel_unset_fullscreen(window->toplevel);
+	window->client->hide_cursor = false;
+}
+
 bool
 sw_window_closed(const struct sw_window *window)
 {

@@ -138,6 +138,9 @@ void sw_window_commit(struct sw_window *window, struct sw_buffer *buffer,
 		      pixman_region32_t *damage);
 
 void sw_window_schedule_redraw(struct sw_window *window);
+struct wl_surface *sw_window_surface(const struct sw_window *window);
+/* Ask to leave fullscreen; the compositor's configure says where the window goes. */
+void sw_window_unset_fullscreen(struct sw_window *window);
 bool sw_window_closed(const struct sw_window *window);
 bool sw_window_failed(const struct sw_window *window);
 const struct sw_present_stats *sw_window_stats(const struct sw_window *window);

@@ -42,6 +42,7 @@
 #include "formats.h"
 #include "linux-dmabuf-unstable-v1-server-protocol.h"
 #include "log.h"
+#include "surface.h"
 #include "server.h"
 #include "sigbus.h"
 #include "yuv.h"
@@ -66,6 +67,24 @@ struct sw_dmabuf {
 	/* Read-only, sealed; libwayland dups it for every event that carries it. */
 	int table_fd;
 	dev_t main_device;
+	/* sw_dmabuf_surface.scanout_link: the surfaces whose last feedback had a scanout tranche. */
+	struct wl_list scanout_surfaces;
+};
+
+/*
+ * The feedback objects of one surface (get_surface_feedback), and the
+ * scanout tranche the backend last named for it. Lives as long as the
+ * surface; the feedback objects outlive it inert.
+ */
+struct sw_dmabuf_surface {
+	struct sw_dmabuf *dmabuf;
+	struct sw_surface *surface;
+	struct wl_list resources;        /* wl_resource_get_link of the feedback objects */
+	struct wl_listener surface_destroy;
+	const struct sw_dmabuf_tranche *scanout;  /* in the feedback last sent; NULL: none */
+	const void *owner;               /* the output state that named it */
+	uint64_t frame;                  /* the owner's frame that last named it */
+	struct wl_list scanout_link;     /* sw_dmabuf.scanout_surfaces while scanout is set */
 };
 
 struct params_plane {
@@ -208,11 +227,14 @@ static const struct zwp_linux_dmabuf_feedback_v1_interface feedback_impl = {
 };
 
 static void
-send_feedback(struct sw_dmabuf *dmabuf, struct wl_resource *resource)
+send_feedback(struct sw_dmabuf *dmabuf, struct wl_resource *resource,
+	      const struct sw_dmabuf_tranche *scanout)
 {
-	struct wl_array dev, indices;
+	struct wl_array dev, indices, scanout_dev, scanout_indices;
 	wl_array_init(&dev);
 	wl_array_init(&indices);
+	wl_array_init(&scanout_dev);
+	wl_array_init(&scanout_indices);
 
 	dev_t *devp = wl_array_add(&dev, sizeof(*devp));
 	uint16_t *idx = wl_array_add(&indices, dmabuf->table_len * sizeof(*idx));
@@ -223,11 +245,30 @@ send_feedback(struct sw_dmabuf *dmabuf, struct wl_resource *resource)
 	*devp = dmabuf->main_device;
 	for (uint16_t i = 0; i < dmabuf->table_len; i++)
 		idx[i] = i;
+	if (scanout) {
+		dev_t *sdev = wl_array_add(&scanout_dev, sizeof(*sdev));
+		uint16_t *sidx = wl_array_add(&scanout_indices, scanout->n * sizeof(*sidx));
+		if (!sdev || (scanout->n && !sidx)) {
+			wl_resource_post_no_memory(resource);
+			goto out;
+		}
+		*sdev = scanout->device;
+		if (scanout->n)
+			memcpy(sidx, scanout->indices, scanout->n * sizeof(*sidx));
+	}
 
 	zwp_linux_dmabuf_feedback_v1_send_format_table(resource, dmabuf->table_fd,
 		(uint32_t)(dmabuf->table_len * sizeof(*dmabuf->table)));
 	zwp_linux_dmabuf_feedback_v1_send_main_device(resource, &dev);
-	/* One tranche: everything we offer, read from wherever the main device is. */
+	/* Tranches go by preference: what the plane can show first. */
+	if (scanout) {
+		zwp_linux_dmabuf_feedback_v1_send_tranche_target_device(resource, &scanout_dev);
+		zwp_linux_dmabuf_feedback_v1_send_tranche_formats(resource, &scanout_indices);
+		zwp_linux_dmabuf_feedback_v1_send_tranche_flags(resource,
+			ZWP_LINUX_DMABUF_FEEDBACK_V1_TRANCHE_FLAGS_SCANOUT);
+		zwp_linux_dmabuf_feedback_v1_send_tranche_done(resource);
+	}
+	/* Everything we offer, read from wherever the main device is. */
 	zwp_linux_dmabuf_feedback_v1_send_tranche_target_device(resource, &dev);
 	zwp_linux_dmabuf_feedback_v1_send_tranche_formats(resource, &indices);
 	zwp_linux_dmabuf_feedback_v1_send_tranche_flags(resource, 0);
@@ -236,10 +277,13 @@ send_feedback(struct sw_dmabuf *dmabuf, struct wl_resource *resource)
 out:
 	wl_array_release(&dev);
 	wl_array_release(&indices);
+	wl_array_release(&scanout_dev);
+	wl_array_release(&scanout_indices);
 }
 
-static void
-create_feedback(struct wl_client *client, struct wl_resource *dmabuf_resource, uint32_t id)
+static struct wl_resource *
+create_feedback(struct wl_client *client, struct wl_resource *dmabuf_resource, uint32_t id,
+		wl_resource_destroy_func_t destroy)
 {
 	struct sw_dmabuf *dmabuf = wl_resource_get_user_data(dmabuf_resource);
 	struct wl_resource *resource = wl_resource_create(client,
@@ -247,10 +291,128 @@ create_feedback(struct wl_client *client, struct wl_resource *dmabuf_resource, u
 		wl_resource_get_version(dmabuf_resource), id);
 	if (!resource) {
 		wl_client_post_no_memory(client);
+		return NULL;
+	}
+	wl_resource_set_implementation(resource, &feedback_impl, dmabuf, destroy);
+	return resource;
+}
+
+static void
+surface_feedback_resource_destroy(struct wl_resource *resource)
+{
+	wl_list_remove(wl_resource_get_link(resource));
+}
+
+static void
+surface_feedback_set_scanout(struct sw_dmabuf_surface *sf, const void *owner,
+			     const struct sw_dmabuf_tranche *scanout)
+{
+	if (sf->scanout)
+		wl_list_remove(&sf->scanout_link);
+	sf->scanout = scanout;
+	sf->owner = owner;
+	if (scanout)
+		wl_list_insert(&sf->dmabuf->scanout_surfaces, &sf->scanout_link);
+	sw_debug("dmabuf: surface %p: feedback %s a scanout tranche (%zu formats)",
+		 (void *)sf->surface, scanout ? "with" : "without", scanout ? scanout->n : 0);
+	struct wl_resource *resource;
+	wl_resource_for_each(resource, &sf->resources)
+		send_feedback(sf->dmabuf, resource, scanout);
+}
+
+static void
+surface_feedback_surface_destroy(struct wl_listener *listener, void *data)
+{
+	struct sw_dmabuf_surface *sf = wl_container_of(listener, sf, surface_destroy);
+	/* The feedback objects stay until the client destroys them; nothing more comes. */
+	struct wl_resource *resource, *tmp;
+	wl_resource_for_each_safe(resource, tmp, &sf->resources) {
+		wl_list_remove(wl_resource_get_link(resource));
+		wl_list_init(wl_resource_get_link(resource));
+	}
+	if (sf->scanout)
+		wl_list_remove(&sf->scanout_link);
+	wl_list_remove(&sf->surface_destroy.link);
+	sf->surface->dmabuf_feedback = NULL;
+	free(sf);
+}
+
+static bool
+same_tranche(const struct sw_dmabuf_tranche *a, const struct sw_dmabuf_tranche *b)
+{
+	return a->device == b->device && a->n == b->n &&
+	       (!a->n || memcmp(a->indices, b->indices, a->n * sizeof(*a->indices)) == 0);
+}
+
+void
+sw_dmabuf_surface_scanout(struct sw_surface *surface, const void *owner,
+			  const struct sw_dmabuf_tranche *scanout, uint64_t frame)
+{
+	struct sw_dmabuf_surface *sf = surface->dmabuf_feedback;
+	if (!sf)
+		return;
+	/* Another output's candidate: that output says when it stops being one. */
+	if (!scanout && sf->scanout && sf->owner != owner)
+		return;
+	if (scanout) {
+		sf->owner = owner;
+		sf->frame = frame;
+	}
+	if (sf->scanout == scanout)
+		return;
+	/* Another plane with the same formats (overlays often are): nothing to tell. */
+	if (scanout && sf->scanout && same_tranche(sf->scanout, scanout)) {
+		wl_list_remove(&sf->scanout_link);
+		wl_list_insert(&sf->dmabuf->scanout_surfaces, &sf->scanout_link);
+		sf->scanout = scanout;
 		return;
 	}
-	wl_resource_set_implementation(resource, &feedback_impl, dmabuf, NULL);
-	send_feedback(dmabuf, resource);
+	surface_feedback_set_scanout(sf, owner, scanout);
+}
+
+void
+sw_dmabuf_scanout_frame_end(struct sw_server *server, const void *owner, uint64_t frame)
+{
+	struct sw_dmabuf *dmabuf = server->dmabuf;
+	if (!dmabuf)
+		return;
+	/* Only surfaces with a scanout tranche are here: at most one per plane and output. */
+	struct sw_dmabuf_surface *sf, *tmp;
+	wl_list_for_each_safe(sf, tmp, &dmabuf->scanout_surfaces, scanout_link)
+		if (sf->owner == owner && sf->frame != frame)
+			surface_feedback_set_scanout(sf, owner, NULL);
+}
+
+bool
+sw_dmabuf_tranche_add(struct sw_server *server, struct sw_dmabuf_tranche *tranche,
+		      uint32_t format, uint64_t modifier)
+{
+	struct sw_dmabuf *dmabuf = server->dmabuf;
+	if (!dmabuf)
+		return true;
+	/* Only what we import: a pair we would refuse is no use to a client. */
+	for (uint16_t i = 0; i < dmabuf->table_len; i++) {
+		if (dmabuf->table[i].format != format || dmabuf->table[i].modifier != modifier)
+			continue;
+		for (size_t j = 0; j < tranche->n; j++)
+			if (tranche->indices[j] == i)
+				return true;
+		uint16_t *indices = realloc(tranche->indices,
+					    (tranche->n + 1) * sizeof(*tranche->indices));
+		if (!indices)
+			return false;
+		indices[tranche->n++] = i;
+		tranche->indices = indices;
+		return true;
+	}
+	return true;
+}
+
+void
+sw_dmabuf_tranche_fini(struct sw_dmabuf_tranche *tranche)
+{
+	free(tranche->indices);
+	memset(tranche, 0, sizeof(*tranche));
 }
 
 /* ---- buffers ---- */
@@ -844,15 +1006,41 @@ static void
 dmabuf_handle_get_default_feedback(struct wl_client *client, struct wl_resource *resource,
 				   uint32_t id)
 {
-	create_feedback(client, resource, id);
+	struct wl_resource *feedback = create_feedback(client, resource, id, NULL);
+	if (feedback)
+		send_feedback(wl_resource_get_user_data(resource), feedback, NULL);
 }
 
 static void
 dmabuf_handle_get_surface_feedback(struct wl_client *client, struct wl_resource *resource,
 				   uint32_t id, struct wl_resource *surface)
 {
-	/* One output, one renderer: every surface gets the default feedback. */
-	create_feedback(client, resource, id);
+	struct sw_dmabuf *dmabuf = wl_resource_get_user_data(resource);
+	struct sw_surface *surf = wl_resource_get_user_data(surface);
+	struct sw_dmabuf_surface *sf = surf->dmabuf_feedback;
+	if (!sf) {
+		sf = calloc(1, sizeof(*sf));
+		if (!sf) {
+			wl_client_post_no_memory(client);
+			return;
+		}
+		sf->dmabuf = dmabuf;
+		sf->surface = surf;
+		wl_list_init(&sf->resources);
+		sf->surface_destroy.notify = surface_feedback_surface_destroy;
+		wl_resource_add_destroy_listener(surface, &sf->surface_destroy);
+		surf->dmabuf_feedback = sf;
+	}
+	/*
+	 * One renderer: the default feedback, with a scanout tranche first
+	 * while the backend names the surface a scanout candidate.
+	 */
+	struct wl_resource *feedback = create_feedback(client, resource, id,
+						       surface_feedback_resource_destroy);
+	if (!feedback)
+		return;
+	wl_list_insert(&sf->resources, wl_resource_get_link(feedback));
+	send_feedback(dmabuf, feedback, sf->scanout);
 }
 
 static const struct zwp_linux_dmabuf_v1_interface dmabuf_impl = {
@@ -897,6 +1085,7 @@ sw_dmabuf_create(struct sw_server *server)
 	}
 	dmabuf->server = server;
 	dmabuf->table_fd = -1;
+	wl_list_init(&dmabuf->scanout_surfaces);
 	if (!sw_sigbus_install())
 		goto err_sigbus;
 	if (!build_table(dmabuf))

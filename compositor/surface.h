@@ -138,6 +138,8 @@ struct sw_surface {
 	void *role_data;
 	/* Set by the shell while the surface is the root of a mapped view. */
 	struct sw_view *view;
+	/* dmabuf.c's per-surface feedback objects; NULL when the client asked for none. */
+	struct sw_dmabuf_surface *dmabuf_feedback;
 	/* Child wl_subsurfaces drawn below and above this surface, bottom first. */
 	struct wl_list subsurfaces_below, subsurfaces_above;
 

@@ -691,6 +691,10 @@ head_create(struct drm_backend *drm, drmModeRes *res, drmModeConnector *conn, in
 		snprintf(why, why_len, "out of memory");
 		goto err;
 	}
+	if (drm->atomic && !drm_plane_set_primary(&head->planes, drm->fd, head->plane_id)) {
+		snprintf(why, why_len, "out of memory");
+		goto err;
+	}
 
 	const char *type = drmModeGetConnectorTypeName(conn->connector_type);
 	char name[32];
@@ -1275,6 +1279,8 @@ drm_assign_planes(struct sw_backend *base, struct sw_output *output, struct sw_s
 		return;
 	}
 	if (head->gone) {
+		/* No candidates on a gone output. */
+		sw_dmabuf_scanout_frame_end(output->server, &head->planes, ++head->planes.frame);
 		drm_plane_set_clear(&head->planes);
 		head->planes.cursor.want = (struct drm_plane_state){ 0 };
 		head->cursor_scene.active = false;

@@ -14,12 +14,14 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "backend.h"
 #include "buffer.h"
 #include "drm_planes.h"
 #include "formats.h"
 #include "log.h"
 #include "output.h"
 #include "scene.h"
+#include "surface.h"
 
 /* --- discovery --- */
 
@@ -201,17 +203,43 @@ drm_plane_set_init(struct drm_plane_set *set, int fd, int crtc_index, uint64_t *
 	return true;
 }
 
+bool
+drm_plane_set_primary(struct drm_plane_set *set, int fd, uint32_t plane_id)
+{
+	drmModePlane *kms = drmModeGetPlane(fd, plane_id);
+	if (!kms)
+		return true;
+	bool ok = true;
+	uint64_t blob = 0;
+	drmModeObjectProperties *props =
+		drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
+	if (props) {
+		plane_prop(props, fd, "IN_FORMATS", &blob);
+		set->primary.id = plane_id;
+		ok = plane_formats(&set->primary, fd, kms, blob);
+		drmModeFreeObjectProperties(props);
+	}
+	drmModeFreePlane(kms);
+	return ok;
+}
+
 void
 drm_plane_set_fini(struct drm_plane_set *set, uint64_t *taken)
 {
+	/* Nothing is a candidate of this output any more. */
+	if (set->server)
+		sw_dmabuf_scanout_frame_end(set->server, set, ++set->frame);
 	for (size_t i = 0; i < set->n_overlays; i++) {
 		*taken &= ~(1ull << set->overlays[i].index);
 		free(set->overlays[i].formats);
+		sw_dmabuf_tranche_fini(&set->overlays[i].tranche);
 	}
 	if (set->has_cursor) {
 		*taken &= ~(1ull << set->cursor.index);
 		free(set->cursor.formats);
 	}
+	free(set->primary.formats);
+	sw_dmabuf_tranche_fini(&set->primary.tranche);
 	free(set->overlays);
 	free(set->tested);
 	memset(set, 0, sizeof(*set));
@@ -461,6 +489,37 @@ cursor_unfit(const struct drm_plane_set *set, const struct sw_scene_item *item)
 	return NULL;
 }
 
+/* The plane's scanout tranche for the dma-buf feedback, made once; NULL when out of memory. */
+static const struct sw_dmabuf_tranche *
+plane_tranche(struct drm_plane_set *set, const struct sw_output *output, struct drm_plane *plane)
+{
+	struct sw_dmabuf_tranche *t = &plane->tranche;
+	if (t->made)
+		return t;
+	t->device = output->backend->drm_dev;
+	for (size_t i = 0; i < plane->n_formats; i++) {
+		if (!sw_dmabuf_tranche_add(set->server, t, plane->formats[i].format,
+					   plane->formats[i].modifier)) {
+			sw_dmabuf_tranche_fini(t);
+			return NULL;
+		}
+	}
+	t->made = true;
+	return t;
+}
+
+/* Tell the item's surface whether it could go on `plane` (NULL: no plane). */
+static void
+scanout_candidate(struct drm_plane_set *set, const struct sw_output *output,
+		  const struct sw_scene_item *item, struct drm_plane *plane)
+{
+	/* Nothing for surfaces that asked for no feedback. */
+	if (!item->surface || !item->surface->dmabuf_feedback)
+		return;
+	sw_dmabuf_surface_scanout(item->surface, set,
+				  plane ? plane_tranche(set, output, plane) : NULL, set->frame);
+}
+
 void
 drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 		  struct sw_output *output, struct sw_scene_list *list)
@@ -476,6 +535,8 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 	set->n_last_reasons = set->n_reasons;
 	set->n_reasons = 0;
 	drm_plane_set_clear(set);
+	set->server = output->server;
+	set->frame++;
 
 	/* What is composited above the item being looked at: where it may not go on a plane. */
 	pixman_region32_t composited;
@@ -505,6 +566,7 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 		} else if (i == 0 && on_planes == list->count - 1 &&
 			   sw_output_item_is_frame(output, item)) {
 			/* The whole frame, with nothing composited above it: the primary plane. */
+			scanout_candidate(set, output, item, set->primary.id ? &set->primary : NULL);
 			s = assign->scanout(assign->data, item->buffer);
 			if (!s)
 				why = "out of memory";
@@ -527,6 +589,7 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 			if (!why && pixman_region32_contains_rectangle(&composited, &box) !=
 				    PIXMAN_REGION_OUT)
 				why = "something composited shows above it";
+			scanout_candidate(set, output, item, why ? NULL : plane);
 			if (!why && !(s = assign->scanout(assign->data, item->buffer)))
 				why = "out of memory";
 			if (!why && !s->fb_id)
@@ -547,6 +610,7 @@ drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 			free_planes--;
 	}
 	pixman_region32_fini(&composited);
+	sw_dmabuf_scanout_frame_end(set->server, set, set->frame);
 
 	/*
 	 * TEST_ONLY, dropping the lowest plane while it fails: overlays bottom

@@ -17,6 +17,8 @@
 #include <wayland-server-core.h>
 #include <xf86drmMode.h>
 
+#include "dmabuf.h"
+
 struct sw_buffer;
 struct sw_output;
 struct sw_scene_list;
@@ -55,6 +57,8 @@ struct drm_plane {
 	struct drm_plane_state want;    /* this frame's choice */
 	struct drm_plane_state shown;   /* what the last commit set */
 	struct sw_buffer *buffer;       /* of `want`, for the logs */
+	/* Its formats as a dma-buf feedback scanout tranche, made on first use. */
+	struct sw_dmabuf_tranche tranche;
 };
 
 /*
@@ -110,6 +114,14 @@ struct drm_plane_set {
 	size_t n_reasons, n_last_reasons;
 	/* TEST_ONLY commits asked for; the tests read the debug line that counts them. */
 	uint64_t tests;
+	/*
+	 * The primary plane's formats (only id, formats and tranche are set),
+	 * for the scanout tranche of a surface that could be the whole frame.
+	 */
+	struct drm_plane primary;
+	/* Frames assigned, and the server, for the dma-buf feedback of candidates. */
+	uint64_t frame;
+	struct sw_server *server;
 };
 
 /*
@@ -143,6 +155,8 @@ struct drm_assign {
  */
 bool drm_plane_set_init(struct drm_plane_set *set, int fd, int crtc_index, uint64_t *taken,
 			uint32_t cursor_w, uint32_t cursor_h);
+/* Reads the IN_FORMATS of the head's primary plane. False when out of memory. */
+bool drm_plane_set_primary(struct drm_plane_set *set, int fd, uint32_t plane_id);
 /* Frees the set and gives its planes back to `taken`. */
 void drm_plane_set_fini(struct drm_plane_set *set, uint64_t *taken);
 bool drm_plane_set_owns(const struct drm_plane_set *set, uint32_t plane_id);
@@ -160,7 +174,9 @@ bool drm_plane_has_format(const struct drm_plane *plane, uint32_t format, uint64
  * (render.image NULL) but not claimed either, since what shows through it
  * is composited beneath it. Every new proposal is checked with TEST_ONLY;
  * refused planes are dropped one at a time, lowest first. Sets
- * render.claimed on the items shown by planes.
+ * render.claimed on the items shown by planes. Surfaces that fit a plane
+ * but for their buffer (its kind, format or modifier) are scanout
+ * candidates: their dma-buf feedback gets that plane's scanout tranche.
  */
 void drm_planes_assign(struct drm_plane_set *set, const struct drm_assign *assign,
 		       struct sw_output *output, struct sw_scene_list *list);

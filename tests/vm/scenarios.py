@@ -1484,6 +1484,62 @@ def vkms_scanout(alloc):
     return scenario
 
 
+def vkms_scanout_pool_offset(offset, whole_pages):
+    start = offset // 4096 * 4096
+    def scenario(t):
+        vkms_start_sealway(t, '--log=debug')
+        t.spawn('solid', t.client_env() + fullscreen_dmabuf(
+            'shm', (VKMS_W, VKMS_H), '--color ff%s --pool-offset %d%s'
+            % (ZC_COLOR, offset, ' --pool-whole-pages' if whole_pages else '')))
+        t.waitlog('solid', 'frame presented', 30)
+        # The pointer over the window hides the cursor: only the buffer shows.
+        deadline = time.monotonic() + 20
+        while True:
+            t.mouse_move(3, 3)
+            time.sleep(0.5)
+            latest = FRAME_LINE.findall(t.log('sealway'))[-1:]
+            if latest and (int(latest[0][3]) == 1 or time.monotonic() > deadline):
+                break
+        time.sleep(1)
+        crc = vkms_crc(t, 'the client at pool offset %d' % offset)
+        latest = FRAME_LINE.findall(t.log('sealway'))[-1:]
+        log = t.log('sealway')
+        t.signal('solid')
+        t.waitexit('solid')
+        t.check_running()
+        t.signal('sealway')
+        t.expect_exit('sealway', 0)
+        ref = vkms_reference(t, '--color %s' % ZC_COLOR)
+        m = re.search(r'is a udmabuf of (\d+) bytes at (\d+) of its memfd', log)
+        on_plane = bool(latest) and int(latest[0][3]) == 1
+        why = re.findall(r'cannot be scanned out, composited: ([^\n]*)', log)
+        t.notes.append('pool offset %d%s: udmabuf %s; %s; CRC %s, dumb %s'
+                       % (offset, ', whole pages' if whole_pages else '',
+                          m.groups() if m else None,
+                          'on the primary plane' if on_plane else 'composited: %s' % why,
+                          crc, ref))
+        if crc != ref:
+            raise CheckError('the client at pool offset %d has CRC %s, a dumb buffer with its '
+                             'pixels %s' % (offset, crc, ref))
+        if whole_pages:
+            if not m or int(m.group(2)) != start:
+                raise CheckError('no udmabuf of the pages from %d: %s'
+                                 % (start, m.groups() if m else None))
+            if not on_plane:
+                raise CheckError('not scanned out: %s; last frame %s' % (why, latest))
+        elif on_plane or why != ['no udmabuf: its last page is past the end of the memfd']:
+            raise CheckError('a pool ending mid-page: want it composited, the reason said '
+                             'once; on the plane %s, reasons %s' % (on_plane, why))
+    scenario.__doc__ = ('A fullscreen sealed-memfd client whose buffer starts %d bytes into '
+                        'its pool %s' % (offset, (
+                            'of whole pages: a udmabuf of the pages from %d, the rest the '
+                            'framebuffer offset, scanned out' % start) if whole_pages else
+                            'that ends with it, mid-page: udmabuf cannot take the last page, '
+                            'so it is composited and the reason said once') +
+                        '; the CRC equals a dumb buffer\'s with the same pixels')
+    return scenario
+
+
 def vkms_scanout_fallback(flag, reason):
     def scenario(t):
         vkms_start_sealway(t, '--log=debug')
@@ -1700,6 +1756,118 @@ def vkms_overlay(t):
     if after != baseline:
         raise CheckError('sealway has %d fds after its clients were killed, %d before'
                          % (after, baseline))
+
+
+FEEDBACK_DONE = re.compile(r'surface feedback done: (\d+) tranche')
+FEEDBACK_TRANCHE = re.compile(r'surface feedback: tranche flags=(\d+)(?: \(scanout\))? '
+                              r'target=(\d+):(\d+) formats=(\d+)')
+
+
+def feedbacks(t, name):
+    """The surface feedbacks client NAME logged so far: lists of (flags, major,
+    minor, formats), one per tranche."""
+    out, tranches = [], []
+    for line in t.log(name).splitlines():
+        m = FEEDBACK_TRANCHE.search(line)
+        if m:
+            tranches.append(tuple(int(v) for v in m.groups()))
+        elif FEEDBACK_DONE.search(line):
+            out.append(tranches)
+            tranches = []
+    return out
+
+
+def wait_feedback(t, name, after, scanout, what, timeout=30):
+    """Waits for a feedback past the first AFTER with (SCANOUT) or without a scanout
+    tranche first; returns all of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = feedbacks(t, name)
+        if any(bool(fb and fb[0][0] & 1) == scanout for fb in got[after:]):
+            return got
+        if time.monotonic() > deadline:
+            raise CheckError('no surface feedback %s a scanout tranche %s; feedbacks %s'
+                             % ('with' if scanout else 'without', what, got[after:]))
+        time.sleep(0.5)
+
+
+def covered_and_uncovered(t, name, after):
+    """A composited window (shm-green) mapped over part of client NAME's window, then
+    killed: returns the feedbacks NAME got after its first AFTER, while covered and
+    once uncovered."""
+    t.spawn('above', t.client_env() + CMD['shm-green'])
+    t.waitlog('sealway', 'composited: something composited shows above it', 20)
+    got = wait_feedback(t, name, after, False, 'while covered')
+    covered = got[after:]
+    t.signal('above', 'KILL')
+    t.waitexit('above')
+    got = wait_feedback(t, name, after + len(covered), True, 'once uncovered')
+    time.sleep(1)
+    return covered, feedbacks(t, name)[after + len(covered):]
+
+
+def check_scanout_feedback(what, fb, card):
+    """fb is a feedback with a scanout tranche for CARD, then the main one."""
+    if len(fb) != 2 or fb[0][0] != 1 or fb[1][0] != 0:
+        raise CheckError('%s: want a scanout tranche then the main one, got %s' % (what, fb))
+    if '%d:%d' % fb[0][1:3] != card:
+        raise CheckError('%s: scanout tranche for device %d:%d, vkms is %s'
+                         % ((what,) + fb[0][1:3] + (card,)))
+    if not 0 < fb[0][3] <= fb[1][3]:
+        raise CheckError('%s: scanout tranche of %d formats, the main one %d'
+                         % (what, fb[0][3], fb[1][3]))
+
+
+def vkms_feedback_tranche(t):
+    """Per-surface dma-buf feedback on vkms: a fullscreen udmabuf client gets a scanout
+    tranche (flag scanout, the vkms card, the primary plane's formats) before the main
+    one; leaving fullscreen while still the whole frame changes nothing; a composited
+    window over it brings one feedback without the tranche, and its going one with it.
+    A 200x150 window gets one for an overlay plane, lost while covered. Feedback is sent
+    only on change."""
+    vkms_start_sealway(t, '--log=debug')
+    pointer_to_corner(t)
+    card = t.sh('cat /sys/class/drm/$(basename $(card_of vkms))/dev',
+                what='the vkms card').split()[-1]
+    t.spawn('full', t.client_env() + fullscreen_dmabuf('udmabuf', (VKMS_W, VKMS_H),
+            '--surface-feedback --unfullscreen-after 30'))
+    t.waitlog('full', 'frame presented', 30)
+    got = wait_feedback(t, 'full', 0, True, 'when fullscreen')
+    at = next(i for i, fb in enumerate(got) if fb and fb[0][0] & 1)
+    full = got[at]
+    t.waitlog('full', 'leaving fullscreen', 30)
+    time.sleep(1)
+    left = feedbacks(t, 'full')[at + 1:]
+    full_covered, full_uncovered = covered_and_uncovered(t, 'full', at + 1 + len(left))
+    t.signal('full', 'KILL')
+    t.waitexit('full')
+    t.spawn('win', t.client_env() + windowed_dmabuf('--surface-feedback'))
+    t.waitlog('win', 'frame presented', 30)
+    got = wait_feedback(t, 'win', 0, True, 'for the window')
+    wat = next(i for i, fb in enumerate(got) if fb and fb[0][0] & 1)
+    win = got[wat]
+    win_covered, win_uncovered = covered_and_uncovered(t, 'win', wat + 1)
+    t.signal('win', 'KILL')
+    t.waitexit('win')
+    t.check_running()
+    t.signal('sealway')
+    t.expect_exit('sealway', 0)
+    t.notes.append('vkms card %s; fullscreen %s; after leaving fullscreen %d more; covered '
+                   '%s; uncovered %s; window %s; covered %s; uncovered %s'
+                   % (card, full, len(left), full_covered, full_uncovered, win, win_covered,
+                      win_uncovered))
+    check_scanout_feedback('fullscreen', full, card)
+    check_scanout_feedback('window', win, card)
+    if left:
+        raise CheckError('leaving fullscreen while still the whole frame sent %s' % left)
+    for what, covered, uncovered in (('fullscreen', full_covered, full_uncovered),
+                                     ('window', win_covered, win_uncovered)):
+        if len(covered) != 1 or len(covered[0]) != 1 or covered[0][0][0] != 0:
+            raise CheckError('%s covered: want one feedback with only the main tranche, '
+                             'got %s' % (what, covered))
+        if len(uncovered) != 1:
+            raise CheckError('%s uncovered: want one feedback, got %s' % (what, uncovered))
+        check_scanout_feedback(what + ' uncovered', uncovered[0], card)
 
 
 def vkms_overlay_refused(t):
@@ -2088,6 +2256,10 @@ SCENARIOS = [
     Scenario('vkms-overlay-refused', COMPOSITOR + VKMS + ['sealway-dmabuf', 'fault-preload.so'],
              vkms_overlay_refused),
     Scenario('vkms-cursor-plane', COMPOSITOR + VKMS, vkms_cursor_plane),
+    Scenario('vkms-scanout-pool-offset-mid-page', COMPOSITOR + VKMS + ['sealway-shm'],
+             vkms_scanout_pool_offset(64, False)),
+    Scenario('vkms-feedback-tranche', COMPOSITOR + VKMS + ['sealway-dmabuf', 'sealway-shm'],
+             vkms_feedback_tranche),
 ]
 
 
