@@ -317,6 +317,16 @@ shm_buffer_make_udmabuf(struct shm_buffer *buffer)
 		snprintf(w, wl, "its last page is past the end of the memfd");
 		return;
 	}
+	if ((uint64_t)buffer->offset != start) {
+		/*
+		 * The framebuffer would need an offset of the rest of the page.
+		 * KMS takes one, but vkms 6.12 shows such a framebuffer wrong (its
+		 * CRC differs from the same pixels at offset 0): composite instead.
+		 */
+		snprintf(w, wl, "it starts %llu bytes into a page of its pool",
+			 (unsigned long long)((uint64_t)buffer->offset - start));
+		return;
+	}
 	if (limit && size > limit) {
 		snprintf(w, wl, "%llu bytes exceed udmabuf's size_limit_mb (%llu MiB)",
 			 (unsigned long long)size, (unsigned long long)(limit >> 20));
