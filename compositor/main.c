@@ -491,7 +491,7 @@ main(int argc, char **argv)
 			goto out_server;
 	}
 
-	wl_display_run(server.display);
+	sw_server_run(&server);
 	ret = server.exit_code;
 
 	stop_client(&run);

@@ -3,6 +3,9 @@
  * the seat. main() adds the listening socket, signals and the client it
  * starts; the protocol fuzzer runs the same server on a socketpair.
  */
+#include <errno.h>
+#include <string.h>
+
 #include <wayland-server-core.h>
 
 #include "backend.h"
@@ -37,7 +40,22 @@ void
 sw_server_terminate(struct sw_server *server, int code)
 {
 	server->exit_code = code;
-	wl_display_terminate(server->display);
+	server->running = false;
+}
+
+void
+sw_server_run(struct sw_server *server)
+{
+	server->running = true;
+	while (server->running) {
+		wl_display_flush_clients(server->display);
+		if (wl_event_loop_dispatch(server->loop, -1) < 0 && errno != EINTR) {
+			sw_err("event loop: %s", strerror(errno));
+			server->exit_code = 1;
+			break;
+		}
+		sw_surfaces_after_dispatch(server);
+	}
 }
 
 bool
@@ -140,10 +158,6 @@ void
 sw_server_finish(struct sw_server *server)
 {
 	wl_display_destroy_clients(server->display);
-	if (server->retire_idle) {
-		wl_event_source_remove(server->retire_idle);
-		server->retire_idle = NULL;
-	}
 #ifdef SW_HAVE_DMABUF
 	sw_dmabuf_destroy(server);
 #endif

@@ -82,9 +82,10 @@ struct sw_server {
 	struct wl_list views;
 	/* Surfaces holding a replaced buffer until the next frame (surface.c). */
 	struct wl_list retired_surfaces;  /* sw_surface.retired_link */
-	struct wl_event_source *retire_idle;
+	bool retire_pending;  /* a dispatch retired a buffer: see sw_server_run */
 
 	uint32_t background;  /* XRGB8888 */
+	bool running;
 	int exit_code;
 };
 
@@ -100,6 +101,11 @@ bool sw_server_init(struct sw_server *server, const struct sw_options *opts,
 /* Destroy the clients, then everything sw_server_init made. */
 void sw_server_finish(struct sw_server *server);
 
+/*
+ * Serve clients until sw_server_terminate: flush, dispatch, then release the
+ * buffers the dispatch replaced unless a frame is due to release them.
+ */
+void sw_server_run(struct sw_server *server);
 /* Stop the event loop; main() cleans up and exits with `code`. */
 void sw_server_terminate(struct sw_server *server, int code);
 

@@ -525,12 +525,12 @@ sw_surfaces_release_retired(struct sw_server *server)
 	}
 }
 
-/* After the requests of one dispatch: release now unless a frame will. */
-static void
-retire_idle(void *data)
+void
+sw_surfaces_after_dispatch(struct sw_server *server)
 {
-	struct sw_server *server = data;
-	server->retire_idle = NULL;
+	if (!server->retire_pending)
+		return;
+	server->retire_pending = false;
 	struct sw_output *output;
 	wl_list_for_each(output, &server->outputs, link) {
 		if (output->enabled && output->frame_scheduled)
@@ -551,12 +551,7 @@ surface_retire_buffer(struct sw_surface *surface, struct sw_buffer *old)
 {
 	struct sw_server *server = surface->server;
 	surface_release_retired(surface);
-	if (!server->retire_idle)
-		server->retire_idle = wl_event_loop_add_idle(server->loop, retire_idle, server);
-	if (!server->retire_idle) {
-		sw_buffer_unlock(old);
-		return;
-	}
+	server->retire_pending = true;
 	surface->retired = old;
 	wl_list_insert(server->retired_surfaces.prev, &surface->retired_link);
 }

@@ -216,5 +216,7 @@ struct sw_output *sw_surface_frame_output(struct sw_surface *surface);
 void sw_surface_tree_wait_frames(struct sw_surface *surface);
 /* Release the buffers commits replaced since the last frame (they are not read again). */
 void sw_surfaces_release_retired(struct sw_server *server);
+/* After a dispatch that retired buffers: release them unless a frame will. */
+void sw_surfaces_after_dispatch(struct sw_server *server);
 
 #endif
