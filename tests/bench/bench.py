@@ -47,12 +47,23 @@ CLK_TCK = os.sysconf('SC_CLK_TCK')
 STATS_RE = re.compile(r'frames=(\d+) presented=(\d+) discarded=(\d+) refresh_ns=(\d+) '
                       r'commit_to_present_p50_us=(-?\d+) p99_us=(-?\d+)')
 WAKEUPS_RE = re.compile(r' wakeups=(\d+)')
+# sealway's counters of each output frame (--log=debug): pixels composited, bytes
+# composited, bytes copied into the scanout buffer, buffers on planes. The VM
+# scenarios read them too.
+FRAME_RE = re.compile(r'output \S+ frame \d+: composited (\d+) px .*?, (\d+) bytes, '
+                      r'copied (\d+) bytes, on planes (\d+)')
 CHURN_RE = re.compile(r'pools=(\d+) mode=(\w+) seconds=([\d.]+) pools_per_s=(\d+)')
 BUFFER_CHURN_RE = re.compile(r'buffers=(\d+) size=(\d+x\d+) seconds=([\d.]+)')
 
 
 class BenchError(Exception):
     pass
+
+
+def frame_counters(text):
+    """(bytes composited, bytes copied, buffers on planes) of each frame sealway
+    logged in text."""
+    return [(int(m.group(2)), int(m.group(3)), int(m.group(4))) for m in FRAME_RE.finditer(text)]
 
 
 def cpu_ticks(pid):
@@ -104,7 +115,10 @@ class Compositor:
         self.cmd = cmd
         self.runtime = runtime
         self.socket = socket_name
-        self.log = open(os.path.join(runtime, name + '.log'), 'w+')
+        self.log_path = os.path.join(runtime, name + '.log')
+        self.log = open(self.log_path, 'w+')
+        # With --log=debug sealway logs what each frame composited and copied.
+        self.counters = '--log=debug' in cmd
         self.env = dict(os.environ, XDG_RUNTIME_DIR=runtime)
         for var in ('WAYLAND_DISPLAY', 'WAYLAND_SOCKET', 'DISPLAY'):
             self.env.pop(var, None)
@@ -162,6 +176,16 @@ class Compositor:
 
     def alive(self):
         return self.proc.poll() is None
+
+    def log_mark(self):
+        return os.path.getsize(self.log_path)
+
+    def log_since(self, mark):
+        """What it logged after log_mark() returned mark (read through a file
+        of its own: the child shares the offset of self.log)."""
+        with open(self.log_path, errors='replace') as f:
+            f.seek(mark)
+            return f.read()
 
     def log_tail(self, lines=15):
         self.log.flush()
@@ -803,13 +827,13 @@ CLIENT_RE = re.compile(r'client alloc=(\S+) workload=(\S+) size=\S+ frames=(\d+)
                        r'presented=(\d+) buffers=(\d+) wall_s=([\d.]+) '
                        r'client_cpu_us_per_frame=([\d.]+) compositor_cpu_us_per_frame=([\d.]+)')
 REFUSED_RE = re.compile(r'client alloc=\S+ workload=\S+ refused: (.*)')
-NO_BYTES = 'n/a until counters exist'
 
 
 def client_run(comp, exe, alloc, workload, frames, size, fullscreen=False):
     cmd = [exe, 'client', '--alloc', alloc, '--workload', workload, '--frames', str(frames),
            '--size', size, '--compositor-pid', str(comp.pid)] + (['--fullscreen'] if fullscreen
                                                                  else [])
+    mark = comp.log_mark() if comp.counters else None
     p = subprocess.run(cmd, env=comp.client_env(), stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, timeout=120)
     if p.returncode == 3:
@@ -826,10 +850,28 @@ def client_run(comp, exe, alloc, workload, frames, size, fullscreen=False):
                                                                  p.stdout))
     stats = parse_stats(p.stdout, 'sealway-bench client on ' + comp.name)
     wakeups = WAKEUPS_RE.search(p.stdout)
-    return {'wakeups': int(wakeups.group(1)) if wakeups else None, 'frames': int(m.group(3)), 'presented': int(m.group(4)),
-            'buffers': int(m.group(5)), 'client_us': float(m.group(7)),
-            'comp_us': float(m.group(8)), 'p50_us': stats['p50_us'],
-            'p99_us': stats['p99_us']}
+    r = {'wakeups': int(wakeups.group(1)) if wakeups else None, 'frames': int(m.group(3)),
+         'presented': int(m.group(4)), 'buffers': int(m.group(5)),
+         'client_us': float(m.group(7)), 'comp_us': float(m.group(8)),
+         'p50_us': stats['p50_us'], 'p99_us': stats['p99_us']}
+    if mark is not None:
+        r.update(bytes_per_frame(frame_counters(comp.log_since(mark))))
+        if 'composited_b' not in r:
+            raise BenchError('%s logged no frame counters while %s ran' % (comp.name,
+                                                                         ' '.join(cmd)))
+    return r
+
+
+def bytes_per_frame(rows):
+    """The counters of the frames sealway logged during a client run: bytes
+    composited and copied in the median frame (the frames where the client
+    appears and goes are not typical), and how many frames had buffers on
+    planes. Nothing when it logged no frame (it ran without --log=debug)."""
+    if not rows:
+        return {}
+    return {'composited_b': median([r[0] for r in rows]),
+            'copied_b': median([r[1] for r in rows]),
+            'planes_frames': sum(1 for r in rows if r[2] > 0), 'counted_frames': len(rows)}
 
 
 def alloc_paths(args, build, names=('sealway', 'weston')):
@@ -847,7 +889,7 @@ def alloc_paths(args, build, names=('sealway', 'weston')):
     w, h = out.split('x')
     cmds = {
         'sealway': [sealway, '--backend=headless', '--refresh=60', '--size=' + out,
-                    '--socket=paths-sealway', '--log=warn'],
+                    '--socket=paths-sealway', '--log=debug'],
         'weston': [weston or 'weston', '--backend=headless-backend.so', '--use-pixman',
                    '--width=' + w, '--height=' + h, '--socket=paths-weston', '--idle-time=0',
                    '--no-config'],
@@ -885,6 +927,8 @@ def path_summary(runs):
     if runs and 'refused' in runs[0]:
         return {'refused': runs[0]['refused']}
     keys = ('comp_us', 'client_us', 'p50_us', 'p99_us', 'presented', 'buffers')
+    if all('composited_b' in r for r in runs):
+        keys += ('composited_b', 'copied_b')
     out = {k: median([r[k] for r in runs]) for k in keys}
     for k in keys:
         out[k + '_range'] = (min(r[k] for r in runs), max(r[k] for r in runs))
@@ -913,7 +957,7 @@ def check_paths(res, names):
 def paths_markdown(res, names, settings, allocs=ALLOCS):
     """One row per path and workload: each compositor's CPU per frame and
     commit-to-present p50 / p99, the client's CPU on each, and the bytes
-    composited (no counters for that yet)."""
+    composited and copied (sealway's counters; weston has none)."""
     def cell(s, key, k=1.0, spec='.0f'):
         """median [min–max] when there were several runs."""
         lo, hi = s[key + '_range']
@@ -927,14 +971,15 @@ def paths_markdown(res, names, settings, allocs=ALLOCS):
     for n in names:
         head += ' %s CPU µs/frame | %s p50 / p99 ms |' % (n, n)
         rule += '---|---|'
-    head += ' client CPU µs/frame (%s) | bytes composited/frame |' % ' / '.join(names)
+    head += (' client CPU µs/frame (%s) | bytes composited + copied, median frame (%s) |'
+             % (' / '.join(names), ' / '.join(names)))
     rule += '---|---|'
     lines = [head, rule]
     refusals = {}
     for a in allocs:
         for wl in WORKLOADS:
             row = '| %s | %s |' % (a, wl)
-            clients = []
+            clients, counted = [], []
             for n in names:
                 s = path_summary(res[n][(a, wl)])
                 if 'refused' in s:
@@ -945,17 +990,29 @@ def paths_markdown(res, names, settings, allocs=ALLOCS):
                     refusals.setdefault((n, a), why)
                     row += ' refused | — |'
                     clients.append('—')
+                    counted.append('—')
                     continue
                 row += ' %s | %s / %s |' % (cell(s, 'comp_us'), cell(s, 'p50_us', 1e-3, '.1f'),
                                             cell(s, 'p99_us', 1e-3, '.1f'))
                 clients.append(cell(s, 'client_us'))
-            row += ' %s | %s |' % (' / '.join(clients), NO_BYTES)
+                # Only sealway counts them (its --log=debug frame lines).
+                counted.append(fmt_bytes(s['composited_b'] + s['copied_b'])
+                               if 'composited_b' in s else 'not counted')
+            row += ' %s | %s |' % (' / '.join(clients), ' / '.join(counted))
             lines.append(row)
     notes = ['- %s, %s: refused: %s' % (n, a, why) for (n, a), why in sorted(refusals.items())]
     return ('%s window, %d frames x%d (median [min–max]), headless %s output at 60 Hz, '
             'pixman\n\n' % (settings['size'], settings['frames'], settings['repeats'],
                             settings['output'])
             + '\n'.join(lines) + '\n\n' + '\n'.join(notes) + '\n')
+
+
+def fmt_bytes(b):
+    """Bytes a frame, in the unit that keeps three digits."""
+    for unit, k in (('MB', 1e6), ('kB', 1e3)):
+        if b >= k:
+            return '%.3g %s' % (b / k, unit)
+    return '%.0f B' % b
 
 
 def paths_plot(res, names, out_dir):
@@ -1026,6 +1083,7 @@ def part_compositor(args, build):
 # ---- the scene: what composition costs ----
 
 PIXMAN_COPY_RE = re.compile(r'copies=(\d+) size=(\d+x\d+) us_per_copy=([\d.]+)')
+FLOOR_RE = re.compile(r'ticks=(\d+) tick_us=([\d.]+) frame_us=([\d.]+)')
 
 
 def many_clients(comp, exe, count, frames, size):
@@ -1053,15 +1111,18 @@ def part_scene(args, build):
     """The scene's three figures, each next to its yardstick in the same run:
     a 1920x1080 opaque window with full damage against a cache-cold pixman
     SRC copy of one 1080p frame; eight 480x270 clients with full damage
-    against weston; a 64x64 moving square on a 1080p window; and buffer
-    churn against weston."""
+    against weston; a 64x64 moving square on a 1080p window against the
+    least any frame costs on this machine (tests/bench/wakeup-floor); and
+    buffer churn against weston."""
     exe = os.environ.get('SEALWAY_BENCH') or os.path.join(build, 'client', 'sealway-bench')
     sealway = os.environ.get('SEALWAY') or os.path.join(build, 'compositor', 'sealway')
     copy = os.environ.get('PIXMAN_COPY') or os.path.join(build, 'tests', 'bench', 'pixman-copy')
     churn = os.environ.get('BUFFER_CHURN') or os.path.join(build, 'tests', 'bench',
                                                            'buffer-churn')
+    floor_exe = os.environ.get('WAKEUP_FLOOR') or os.path.join(build, 'tests', 'bench',
+                                                               'wakeup-floor')
     weston = shutil.which('weston')
-    for path in (exe, sealway, copy, churn):
+    for path in (exe, sealway, copy, churn, floor_exe):
         if not os.access(path, os.X_OK):
             print('bench: %s not found; build with ninja -C %s' % (path, args.build),
                   file=sys.stderr)
@@ -1085,7 +1146,7 @@ def part_scene(args, build):
     comps = {}
     res = {n: {'full': [], 'square': [], 'many': [], 'buffers': [], 'fullscreen': []}
            for n in names}
-    copies = []
+    copies, floors = [], []
     started = time.monotonic()
     try:
         for n in names + ['sealway-auto']:
@@ -1101,6 +1162,12 @@ def part_scene(args, build):
             if not m:
                 raise BenchError('no pixman-copy line: %r' % out)
             copies.append(float(m.group(3)))
+            out = subprocess.run([floor_exe, str(frames)], capture_output=True, text=True,
+                                 timeout=120).stdout
+            m = FLOOR_RE.search(out)
+            if not m:
+                raise BenchError('no wakeup-floor line: %r' % out)
+            floors.append((float(m.group(2)), float(m.group(3))))
             for n in names:
                 res[n]['full'].append(client_run(comps[n], exe, 'memfd-sealed', 'full',
                                                  frames, '1920x1080'))
@@ -1127,6 +1194,8 @@ def part_scene(args, build):
         return median([r[key] for r in res[n][kind]])
 
     copy_us = median(copies)
+    tick_us = median([f[0] for f in floors])
+    floor_us = median([f[1] for f in floors])
     full = {n: med(n, 'full', 'comp_us') for n in names}
     square = {n: med(n, 'square', 'comp_us') for n in names}
     fulls = {n: med(n, 'fullscreen', 'comp_us') for n in names}
@@ -1143,8 +1212,14 @@ def part_scene(args, build):
          'compositor us/frame'] + [fmt(fulls[n], '.0f') for n in names],
         ['eight 480x270 clients, full damage: compositor us/frame']
         + [fmt(many[n], '.0f') for n in names],
+        ['the least a frame costs: woken by a 60 Hz tick, one message out, woken by the '
+         'answer (us)', fmt(floor_us, '.1f')] + ([''] if weston else []),
+        ['the tick alone: an empty process woken by a 60 Hz timerfd (us)', fmt(tick_us, '.1f')]
+        + ([''] if weston else []),
         ['64x64 moving square on a 1080p window: compositor us/frame']
         + [fmt(square[n], '.1f') for n in names],
+        ['64x64 square above the least a frame costs: us/frame']
+        + [fmt(square[n] - floor_us, '.1f') for n in names],
         ['buffer churn 256x256: compositor us/buffer'] + [fmt(bufs[n], '.1f') for n in names],
         ['64x64 square: client wake-ups per frame'] + [fmt(wakes[n], '.2f') for n in names],
     ]
@@ -1163,7 +1238,10 @@ def part_scene(args, build):
               % (fulls['sealway'] / fulls['weston']))
         print('many clients: %.2fx weston (target 0.35x at most)'
               % (many['sealway'] / many['weston']))
-    print('small damage: %.3f ms a frame (target 0.06 ms at most)' % (square['sealway'] / 1e3))
+    print('small damage: %.3f ms a frame (target 0.06 ms at most); the least a frame costs '
+          'on this machine: %.3f ms (the tick alone %.3f ms), so %.3f ms is sealway\'s own'
+          % (square['sealway'] / 1e3, floor_us / 1e3, tick_us / 1e3,
+             (square['sealway'] - floor_us) / 1e3))
     if weston:
         print('buffer churn: %.2fx weston (target 0.7x at most)'
               % (bufs['sealway'] / bufs['weston']))

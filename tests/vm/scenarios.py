@@ -115,6 +115,13 @@ class Ctx:
     def log(self, name):
         return self.vm.run('cat /tmp/rig/%s.log' % name).out
 
+    def log_size(self, name):
+        return int(self.sh('wc -c < /tmp/rig/%s.log' % name).strip())
+
+    def log_since(self, name, mark):
+        """What NAME logged after log_size() returned mark."""
+        return self.vm.run('tail -c +%d /tmp/rig/%s.log' % (mark + 1, name)).out
+
     def waitlog(self, name, pattern, timeout=30):
         r = self.vm.run("waitlog %s '%s' %d" % (name, pattern, timeout), timeout + 10)
         if r.rc != 0:
@@ -939,21 +946,26 @@ def bench_paths(t, backend, frames, size, repeats):
     return rows
 
 
-def bench_path(t, backend, frames, size, alloc, wl):
-    """One sealway-bench client run; its figures, or a failure: the devices exist here."""
-    r = t.run('%ssealway-bench client --alloc %s --workload %s --frames %d --size %s '
+def bench_path(t, backend, frames, size, alloc, wl, fullscreen=False):
+    """One sealway-bench client run; its figures, or a failure: the devices
+    exist here. With sealway at --log=debug, its frame counters too."""
+    mark = t.log_size('sealway')
+    r = t.run('%ssealway-bench client --alloc %s --workload %s --frames %d --size %s%s '
               '--compositor-pid $(cat /tmp/rig/sealway.pid)'
-              % (t.client_env(), alloc, wl, frames, size), 240)
+              % (t.client_env(), alloc, wl, frames, size, ' --fullscreen' if fullscreen else ''),
+              240)
     m = bench.CLIENT_RE.search(r.out)
     if r.rc != 0 or not m:
         raise CheckError('sealway-bench client --alloc %s --workload %s on %s: %s, '
                          'want figures (the devices exist here): %s'
                          % (alloc, wl, backend, describe_status(r.rc), tail(r.out)))
     stats = bench.parse_stats(r.out, 'sealway-bench client')
-    return {'frames': int(m.group(3)), 'presented': int(m.group(4)),
-            'buffers': int(m.group(5)), 'client_us': float(m.group(7)),
-            'comp_us': float(m.group(8)), 'p50_us': stats['p50_us'],
-            'p99_us': stats['p99_us']}
+    res = {'frames': int(m.group(3)), 'presented': int(m.group(4)),
+           'buffers': int(m.group(5)), 'client_us': float(m.group(7)),
+           'comp_us': float(m.group(8)), 'p50_us': stats['p50_us'],
+           'p99_us': stats['p99_us']}
+    res.update(bench.bytes_per_frame(bench.frame_counters(t.log_since('sealway', mark))))
+    return res
 
 
 def bench_in_vm(t):
@@ -992,13 +1004,13 @@ def bench_in_vm(t):
 
     frames, size, repeats = (30, '1920x1080', 3) if BENCH_FULL else (6, '256x192', 1)
     paths = {}
-    t.spawn('sealway', 'sealway --backend=headless --socket=%s --size=1920x1080 --log=warn'
+    t.spawn('sealway', 'sealway --backend=headless --socket=%s --size=1920x1080 --log=debug'
             % SOCKET)
     t.waitlog('sealway', 'listening on', 60)
     paths['headless'] = bench_paths(t, 'headless', frames, size, repeats)
     t.signal('sealway')
     t.expect_exit('sealway', 0)
-    t.start_sealway()
+    t.start_sealway('--log=debug')
     paths['drm'] = bench_paths(t, 'drm', frames, size, repeats)
     t.signal('sealway')
     t.expect_exit('sealway', 0)
@@ -1383,8 +1395,7 @@ def drm_decoration(t):
 
 # sealway's per-frame counter line (--log=debug) and sealway-dmabuf's
 # presentation line (--log debug).
-FRAME_LINE = re.compile(r'output \S+ frame \d+: composited (\d+) px .*?, (\d+) bytes, '
-                        r'copied (\d+) bytes, on planes (\d+)')
+FRAME_LINE = bench.FRAME_RE
 PRESENTED_LINE = re.compile(r'frame presented: .* refresh (\d+) ns, flags 0x([0-9a-f]+)')
 # VSYNC | HW_CLOCK | HW_COMPLETION | ZERO_COPY
 KIND_ALL = 0xf
@@ -1969,6 +1980,97 @@ VGPU = 'vgpu'
 CARDS = {}
 
 
+# -- the zero-copy benchmark on vkms -------------------------------------------
+
+# Every client kind of the direct-scanout and fallback scenarios, through sealway-bench.
+VKMS_BENCH_KINDS = ['udmabuf', 'dma-heap', 'memfd-sealed', 'memfd', 'posix-shm']
+SCANNED_OUT_KINDS = ('udmabuf', 'dma-heap', 'memfd-sealed')
+
+
+def cpu_split(t, name):
+    """NAME's CPU time so far in user space and in the kernel, in clock ticks."""
+    fields = t.sh('cat /proc/$(cat /tmp/rig/%s.pid)/stat' % name).rsplit(')', 1)[1].split()
+    return int(fields[11]), int(fields[12])
+
+
+def vkms_bench_markdown(runs, frames, repeats):
+    """One row per client kind: bytes composited and copied in the median
+    frame, frames with the client on a plane, the compositor's CPU per frame
+    with --scanout=auto and off, their ratio, and the share of it spent in
+    the kernel."""
+    lines = ['Fullscreen %dx%d sealway-bench client, full damage, %d frames x%d (median), '
+             'sealway on vkms at %dx%d@60, in one boot (TCG)' % (VKMS_W, VKMS_H, frames,
+                                                              repeats, VKMS_W, VKMS_H), '',
+             '| client | composited + copied, auto | on a plane, auto | composited + copied, '
+             'off | compositor CPU µs/frame, auto | off | auto / off | in the kernel, auto / '
+             'off |',
+             '|---|---|---|---|---|---|---|---|']
+    for kind in VKMS_BENCH_KINDS:
+        s = {m: bench.path_summary(runs[m][kind]) for m in ('auto', 'off')}
+        on = sum(r['planes_frames'] for r in runs['auto'][kind])
+        counted = sum(r['counted_frames'] for r in runs['auto'][kind])
+        kernel = ['%.0f %%' % (100 * bench.median([r['kernel_share'] for r in runs[m][kind]]))
+                  for m in ('auto', 'off')]
+        lines.append('| %s | %s | %d of %d frames | %s | %.0f | %.0f | %.2f | %s |'
+                     % (kind, bench.fmt_bytes(s['auto']['composited_b'] + s['auto']['copied_b']),
+                        on, counted,
+                        bench.fmt_bytes(s['off']['composited_b'] + s['off']['copied_b']),
+                        s['auto']['comp_us'], s['off']['comp_us'],
+                        s['auto']['comp_us'] / s['off']['comp_us'], ' / '.join(kernel)))
+    return '\n'.join(lines) + '\n'
+
+
+def vkms_bench(t):
+    """The zero-copy benchmark: a fullscreen client of each kind (udmabuf, dma-heap, sealed memfd, unsealed memfd, POSIX shm) on vkms with --scanout=auto and off in one boot: bytes composited and copied per frame, and the compositor CPU ratio; the scanned-out kinds composite 0 bytes with auto, every kind is composited with off"""
+    frames, repeats = (120, 3) if BENCH_FULL else (60, 1)
+    size = '%dx%d' % (VKMS_W, VKMS_H)
+    runs = {m: {k: [] for k in VKMS_BENCH_KINDS} for m in ('auto', 'off')}
+    for _ in range(repeats):
+        # One compositor at a time on the card; the modes alternate.
+        for mode in ('auto', 'off'):
+            vkms_start_sealway(t, '--log=debug --scanout=' + mode)
+            for kind in VKMS_BENCH_KINDS:
+                before = cpu_split(t, 'sealway')
+                r = bench_path(t, 'vkms --scanout=' + mode, frames, size, kind, 'full',
+                               fullscreen=True)
+                after = cpu_split(t, 'sealway')
+                spent = [a - b for a, b in zip(after, before)]
+                r['kernel_share'] = spent[1] / max(sum(spent), 1)
+                runs[mode][kind].append(r)
+            t.signal('sealway')
+            t.expect_exit('sealway', 0)
+    frame_bytes = VKMS_W * VKMS_H * 4
+    for mode in ('auto', 'off'):
+        for kind in VKMS_BENCH_KINDS:
+            for r in runs[mode][kind]:
+                what = '%s client with --scanout=%s' % (kind, mode)
+                if 'composited_b' not in r:
+                    raise CheckError('%s: sealway logged no frame counters' % what)
+                moved = r['composited_b'] + r['copied_b']
+                if mode == 'auto' and kind in SCANNED_OUT_KINDS:
+                    if moved or r['planes_frames'] < r['presented'] * 0.9:
+                        raise CheckError('%s: %d bytes composited and copied in the median '
+                                         'frame, %d of %d frames on a plane; want 0 bytes, '
+                                         'scanned out' % (what, moved, r['planes_frames'],
+                                                          r['counted_frames']))
+                elif r['planes_frames'] or r['composited_b'] < frame_bytes:
+                    raise CheckError('%s: %d bytes composited in the median frame, %d frames '
+                                     'on a plane; want the whole %d-byte frame composited'
+                                     % (what, r['composited_b'], r['planes_frames'],
+                                        frame_bytes))
+    md = vkms_bench_markdown(runs, frames, repeats)
+    with open(os.path.join(t.artdir, 'bench-vkms.md'), 'w') as f:
+        f.write(md)
+    with open(os.path.join(t.artdir, 'bench-vkms.json'), 'w') as f:
+        json.dump({'frames': frames, 'repeats': repeats, 'size': size, 'runs': runs}, f,
+                  indent=1)
+    ratio = {k: bench.path_summary(runs['auto'][k])['comp_us']
+             / bench.path_summary(runs['off'][k])['comp_us'] for k in VKMS_BENCH_KINDS}
+    t.notes.append('CPU auto/off: %s; table in %s'
+                   % (', '.join('%s %.2f' % kv for kv in ratio.items()),
+                      os.path.join(t.artdir, 'bench-vkms.md')))
+
+
 def use_cards(cards):
     """The guest's cards by driver: the single-output scenarios use bochs by
     name, whatever card number it got."""
@@ -2266,6 +2368,7 @@ SCENARIOS = [
              vkms_scanout_pool_offset(4160, True)),
     Scenario('vkms-feedback-tranche', COMPOSITOR + VKMS + ['sealway-dmabuf', 'sealway-shm'],
              vkms_feedback_tranche),
+    Scenario('vkms-bench', COMPOSITOR + VKMS + ['sealway-bench'], vkms_bench),
 ]
 
 
