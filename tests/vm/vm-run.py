@@ -461,6 +461,10 @@ def build_initramfs(out, kernel_tree, programs, system_programs, vkms=None):
 
 # -------------------------------------------------------------------- VM ---
 
+# Boots a run may take: a guest whose kernel dies is replaced by a new one.
+MAX_BOOTS = 3
+
+
 class GuestTimeout(RigError):
     pass
 
@@ -772,6 +776,16 @@ class VM:
             self.qmp_command('input-send-event', events=[
                 {'type': 'btn', 'data': {'button': button, 'down': down}}])
 
+    def died(self):
+        """The guest is gone: its channel closed, the watchdog fired or QEMU exited."""
+        return bool(self.dead or self.hung or (self.proc and self.proc.poll() is not None))
+
+    def crash_summary(self):
+        """The kernel's own words on the console about how it died, if any."""
+        lines = [ln.split('] ', 1)[-1] for ln in self.console_tail(400).splitlines()
+                 if re.search(r'Oops|BUG:|Kernel panic|RIP: 0010', ln)]
+        return '; '.join(lines[:3]) if lines else 'no kernel message on the console'
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             try:
@@ -816,6 +830,24 @@ class Reporter:
             if error and len(error.splitlines()) > 1:
                 for ln in error.splitlines()[1:]:
                     print('    ' + ln, flush=True)
+
+
+def crash_once():
+    """The rig's self-test of a guest that dies: the first run of the scenario
+    crashes the guest's kernel (SysRq c); the rig must boot a new guest and run
+    it again there, where it passes."""
+    guests = []
+
+    def scenario(t):
+        """A guest kernel that crashes during a scenario is replaced, and the scenario runs again"""
+        guests.append(t.vm)
+        if len(guests) == 1:
+            t.run('echo c > /proc/sysrq-trigger', 20)
+            raise scenarios.CheckError('the guest lived through SysRq c')
+        if t.vm is guests[0]:
+            raise scenarios.CheckError('run again on the guest that crashed')
+        t.sh('true', what='a command on the new guest')
+    return scenario
 
 
 def watchdog_self_test(vm, workdir):
@@ -879,16 +911,18 @@ def main():
     ap.add_argument('--watchdog', type=int, default=20, metavar='SECONDS',
                     help='a guest silent this long while a command is overdue is '
                     'taken for hung: dump its state and fail (default 20)')
-    ap.add_argument('--self-test', choices=['watchdog'],
+    ap.add_argument('--self-test', choices=['watchdog', 'reboot'],
                     help='test the rig itself instead of running scenarios: '
-                    'watchdog hangs the guest agent on purpose')
+                    'watchdog hangs the guest agent on purpose, reboot crashes the '
+                    'guest kernel during a scenario')
     ap.add_argument('-v', '--verbose', action='store_true',
                     help='log every command sent to the guest and its result')
     args = ap.parse_args()
 
     table = scenarios.SCENARIOS
     if args.self_test:
-        table = [scenarios.Scenario('self-test-' + args.self_test, [], None)]
+        table = [scenarios.Scenario('self-test-' + args.self_test, [],
+                                    crash_once() if args.self_test == 'reboot' else None)]
     if args.list:
         for s in table:
             print('%-24s %s' % (s.name, s.doc))
@@ -935,6 +969,7 @@ def main():
     t_start = time.monotonic()
     workdir = tempfile.mkdtemp(prefix='sealway-vm-')
     vm = None
+    guests = []
     rep = Reporter(args.tap, len(table))
     try:
         try:
@@ -960,22 +995,65 @@ def main():
         log('kernel %s, modules %s, initramfs %.1f MiB (%.1f MiB packed), programs: %s'
             % (kernel_release(tree), ' '.join(order), size / 2**20,
                os.path.getsize(initrd) / 2**20, ' '.join(sorted(available))))
-        vm = VM(workdir, vmlinuz(tree), initrd, width, height, args.verbose, args.watchdog)
-        vm.start()
-        # Which card each driver drives: the scenarios name cards by driver.
-        cards = vm.run('for c in /sys/class/drm/card*; do case ${c##*/} in *-*) continue;; esac; '
-                       '[ -e $c/device/driver ] && echo ${c##*/} '
-                       '$(basename $(readlink $c/device/driver)); done; true').out
-        scenarios.use_cards({ln.split()[1]: ln.split()[0] for ln in cards.splitlines()
-                             if len(ln.split()) == 2})
-        log('cards: %s' % ', '.join(ln.strip() for ln in cards.splitlines()))
-        if args.self_test:
+        def boot():
+            """A new guest, booted again if the emulator crashed its kernel."""
+            while True:
+                wd = os.path.join(workdir, 'boot%d' % (len(guests) + 1))
+                os.makedirs(wd)
+                guest = VM(wd, vmlinuz(tree), initrd, width, height, args.verbose,
+                           args.watchdog)
+                guests.append(guest)
+                try:
+                    guest.start()
+                    break
+                except RigError as e:
+                    if len(guests) >= MAX_BOOTS:
+                        raise
+                    log('boot %d failed (%s; %s): booting again'
+                        % (len(guests), str(e).splitlines()[0], guest.crash_summary()))
+                    guest.stop()
+            # Which card each driver drives: the scenarios name cards by driver.
+            cards = guest.run('for c in /sys/class/drm/card*; do case ${c##*/} in *-*) '
+                              'continue;; esac; [ -e $c/device/driver ] && echo ${c##*/} '
+                              '$(basename $(readlink $c/device/driver)); done; true').out
+            scenarios.use_cards({ln.split()[1]: ln.split()[0] for ln in cards.splitlines()
+                                 if len(ln.split()) == 2})
+            log('cards: %s' % ', '.join(ln.strip() for ln in cards.splitlines()))
+            return guest
+
+        vm = boot()
+        if args.self_test == 'watchdog':
             t0 = time.monotonic()
-            rep.result(table[0].name, watchdog_self_test(vm, workdir), time.monotonic() - t0)
-        for sc in table if not args.self_test else []:
+            rep.result(table[0].name, watchdog_self_test(vm, vm.workdir), time.monotonic() - t0)
+        for sc in table if args.self_test != 'watchdog' else []:
+            if vm.died() and len(guests) < MAX_BOOTS:
+                log('a new guest for the remaining scenarios')
+                vm.stop()
+                vm = boot()
             t0 = time.monotonic()
-            err = scenarios.run_scenario(sc, vm, available, os.path.join(artifacts, sc.name),
-                                         missing_why)
+            for attempt in (1, 2):
+                try:
+                    err = scenarios.run_scenario(sc, vm, available,
+                                                 os.path.join(artifacts, sc.name), missing_why)
+                except RigError as e:
+                    if not vm.died() or len(guests) >= MAX_BOOTS:
+                        raise
+                    err = 'rig: %s' % e
+                if not vm.died():
+                    break
+                # The guest's kernel died under the emulator (TCG has crashed it with a
+                # stale int3 of a patched static key): the scenario gets a new guest,
+                # once; dying again is its failure.
+                again = attempt == 1 and len(guests) < MAX_BOOTS
+                log('the guest died during %s (%s)%s' % (sc.name, vm.crash_summary(),
+                                                          '; a new guest runs it again'
+                                                          if again else ''))
+                if not again:
+                    break
+                vm.stop()
+                vm = boot()
+            if args.self_test == 'reboot' and err is None and len(guests) != 2:
+                err = '%d guests booted, want 2: the one that crashed and a new one' % len(guests)
             rep.result(sc.name, err, time.monotonic() - t0)
             if vm.proc.poll() is not None:
                 log('the VM is gone; the remaining scenarios fail')
@@ -991,9 +1069,15 @@ def main():
             t_stop = time.monotonic()
             vm.stop()
             log('VM stopped in %.1f s' % (time.monotonic() - t_stop))
+        for guest in guests:
+            guest.stop()
+        # The last guest's logs under their names, earlier guests' as bootN-NAME.
+        for i, guest in enumerate(guests):
+            prefix = '' if i == len(guests) - 1 else 'boot%d-' % (i + 1)
             for f in ('console.log', 'qemu.log', 'channel.log', 'watchdog.log'):
-                if os.path.exists(os.path.join(workdir, f)):
-                    shutil.copy(os.path.join(workdir, f), artifacts)
+                if os.path.exists(os.path.join(guest.workdir, f)):
+                    shutil.copy(os.path.join(guest.workdir, f),
+                                os.path.join(artifacts, prefix + f))
         shutil.rmtree(workdir, ignore_errors=True)
     log('%d scenario(s), %d failed, %.1f s in all; artifacts in %s'
         % (rep.n, len(rep.failed), time.monotonic() - t_start, artifacts))
