@@ -1039,6 +1039,9 @@ def main():
                     if not vm.died() or len(guests) >= MAX_BOOTS:
                         raise
                     err = 'rig: %s' % e
+                except Exception:
+                    # A scenario's own bug fails that scenario, not the ones after it.
+                    err = 'scenario error:\n' + traceback.format_exc()
                 if not vm.died():
                     break
                 # The guest's kernel died under the emulator (TCG has crashed it with a
