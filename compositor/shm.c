@@ -79,6 +79,7 @@ struct shm_pool {
 	size_t page_size;          /* hugetlbfs maps whole huge pages; else 1 */
 	struct shm_mapping *mapping;
 	unsigned refs;             /* the resource and every buffer */
+	unsigned deferred;         /* buffers that may yet become udmabufs: they need the fd */
 };
 
 struct shm_buffer {
@@ -88,8 +89,13 @@ struct shm_buffer {
 	int32_t offset, stride;
 	bool guarded;              /* false when seals and size make SIGBUS impossible */
 	pixman_image_t *image;
-	/* The udmabuf of the pages under it, for scanout, made at create_buffer. */
+	/*
+	 * The udmabuf of the pages under it, for scanout: made at create_buffer
+	 * for a buffer the size of an output, else when a plane first could take
+	 * it (the pool, which it holds, keeps the memfd open until then).
+	 */
 	int udmabuf_fd;            /* -1: none */
+	bool udmabuf_deferred;     /* not made only because of its size: try when asked */
 	uint64_t pinned;           /* bytes charged for it */
 	char udmabuf_why[96];      /* why it has none */
 };
@@ -275,13 +281,14 @@ buffer_pages(const struct shm_buffer *buffer, uint64_t *start, uint64_t *size)
 
 /*
  * Make a sealed memfd's buffer a udmabuf: the pages covering it, the rest
- * of the first page its framebuffer's offset. Only for a buffer the size of
- * an output (the one plane used is the primary, for a buffer that is the
- * whole frame): others would pin memory for nothing. On failure the reason
- * is kept for the display to say, once.
+ * of the first page its framebuffer's offset. At create_buffer (`any_size`
+ * false) only for a buffer the size of an output, which may be the whole
+ * frame: pinning every window's pages up front would pin memory for
+ * nothing, so the others wait until an overlay plane could show them. On
+ * failure the reason is kept for the display to say, once.
  */
 static void
-shm_buffer_make_udmabuf(struct shm_buffer *buffer)
+shm_buffer_make_udmabuf(struct shm_buffer *buffer, bool any_size)
 {
 	struct shm_pool *pool = buffer->pool;
 	struct sw_server *server = pool->shm->server;
@@ -306,8 +313,15 @@ shm_buffer_make_udmabuf(struct shm_buffer *buffer)
 	wl_list_for_each(output, &server->outputs, link)
 		output_sized = output_sized || (output->width == buffer->base.width &&
 						output->height == buffer->base.height);
-	if (!output_sized) {
+	if (!output_sized && !any_size) {
+		if (!server->backend->has_overlays) {
+			snprintf(w, wl, "it is not the size of an output, and no output has "
+				 "overlay planes");
+			return;
+		}
 		snprintf(w, wl, "it is not the size of an output");
+		buffer->udmabuf_deferred = true;
+		pool->deferred++;
 		return;
 	}
 	uint64_t start, size, limit = udmabuf_size_limit();
@@ -365,11 +379,28 @@ err_pinned:
 	sw_account_release(pool->account, SW_BUDGET_PINNED_BYTES, size);
 }
 
+/* The buffer will not become a udmabuf later: its pool's fd may go once nothing else needs it. */
+static void
+shm_buffer_undefer(struct shm_buffer *buffer)
+{
+	struct shm_pool *pool = buffer->pool;
+	if (!buffer->udmabuf_deferred)
+		return;
+	buffer->udmabuf_deferred = false;
+	if (--pool->deferred == 0 && !pool->resource)
+		pool_close_fd(pool);
+}
+
 static bool
 shm_buffer_get_dmabuf(struct sw_buffer *base, struct sw_buffer_dmabuf *out, char *why,
 		      size_t why_len)
 {
 	struct shm_buffer *buffer = wl_container_of(base, buffer, base);
+	if (buffer->udmabuf_deferred) {
+		/* Once: the display keeps what this returns for the buffer's life. */
+		shm_buffer_make_udmabuf(buffer, true);
+		shm_buffer_undefer(buffer);
+	}
 	if (buffer->udmabuf_fd < 0) {
 		snprintf(why, why_len, "no udmabuf: %s", buffer->udmabuf_why);
 		return false;
@@ -396,6 +427,7 @@ shm_buffer_destroy(struct sw_buffer *base)
 		sw_account_release(buffer->pool->account, SW_BUDGET_FDS, 1);
 		sw_account_release(buffer->pool->account, SW_BUDGET_PINNED_BYTES, buffer->pinned);
 	}
+	shm_buffer_undefer(buffer);
 	pixman_image_unref(buffer->image);
 	mapping_unref(buffer->mapping);
 	pool_unref(buffer->pool);
@@ -507,7 +539,7 @@ pool_create_buffer(struct wl_client *client, struct wl_resource *resource, uint3
 	 * its file: the pages cannot vanish, so no guard is needed.
 	 */
 	buffer->guarded = !(pool->seals & F_SEAL_SHRINK);
-	shm_buffer_make_udmabuf(buffer);
+	shm_buffer_make_udmabuf(buffer, false);
 }
 
 static void
@@ -583,8 +615,12 @@ pool_resource_destroy(struct wl_resource *resource)
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
 	pool->resource = NULL;
-	/* Only resize and create_buffer need the fd: buffers live on their mappings. */
-	pool_close_fd(pool);
+	/*
+	 * Only resize and create_buffer need the fd, and buffers that may yet
+	 * become udmabufs: the others live on their mappings.
+	 */
+	if (!pool->deferred)
+		pool_close_fd(pool);
 	pool_unref(pool);
 }
 

@@ -45,6 +45,8 @@ struct sw_backend {
 	/* The DRM device used for scanout; linux-dmabuf feedback's main_device. */
 	bool has_drm_dev;
 	dev_t drm_dev;
+	/* An output has overlay planes: windows, not only whole frames, may be scanned out. */
+	bool has_overlays;
 };
 
 struct sw_backend *sw_headless_backend_create(struct sw_server *server);

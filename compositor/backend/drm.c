@@ -695,6 +695,7 @@ head_create(struct drm_backend *drm, drmModeRes *res, drmModeConnector *conn, in
 		snprintf(why, why_len, "out of memory");
 		goto err;
 	}
+	drm->base.has_overlays = drm->base.has_overlays || head->planes.n_overlays > 0;
 
 	const char *type = drmModeGetConnectorTypeName(conn->connector_type);
 	char name[32];

@@ -1662,6 +1662,17 @@ def windowed_dmabuf(extra=''):
             '--log debug %s' % extra)
 
 
+def windowed_sealed_shm(extra=''):
+    """A 200x150 XRGB8888 wl_shm window from sealed memfds, one pool of whole
+    pages a buffer (udmabuf pins whole pages)."""
+    return ('sealway-shm --format XRGB8888 --size 200x150 --frames 0 --pool-whole-pages '
+            '--log debug %s' % extra)
+
+
+WINDOWED = {'udmabuf': ('sealway-dmabuf', windowed_dmabuf),
+            'sealed-shm': ('sealway-shm', windowed_sealed_shm)}
+
+
 def pointer_to_corner(t):
     """The pointer into the bottom-right corner: the arrow shows only its tip."""
     for _ in range(4):
@@ -1683,17 +1694,27 @@ def mapped_at(t, app):
     return tuple(int(v) for v in found[-1])
 
 
-def vkms_overlay(t):
-    """A windowed opaque udmabuf client with nothing above it goes on an overlay plane:
-    while it animates nothing is composited (counters: composited 0 px, on planes 1), its
-    still picture has the CRC of dumb buffers with the same pixels; a composited window
-    placed over part of it takes it off the overlay (CRC equal again); once both are
-    killed every framebuffer made is removed and the fd count is back to its baseline"""
+def vkms_overlay(kind):
+    app, windowed = WINDOWED[kind]
+
+    def scenario(t):
+        vkms_overlay_of(t, app, windowed)
+    scenario.__doc__ = (
+        'A windowed opaque %s client with nothing above it goes on an overlay plane: while '
+        'it animates nothing is composited (counters: composited 0 px, on planes 1), its '
+        'still picture has the CRC of dumb buffers with the same pixels; a composited window '
+        'placed over part of it takes it off the overlay (CRC equal again); once both are '
+        'killed every framebuffer made is removed and the fd count is back to its baseline'
+        % kind)
+    return scenario
+
+
+def vkms_overlay_of(t, app, windowed):
     vkms_start_sealway(t, '--log=debug')
     pointer_to_corner(t)
     time.sleep(1)
     baseline = t.fd_count('sealway')
-    t.spawn('anim', t.client_env() + windowed_dmabuf())
+    t.spawn('anim', t.client_env() + windowed())
     t.waitlog('anim', 'frame presented', 30)
     t.waitlog('sealway', 'on overlay plane', 20)
     mark = len(t.log('sealway'))
@@ -1712,9 +1733,9 @@ def vkms_overlay(t):
                          'window animated on the overlay: %d of %d, e.g. %s'
                          % (len(bad), len(rows), bad[0]))
     # A still window: its CRC against dumb buffers.
-    t.spawn('still', t.client_env() + windowed_dmabuf('--color ff%s' % ZC_COLOR))
+    t.spawn('still', t.client_env() + windowed('--color ff%s' % ZC_COLOR))
     t.waitlog('still', 'frame presented', 30)
-    still_at = mapped_at(t, 'sealway-dmabuf')
+    still_at = mapped_at(t, app)
     time.sleep(1)
     on = OVERLAY_LINE.findall(t.log('sealway'))
     crc = vkms_crc(t, 'the window on an overlay')
@@ -2357,7 +2378,9 @@ SCENARIOS = [
     Scenario('drm-scanout-refused', COMPOSITOR + ['sealway-dmabuf'], drm_scanout_refused),
     Scenario('vkms-overlay', COMPOSITOR + VKMS + ['sealway-dmabuf', 'sealway-shm',
                                                   'sealway-capture'],
-             vkms_overlay),
+             vkms_overlay('udmabuf')),
+    Scenario('vkms-overlay-sealed-shm', COMPOSITOR + VKMS + ['sealway-shm', 'sealway-capture'],
+             vkms_overlay('sealed-shm')),
     Scenario('vkms-overlay-refused', COMPOSITOR + VKMS + ['sealway-dmabuf', 'fault-preload.so'],
              vkms_overlay_refused),
     Scenario('vkms-cursor-plane', COMPOSITOR + VKMS, vkms_cursor_plane),
