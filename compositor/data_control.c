@@ -6,6 +6,7 @@
 #include "client_count.h"
 #include "data_control.h"
 #include "log.h"
+#include "resource.h"
 #include "selection.h"
 #include "server.h"
 #include "wlr-data-control-unstable-v1-server-protocol.h"
@@ -35,15 +36,9 @@ offer_receive(struct wl_client *client, struct wl_resource *resource, const char
 	sw_selection_receive(wl_resource_get_user_data(resource), resource, mime_type, fd);
 }
 
-static void
-resource_destroy_request(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct zwlr_data_control_offer_v1_interface offer_impl = {
 	.receive = offer_receive,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
@@ -126,7 +121,7 @@ source_offer(struct wl_client *client, struct wl_resource *resource, const char 
 
 static const struct zwlr_data_control_source_v1_interface source_impl = {
 	.offer = source_offer,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
@@ -175,7 +170,7 @@ device_set_primary_selection(struct wl_client *client, struct wl_resource *resou
 
 static const struct zwlr_data_control_device_v1_interface device_impl = {
 	.set_selection = device_set_selection,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 	.set_primary_selection = device_set_primary_selection,
 };
 
@@ -218,18 +213,11 @@ manager_get_data_device(struct wl_client *client, struct wl_resource *resource, 
 {
 	struct sw_data_control *manager = wl_resource_get_user_data(resource);
 	/* Each selection change walks every device: a client may not add them unboundedly. */
-	if (!sw_client_count_take(client, &zwlr_data_control_device_v1_interface,
-				  SW_BINDS_PER_CLIENT))
-		return;
-	struct wl_resource *device = wl_resource_create(
+	struct wl_resource *device = sw_resource_create_counted(
 		client, &zwlr_data_control_device_v1_interface, wl_resource_get_version(resource),
-		id);
-	if (!device) {
-		sw_client_count_release(client, &zwlr_data_control_device_v1_interface);
-		wl_client_post_no_memory(client);
+		id, &device_impl, manager, device_resource_destroy);
+	if (!device)
 		return;
-	}
-	wl_resource_set_implementation(device, &device_impl, manager, device_resource_destroy);
 	wl_list_insert(&manager->devices, wl_resource_get_link(device));
 	/* What the selections hold now, at once: no focus is needed. */
 	send_selection(manager, device, SW_SELECTION_CLIPBOARD);
@@ -239,19 +227,14 @@ manager_get_data_device(struct wl_client *client, struct wl_resource *resource, 
 static const struct zwlr_data_control_manager_v1_interface manager_impl = {
 	.create_data_source = manager_create_data_source,
 	.get_data_device = manager_get_data_device,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(
-		client, &zwlr_data_control_manager_v1_interface, (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+	sw_resource_create(client, &zwlr_data_control_manager_v1_interface, (int)version, id,
+			   &manager_impl, data, NULL);
 }
 
 static void

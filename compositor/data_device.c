@@ -13,6 +13,7 @@
 #include "client_count.h"
 #include "data_device.h"
 #include "log.h"
+#include "resource.h"
 #include "seat.h"
 #include "selection.h"
 #include "server.h"
@@ -54,12 +55,6 @@ offer_receive(struct wl_client *client, struct wl_resource *resource, const char
 }
 
 static void
-offer_handle_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static void
 offer_finish(struct wl_client *client, struct wl_resource *resource)
 {
 	sw_debug("wl_data_offer@%u.finish ignored: no drag and drop", wl_resource_get_id(resource));
@@ -76,7 +71,7 @@ offer_set_actions(struct wl_client *client, struct wl_resource *resource, uint32
 static const struct wl_data_offer_interface offer_impl = {
 	.accept = offer_accept,
 	.receive = offer_receive,
-	.destroy = offer_handle_destroy,
+	.destroy = sw_resource_handle_destroy,
 	.finish = offer_finish,
 	.set_actions = offer_set_actions,
 };
@@ -172,12 +167,6 @@ source_offer(struct wl_client *client, struct wl_resource *resource, const char 
 }
 
 static void
-source_handle_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static void
 source_set_actions(struct wl_client *client, struct wl_resource *resource, uint32_t actions)
 {
 	sw_debug("wl_data_source@%u.set_actions(%u) ignored: no drag and drop",
@@ -186,7 +175,7 @@ source_set_actions(struct wl_client *client, struct wl_resource *resource, uint3
 
 static const struct wl_data_source_interface source_impl = {
 	.offer = source_offer,
-	.destroy = source_handle_destroy,
+	.destroy = sw_resource_handle_destroy,
 	.set_actions = source_set_actions,
 };
 
@@ -231,16 +220,10 @@ device_set_selection(struct wl_client *client, struct wl_resource *resource,
 	sw_selection_set(manager->server, SW_SELECTION_CLIPBOARD, source ? &source->base : NULL);
 }
 
-static void
-device_release(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct wl_data_device_interface device_impl = {
 	.start_drag = device_start_drag,
 	.set_selection = device_set_selection,
-	.release = device_release,
+	.release = sw_resource_handle_destroy,
 };
 
 static void
@@ -280,16 +263,11 @@ manager_get_data_device(struct wl_client *client, struct wl_resource *resource, 
 {
 	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
 	/* Each selection change walks every device: a client may not add them unboundedly. */
-	if (!sw_client_count_take(client, &wl_data_device_interface, SW_BINDS_PER_CLIENT))
+	struct wl_resource *device = sw_resource_create_counted(
+		client, &wl_data_device_interface, wl_resource_get_version(resource), id,
+		&device_impl, manager, device_resource_destroy);
+	if (!device)
 		return;
-	struct wl_resource *device = wl_resource_create(client, &wl_data_device_interface,
-							wl_resource_get_version(resource), id);
-	if (!device) {
-		sw_client_count_release(client, &wl_data_device_interface);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(device, &device_impl, manager, device_resource_destroy);
 	wl_list_insert(&manager->devices, wl_resource_get_link(device));
 	if (manager->focus == client)
 		send_selection(manager, device);
@@ -303,13 +281,8 @@ static const struct wl_data_device_manager_interface manager_impl = {
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(client, &wl_data_device_manager_interface,
-							  (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+	sw_resource_create(client, &wl_data_device_manager_interface, (int)version, id,
+			   &manager_impl, data, NULL);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "primary-selection-unstable-v1-server-protocol.h"
 #include "primary_selection.h"
+#include "resource.h"
 #include "seat.h"
 #include "selection.h"
 #include "server.h"
@@ -38,15 +39,9 @@ offer_receive(struct wl_client *client, struct wl_resource *resource, const char
 	sw_selection_receive(wl_resource_get_user_data(resource), resource, mime_type, fd);
 }
 
-static void
-resource_destroy_request(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct zwp_primary_selection_offer_v1_interface offer_impl = {
 	.receive = offer_receive,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
@@ -141,7 +136,7 @@ source_offer(struct wl_client *client, struct wl_resource *resource, const char 
 
 static const struct zwp_primary_selection_source_v1_interface source_impl = {
 	.offer = source_offer,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
@@ -177,7 +172,7 @@ device_set_selection(struct wl_client *client, struct wl_resource *resource,
 
 static const struct zwp_primary_selection_device_v1_interface device_impl = {
 	.set_selection = device_set_selection,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
@@ -220,18 +215,12 @@ manager_get_device(struct wl_client *client, struct wl_resource *resource, uint3
 {
 	struct sw_primary_selection *manager = wl_resource_get_user_data(resource);
 	/* Each selection change walks every device: a client may not add them unboundedly. */
-	if (!sw_client_count_take(client, &zwp_primary_selection_device_v1_interface,
-				  SW_BINDS_PER_CLIENT))
-		return;
-	struct wl_resource *device = wl_resource_create(
+	struct wl_resource *device = sw_resource_create_counted(
 		client, &zwp_primary_selection_device_v1_interface,
-		wl_resource_get_version(resource), id);
-	if (!device) {
-		sw_client_count_release(client, &zwp_primary_selection_device_v1_interface);
-		wl_client_post_no_memory(client);
+		wl_resource_get_version(resource), id, &device_impl, manager,
+		device_resource_destroy);
+	if (!device)
 		return;
-	}
-	wl_resource_set_implementation(device, &device_impl, manager, device_resource_destroy);
 	wl_list_insert(&manager->devices, wl_resource_get_link(device));
 	if (manager->focus == client)
 		send_selection(manager, device);
@@ -240,19 +229,14 @@ manager_get_device(struct wl_client *client, struct wl_resource *resource, uint3
 static const struct zwp_primary_selection_device_manager_v1_interface manager_impl = {
 	.create_source = manager_create_source,
 	.get_device = manager_get_device,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(
-		client, &zwp_primary_selection_device_manager_v1_interface, (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+	sw_resource_create(client, &zwp_primary_selection_device_manager_v1_interface,
+			   (int)version, id, &manager_impl, data, NULL);
 }
 
 static void
