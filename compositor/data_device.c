@@ -31,11 +31,6 @@ struct sw_data_device_manager {
 	struct wl_listener display_destroy;
 };
 
-struct data_source {
-	struct sw_selection_source base;
-	struct sw_data_device_manager *manager;
-};
-
 /* ---- wl_data_offer ---- */
 
 static void
@@ -45,13 +40,6 @@ offer_accept(struct wl_client *client, struct wl_resource *resource, uint32_t se
 	/* Acceptance only matters to drag and drop, which sealway does not do. */
 	sw_debug("wl_data_offer@%u.accept(%s) ignored: no drag and drop",
 		 wl_resource_get_id(resource), mime_type ? mime_type : "null");
-}
-
-static void
-offer_receive(struct wl_client *client, struct wl_resource *resource, const char *mime_type,
-	      int32_t fd)
-{
-	sw_selection_receive(wl_resource_get_user_data(resource), resource, mime_type, fd);
 }
 
 static void
@@ -68,41 +56,27 @@ offer_set_actions(struct wl_client *client, struct wl_resource *resource, uint32
 		 wl_resource_get_id(resource), actions, preferred);
 }
 
-static const struct wl_data_offer_interface offer_impl = {
+static const struct wl_data_offer_interface offer_requests = {
 	.accept = offer_accept,
-	.receive = offer_receive,
+	.receive = sw_selection_offer_handle_receive,
 	.destroy = sw_resource_handle_destroy,
 	.finish = offer_finish,
 	.set_actions = offer_set_actions,
 };
 
-static void
-send_offer_mime(struct wl_resource *offer, const char *mime)
-{
-	wl_data_offer_send_offer(offer, mime);
-}
+static const struct sw_selection_offer_impl offer_impl = {
+	.interface = &wl_data_offer_interface,
+	.requests = &offer_requests,
+	.data_offer = wl_data_device_send_data_offer,
+	.offer = wl_data_offer_send_offer,
+	.selection = wl_data_device_send_selection,
+};
 
 static void
 send_selection(struct sw_data_device_manager *manager, struct wl_resource *device)
 {
-	struct sw_selection_source *source = sw_selection_get(manager->server,
-							      SW_SELECTION_CLIPBOARD);
-	if (!source) {
-		wl_data_device_send_selection(device, NULL);
-		return;
-	}
-	struct wl_client *client = wl_resource_get_client(device);
-	struct wl_resource *offer = wl_resource_create(client, &wl_data_offer_interface,
-						       wl_resource_get_version(device), 0);
-	if (!offer) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(offer, &offer_impl, source, sw_selection_offer_unlink);
-	sw_selection_offer_link(source, offer);
-	wl_data_device_send_data_offer(device, offer);
-	sw_selection_for_each_mime(source, send_offer_mime, offer);
-	wl_data_device_send_selection(device, offer);
+	sw_selection_send(&offer_impl, device,
+			  sw_selection_get(manager->server, SW_SELECTION_CLIPBOARD));
 }
 
 static void
@@ -142,50 +116,24 @@ handle_selection_changed(struct wl_listener *listener, void *data)
 /* ---- wl_data_source ---- */
 
 static void
-source_send(struct sw_selection_source *base, const char *mime_type, int32_t fd)
-{
-	wl_data_source_send_send(base->resource, mime_type, fd);
-}
-
-static void
-source_cancel(struct sw_selection_source *base)
-{
-	wl_data_source_send_cancelled(base->resource);
-}
-
-static const struct sw_selection_source_impl selection_impl = {
-	.send = source_send,
-	.cancel = source_cancel,
-};
-
-static void
-source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
-{
-	struct data_source *source = wl_resource_get_user_data(resource);
-	if (!sw_selection_source_offer(&source->base, mime_type))
-		wl_client_post_no_memory(client);
-}
-
-static void
 source_set_actions(struct wl_client *client, struct wl_resource *resource, uint32_t actions)
 {
 	sw_debug("wl_data_source@%u.set_actions(%u) ignored: no drag and drop",
 		 wl_resource_get_id(resource), actions);
 }
 
-static const struct wl_data_source_interface source_impl = {
-	.offer = source_offer,
+static const struct wl_data_source_interface source_requests = {
+	.offer = sw_selection_source_handle_offer,
 	.destroy = sw_resource_handle_destroy,
 	.set_actions = source_set_actions,
 };
 
-static void
-source_resource_destroy(struct wl_resource *resource)
-{
-	struct data_source *source = wl_resource_get_user_data(resource);
-	sw_selection_source_finish(source->manager->server, &source->base);
-	free(source);
-}
+static const struct sw_selection_source_impl source_impl = {
+	.interface = &wl_data_source_interface,
+	.requests = &source_requests,
+	.send = wl_data_source_send_send,
+	.cancelled = wl_data_source_send_cancelled,
+};
 
 /* ---- wl_data_device ---- */
 
@@ -206,7 +154,8 @@ device_set_selection(struct wl_client *client, struct wl_resource *resource,
 	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
 	if (!manager)
 		return;
-	struct data_source *source = source_resource ? wl_resource_get_user_data(source_resource) : NULL;
+	struct sw_selection_source *source = source_resource ?
+		wl_resource_get_user_data(source_resource) : NULL;
 	/* Only the client with the keyboard, answering an input event it got. */
 	if (!manager->server->seat ||
 	    !sw_seat_serial_is_recent(manager->server->seat, client, serial)) {
@@ -217,7 +166,7 @@ device_set_selection(struct wl_client *client, struct wl_resource *resource,
 			wl_data_source_send_cancelled(source_resource);
 		return;
 	}
-	sw_selection_set(manager->server, SW_SELECTION_CLIPBOARD, source ? &source->base : NULL);
+	sw_selection_set(manager->server, SW_SELECTION_CLIPBOARD, source);
 }
 
 static const struct wl_data_device_interface device_impl = {
@@ -239,22 +188,9 @@ static void
 manager_create_data_source(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
-	struct data_source *source = calloc(1, sizeof(*source));
-	if (!source) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	struct wl_resource *source_resource = wl_resource_create(
-		client, &wl_data_source_interface, wl_resource_get_version(resource), id);
-	if (!source_resource) {
-		free(source);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	source->manager = manager;
-	sw_selection_source_init(&source->base, &selection_impl, source_resource);
-	wl_resource_set_implementation(source_resource, &source_impl, source,
-				       source_resource_destroy);
+	sw_selection_source_create(manager->server, client, &source_impl,
+				   wl_resource_get_version(resource), id,
+				   sizeof(struct sw_selection_source));
 }
 
 static void

@@ -25,53 +25,26 @@ struct sw_primary_selection {
 	struct wl_listener display_destroy;
 };
 
-struct primary_source {
-	struct sw_selection_source base;
-	struct sw_primary_selection *manager;
-};
-
 /* ---- zwp_primary_selection_offer_v1 ---- */
 
-static void
-offer_receive(struct wl_client *client, struct wl_resource *resource, const char *mime_type,
-	      int32_t fd)
-{
-	sw_selection_receive(wl_resource_get_user_data(resource), resource, mime_type, fd);
-}
-
-static const struct zwp_primary_selection_offer_v1_interface offer_impl = {
-	.receive = offer_receive,
+static const struct zwp_primary_selection_offer_v1_interface offer_requests = {
+	.receive = sw_selection_offer_handle_receive,
 	.destroy = sw_resource_handle_destroy,
 };
 
-static void
-send_offer_mime(struct wl_resource *offer, const char *mime)
-{
-	zwp_primary_selection_offer_v1_send_offer(offer, mime);
-}
+static const struct sw_selection_offer_impl offer_impl = {
+	.interface = &zwp_primary_selection_offer_v1_interface,
+	.requests = &offer_requests,
+	.data_offer = zwp_primary_selection_device_v1_send_data_offer,
+	.offer = zwp_primary_selection_offer_v1_send_offer,
+	.selection = zwp_primary_selection_device_v1_send_selection,
+};
 
 static void
 send_selection(struct sw_primary_selection *manager, struct wl_resource *device)
 {
-	struct sw_selection_source *source = sw_selection_get(manager->server,
-							      SW_SELECTION_PRIMARY);
-	if (!source) {
-		zwp_primary_selection_device_v1_send_selection(device, NULL);
-		return;
-	}
-	struct wl_client *client = wl_resource_get_client(device);
-	struct wl_resource *offer = wl_resource_create(client,
-						       &zwp_primary_selection_offer_v1_interface,
-						       wl_resource_get_version(device), 0);
-	if (!offer) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(offer, &offer_impl, source, sw_selection_offer_unlink);
-	sw_selection_offer_link(source, offer);
-	zwp_primary_selection_device_v1_send_data_offer(device, offer);
-	sw_selection_for_each_mime(source, send_offer_mime, offer);
-	zwp_primary_selection_device_v1_send_selection(device, offer);
+	sw_selection_send(&offer_impl, device,
+			  sw_selection_get(manager->server, SW_SELECTION_PRIMARY));
 }
 
 static void
@@ -109,43 +82,17 @@ handle_selection_changed(struct wl_listener *listener, void *data)
 
 /* ---- zwp_primary_selection_source_v1 ---- */
 
-static void
-source_send(struct sw_selection_source *base, const char *mime_type, int32_t fd)
-{
-	zwp_primary_selection_source_v1_send_send(base->resource, mime_type, fd);
-}
-
-static void
-source_cancel(struct sw_selection_source *base)
-{
-	zwp_primary_selection_source_v1_send_cancelled(base->resource);
-}
-
-static const struct sw_selection_source_impl selection_impl = {
-	.send = source_send,
-	.cancel = source_cancel,
-};
-
-static void
-source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
-{
-	struct primary_source *source = wl_resource_get_user_data(resource);
-	if (!sw_selection_source_offer(&source->base, mime_type))
-		wl_client_post_no_memory(client);
-}
-
-static const struct zwp_primary_selection_source_v1_interface source_impl = {
-	.offer = source_offer,
+static const struct zwp_primary_selection_source_v1_interface source_requests = {
+	.offer = sw_selection_source_handle_offer,
 	.destroy = sw_resource_handle_destroy,
 };
 
-static void
-source_resource_destroy(struct wl_resource *resource)
-{
-	struct primary_source *source = wl_resource_get_user_data(resource);
-	sw_selection_source_finish(source->manager->server, &source->base);
-	free(source);
-}
+static const struct sw_selection_source_impl source_impl = {
+	.interface = &zwp_primary_selection_source_v1_interface,
+	.requests = &source_requests,
+	.send = zwp_primary_selection_source_v1_send_send,
+	.cancelled = zwp_primary_selection_source_v1_send_cancelled,
+};
 
 /* ---- zwp_primary_selection_device_v1 ---- */
 
@@ -156,7 +103,7 @@ device_set_selection(struct wl_client *client, struct wl_resource *resource,
 	struct sw_primary_selection *manager = wl_resource_get_user_data(resource);
 	if (!manager)
 		return;
-	struct primary_source *source = source_resource ?
+	struct sw_selection_source *source = source_resource ?
 		wl_resource_get_user_data(source_resource) : NULL;
 	if (!manager->server->seat ||
 	    !sw_seat_serial_is_recent(manager->server->seat, client, serial)) {
@@ -167,7 +114,7 @@ device_set_selection(struct wl_client *client, struct wl_resource *resource,
 			zwp_primary_selection_source_v1_send_cancelled(source_resource);
 		return;
 	}
-	sw_selection_set(manager->server, SW_SELECTION_PRIMARY, source ? &source->base : NULL);
+	sw_selection_set(manager->server, SW_SELECTION_PRIMARY, source);
 }
 
 static const struct zwp_primary_selection_device_v1_interface device_impl = {
@@ -190,23 +137,9 @@ static void
 manager_create_source(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct sw_primary_selection *manager = wl_resource_get_user_data(resource);
-	struct primary_source *source = calloc(1, sizeof(*source));
-	if (!source) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	struct wl_resource *source_resource = wl_resource_create(
-		client, &zwp_primary_selection_source_v1_interface,
-		wl_resource_get_version(resource), id);
-	if (!source_resource) {
-		free(source);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	source->manager = manager;
-	sw_selection_source_init(&source->base, &selection_impl, source_resource);
-	wl_resource_set_implementation(source_resource, &source_impl, source,
-				       source_resource_destroy);
+	sw_selection_source_create(manager->server, client, &source_impl,
+				   wl_resource_get_version(resource), id,
+				   sizeof(struct sw_selection_source));
 }
 
 static void
