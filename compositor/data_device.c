@@ -14,7 +14,6 @@
 #include "data_device.h"
 #include "log.h"
 #include "resource.h"
-#include "seat.h"
 #include "selection.h"
 #include "server.h"
 
@@ -23,11 +22,7 @@
 struct sw_data_device_manager {
 	struct sw_server *server;
 	struct wl_global *global;
-	struct wl_list devices;            /* wl_data_device resources */
-	struct wl_client *focus;
-	/* The focus hears of the selection once per loop iteration, however often it changes. */
-	struct wl_event_source *selection_idle;
-	struct wl_listener selection_changed;
+	struct sw_selection_focus clipboard;   /* the wl_data_device resources */
 	struct wl_listener display_destroy;
 };
 
@@ -72,47 +67,6 @@ static const struct sw_selection_offer_impl offer_impl = {
 	.selection = wl_data_device_send_selection,
 };
 
-static void
-send_selection(struct sw_data_device_manager *manager, struct wl_resource *device)
-{
-	sw_selection_send(&offer_impl, device,
-			  sw_selection_get(manager->server, SW_SELECTION_CLIPBOARD));
-}
-
-static void
-send_selection_now(void *data)
-{
-	struct sw_data_device_manager *manager = data;
-	manager->selection_idle = NULL;
-	if (!manager->focus)
-		return;
-	struct wl_resource *device;
-	wl_resource_for_each(device, &manager->devices) {
-		if (wl_resource_get_client(device) == manager->focus)
-			send_selection(manager, device);
-	}
-}
-
-static void
-send_selection_to_focus(struct sw_data_device_manager *manager)
-{
-	if (!manager->focus || manager->selection_idle)
-		return;
-	manager->selection_idle = wl_event_loop_add_idle(manager->server->loop, send_selection_now,
-							 manager);
-	if (!manager->selection_idle)
-		send_selection_now(manager);
-}
-
-static void
-handle_selection_changed(struct wl_listener *listener, void *data)
-{
-	struct sw_data_device_manager *manager =
-		wl_container_of(listener, manager, selection_changed);
-	if (*(enum sw_selection_kind *)data == SW_SELECTION_CLIPBOARD)
-		send_selection_to_focus(manager);
-}
-
 /* ---- wl_data_source ---- */
 
 static void
@@ -147,31 +101,9 @@ device_start_drag(struct wl_client *client, struct wl_resource *resource,
 		wl_data_source_send_cancelled(source_resource);
 }
 
-static void
-device_set_selection(struct wl_client *client, struct wl_resource *resource,
-		     struct wl_resource *source_resource, uint32_t serial)
-{
-	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
-	if (!manager)
-		return;
-	struct sw_selection_source *source = source_resource ?
-		wl_resource_get_user_data(source_resource) : NULL;
-	/* Only the client with the keyboard, answering an input event it got. */
-	if (!manager->server->seat ||
-	    !sw_seat_serial_is_recent(manager->server->seat, client, serial)) {
-		sw_info("wl_data_device@%u: set_selection with serial %u ignored: not a recent "
-			"input serial of the client with the keyboard", wl_resource_get_id(resource),
-			serial);
-		if (source)
-			wl_data_source_send_cancelled(source_resource);
-		return;
-	}
-	sw_selection_set(manager->server, SW_SELECTION_CLIPBOARD, source);
-}
-
 static const struct wl_data_device_interface device_impl = {
 	.start_drag = device_start_drag,
-	.set_selection = device_set_selection,
+	.set_selection = sw_selection_focus_handle_set_selection,
 	.release = sw_resource_handle_destroy,
 };
 
@@ -201,12 +133,9 @@ manager_get_data_device(struct wl_client *client, struct wl_resource *resource, 
 	/* Each selection change walks every device: a client may not add them unboundedly. */
 	struct wl_resource *device = sw_resource_create_counted(
 		client, &wl_data_device_interface, wl_resource_get_version(resource), id,
-		&device_impl, manager, device_resource_destroy);
-	if (!device)
-		return;
-	wl_list_insert(&manager->devices, wl_resource_get_link(device));
-	if (manager->focus == client)
-		send_selection(manager, device);
+		&device_impl, &manager->clipboard, device_resource_destroy);
+	if (device)
+		sw_selection_focus_add_device(&manager->clipboard, device);
 }
 
 static const struct wl_data_device_manager_interface manager_impl = {
@@ -226,10 +155,9 @@ manager_display_destroyed(struct wl_listener *listener, void *data)
 {
 	struct sw_data_device_manager *manager = wl_container_of(listener, manager, display_destroy);
 	wl_list_remove(&manager->display_destroy.link);
-	wl_list_remove(&manager->selection_changed.link);
-	if (manager->selection_idle)
-		wl_event_source_remove(manager->selection_idle);
+	sw_selection_focus_finish(&manager->clipboard);
 	wl_global_destroy(manager->global);
+	manager->server->data_device = NULL;
 	free(manager);
 }
 
@@ -243,10 +171,8 @@ void
 sw_data_device_set_focus(struct sw_server *server, struct wl_client *client)
 {
 	struct sw_data_device_manager *manager = manager_of(server);
-	if (!manager || manager->focus == client)
-		return;
-	manager->focus = client;
-	send_selection_to_focus(manager);
+	if (manager)
+		sw_selection_focus_set(&manager->clipboard, client);
 }
 
 bool
@@ -256,15 +182,13 @@ sw_data_device_create(struct sw_server *server)
 	if (!manager)
 		return false;
 	manager->server = server;
-	wl_list_init(&manager->devices);
 	manager->global = wl_global_create(server->display, &wl_data_device_manager_interface,
 					   DATA_DEVICE_MANAGER_VERSION, manager, manager_bind);
 	if (!manager->global) {
 		free(manager);
 		return false;
 	}
-	manager->selection_changed.notify = handle_selection_changed;
-	wl_signal_add(&server->selections->changed, &manager->selection_changed);
+	sw_selection_focus_init(&manager->clipboard, server, SW_SELECTION_CLIPBOARD, &offer_impl);
 	manager->display_destroy.notify = manager_display_destroyed;
 	wl_display_add_destroy_listener(server->display, &manager->display_destroy);
 	server->data_device = manager;

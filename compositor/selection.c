@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "resource.h"
+#include "seat.h"
 #include "selection.h"
 #include "server.h"
 
@@ -185,6 +186,107 @@ sw_selection_offer_handle_receive(struct wl_client *client, struct wl_resource *
 	}
 	/* The owner got its own copy through its socket. */
 	close(fd);
+}
+
+static void
+focus_send(struct sw_selection_focus *focus, struct wl_resource *device)
+{
+	sw_selection_send(focus->offers, device, sw_selection_get(focus->server, focus->kind));
+}
+
+static void
+focus_send_now(void *data)
+{
+	struct sw_selection_focus *focus = data;
+	focus->idle = NULL;
+	if (!focus->focus)
+		return;
+	struct wl_resource *device;
+	wl_resource_for_each(device, &focus->devices) {
+		if (wl_resource_get_client(device) == focus->focus)
+			focus_send(focus, device);
+	}
+}
+
+static void
+focus_send_soon(struct sw_selection_focus *focus)
+{
+	if (!focus->focus || focus->idle)
+		return;
+	focus->idle = wl_event_loop_add_idle(focus->server->loop, focus_send_now, focus);
+	if (!focus->idle)
+		focus_send_now(focus);
+}
+
+static void
+focus_selection_changed(struct wl_listener *listener, void *data)
+{
+	struct sw_selection_focus *focus = wl_container_of(listener, focus, changed);
+	if (*(enum sw_selection_kind *)data == focus->kind)
+		focus_send_soon(focus);
+}
+
+void
+sw_selection_focus_init(struct sw_selection_focus *focus, struct sw_server *server,
+			enum sw_selection_kind kind, const struct sw_selection_offer_impl *offers)
+{
+	*focus = (struct sw_selection_focus){ .server = server, .kind = kind, .offers = offers };
+	wl_list_init(&focus->devices);
+	focus->changed.notify = focus_selection_changed;
+	wl_signal_add(&server->selections->changed, &focus->changed);
+}
+
+void
+sw_selection_focus_finish(struct sw_selection_focus *focus)
+{
+	wl_list_remove(&focus->changed.link);
+	if (focus->idle)
+		wl_event_source_remove(focus->idle);
+	focus->idle = NULL;
+	struct wl_resource *device, *tmp;
+	wl_resource_for_each_safe(device, tmp, &focus->devices) {
+		wl_list_remove(wl_resource_get_link(device));
+		wl_list_init(wl_resource_get_link(device));
+		wl_resource_set_user_data(device, NULL);
+	}
+}
+
+void
+sw_selection_focus_set(struct sw_selection_focus *focus, struct wl_client *client)
+{
+	if (focus->focus == client)
+		return;
+	focus->focus = client;
+	focus_send_soon(focus);
+}
+
+void
+sw_selection_focus_add_device(struct sw_selection_focus *focus, struct wl_resource *device)
+{
+	wl_list_insert(&focus->devices, wl_resource_get_link(device));
+	if (wl_resource_get_client(device) == focus->focus)
+		focus_send(focus, device);
+}
+
+void
+sw_selection_focus_handle_set_selection(struct wl_client *client, struct wl_resource *device,
+					struct wl_resource *source_resource, uint32_t serial)
+{
+	struct sw_selection_focus *focus = wl_resource_get_user_data(device);
+	if (!focus)
+		return;
+	struct sw_selection_source *source = source_resource ?
+		wl_resource_get_user_data(source_resource) : NULL;
+	struct sw_seat *seat = focus->server->seat;
+	if (!seat || !sw_seat_serial_is_recent(seat, client, serial)) {
+		sw_info("%s@%u: set_selection with serial %u ignored: not a recent input serial "
+			"of the client with the keyboard", wl_resource_get_class(device),
+			wl_resource_get_id(device), serial);
+		if (source)
+			source->impl->cancelled(source->resource);
+		return;
+	}
+	sw_selection_set(focus->server, focus->kind, source);
 }
 
 static void

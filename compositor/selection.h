@@ -17,6 +17,11 @@
  * Offers (the readers' objects) do not keep a source alive: each is linked
  * in its source's `offers` list, and made inert (user data NULL) when the
  * source goes.
+ *
+ * What the protocols do alike is here (sources, offers, the focus rules);
+ * a protocol file names its interfaces and generated senders in the tables
+ * below and keeps only the requests that are its own. No generated protocol
+ * header is included here.
  */
 struct sw_server;
 
@@ -105,5 +110,40 @@ void sw_selection_send(const struct sw_selection_offer_impl *impl, struct wl_res
  */
 void sw_selection_offer_handle_receive(struct wl_client *client, struct wl_resource *offer,
 				       const char *mime_type, int32_t fd);
+
+/*
+ * The devices of a protocol that tell only the client with the keyboard what
+ * a selection holds (wl_data_device, zwp_primary_selection_device_v1). The
+ * focus hears of the selection once per loop iteration, however often it
+ * changes.
+ */
+struct sw_selection_focus {
+	struct sw_server *server;
+	enum sw_selection_kind kind;
+	const struct sw_selection_offer_impl *offers;
+	/* Device resources, whose user data is this (NULL: inert); their destroy unlinks them. */
+	struct wl_list devices;
+	struct wl_client *focus;
+	struct wl_event_source *idle;
+	struct wl_listener changed;
+};
+
+void sw_selection_focus_init(struct sw_selection_focus *focus, struct sw_server *server,
+			     enum sw_selection_kind kind,
+			     const struct sw_selection_offer_impl *offers);
+/* The display goes: the devices become inert (user data NULL, unlinked). */
+void sw_selection_focus_finish(struct sw_selection_focus *focus);
+/* `client` got the keyboard (NULL: nobody); it hears what the selection holds. */
+void sw_selection_focus_set(struct sw_selection_focus *focus, struct wl_client *client);
+/* A new device: linked, and told what the selection holds if its client has the focus. */
+void sw_selection_focus_add_device(struct sw_selection_focus *focus, struct wl_resource *device);
+/*
+ * A device's set_selection request: only the client with the keyboard,
+ * answering an input event it got (a recent serial), sets the selection;
+ * otherwise the request is logged and ignored, and its source cancelled.
+ */
+void sw_selection_focus_handle_set_selection(struct wl_client *client,
+					     struct wl_resource *device,
+					     struct wl_resource *source, uint32_t serial);
 
 #endif
