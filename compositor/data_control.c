@@ -6,6 +6,7 @@
 #include "client_count.h"
 #include "data_control.h"
 #include "log.h"
+#include "resource.h"
 #include "selection.h"
 #include "server.h"
 #include "wlr-data-control-unstable-v1-server-protocol.h"
@@ -22,35 +23,33 @@ struct sw_data_control {
 
 struct control_source {
 	struct sw_selection_source base;
-	struct sw_data_control *manager;
 	bool used;                      /* set as a selection: no more offers, no second use */
 };
 
 /* ---- zwlr_data_control_offer_v1 ---- */
 
-static void
-offer_receive(struct wl_client *client, struct wl_resource *resource, const char *mime_type,
-	      int32_t fd)
-{
-	sw_selection_receive(wl_resource_get_user_data(resource), resource, mime_type, fd);
-}
-
-static void
-resource_destroy_request(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static const struct zwlr_data_control_offer_v1_interface offer_impl = {
-	.receive = offer_receive,
-	.destroy = resource_destroy_request,
+static const struct zwlr_data_control_offer_v1_interface offer_requests = {
+	.receive = sw_selection_offer_handle_receive,
+	.destroy = sw_resource_handle_destroy,
 };
 
-static void
-send_offer_mime(struct wl_resource *offer, const char *mime)
-{
-	zwlr_data_control_offer_v1_send_offer(offer, mime);
-}
+/* One offer object for both: the selection it is named as tells them apart. */
+static const struct sw_selection_offer_impl offer_impls[SW_SELECTION_KINDS] = {
+	[SW_SELECTION_CLIPBOARD] = {
+		.interface = &zwlr_data_control_offer_v1_interface,
+		.requests = &offer_requests,
+		.data_offer = zwlr_data_control_device_v1_send_data_offer,
+		.offer = zwlr_data_control_offer_v1_send_offer,
+		.selection = zwlr_data_control_device_v1_send_selection,
+	},
+	[SW_SELECTION_PRIMARY] = {
+		.interface = &zwlr_data_control_offer_v1_interface,
+		.requests = &offer_requests,
+		.data_offer = zwlr_data_control_device_v1_send_data_offer,
+		.offer = zwlr_data_control_offer_v1_send_offer,
+		.selection = zwlr_data_control_device_v1_send_primary_selection,
+	},
+};
 
 static void
 send_selection(struct sw_data_control *manager, struct wl_resource *device,
@@ -59,25 +58,7 @@ send_selection(struct sw_data_control *manager, struct wl_resource *device,
 	if (kind == SW_SELECTION_PRIMARY &&
 	    wl_resource_get_version(device) < ZWLR_DATA_CONTROL_DEVICE_V1_PRIMARY_SELECTION_SINCE_VERSION)
 		return;
-	struct sw_selection_source *source = sw_selection_get(manager->server, kind);
-	struct wl_resource *offer = NULL;
-	if (source) {
-		struct wl_client *client = wl_resource_get_client(device);
-		offer = wl_resource_create(client, &zwlr_data_control_offer_v1_interface,
-					   wl_resource_get_version(device), 0);
-		if (!offer) {
-			wl_client_post_no_memory(client);
-			return;
-		}
-		wl_resource_set_implementation(offer, &offer_impl, source, sw_selection_offer_unlink);
-		sw_selection_offer_link(source, offer);
-		zwlr_data_control_device_v1_send_data_offer(device, offer);
-		sw_selection_for_each_mime(source, send_offer_mime, offer);
-	}
-	if (kind == SW_SELECTION_PRIMARY)
-		zwlr_data_control_device_v1_send_primary_selection(device, offer);
-	else
-		zwlr_data_control_device_v1_send_selection(device, offer);
+	sw_selection_send(&offer_impls[kind], device, sw_selection_get(manager->server, kind));
 }
 
 static void
@@ -94,23 +75,6 @@ handle_selection_changed(struct wl_listener *listener, void *data)
 /* ---- zwlr_data_control_source_v1 ---- */
 
 static void
-source_send(struct sw_selection_source *base, const char *mime_type, int32_t fd)
-{
-	zwlr_data_control_source_v1_send_send(base->resource, mime_type, fd);
-}
-
-static void
-source_cancel(struct sw_selection_source *base)
-{
-	zwlr_data_control_source_v1_send_cancelled(base->resource);
-}
-
-static const struct sw_selection_source_impl selection_impl = {
-	.send = source_send,
-	.cancel = source_cancel,
-};
-
-static void
 source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
 {
 	struct control_source *source = wl_resource_get_user_data(resource);
@@ -120,22 +84,20 @@ source_offer(struct wl_client *client, struct wl_resource *resource, const char 
 				       mime_type);
 		return;
 	}
-	if (!sw_selection_source_offer(&source->base, mime_type))
-		wl_client_post_no_memory(client);
+	sw_selection_source_handle_offer(client, resource, mime_type);
 }
 
-static const struct zwlr_data_control_source_v1_interface source_impl = {
+static const struct zwlr_data_control_source_v1_interface source_requests = {
 	.offer = source_offer,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
-static void
-source_resource_destroy(struct wl_resource *resource)
-{
-	struct control_source *source = wl_resource_get_user_data(resource);
-	sw_selection_source_finish(source->manager->server, &source->base);
-	free(source);
-}
+static const struct sw_selection_source_impl source_impl = {
+	.interface = &zwlr_data_control_source_v1_interface,
+	.requests = &source_requests,
+	.send = zwlr_data_control_source_v1_send_send,
+	.cancelled = zwlr_data_control_source_v1_send_cancelled,
+};
 
 /* ---- zwlr_data_control_device_v1 ---- */
 
@@ -175,7 +137,7 @@ device_set_primary_selection(struct wl_client *client, struct wl_resource *resou
 
 static const struct zwlr_data_control_device_v1_interface device_impl = {
 	.set_selection = device_set_selection,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 	.set_primary_selection = device_set_primary_selection,
 };
 
@@ -194,22 +156,8 @@ static void
 manager_create_data_source(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct sw_data_control *manager = wl_resource_get_user_data(resource);
-	struct control_source *source = calloc(1, sizeof(*source));
-	if (!source) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	struct wl_resource *source_resource = wl_resource_create(
-		client, &zwlr_data_control_source_v1_interface, 1, id);
-	if (!source_resource) {
-		free(source);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	source->manager = manager;
-	sw_selection_source_init(&source->base, &selection_impl, source_resource);
-	wl_resource_set_implementation(source_resource, &source_impl, source,
-				       source_resource_destroy);
+	sw_selection_source_create(manager->server, client, &source_impl, 1, id,
+				   sizeof(struct control_source));
 }
 
 static void
@@ -218,18 +166,11 @@ manager_get_data_device(struct wl_client *client, struct wl_resource *resource, 
 {
 	struct sw_data_control *manager = wl_resource_get_user_data(resource);
 	/* Each selection change walks every device: a client may not add them unboundedly. */
-	if (!sw_client_count_take(client, &zwlr_data_control_device_v1_interface,
-				  SW_BINDS_PER_CLIENT))
-		return;
-	struct wl_resource *device = wl_resource_create(
+	struct wl_resource *device = sw_resource_create_counted(
 		client, &zwlr_data_control_device_v1_interface, wl_resource_get_version(resource),
-		id);
-	if (!device) {
-		sw_client_count_release(client, &zwlr_data_control_device_v1_interface);
-		wl_client_post_no_memory(client);
+		id, &device_impl, manager, device_resource_destroy);
+	if (!device)
 		return;
-	}
-	wl_resource_set_implementation(device, &device_impl, manager, device_resource_destroy);
 	wl_list_insert(&manager->devices, wl_resource_get_link(device));
 	/* What the selections hold now, at once: no focus is needed. */
 	send_selection(manager, device, SW_SELECTION_CLIPBOARD);
@@ -239,19 +180,14 @@ manager_get_data_device(struct wl_client *client, struct wl_resource *resource, 
 static const struct zwlr_data_control_manager_v1_interface manager_impl = {
 	.create_data_source = manager_create_data_source,
 	.get_data_device = manager_get_data_device,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(
-		client, &zwlr_data_control_manager_v1_interface, (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+	sw_resource_create(client, &zwlr_data_control_manager_v1_interface, (int)version, id,
+			   &manager_impl, data, NULL);
 }
 
 static void

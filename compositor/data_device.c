@@ -13,7 +13,7 @@
 #include "client_count.h"
 #include "data_device.h"
 #include "log.h"
-#include "seat.h"
+#include "resource.h"
 #include "selection.h"
 #include "server.h"
 
@@ -22,17 +22,8 @@
 struct sw_data_device_manager {
 	struct sw_server *server;
 	struct wl_global *global;
-	struct wl_list devices;            /* wl_data_device resources */
-	struct wl_client *focus;
-	/* The focus hears of the selection once per loop iteration, however often it changes. */
-	struct wl_event_source *selection_idle;
-	struct wl_listener selection_changed;
+	struct sw_selection_focus clipboard;   /* the wl_data_device resources */
 	struct wl_listener display_destroy;
-};
-
-struct data_source {
-	struct sw_selection_source base;
-	struct sw_data_device_manager *manager;
 };
 
 /* ---- wl_data_offer ---- */
@@ -44,19 +35,6 @@ offer_accept(struct wl_client *client, struct wl_resource *resource, uint32_t se
 	/* Acceptance only matters to drag and drop, which sealway does not do. */
 	sw_debug("wl_data_offer@%u.accept(%s) ignored: no drag and drop",
 		 wl_resource_get_id(resource), mime_type ? mime_type : "null");
-}
-
-static void
-offer_receive(struct wl_client *client, struct wl_resource *resource, const char *mime_type,
-	      int32_t fd)
-{
-	sw_selection_receive(wl_resource_get_user_data(resource), resource, mime_type, fd);
-}
-
-static void
-offer_handle_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
 }
 
 static void
@@ -73,109 +51,23 @@ offer_set_actions(struct wl_client *client, struct wl_resource *resource, uint32
 		 wl_resource_get_id(resource), actions, preferred);
 }
 
-static const struct wl_data_offer_interface offer_impl = {
+static const struct wl_data_offer_interface offer_requests = {
 	.accept = offer_accept,
-	.receive = offer_receive,
-	.destroy = offer_handle_destroy,
+	.receive = sw_selection_offer_handle_receive,
+	.destroy = sw_resource_handle_destroy,
 	.finish = offer_finish,
 	.set_actions = offer_set_actions,
 };
 
-static void
-send_offer_mime(struct wl_resource *offer, const char *mime)
-{
-	wl_data_offer_send_offer(offer, mime);
-}
-
-static void
-send_selection(struct sw_data_device_manager *manager, struct wl_resource *device)
-{
-	struct sw_selection_source *source = sw_selection_get(manager->server,
-							      SW_SELECTION_CLIPBOARD);
-	if (!source) {
-		wl_data_device_send_selection(device, NULL);
-		return;
-	}
-	struct wl_client *client = wl_resource_get_client(device);
-	struct wl_resource *offer = wl_resource_create(client, &wl_data_offer_interface,
-						       wl_resource_get_version(device), 0);
-	if (!offer) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(offer, &offer_impl, source, sw_selection_offer_unlink);
-	sw_selection_offer_link(source, offer);
-	wl_data_device_send_data_offer(device, offer);
-	sw_selection_for_each_mime(source, send_offer_mime, offer);
-	wl_data_device_send_selection(device, offer);
-}
-
-static void
-send_selection_now(void *data)
-{
-	struct sw_data_device_manager *manager = data;
-	manager->selection_idle = NULL;
-	if (!manager->focus)
-		return;
-	struct wl_resource *device;
-	wl_resource_for_each(device, &manager->devices) {
-		if (wl_resource_get_client(device) == manager->focus)
-			send_selection(manager, device);
-	}
-}
-
-static void
-send_selection_to_focus(struct sw_data_device_manager *manager)
-{
-	if (!manager->focus || manager->selection_idle)
-		return;
-	manager->selection_idle = wl_event_loop_add_idle(manager->server->loop, send_selection_now,
-							 manager);
-	if (!manager->selection_idle)
-		send_selection_now(manager);
-}
-
-static void
-handle_selection_changed(struct wl_listener *listener, void *data)
-{
-	struct sw_data_device_manager *manager =
-		wl_container_of(listener, manager, selection_changed);
-	if (*(enum sw_selection_kind *)data == SW_SELECTION_CLIPBOARD)
-		send_selection_to_focus(manager);
-}
-
-/* ---- wl_data_source ---- */
-
-static void
-source_send(struct sw_selection_source *base, const char *mime_type, int32_t fd)
-{
-	wl_data_source_send_send(base->resource, mime_type, fd);
-}
-
-static void
-source_cancel(struct sw_selection_source *base)
-{
-	wl_data_source_send_cancelled(base->resource);
-}
-
-static const struct sw_selection_source_impl selection_impl = {
-	.send = source_send,
-	.cancel = source_cancel,
+static const struct sw_selection_offer_impl offer_impl = {
+	.interface = &wl_data_offer_interface,
+	.requests = &offer_requests,
+	.data_offer = wl_data_device_send_data_offer,
+	.offer = wl_data_offer_send_offer,
+	.selection = wl_data_device_send_selection,
 };
 
-static void
-source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
-{
-	struct data_source *source = wl_resource_get_user_data(resource);
-	if (!sw_selection_source_offer(&source->base, mime_type))
-		wl_client_post_no_memory(client);
-}
-
-static void
-source_handle_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
+/* ---- wl_data_source ---- */
 
 static void
 source_set_actions(struct wl_client *client, struct wl_resource *resource, uint32_t actions)
@@ -184,19 +76,18 @@ source_set_actions(struct wl_client *client, struct wl_resource *resource, uint3
 		 wl_resource_get_id(resource), actions);
 }
 
-static const struct wl_data_source_interface source_impl = {
-	.offer = source_offer,
-	.destroy = source_handle_destroy,
+static const struct wl_data_source_interface source_requests = {
+	.offer = sw_selection_source_handle_offer,
+	.destroy = sw_resource_handle_destroy,
 	.set_actions = source_set_actions,
 };
 
-static void
-source_resource_destroy(struct wl_resource *resource)
-{
-	struct data_source *source = wl_resource_get_user_data(resource);
-	sw_selection_source_finish(source->manager->server, &source->base);
-	free(source);
-}
+static const struct sw_selection_source_impl source_impl = {
+	.interface = &wl_data_source_interface,
+	.requests = &source_requests,
+	.send = wl_data_source_send_send,
+	.cancelled = wl_data_source_send_cancelled,
+};
 
 /* ---- wl_data_device ---- */
 
@@ -210,37 +101,10 @@ device_start_drag(struct wl_client *client, struct wl_resource *resource,
 		wl_data_source_send_cancelled(source_resource);
 }
 
-static void
-device_set_selection(struct wl_client *client, struct wl_resource *resource,
-		     struct wl_resource *source_resource, uint32_t serial)
-{
-	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
-	if (!manager)
-		return;
-	struct data_source *source = source_resource ? wl_resource_get_user_data(source_resource) : NULL;
-	/* Only the client with the keyboard, answering an input event it got. */
-	if (!manager->server->seat ||
-	    !sw_seat_serial_is_recent(manager->server->seat, client, serial)) {
-		sw_info("wl_data_device@%u: set_selection with serial %u ignored: not a recent "
-			"input serial of the client with the keyboard", wl_resource_get_id(resource),
-			serial);
-		if (source)
-			wl_data_source_send_cancelled(source_resource);
-		return;
-	}
-	sw_selection_set(manager->server, SW_SELECTION_CLIPBOARD, source ? &source->base : NULL);
-}
-
-static void
-device_release(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct wl_data_device_interface device_impl = {
 	.start_drag = device_start_drag,
-	.set_selection = device_set_selection,
-	.release = device_release,
+	.set_selection = sw_selection_focus_handle_set_selection,
+	.release = sw_resource_handle_destroy,
 };
 
 static void
@@ -256,22 +120,9 @@ static void
 manager_create_data_source(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
-	struct data_source *source = calloc(1, sizeof(*source));
-	if (!source) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	struct wl_resource *source_resource = wl_resource_create(
-		client, &wl_data_source_interface, wl_resource_get_version(resource), id);
-	if (!source_resource) {
-		free(source);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	source->manager = manager;
-	sw_selection_source_init(&source->base, &selection_impl, source_resource);
-	wl_resource_set_implementation(source_resource, &source_impl, source,
-				       source_resource_destroy);
+	sw_selection_source_create(manager->server, client, &source_impl,
+				   wl_resource_get_version(resource), id,
+				   sizeof(struct sw_selection_source));
 }
 
 static void
@@ -280,19 +131,11 @@ manager_get_data_device(struct wl_client *client, struct wl_resource *resource, 
 {
 	struct sw_data_device_manager *manager = wl_resource_get_user_data(resource);
 	/* Each selection change walks every device: a client may not add them unboundedly. */
-	if (!sw_client_count_take(client, &wl_data_device_interface, SW_BINDS_PER_CLIENT))
-		return;
-	struct wl_resource *device = wl_resource_create(client, &wl_data_device_interface,
-							wl_resource_get_version(resource), id);
-	if (!device) {
-		sw_client_count_release(client, &wl_data_device_interface);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(device, &device_impl, manager, device_resource_destroy);
-	wl_list_insert(&manager->devices, wl_resource_get_link(device));
-	if (manager->focus == client)
-		send_selection(manager, device);
+	struct wl_resource *device = sw_resource_create_counted(
+		client, &wl_data_device_interface, wl_resource_get_version(resource), id,
+		&device_impl, &manager->clipboard, device_resource_destroy);
+	if (device)
+		sw_selection_focus_add_device(&manager->clipboard, device);
 }
 
 static const struct wl_data_device_manager_interface manager_impl = {
@@ -303,13 +146,8 @@ static const struct wl_data_device_manager_interface manager_impl = {
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(client, &wl_data_device_manager_interface,
-							  (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+	sw_resource_create(client, &wl_data_device_manager_interface, (int)version, id,
+			   &manager_impl, data, NULL);
 }
 
 static void
@@ -317,10 +155,9 @@ manager_display_destroyed(struct wl_listener *listener, void *data)
 {
 	struct sw_data_device_manager *manager = wl_container_of(listener, manager, display_destroy);
 	wl_list_remove(&manager->display_destroy.link);
-	wl_list_remove(&manager->selection_changed.link);
-	if (manager->selection_idle)
-		wl_event_source_remove(manager->selection_idle);
+	sw_selection_focus_finish(&manager->clipboard);
 	wl_global_destroy(manager->global);
+	manager->server->data_device = NULL;
 	free(manager);
 }
 
@@ -334,10 +171,8 @@ void
 sw_data_device_set_focus(struct sw_server *server, struct wl_client *client)
 {
 	struct sw_data_device_manager *manager = manager_of(server);
-	if (!manager || manager->focus == client)
-		return;
-	manager->focus = client;
-	send_selection_to_focus(manager);
+	if (manager)
+		sw_selection_focus_set(&manager->clipboard, client);
 }
 
 bool
@@ -347,15 +182,13 @@ sw_data_device_create(struct sw_server *server)
 	if (!manager)
 		return false;
 	manager->server = server;
-	wl_list_init(&manager->devices);
 	manager->global = wl_global_create(server->display, &wl_data_device_manager_interface,
 					   DATA_DEVICE_MANAGER_VERSION, manager, manager_bind);
 	if (!manager->global) {
 		free(manager);
 		return false;
 	}
-	manager->selection_changed.notify = handle_selection_changed;
-	wl_signal_add(&server->selections->changed, &manager->selection_changed);
+	sw_selection_focus_init(&manager->clipboard, server, SW_SELECTION_CLIPBOARD, &offer_impl);
 	manager->display_destroy.notify = manager_display_destroyed;
 	wl_display_add_destroy_listener(server->display, &manager->display_destroy);
 	server->data_device = manager;

@@ -7,6 +7,7 @@
 #include "idle-inhibit-unstable-v1-server-protocol.h"
 #include "idle_inhibit.h"
 #include "log.h"
+#include "resource.h"
 #include "server.h"
 #include "surface.h"
 
@@ -50,14 +51,8 @@ handle_surface_destroy(struct wl_listener *listener, void *data)
 	inhibitor_end(inh, "its surface was destroyed");
 }
 
-static void
-inhibitor_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct zwp_idle_inhibitor_v1_interface inhibitor_impl = {
-	.destroy = inhibitor_destroy,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
@@ -75,18 +70,20 @@ manager_create_inhibitor(struct wl_client *client, struct wl_resource *resource,
 {
 	struct sw_idle_inhibit *manager = wl_resource_get_user_data(resource);
 	struct sw_surface *surface = sw_surface_from_resource(surface_resource);
-	/* Each one is in the list: a client may not add them unboundedly. */
-	if (!sw_client_count_take(client, &zwp_idle_inhibitor_v1_interface, SW_BINDS_PER_CLIENT))
-		return;
 	struct inhibitor *inh = calloc(1, sizeof(*inh));
-	if (!inh)
-		goto err_count;
-	inh->resource = wl_resource_create(client, &zwp_idle_inhibitor_v1_interface,
-					   wl_resource_get_version(resource), id);
-	if (!inh->resource)
-		goto err_inh;
-	wl_resource_set_implementation(inh->resource, &inhibitor_impl, inh,
-				       inhibitor_resource_destroy);
+	if (!inh) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	/* Each one is in the list: a client may not add them unboundedly. */
+	inh->resource = sw_resource_create_counted(client, &zwp_idle_inhibitor_v1_interface,
+						   wl_resource_get_version(resource), id,
+						   &inhibitor_impl, inh,
+						   inhibitor_resource_destroy);
+	if (!inh->resource) {
+		free(inh);
+		return;
+	}
 	inh->manager = manager;
 	inh->surface_id = wl_resource_get_id(surface_resource);
 	inh->surface_destroy.notify = handle_surface_destroy;
@@ -95,36 +92,18 @@ manager_create_inhibitor(struct wl_client *client, struct wl_resource *resource,
 	manager->active++;
 	sw_info("idle inhibitor zwp_idle_inhibitor_v1@%u for wl_surface@%u: %d active (sealway "
 		"never blanks the output)", id, inh->surface_id, manager->active);
-	return;
-
-err_inh:
-	free(inh);
-err_count:
-	sw_client_count_release(client, &zwp_idle_inhibitor_v1_interface);
-	wl_client_post_no_memory(client);
-}
-
-static void
-manager_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
 }
 
 static const struct zwp_idle_inhibit_manager_v1_interface manager_impl = {
-	.destroy = manager_destroy,
+	.destroy = sw_resource_handle_destroy,
 	.create_inhibitor = manager_create_inhibitor,
 };
 
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(
-		client, &zwp_idle_inhibit_manager_v1_interface, (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+	sw_resource_create(client, &zwp_idle_inhibit_manager_v1_interface, (int)version, id,
+			   &manager_impl, data, NULL);
 }
 
 static void

@@ -7,7 +7,7 @@
 #include "log.h"
 #include "primary-selection-unstable-v1-server-protocol.h"
 #include "primary_selection.h"
-#include "seat.h"
+#include "resource.h"
 #include "selection.h"
 #include "server.h"
 
@@ -16,175 +16,50 @@
 struct sw_primary_selection {
 	struct sw_server *server;
 	struct wl_global *global;
-	struct wl_list devices;         /* zwp_primary_selection_device_v1 resources */
-	struct wl_client *focus;
-	/* The focus hears of the selection once per loop iteration, however often it changes. */
-	struct wl_event_source *idle;
-	struct wl_listener selection_changed;
+	struct sw_selection_focus primary;   /* the zwp_primary_selection_device_v1 resources */
 	struct wl_listener display_destroy;
-};
-
-struct primary_source {
-	struct sw_selection_source base;
-	struct sw_primary_selection *manager;
 };
 
 /* ---- zwp_primary_selection_offer_v1 ---- */
 
-static void
-offer_receive(struct wl_client *client, struct wl_resource *resource, const char *mime_type,
-	      int32_t fd)
-{
-	sw_selection_receive(wl_resource_get_user_data(resource), resource, mime_type, fd);
-}
-
-static void
-resource_destroy_request(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static const struct zwp_primary_selection_offer_v1_interface offer_impl = {
-	.receive = offer_receive,
-	.destroy = resource_destroy_request,
+static const struct zwp_primary_selection_offer_v1_interface offer_requests = {
+	.receive = sw_selection_offer_handle_receive,
+	.destroy = sw_resource_handle_destroy,
 };
 
-static void
-send_offer_mime(struct wl_resource *offer, const char *mime)
-{
-	zwp_primary_selection_offer_v1_send_offer(offer, mime);
-}
-
-static void
-send_selection(struct sw_primary_selection *manager, struct wl_resource *device)
-{
-	struct sw_selection_source *source = sw_selection_get(manager->server,
-							      SW_SELECTION_PRIMARY);
-	if (!source) {
-		zwp_primary_selection_device_v1_send_selection(device, NULL);
-		return;
-	}
-	struct wl_client *client = wl_resource_get_client(device);
-	struct wl_resource *offer = wl_resource_create(client,
-						       &zwp_primary_selection_offer_v1_interface,
-						       wl_resource_get_version(device), 0);
-	if (!offer) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(offer, &offer_impl, source, sw_selection_offer_unlink);
-	sw_selection_offer_link(source, offer);
-	zwp_primary_selection_device_v1_send_data_offer(device, offer);
-	sw_selection_for_each_mime(source, send_offer_mime, offer);
-	zwp_primary_selection_device_v1_send_selection(device, offer);
-}
-
-static void
-send_selection_now(void *data)
-{
-	struct sw_primary_selection *manager = data;
-	manager->idle = NULL;
-	if (!manager->focus)
-		return;
-	struct wl_resource *device;
-	wl_resource_for_each(device, &manager->devices) {
-		if (wl_resource_get_client(device) == manager->focus)
-			send_selection(manager, device);
-	}
-}
-
-static void
-send_selection_to_focus(struct sw_primary_selection *manager)
-{
-	if (!manager->focus || manager->idle)
-		return;
-	manager->idle = wl_event_loop_add_idle(manager->server->loop, send_selection_now, manager);
-	if (!manager->idle)
-		send_selection_now(manager);
-}
-
-static void
-handle_selection_changed(struct wl_listener *listener, void *data)
-{
-	struct sw_primary_selection *manager =
-		wl_container_of(listener, manager, selection_changed);
-	if (*(enum sw_selection_kind *)data == SW_SELECTION_PRIMARY)
-		send_selection_to_focus(manager);
-}
+static const struct sw_selection_offer_impl offer_impl = {
+	.interface = &zwp_primary_selection_offer_v1_interface,
+	.requests = &offer_requests,
+	.data_offer = zwp_primary_selection_device_v1_send_data_offer,
+	.offer = zwp_primary_selection_offer_v1_send_offer,
+	.selection = zwp_primary_selection_device_v1_send_selection,
+};
 
 /* ---- zwp_primary_selection_source_v1 ---- */
 
-static void
-source_send(struct sw_selection_source *base, const char *mime_type, int32_t fd)
-{
-	zwp_primary_selection_source_v1_send_send(base->resource, mime_type, fd);
-}
-
-static void
-source_cancel(struct sw_selection_source *base)
-{
-	zwp_primary_selection_source_v1_send_cancelled(base->resource);
-}
-
-static const struct sw_selection_source_impl selection_impl = {
-	.send = source_send,
-	.cancel = source_cancel,
+static const struct zwp_primary_selection_source_v1_interface source_requests = {
+	.offer = sw_selection_source_handle_offer,
+	.destroy = sw_resource_handle_destroy,
 };
 
-static void
-source_offer(struct wl_client *client, struct wl_resource *resource, const char *mime_type)
-{
-	struct primary_source *source = wl_resource_get_user_data(resource);
-	if (!sw_selection_source_offer(&source->base, mime_type))
-		wl_client_post_no_memory(client);
-}
-
-static const struct zwp_primary_selection_source_v1_interface source_impl = {
-	.offer = source_offer,
-	.destroy = resource_destroy_request,
+static const struct sw_selection_source_impl source_impl = {
+	.interface = &zwp_primary_selection_source_v1_interface,
+	.requests = &source_requests,
+	.send = zwp_primary_selection_source_v1_send_send,
+	.cancelled = zwp_primary_selection_source_v1_send_cancelled,
 };
-
-static void
-source_resource_destroy(struct wl_resource *resource)
-{
-	struct primary_source *source = wl_resource_get_user_data(resource);
-	sw_selection_source_finish(source->manager->server, &source->base);
-	free(source);
-}
 
 /* ---- zwp_primary_selection_device_v1 ---- */
 
-static void
-device_set_selection(struct wl_client *client, struct wl_resource *resource,
-		     struct wl_resource *source_resource, uint32_t serial)
-{
-	struct sw_primary_selection *manager = wl_resource_get_user_data(resource);
-	if (!manager)
-		return;
-	struct primary_source *source = source_resource ?
-		wl_resource_get_user_data(source_resource) : NULL;
-	if (!manager->server->seat ||
-	    !sw_seat_serial_is_recent(manager->server->seat, client, serial)) {
-		sw_info("zwp_primary_selection_device_v1@%u: set_selection with serial %u ignored: "
-			"not a recent input serial of the client with the keyboard",
-			wl_resource_get_id(resource), serial);
-		if (source_resource)
-			zwp_primary_selection_source_v1_send_cancelled(source_resource);
-		return;
-	}
-	sw_selection_set(manager->server, SW_SELECTION_PRIMARY, source ? &source->base : NULL);
-}
-
 static const struct zwp_primary_selection_device_v1_interface device_impl = {
-	.set_selection = device_set_selection,
-	.destroy = resource_destroy_request,
+	.set_selection = sw_selection_focus_handle_set_selection,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
 device_resource_destroy(struct wl_resource *resource)
 {
-	if (wl_resource_get_user_data(resource))
-		wl_list_remove(wl_resource_get_link(resource));
+	wl_list_remove(wl_resource_get_link(resource));
 	sw_client_count_release(wl_resource_get_client(resource),
 				&zwp_primary_selection_device_v1_interface);
 }
@@ -195,23 +70,9 @@ static void
 manager_create_source(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct sw_primary_selection *manager = wl_resource_get_user_data(resource);
-	struct primary_source *source = calloc(1, sizeof(*source));
-	if (!source) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	struct wl_resource *source_resource = wl_resource_create(
-		client, &zwp_primary_selection_source_v1_interface,
-		wl_resource_get_version(resource), id);
-	if (!source_resource) {
-		free(source);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	source->manager = manager;
-	sw_selection_source_init(&source->base, &selection_impl, source_resource);
-	wl_resource_set_implementation(source_resource, &source_impl, source,
-				       source_resource_destroy);
+	sw_selection_source_create(manager->server, client, &source_impl,
+				   wl_resource_get_version(resource), id,
+				   sizeof(struct sw_selection_source));
 }
 
 static void
@@ -220,39 +81,25 @@ manager_get_device(struct wl_client *client, struct wl_resource *resource, uint3
 {
 	struct sw_primary_selection *manager = wl_resource_get_user_data(resource);
 	/* Each selection change walks every device: a client may not add them unboundedly. */
-	if (!sw_client_count_take(client, &zwp_primary_selection_device_v1_interface,
-				  SW_BINDS_PER_CLIENT))
-		return;
-	struct wl_resource *device = wl_resource_create(
+	struct wl_resource *device = sw_resource_create_counted(
 		client, &zwp_primary_selection_device_v1_interface,
-		wl_resource_get_version(resource), id);
-	if (!device) {
-		sw_client_count_release(client, &zwp_primary_selection_device_v1_interface);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(device, &device_impl, manager, device_resource_destroy);
-	wl_list_insert(&manager->devices, wl_resource_get_link(device));
-	if (manager->focus == client)
-		send_selection(manager, device);
+		wl_resource_get_version(resource), id, &device_impl, &manager->primary,
+		device_resource_destroy);
+	if (device)
+		sw_selection_focus_add_device(&manager->primary, device);
 }
 
 static const struct zwp_primary_selection_device_manager_v1_interface manager_impl = {
 	.create_source = manager_create_source,
 	.get_device = manager_get_device,
-	.destroy = resource_destroy_request,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(
-		client, &zwp_primary_selection_device_manager_v1_interface, (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+	sw_resource_create(client, &zwp_primary_selection_device_manager_v1_interface,
+			   (int)version, id, &manager_impl, data, NULL);
 }
 
 static void
@@ -260,15 +107,7 @@ manager_display_destroyed(struct wl_listener *listener, void *data)
 {
 	struct sw_primary_selection *manager = wl_container_of(listener, manager, display_destroy);
 	wl_list_remove(&manager->display_destroy.link);
-	wl_list_remove(&manager->selection_changed.link);
-	if (manager->idle)
-		wl_event_source_remove(manager->idle);
-	struct wl_resource *device, *tmp;
-	wl_resource_for_each_safe(device, tmp, &manager->devices) {
-		wl_list_remove(wl_resource_get_link(device));
-		wl_list_init(wl_resource_get_link(device));
-		wl_resource_set_user_data(device, NULL);
-	}
+	sw_selection_focus_finish(&manager->primary);
 	wl_global_destroy(manager->global);
 	manager->server->primary_selection = NULL;
 	free(manager);
@@ -278,10 +117,8 @@ void
 sw_primary_selection_set_focus(struct sw_server *server, struct wl_client *client)
 {
 	struct sw_primary_selection *manager = server->primary_selection;
-	if (!manager || manager->focus == client)
-		return;
-	manager->focus = client;
-	send_selection_to_focus(manager);
+	if (manager)
+		sw_selection_focus_set(&manager->primary, client);
 }
 
 bool
@@ -291,7 +128,6 @@ sw_primary_selection_create(struct sw_server *server)
 	if (!manager)
 		return false;
 	manager->server = server;
-	wl_list_init(&manager->devices);
 	manager->global = wl_global_create(server->display,
 					   &zwp_primary_selection_device_manager_v1_interface,
 					   PRIMARY_SELECTION_MANAGER_VERSION, manager, manager_bind);
@@ -299,8 +135,7 @@ sw_primary_selection_create(struct sw_server *server)
 		free(manager);
 		return false;
 	}
-	manager->selection_changed.notify = handle_selection_changed;
-	wl_signal_add(&server->selections->changed, &manager->selection_changed);
+	sw_selection_focus_init(&manager->primary, server, SW_SELECTION_PRIMARY, &offer_impl);
 	manager->display_destroy.notify = manager_display_destroyed;
 	wl_display_add_destroy_listener(server->display, &manager->display_destroy);
 	server->primary_selection = manager;

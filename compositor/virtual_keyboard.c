@@ -21,6 +21,7 @@
 
 #include "client_count.h"
 #include "log.h"
+#include "resource.h"
 #include "seat.h"
 #include "server.h"
 #include "trust.h"
@@ -267,17 +268,11 @@ keyboard_modifiers(struct wl_client *client, struct wl_resource *resource, uint3
 		sw_seat_keyboard_modifiers(seat, depressed, latched, locked, group);
 }
 
-static void
-keyboard_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct zwp_virtual_keyboard_v1_interface keyboard_impl = {
 	.keymap = keyboard_keymap,
 	.key = keyboard_key,
 	.modifiers = keyboard_modifiers,
-	.destroy = keyboard_destroy,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
@@ -309,18 +304,19 @@ manager_create_virtual_keyboard(struct wl_client *client, struct wl_resource *re
 				struct wl_resource *seat_resource, uint32_t id)
 {
 	struct sw_virtual_keyboards *manager = wl_resource_get_user_data(resource);
-	/* Each one is a device of the seat: a client may not add them unboundedly. */
-	if (!sw_client_count_take(client, &zwp_virtual_keyboard_v1_interface, SW_BINDS_PER_CLIENT))
-		return;
 	struct virtual_keyboard *kbd = calloc(1, sizeof(*kbd));
-	if (!kbd)
-		goto err_count;
-	kbd->resource = wl_resource_create(client, &zwp_virtual_keyboard_v1_interface,
-					   wl_resource_get_version(resource), id);
-	if (!kbd->resource)
-		goto err_kbd;
-	wl_resource_set_implementation(kbd->resource, &keyboard_impl, kbd,
-				       keyboard_resource_destroy);
+	if (!kbd) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	/* Each one is a device of the seat: a client may not add them unboundedly. */
+	kbd->resource = sw_resource_create_counted(client, &zwp_virtual_keyboard_v1_interface,
+						   wl_resource_get_version(resource), id,
+						   &keyboard_impl, kbd, keyboard_resource_destroy);
+	if (!kbd->resource) {
+		free(kbd);
+		return;
+	}
 	/* Without a seat (it is made before this global, and goes after the clients) it is inert. */
 	if (!manager->server->seat)
 		return;
@@ -328,13 +324,6 @@ manager_create_virtual_keyboard(struct wl_client *client, struct wl_resource *re
 	wl_list_insert(&manager->keyboards, &kbd->link);
 	sw_seat_virtual_devices(manager->server->seat, 1, 0);
 	sw_info("virtual keyboard zwp_virtual_keyboard_v1@%u of client %p", id, (void *)client);
-	return;
-
-err_kbd:
-	free(kbd);
-err_count:
-	sw_client_count_release(client, &zwp_virtual_keyboard_v1_interface);
-	wl_client_post_no_memory(client);
 }
 
 static const struct zwp_virtual_keyboard_manager_v1_interface manager_impl = {
@@ -344,13 +333,8 @@ static const struct zwp_virtual_keyboard_manager_v1_interface manager_impl = {
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(
-		client, &zwp_virtual_keyboard_manager_v1_interface, (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+	sw_resource_create(client, &zwp_virtual_keyboard_manager_v1_interface, (int)version, id,
+			   &manager_impl, data, NULL);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include "client_count.h"
 #include "log.h"
 #include "output.h"
+#include "resource.h"
 #include "seat.h"
 #include "server.h"
 #include "trust.h"
@@ -154,12 +155,6 @@ pointer_axis_discrete(struct wl_client *client, struct wl_resource *resource, ui
 				     (double)discrete * 120);
 }
 
-static void
-pointer_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct zwlr_virtual_pointer_v1_interface pointer_impl = {
 	.motion = pointer_motion,
 	.motion_absolute = pointer_motion_absolute,
@@ -169,7 +164,7 @@ static const struct zwlr_virtual_pointer_v1_interface pointer_impl = {
 	.axis_source = pointer_axis_source,
 	.axis_stop = pointer_axis_stop,
 	.axis_discrete = pointer_axis_discrete,
-	.destroy = pointer_destroy,
+	.destroy = sw_resource_handle_destroy,
 };
 
 static void
@@ -196,17 +191,19 @@ static void
 manager_create_pointer(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct sw_virtual_pointers *manager = wl_resource_get_user_data(resource);
-	/* Each one is a device of the seat: a client may not add them unboundedly. */
-	if (!sw_client_count_take(client, &zwlr_virtual_pointer_v1_interface, SW_BINDS_PER_CLIENT))
-		return;
 	struct virtual_pointer *ptr = calloc(1, sizeof(*ptr));
-	if (!ptr)
-		goto err_count;
-	ptr->resource = wl_resource_create(client, &zwlr_virtual_pointer_v1_interface,
-					   wl_resource_get_version(resource), id);
-	if (!ptr->resource)
-		goto err_ptr;
-	wl_resource_set_implementation(ptr->resource, &pointer_impl, ptr, pointer_resource_destroy);
+	if (!ptr) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	/* Each one is a device of the seat: a client may not add them unboundedly. */
+	ptr->resource = sw_resource_create_counted(client, &zwlr_virtual_pointer_v1_interface,
+						   wl_resource_get_version(resource), id,
+						   &pointer_impl, ptr, pointer_resource_destroy);
+	if (!ptr->resource) {
+		free(ptr);
+		return;
+	}
 	/* Without a seat (it is made before this global, and goes after the clients) it is inert. */
 	if (!manager->server->seat || !manager->server->wm)
 		return;
@@ -214,13 +211,6 @@ manager_create_pointer(struct wl_client *client, struct wl_resource *resource, u
 	wl_list_insert(&manager->pointers, &ptr->link);
 	sw_seat_virtual_devices(manager->server->seat, 0, 1);
 	sw_info("virtual pointer zwlr_virtual_pointer_v1@%u of client %p", id, (void *)client);
-	return;
-
-err_ptr:
-	free(ptr);
-err_count:
-	sw_client_count_release(client, &zwlr_virtual_pointer_v1_interface);
-	wl_client_post_no_memory(client);
 }
 
 static void
@@ -239,28 +229,17 @@ manager_create_virtual_pointer_with_output(struct wl_client *client, struct wl_r
 	manager_create_pointer(client, resource, id);
 }
 
-static void
-manager_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
 static const struct zwlr_virtual_pointer_manager_v1_interface manager_impl = {
 	.create_virtual_pointer = manager_create_virtual_pointer,
-	.destroy = manager_destroy,
+	.destroy = sw_resource_handle_destroy,
 	.create_virtual_pointer_with_output = manager_create_virtual_pointer_with_output,
 };
 
 static void
 manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
-	struct wl_resource *resource = wl_resource_create(
-		client, &zwlr_virtual_pointer_manager_v1_interface, (int)version, id);
-	if (!resource) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &manager_impl, data, NULL);
+	sw_resource_create(client, &zwlr_virtual_pointer_manager_v1_interface, (int)version, id,
+			   &manager_impl, data, NULL);
 }
 
 static void
