@@ -108,7 +108,10 @@ def one_wakeup_a_frame():
             check(calls.get('sendmsg', 0) <= frames + 10,
                   'one message a frame to the client (%d sendmsg for %d frames)'
                   % (calls.get('sendmsg', 0), frames))
-            check(calls.get('timerfd_settime', 0) <= 6,
+            # It stops after a tick with nothing to draw and starts again at the next
+            # commit: a client late under load costs two. Re-armed every frame it
+            # would be two a frame.
+            check(calls.get('timerfd_settime', 0) <= frames // 5,
                   'the frame timer runs on its own while frames keep coming '
                   '(%d timerfd_settime for %d frames)' % (calls.get('timerfd_settime', 0),
                                                           frames))
