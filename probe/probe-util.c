@@ -42,8 +42,8 @@ static const struct wp_presentation_listener presentation_listener = {
 	.clock_id = presentation_clock_id,
 };
 
-static uint32_t
-min_u32(uint32_t a, uint32_t b)
+uint32_t
+probe_min_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
 }
@@ -57,14 +57,14 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 
 	if (strcmp(interface, wl_compositor_interface.name) == 0) {
 		g->compositor = wl_registry_bind(registry, name, &wl_compositor_interface,
-						 min_u32(version, o->compositor_version ?
-								  o->compositor_version : 4));
+						 probe_min_u32(version, o->compositor_version ?
+									o->compositor_version : 4));
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		g->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		g->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface,
-					      min_u32(version, o->wm_base_version ?
-							       o->wm_base_version : 1));
+					      probe_min_u32(version, o->wm_base_version ?
+								     o->wm_base_version : 1));
 		xdg_wm_base_add_listener(g->wm_base, &wm_base_listener, g);
 	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
 		g->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, 1);

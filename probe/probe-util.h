@@ -58,6 +58,9 @@ bool probe_roundtrip_timeout(struct wl_display *display, int timeout_ms);
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t probe_now_ms(void);
 
+/* The smaller of two versions (or counts): what a registry bind asks for. */
+uint32_t probe_min_u32(uint32_t a, uint32_t b);
+
 /*
  * An xdg toplevel that has been configured and acked, ready for a buffer.
  */
