@@ -370,21 +370,6 @@ out_memfd:
 	return fd;
 }
 
-/* What fill_colour writes: `count` 4-byte pixels of `colour`. */
-struct colour_fill {
-	size_t count;
-	uint32_t colour;
-};
-
-static void
-fill_colour(uint8_t *px, void *data)
-{
-	const struct colour_fill *c = data;
-	uint32_t *pixels = (uint32_t *)(void *)px;
-	for (size_t i = 0; i < c->count; i++)
-		pixels[i] = c->colour;
-}
-
 /*
  * A w x h `format` buffer (create_immed) on `fd` from offset 0, LINEAR rows
  * of `stride` bytes; NV12's chroma plane follows its luma at the same
@@ -412,8 +397,8 @@ colour_buffer(struct probe *p, bool heap, int32_t w, int32_t h, uint32_t format,
 	      uint32_t colour)
 {
 	uint32_t stride = (uint32_t)w * 4;
-	struct colour_fill fill = { .count = (size_t)w * (size_t)h, .colour = colour };
-	int fd = real_dmabuf(heap, (size_t)stride * (size_t)h, fill_colour, &fill);
+	struct probe_pixel_fill fill = { .count = (size_t)w * (size_t)h, .pixel = colour };
+	int fd = real_dmabuf(heap, (size_t)stride * (size_t)h, probe_fill_pixels, &fill);
 	if (fd < 0)
 		return NULL;
 	struct wl_buffer *buffer = linear_buffer(p, fd, w, h, format, stride);
@@ -1042,26 +1027,14 @@ out_registry:
  * stand-in lets memfds named sealway-udmabuf pass), truncated once shown;
  * the next repaint reads pages that are gone.
  */
-static void
-truncated_frame_done(void *data, struct wl_callback *callback, uint32_t msec)
-{
-	bool *done = data;
-	*done = true;
-	wl_callback_destroy(callback);
-}
-
-static const struct wl_callback_listener truncated_frame_listener = {
-	.done = truncated_frame_done,
-};
-
 static enum scenario_result
 truncated_dmabuf(struct probe *p)
 {
 	const int32_t w = 64, h = 64;
 	const size_t size = (size_t)w * 4 * (size_t)h;
 	enum scenario_result res = SCENARIO_SETUP_FAILED;
-	struct colour_fill fill = { .count = (size_t)w * (size_t)h, .colour = 0xff3366cc };
-	int fd = filled_memfd(size, MFD_CLOEXEC, fill_colour, &fill);
+	struct probe_pixel_fill fill = { .count = (size_t)w * (size_t)h, .pixel = 0xff3366cc };
+	int fd = filled_memfd(size, MFD_CLOEXEC, probe_fill_pixels, &fill);
 	if (fd < 0)
 		return SCENARIO_SETUP_FAILED;
 	struct wl_buffer *buffer = linear_buffer(p, fd, w, h, DRM_FORMAT_XRGB8888,
@@ -1070,25 +1043,14 @@ truncated_dmabuf(struct probe *p)
 	struct probe_window win;
 	if (!probe_window_map(&p->g, &win, "dmabuf-probe truncated"))
 		goto out_buffer;
-	for (int i = 0; i < 2; i++) {
-		bool done = false;
-		struct wl_callback *cb = wl_surface_frame(win.surface);
-		wl_callback_add_listener(cb, &truncated_frame_listener, &done);
-		wl_surface_attach(win.surface, buffer, 0, 0);
-		wl_surface_damage_buffer(win.surface, 0, 0, w, h);
-		wl_surface_commit(win.surface);
-		if (i == 0) {
-			if (!probe_wait_for(p->g.display, &done, 5000))
-				goto out_window;
-			printf("shown buffer=%u\n", wl_proxy_get_id((struct wl_proxy *)buffer));
-			/* The pages go away under the compositor's mapping. */
-			if (ftruncate(fd, 0) < 0)
-				goto out_window;
-		} else if (!probe_wait_for(p->g.display, &done, 5000)) {
-			/* The error came instead of the frame. */
-			wl_callback_destroy(cb);
-		}
-	}
+	if (!probe_show_and_wait(p->g.display, win.surface, buffer, w, h, 5000))
+		goto out_window;
+	printf("shown buffer=%u\n", wl_proxy_get_id((struct wl_proxy *)buffer));
+	/* The pages go away under the compositor's mapping. */
+	if (ftruncate(fd, 0) < 0)
+		goto out_window;
+	/* Shown again: the error may come instead of the frame. */
+	probe_show_and_wait(p->g.display, win.surface, buffer, w, h, 5000);
 	res = SCENARIO_RAN;
 out_window:
 	probe_window_destroy(&win);
@@ -1148,15 +1110,6 @@ fence_flood(struct probe *p)
 /* ---- real dma-bufs: shown, then released after the flip away ---- */
 
 static void
-shown_frame_done(void *data, struct wl_callback *cb, uint32_t time)
-{
-	*(bool *)data = true;
-	wl_callback_destroy(cb);
-}
-
-static const struct wl_callback_listener shown_frame_listener = { .done = shown_frame_done };
-
-static void
 shown_released(void *data, struct wl_buffer *buffer)
 {
 	*(bool *)data = true;
@@ -1167,13 +1120,7 @@ static const struct wl_buffer_listener shown_release_listener = { .release = sho
 static bool
 show_frame(struct probe *p, struct probe_window *w, struct wl_buffer *buffer)
 {
-	bool done = false;
-	wl_surface_attach(w->surface, buffer, 0, 0);
-	wl_surface_damage_buffer(w->surface, 0, 0, INT32_MAX, INT32_MAX);
-	struct wl_callback *cb = wl_surface_frame(w->surface);
-	wl_callback_add_listener(cb, &shown_frame_listener, &done);
-	wl_surface_commit(w->surface);
-	return probe_wait_for(p->g.display, &done, 3000);
+	return probe_show_and_wait(p->g.display, w->surface, buffer, INT32_MAX, INT32_MAX, 3000);
 }
 
 /*

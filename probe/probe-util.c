@@ -300,6 +300,96 @@ err_fd:
 	return -1;
 }
 
+struct wl_buffer *
+probe_shm_buffer(struct wl_shm *shm, int32_t width, int32_t height, int32_t stride,
+		 uint32_t format, bool sealed, void (*paint)(uint8_t *pixels, void *data),
+		 void *data)
+{
+	size_t size = (size_t)stride * (size_t)height;
+	int fd = probe_memfd(size, sealed);
+	if (fd < 0)
+		return NULL;
+	if (paint) {
+		uint8_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (pixels == MAP_FAILED) {
+			fprintf(stderr, "probe: mmap(%zu): %s\n", size, strerror(errno));
+			close(fd);
+			return NULL;
+		}
+		paint(pixels, data);
+		munmap(pixels, size);
+	}
+	struct wl_shm_pool *pool = wl_shm_create_pool(shm, fd, (int32_t)size);
+	close(fd);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, width, height, stride,
+							     format);
+	wl_shm_pool_destroy(pool);
+	return buffer;
+}
+
+void
+probe_fill_pixels(uint8_t *pixels, void *data)
+{
+	const struct probe_pixel_fill *f = data;
+	uint32_t *px = (uint32_t *)(void *)pixels;
+	for (size_t i = 0; i < f->count; i++)
+		px[i] = f->pixel;
+}
+
+struct wl_buffer *
+probe_filled_buffer(struct wl_shm *shm, int32_t width, int32_t height, uint32_t format,
+		    uint32_t pixel, bool sealed)
+{
+	struct probe_pixel_fill fill = { .count = (size_t)width * (size_t)height, .pixel = pixel };
+	return probe_shm_buffer(shm, width, height, width * 4, format, sealed, probe_fill_pixels,
+				&fill);
+}
+
+static void
+frame_done(void *data, struct wl_callback *callback, uint32_t msec)
+{
+	bool *done = data;
+	*done = true;
+	wl_callback_destroy(callback);
+}
+
+const struct wl_callback_listener probe_frame_listener = {
+	.done = frame_done,
+};
+
+bool
+probe_commit_and_wait(struct wl_display *display, struct wl_surface *surface, int timeout_ms)
+{
+	bool done = false;
+	struct wl_callback *callback = wl_surface_frame(surface);
+	wl_callback_add_listener(callback, &probe_frame_listener, &done);
+	wl_surface_commit(surface);
+	bool shown = probe_wait_for(display, &done, timeout_ms);
+	/* A done that comes later must find no listener: `done` is gone by then. */
+	if (!done)
+		wl_callback_destroy(callback);
+	return shown;
+}
+
+bool
+probe_show_and_wait(struct wl_display *display, struct wl_surface *surface,
+		    struct wl_buffer *buffer, int32_t width, int32_t height, int timeout_ms)
+{
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, width, height);
+	return probe_commit_and_wait(display, surface, timeout_ms);
+}
+
+void
+probe_hold(const char *line)
+{
+	printf("%s\n", line);
+	fflush(stdout);
+	char byte;
+	while (read(STDIN_FILENO, &byte, 1) > 0)
+		;
+}
+
 void
 probe_report(struct wl_display *display)
 {
