@@ -391,6 +391,27 @@ probe_hold(const char *line)
 }
 
 void
+probe_dispatch_until_stdin_closes(struct wl_display *display)
+{
+	for (;;) {
+		wl_display_flush(display);
+		struct pollfd fds[2] = {
+			{ .fd = wl_display_get_fd(display), .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+		};
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			return;
+		if ((fds[0].revents & POLLIN) && wl_display_dispatch(display) < 0)
+			return;
+		if (fds[1].revents & (POLLIN | POLLHUP)) {
+			char buf[64];
+			if (read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
+				return;
+		}
+	}
+}
+
+void
 probe_report(struct wl_display *display)
 {
 	int err = wl_display_get_error(display);

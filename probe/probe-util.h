@@ -117,6 +117,11 @@ bool probe_show_and_wait(struct wl_display *display, struct wl_surface *surface,
  * still connected, just as it was.
  */
 void probe_hold(const char *line);
+/*
+ * Dispatch events until stdin closes (what comes on it is read and dropped)
+ * or the connection breaks: a client that stays up, answering, until told.
+ */
+void probe_dispatch_until_stdin_closes(struct wl_display *display);
 
 /*
  * Print the outcome of the connection on stdout, one line:
