@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
@@ -63,41 +62,18 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		c->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
 }
 
-/* An XRGB8888 buffer of w x h from a sealed memfd, filled with `pixel`. */
+/* An XRGB8888 buffer of w x h from a sealed memfd, left black. */
 static struct wl_buffer *
 make_buffer(struct core *c, int32_t w, int32_t h)
 {
-	int fd = probe_memfd((size_t)w * (size_t)h * 4, true);
-	if (fd < 0)
-		return NULL;
-	struct wl_shm_pool *pool = wl_shm_create_pool(c->g.shm, fd, w * h * 4);
-	close(fd);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, SHM_XRGB8888);
-	wl_shm_pool_destroy(pool);
-	return buffer;
+	return probe_shm_buffer(c->g.shm, w, h, w * 4, SHM_XRGB8888, true, NULL, NULL);
 }
 
 /* make_buffer, filled with `pixel`. */
 static struct wl_buffer *
 make_filled_buffer(struct core *c, int32_t w, int32_t h, uint32_t pixel)
 {
-	size_t size = (size_t)w * (size_t)h * 4;
-	int fd = probe_memfd(size, true);
-	if (fd < 0)
-		return NULL;
-	uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (pixels == MAP_FAILED) {
-		close(fd);
-		return NULL;
-	}
-	for (size_t i = 0; i < size / 4; i++)
-		pixels[i] = pixel;
-	munmap(pixels, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(c->g.shm, fd, (int32_t)size);
-	close(fd);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, SHM_XRGB8888);
-	wl_shm_pool_destroy(pool);
-	return buffer;
+	return probe_filled_buffer(c->g.shm, w, h, SHM_XRGB8888, pixel, true);
 }
 
 static void
@@ -226,29 +202,6 @@ popup_anchor_overflow(struct core *c)
 	return SCENARIO_RAN;
 }
 
-static void
-shown_done(void *data, struct wl_callback *callback, uint32_t msec)
-{
-	bool *shown = data;
-	*shown = true;
-	wl_callback_destroy(callback);
-}
-
-static const struct wl_callback_listener shown_listener = {
-	.done = shown_done,
-};
-
-/* Print "held" and keep the connection until stdin closes. */
-static void
-hold(void)
-{
-	printf("held\n");
-	fflush(stdout);
-	char byte;
-	while (read(STDIN_FILENO, &byte, 1) > 0)
-		;
-}
-
 static enum scenario_result
 subsurface_position_overflow(struct core *c)
 {
@@ -271,11 +224,8 @@ subsurface_position_overflow(struct core *c)
 	wl_subsurface_set_desync(sub);
 	show(child, red);
 	wl_subsurface_set_position(sub, INT32_MAX, INT32_MAX);
-	bool shown = false;
-	wl_callback_add_listener(wl_surface_frame(w.surface), &shown_listener, &shown);
-	wl_surface_commit(w.surface);
-	if (probe_wait_for(c->g.display, &shown, 5000))
-		hold();
+	if (probe_commit_and_wait(c->g.display, w.surface, 5000))
+		probe_hold("held");
 	return SCENARIO_RAN;
 }
 
@@ -414,37 +364,20 @@ static const struct wl_registry_listener formats_registry_listener = {
 	.global_remove = formats_global_remove,
 };
 
+static void
+paint_picture(uint8_t *pixels, void *data)
+{
+	const struct probe_rgb_format *f = data;
+	probe_picture_rgb(f, pixels, (uint32_t)(PROBE_PICTURE * f->bpp));
+}
+
 /* The picture (pixels.h) in `f`, as a wl_buffer. */
 static struct wl_buffer *
 two_colour_buffer(struct core *c, const struct probe_rgb_format *f)
 {
-	const int32_t size = PROBE_PICTURE, stride = size * f->bpp;
-	int fd = probe_memfd((size_t)(stride * size), true);
-	if (fd < 0)
-		return NULL;
-	uint8_t *px = mmap(NULL, (size_t)(stride * size), PROT_READ | PROT_WRITE, MAP_SHARED,
-			   fd, 0);
-	if (px == MAP_FAILED) {
-		close(fd);
-		return NULL;
-	}
-	probe_picture_rgb(f, px, (uint32_t)stride);
-	munmap(px, (size_t)(stride * size));
-	struct wl_shm_pool *pool = wl_shm_create_pool(c->g.shm, fd, stride * size);
-	close(fd);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, size, size, stride, f->shm);
-	wl_shm_pool_destroy(pool);
-	return buffer;
+	return probe_shm_buffer(c->g.shm, PROBE_PICTURE, PROBE_PICTURE, PROBE_PICTURE * f->bpp,
+				f->shm, true, paint_picture, (void *)f);
 }
-
-static void
-pixels_frame_done(void *data, struct wl_callback *cb, uint32_t time)
-{
-	*(bool *)data = true;
-	wl_callback_destroy(cb);
-}
-
-static const struct wl_callback_listener pixels_frame_listener = { .done = pixels_frame_done };
 
 static enum scenario_result
 pixels_shm(struct core *c)
@@ -484,14 +417,8 @@ pixels_shm(struct core *c)
 		struct wl_buffer *buffer = two_colour_buffer(c, f);
 		if (!buffer)
 			return SCENARIO_SETUP_FAILED;
-		bool done = false;
-		wl_surface_attach(w.surface, buffer, 0, 0);
-		wl_surface_damage_buffer(w.surface, 0, 0, 64, 64);
-		struct wl_callback *cb = wl_surface_frame(w.surface);
-		wl_callback_add_listener(cb, &pixels_frame_listener, &done);
-		wl_surface_commit(w.surface);
 		unsigned red = 0, green = 0;
-		if (!probe_wait_for(c->g.display, &done, 3000) ||
+		if (!probe_show_and_wait(c->g.display, w.surface, buffer, 64, 64, 3000) ||
 		    !probe_count_colours(c->g.display, c->g.shm, c->screencopy, c->output,
 					 PROBE_RED, PROBE_GREEN, 0, &red, &green)) {
 			wl_buffer_destroy(buffer);
@@ -603,11 +530,7 @@ pools_with_kept_buffers(struct core *c, int count, bool hold)
 	if (!hold || !probe_roundtrip_timeout(c->g.display, 5000) ||
 	    wl_display_get_error(c->g.display))
 		return SCENARIO_RAN;
-	printf("held\n");
-	fflush(stdout);
-	char byte;
-	while (read(STDIN_FILENO, &byte, 1) > 0)
-		;
+	probe_hold("held");
 	return SCENARIO_RAN;
 }
 
@@ -819,14 +742,11 @@ damage_int32_max_held(struct core *c)
 	struct wl_buffer *buffer = make_filled_buffer(c, 64, 64, 0xff00ff00);
 	if (!buffer)
 		return SCENARIO_SETUP_FAILED;
-	bool shown = false;
 	wl_surface_attach(w.surface, buffer, 0, 0);
 	wl_surface_damage(w.surface, 0, 0, INT32_MAX, INT32_MAX);
 	wl_surface_damage_buffer(w.surface, 0, 0, INT32_MAX, INT32_MAX);
-	wl_callback_add_listener(wl_surface_frame(w.surface), &shown_listener, &shown);
-	wl_surface_commit(w.surface);
-	if (probe_wait_for(c->g.display, &shown, 5000))
-		hold();
+	if (probe_commit_and_wait(c->g.display, w.surface, 5000))
+		probe_hold("held");
 	return SCENARIO_RAN;
 }
 

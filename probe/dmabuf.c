@@ -241,6 +241,16 @@ create_and_wait(struct probe *p, struct zwp_linux_buffer_params_v1 *params,
 	probe_roundtrip_timeout(p->g.display, 5000);
 }
 
+/* sound_params, created and answered (printed); NULL if the memfd could not be made. */
+static struct zwp_linux_buffer_params_v1 *
+sound_params_answered(struct probe *p, struct create_result *r)
+{
+	struct zwp_linux_buffer_params_v1 *params = sound_params(p);
+	if (params)
+		create_and_wait(p, params, r, 64, 64, DRM_FORMAT_XRGB8888);
+	return params;
+}
+
 /* A 64x64 XRGB8888 buffer on a 16 KiB memfd: sound in every way but the fd. */
 static enum scenario_result
 one_plane(struct probe *p, int32_t w, int32_t h, uint32_t format, size_t size,
@@ -258,6 +268,142 @@ one_plane(struct probe *p, int32_t w, int32_t h, uint32_t format, size_t size,
 		zwp_linux_buffer_params_v1_create(params, w, h, format, 0);
 	}
 	return SCENARIO_RAN;
+}
+
+/* ---- dma-bufs with pixels in them ---- */
+
+/*
+ * A memfd named sealway-udmabuf (the name the tests' udmabuf stand-in lets
+ * pass) of `size` bytes, made with `flags`, holding what `fill` wrote; -1
+ * (said on stderr) when it cannot be made.
+ */
+static int
+filled_memfd(size_t size, unsigned int flags, void (*fill)(uint8_t *px, void *data), void *data)
+{
+	int fd = memfd_create("sealway-udmabuf", flags);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		fprintf(stderr, "dmabuf-probe: memfd: %s\n", strerror(errno));
+		goto err_fd;
+	}
+	uint8_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (px == MAP_FAILED) {
+		fprintf(stderr, "dmabuf-probe: mmap: %s\n", strerror(errno));
+		goto err_fd;
+	}
+	fill(px, data);
+	munmap(px, size);
+	return fd;
+
+err_fd:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/*
+ * A dma-buf of `size` bytes from /dev/udmabuf (over a sealed memfd) or from
+ * /dev/dma_heap/system, holding what `fill` wrote; -1 (said on stderr) when
+ * none can be made.
+ */
+static int
+real_dmabuf(bool heap, size_t size, void (*fill)(uint8_t *px, void *data), void *data)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t ps = page > 0 ? (size_t)page : 4096;
+	size = (size + ps - 1) / ps * ps;
+	int fd = -1;
+	if (heap) {
+		int dev = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
+		if (dev < 0) {
+			fprintf(stderr, "dmabuf-probe: /dev/dma_heap/system: %s\n",
+				strerror(errno));
+			return -1;
+		}
+		struct dma_heap_allocation_data alloc = {
+			.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
+		};
+		int r = ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &alloc);
+		close(dev);
+		if (r < 0) {
+			fprintf(stderr, "dmabuf-probe: DMA_HEAP_IOCTL_ALLOC: %s\n",
+				strerror(errno));
+			return -1;
+		}
+		fd = (int)alloc.fd;
+		uint8_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (px == MAP_FAILED) {
+			fprintf(stderr, "dmabuf-probe: mmap of the heap buffer: %s\n",
+				strerror(errno));
+			close(fd);
+			return -1;
+		}
+		struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE };
+		ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+		fill(px, data);
+		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE;
+		ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+		munmap(px, size);
+		return fd;
+	}
+	int memfd = filled_memfd(size, MFD_CLOEXEC | MFD_ALLOW_SEALING, fill, data);
+	if (memfd < 0)
+		return -1;
+	/* udmabuf wants the memfd unable to shrink under the dma-buf. */
+	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
+		fprintf(stderr, "dmabuf-probe: F_ADD_SEALS: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		fprintf(stderr, "dmabuf-probe: /dev/udmabuf: %s\n", strerror(errno));
+		goto out_memfd;
+	}
+	struct udmabuf_create create = {
+		.memfd = (uint32_t)memfd, .flags = UDMABUF_FLAGS_CLOEXEC, .size = size,
+	};
+	fd = ioctl(dev, UDMABUF_CREATE, &create);
+	close(dev);
+	if (fd < 0)
+		fprintf(stderr, "dmabuf-probe: UDMABUF_CREATE: %s\n", strerror(errno));
+out_memfd:
+	close(memfd);
+	return fd;
+}
+
+/*
+ * A w x h `format` buffer (create_immed) on `fd` from offset 0, LINEAR rows
+ * of `stride` bytes; NV12's chroma plane follows its luma at the same
+ * stride. The fd stays the caller's.
+ */
+static struct wl_buffer *
+linear_buffer(struct probe *p, int fd, int32_t w, int32_t h, uint32_t format, uint32_t stride)
+{
+	struct zwp_linux_buffer_params_v1 *params = params_new(p);
+	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, stride, 0, 0);
+	if (format == DRM_FORMAT_NV12)
+		zwp_linux_buffer_params_v1_add(params, fd, 1, stride * (uint32_t)h, stride, 0, 0);
+	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(params, w, h, format,
+									   0);
+	zwp_linux_buffer_params_v1_destroy(params);
+	return buffer;
+}
+
+/*
+ * A w x h dma-buf of 4-byte `format` pixels all `colour`, from /dev/udmabuf
+ * or (with `heap`) /dev/dma_heap/system, as a wl_buffer; NULL if none.
+ */
+static struct wl_buffer *
+colour_buffer(struct probe *p, bool heap, int32_t w, int32_t h, uint32_t format,
+	      uint32_t colour)
+{
+	uint32_t stride = (uint32_t)w * 4;
+	struct probe_pixel_fill fill = { .count = (size_t)w * (size_t)h, .pixel = colour };
+	int fd = real_dmabuf(heap, (size_t)stride * (size_t)h, probe_fill_pixels, &fill);
+	if (fd < 0)
+		return NULL;
+	struct wl_buffer *buffer = linear_buffer(p, fd, w, h, format, stride);
+	close(fd);
+	return buffer;
 }
 
 /* ---- scenarios: protocol errors ---- */
@@ -284,12 +430,11 @@ plane_set(struct probe *p)
 static enum scenario_result
 already_used_add(struct probe *p)
 {
+	/* A memfd is refused at import: a `failed` event, the params are used up. */
 	struct create_result r = { 0 };
-	struct zwp_linux_buffer_params_v1 *params = sound_params(p);
+	struct zwp_linux_buffer_params_v1 *params = sound_params_answered(p, &r);
 	if (!params)
 		return SCENARIO_SETUP_FAILED;
-	/* A memfd is refused at import: a `failed` event, the params are used up. */
-	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
 	return add_memfd(params, 16384, 1, 0, 256, DRM_FORMAT_MOD_LINEAR) ?
 		SCENARIO_RAN : SCENARIO_SETUP_FAILED;
 }
@@ -298,10 +443,9 @@ static enum scenario_result
 already_used_create(struct probe *p)
 {
 	struct create_result r = { 0 };
-	struct zwp_linux_buffer_params_v1 *params = sound_params(p);
+	struct zwp_linux_buffer_params_v1 *params = sound_params_answered(p, &r);
 	if (!params)
 		return SCENARIO_SETUP_FAILED;
-	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
 	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_XRGB8888, 0);
 	return SCENARIO_RAN;
 }
@@ -417,10 +561,9 @@ static enum scenario_result
 memfd_create_req(struct probe *p)
 {
 	struct create_result r = { 0 };
-	struct zwp_linux_buffer_params_v1 *params = sound_params(p);
+	struct zwp_linux_buffer_params_v1 *params = sound_params_answered(p, &r);
 	if (!params)
 		return SCENARIO_SETUP_FAILED;
-	create_and_wait(p, params, &r, 64, 64, DRM_FORMAT_XRGB8888);
 	if (!r.failed && !r.created)
 		printf("event=none\n");
 	zwp_linux_buffer_params_v1_destroy(params);
@@ -726,60 +869,14 @@ cursor_on_signal(int sig)
 		cursor_stop = 1;
 }
 
-/* A w x h dma-buf from /dev/udmabuf filled with `colour`, as a wl_buffer; NULL if none. */
-static struct wl_buffer *
-udmabuf_buffer(struct probe *p, int32_t w, int32_t h, uint32_t format, uint32_t colour)
+/* cursor_on_signal for SIGTERM and SIGINT, and SIGUSR1 with `drop`; false if one failed. */
+static bool
+catch_signals(bool drop)
 {
-	uint32_t stride = (uint32_t)w * 4;
-	long page = sysconf(_SC_PAGESIZE);
-	size_t ps = page > 0 ? (size_t)page : 4096;
-	size_t size = ((size_t)stride * (size_t)h + ps - 1) / ps * ps;
-	struct wl_buffer *buffer = NULL;
-
-	int memfd = memfd_create("sealway-udmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (memfd < 0) {
-		fprintf(stderr, "dmabuf-probe: memfd_create: %s\n", strerror(errno));
-		return NULL;
-	}
-	if (ftruncate(memfd, (off_t)size) < 0) {
-		fprintf(stderr, "dmabuf-probe: ftruncate: %s\n", strerror(errno));
-		goto out_memfd;
-	}
-	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	if (px == MAP_FAILED) {
-		fprintf(stderr, "dmabuf-probe: mmap: %s\n", strerror(errno));
-		goto out_memfd;
-	}
-	for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
-		px[i] = colour;
-	munmap(px, size);
-	/* udmabuf wants the memfd unable to shrink under the dma-buf. */
-	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
-		fprintf(stderr, "dmabuf-probe: F_ADD_SEALS: %s\n", strerror(errno));
-		goto out_memfd;
-	}
-	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (dev < 0) {
-		fprintf(stderr, "dmabuf-probe: /dev/udmabuf: %s\n", strerror(errno));
-		goto out_memfd;
-	}
-	struct udmabuf_create create = {
-		.memfd = (uint32_t)memfd, .flags = UDMABUF_FLAGS_CLOEXEC, .size = size,
-	};
-	int fd = ioctl(dev, UDMABUF_CREATE, &create);
-	close(dev);
-	if (fd < 0) {
-		fprintf(stderr, "dmabuf-probe: UDMABUF_CREATE: %s\n", strerror(errno));
-		goto out_memfd;
-	}
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, stride, 0, 0);
-	buffer = zwp_linux_buffer_params_v1_create_immed(params, w, h, format, 0);
-	zwp_linux_buffer_params_v1_destroy(params);
-	close(fd);
-out_memfd:
-	close(memfd);
-	return buffer;
+	struct sigaction sa = { .sa_handler = cursor_on_signal };
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGTERM, &sa, NULL) == 0 && sigaction(SIGINT, &sa, NULL) == 0 &&
+	       (!drop || sigaction(SIGUSR1, &sa, NULL) == 0);
 }
 
 struct cursor_probe {
@@ -870,10 +967,7 @@ cursor(struct probe *p)
 	struct cursor_probe c = { 0 };
 	struct probe_window win = { 0 };
 	enum scenario_result res = SCENARIO_SETUP_FAILED;
-	struct sigaction sa = { .sa_handler = cursor_on_signal };
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
-	    sigaction(SIGUSR1, &sa, NULL) < 0)
+	if (!catch_signals(true))
 		return SCENARIO_SETUP_FAILED;
 
 	struct wl_registry *registry = wl_display_get_registry(p->g.display);
@@ -884,8 +978,10 @@ cursor(struct probe *p)
 		goto out_registry;
 	}
 	/* Window 0x3366cc, cursor opaque magenta, both 200x150 / 16x16 dma-bufs. */
-	struct wl_buffer *win_buf = udmabuf_buffer(p, 200, 150, DRM_FORMAT_XRGB8888, 0xff3366cc);
-	struct wl_buffer *cur_buf = udmabuf_buffer(p, 16, 16, DRM_FORMAT_ARGB8888, 0xffff00ff);
+	struct wl_buffer *win_buf = colour_buffer(p, false, 200, 150, DRM_FORMAT_XRGB8888,
+						  0xff3366cc);
+	struct wl_buffer *cur_buf = colour_buffer(p, false, 16, 16, DRM_FORMAT_ARGB8888,
+						  0xffff00ff);
 	if (!win_buf || !cur_buf || !probe_window_map(&p->g, &win, "dmabuf-probe cursor"))
 		goto out_buffers;
 	c.cursor = wl_compositor_create_surface(p->g.compositor);
@@ -931,73 +1027,36 @@ out_registry:
  * stand-in lets memfds named sealway-udmabuf pass), truncated once shown;
  * the next repaint reads pages that are gone.
  */
-static void
-truncated_frame_done(void *data, struct wl_callback *callback, uint32_t msec)
-{
-	bool *done = data;
-	*done = true;
-	wl_callback_destroy(callback);
-}
-
-static const struct wl_callback_listener truncated_frame_listener = {
-	.done = truncated_frame_done,
-};
-
 static enum scenario_result
 truncated_dmabuf(struct probe *p)
 {
 	const int32_t w = 64, h = 64;
 	const size_t size = (size_t)w * 4 * (size_t)h;
 	enum scenario_result res = SCENARIO_SETUP_FAILED;
-	int fd = memfd_create("sealway-udmabuf", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
-		fprintf(stderr, "dmabuf-probe: memfd: %s\n", strerror(errno));
-		goto out_fd;
-	}
-	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (px == MAP_FAILED) {
-		fprintf(stderr, "dmabuf-probe: mmap: %s\n", strerror(errno));
-		goto out_fd;
-	}
-	for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
-		px[i] = 0xff3366cc;
-	munmap(px, size);
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, (uint32_t)w * 4, 0, 0);
-	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(params, w, h,
-		DRM_FORMAT_XRGB8888, 0);
-	zwp_linux_buffer_params_v1_destroy(params);
+	struct probe_pixel_fill fill = { .count = (size_t)w * (size_t)h, .pixel = 0xff3366cc };
+	int fd = filled_memfd(size, MFD_CLOEXEC, probe_fill_pixels, &fill);
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *buffer = linear_buffer(p, fd, w, h, DRM_FORMAT_XRGB8888,
+						 (uint32_t)w * 4);
 
 	struct probe_window win;
 	if (!probe_window_map(&p->g, &win, "dmabuf-probe truncated"))
 		goto out_buffer;
-	for (int i = 0; i < 2; i++) {
-		bool done = false;
-		struct wl_callback *cb = wl_surface_frame(win.surface);
-		wl_callback_add_listener(cb, &truncated_frame_listener, &done);
-		wl_surface_attach(win.surface, buffer, 0, 0);
-		wl_surface_damage_buffer(win.surface, 0, 0, w, h);
-		wl_surface_commit(win.surface);
-		if (i == 0) {
-			if (!probe_wait_for(p->g.display, &done, 5000))
-				goto out_window;
-			printf("shown buffer=%u\n", wl_proxy_get_id((struct wl_proxy *)buffer));
-			/* The pages go away under the compositor's mapping. */
-			if (ftruncate(fd, 0) < 0)
-				goto out_window;
-		} else if (!probe_wait_for(p->g.display, &done, 5000)) {
-			/* The error came instead of the frame. */
-			wl_callback_destroy(cb);
-		}
-	}
+	if (!probe_show_and_wait(p->g.display, win.surface, buffer, w, h, 5000))
+		goto out_window;
+	printf("shown buffer=%u\n", wl_proxy_get_id((struct wl_proxy *)buffer));
+	/* The pages go away under the compositor's mapping. */
+	if (ftruncate(fd, 0) < 0)
+		goto out_window;
+	/* Shown again: the error may come instead of the frame. */
+	probe_show_and_wait(p->g.display, win.surface, buffer, w, h, 5000);
 	res = SCENARIO_RAN;
 out_window:
 	probe_window_destroy(&win);
 out_buffer:
 	wl_buffer_destroy(buffer);
-out_fd:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return res;
 }
 
@@ -1021,11 +1080,9 @@ static enum scenario_result
 fence_flood(struct probe *p)
 {
 	struct probe_window win;
-	struct sigaction sa = { .sa_handler = cursor_on_signal };
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
+	if (!catch_signals(false))
 		return SCENARIO_SETUP_FAILED;
-	struct wl_buffer *buf = udmabuf_buffer(p, 64, 64, DRM_FORMAT_XRGB8888, 0xff3366cc);
+	struct wl_buffer *buf = colour_buffer(p, false, 64, 64, DRM_FORMAT_XRGB8888, 0xff3366cc);
 	if (!buf)
 		return SCENARIO_SETUP_FAILED;
 	if (!probe_window_map(&p->g, &win, "dmabuf-probe fence-flood")) {
@@ -1052,58 +1109,6 @@ fence_flood(struct probe *p)
 
 /* ---- real dma-bufs: shown, then released after the flip away ---- */
 
-/* A w x h XRGB8888 dma-buf from /dev/dma_heap/system filled with `colour`; NULL if none. */
-static struct wl_buffer *
-heap_buffer(struct probe *p, int32_t w, int32_t h, uint32_t colour)
-{
-	uint32_t stride = (uint32_t)w * 4;
-	size_t size = (size_t)stride * (size_t)h;
-	int heap = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
-	if (heap < 0) {
-		fprintf(stderr, "dmabuf-probe: /dev/dma_heap/system: %s\n", strerror(errno));
-		return NULL;
-	}
-	struct dma_heap_allocation_data alloc = {
-		.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
-	};
-	int r = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &alloc);
-	close(heap);
-	if (r < 0) {
-		fprintf(stderr, "dmabuf-probe: DMA_HEAP_IOCTL_ALLOC: %s\n", strerror(errno));
-		return NULL;
-	}
-	int fd = (int)alloc.fd;
-	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (px == MAP_FAILED) {
-		fprintf(stderr, "dmabuf-probe: mmap of the heap buffer: %s\n", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE };
-	ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-	for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
-		px[i] = colour;
-	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE;
-	ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-	munmap(px, size);
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, stride, 0, 0);
-	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(params, w, h,
-									   DRM_FORMAT_XRGB8888, 0);
-	zwp_linux_buffer_params_v1_destroy(params);
-	close(fd);
-	return buffer;
-}
-
-static void
-shown_frame_done(void *data, struct wl_callback *cb, uint32_t time)
-{
-	*(bool *)data = true;
-	wl_callback_destroy(cb);
-}
-
-static const struct wl_callback_listener shown_frame_listener = { .done = shown_frame_done };
-
 static void
 shown_released(void *data, struct wl_buffer *buffer)
 {
@@ -1115,13 +1120,7 @@ static const struct wl_buffer_listener shown_release_listener = { .release = sho
 static bool
 show_frame(struct probe *p, struct probe_window *w, struct wl_buffer *buffer)
 {
-	bool done = false;
-	wl_surface_attach(w->surface, buffer, 0, 0);
-	wl_surface_damage_buffer(w->surface, 0, 0, INT32_MAX, INT32_MAX);
-	struct wl_callback *cb = wl_surface_frame(w->surface);
-	wl_callback_add_listener(cb, &shown_frame_listener, &done);
-	wl_surface_commit(w->surface);
-	return probe_wait_for(p->g.display, &done, 3000);
+	return probe_show_and_wait(p->g.display, w->surface, buffer, INT32_MAX, INT32_MAX, 3000);
 }
 
 /*
@@ -1132,14 +1131,12 @@ show_frame(struct probe *p, struct probe_window *w, struct wl_buffer *buffer)
 static enum scenario_result
 shown_then_released(struct probe *p, bool heap)
 {
-	struct wl_buffer *first = heap ? heap_buffer(p, 200, 150, 0xff3366cc)
-				       : udmabuf_buffer(p, 200, 150, DRM_FORMAT_XRGB8888,
-							0xff3366cc);
+	struct wl_buffer *first = colour_buffer(p, heap, 200, 150, DRM_FORMAT_XRGB8888,
+						0xff3366cc);
 	if (!first)
 		return SCENARIO_SETUP_FAILED;
-	struct wl_buffer *second = heap ? heap_buffer(p, 200, 150, 0xffcc6633)
-					: udmabuf_buffer(p, 200, 150, DRM_FORMAT_XRGB8888,
-							 0xffcc6633);
+	struct wl_buffer *second = colour_buffer(p, heap, 200, 150, DRM_FORMAT_XRGB8888,
+						 0xffcc6633);
 	if (!second) {
 		wl_buffer_destroy(first);
 		return SCENARIO_SETUP_FAILED;
@@ -1179,87 +1176,6 @@ heap_released(struct probe *p)
 
 /* ---- pixel truth on real dma-bufs ---- */
 
-/*
- * A dma-buf of `size` bytes from /dev/udmabuf (over a sealed memfd) or from
- * /dev/dma_heap/system, holding what `fill` wrote; -1 (said on stderr) when
- * none can be made.
- */
-static int
-real_dmabuf(bool heap, size_t size, void (*fill)(uint8_t *px, void *data), void *data)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	size_t ps = page > 0 ? (size_t)page : 4096;
-	size = (size + ps - 1) / ps * ps;
-	int fd = -1, memfd = -1;
-	uint8_t *px;
-	if (heap) {
-		int dev = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
-		if (dev < 0) {
-			fprintf(stderr, "dmabuf-probe: /dev/dma_heap/system: %s\n",
-				strerror(errno));
-			return -1;
-		}
-		struct dma_heap_allocation_data alloc = {
-			.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
-		};
-		int r = ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &alloc);
-		close(dev);
-		if (r < 0) {
-			fprintf(stderr, "dmabuf-probe: DMA_HEAP_IOCTL_ALLOC: %s\n",
-				strerror(errno));
-			return -1;
-		}
-		fd = (int)alloc.fd;
-		px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (px == MAP_FAILED) {
-			fprintf(stderr, "dmabuf-probe: mmap of the heap buffer: %s\n",
-				strerror(errno));
-			close(fd);
-			return -1;
-		}
-		struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE };
-		ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-		fill(px, data);
-		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE;
-		ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-		munmap(px, size);
-		return fd;
-	}
-	memfd = memfd_create("sealway-udmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (memfd < 0 || ftruncate(memfd, (off_t)size) < 0) {
-		fprintf(stderr, "dmabuf-probe: memfd: %s\n", strerror(errno));
-		goto out_memfd;
-	}
-	px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	if (px == MAP_FAILED) {
-		fprintf(stderr, "dmabuf-probe: mmap: %s\n", strerror(errno));
-		goto out_memfd;
-	}
-	fill(px, data);
-	munmap(px, size);
-	/* udmabuf wants the memfd unable to shrink under the dma-buf. */
-	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
-		fprintf(stderr, "dmabuf-probe: F_ADD_SEALS: %s\n", strerror(errno));
-		goto out_memfd;
-	}
-	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (dev < 0) {
-		fprintf(stderr, "dmabuf-probe: /dev/udmabuf: %s\n", strerror(errno));
-		goto out_memfd;
-	}
-	struct udmabuf_create create = {
-		.memfd = (uint32_t)memfd, .flags = UDMABUF_FLAGS_CLOEXEC, .size = size,
-	};
-	fd = ioctl(dev, UDMABUF_CREATE, &create);
-	close(dev);
-	if (fd < 0)
-		fprintf(stderr, "dmabuf-probe: UDMABUF_CREATE: %s\n", strerror(errno));
-out_memfd:
-	if (memfd >= 0)
-		close(memfd);
-	return fd;
-}
-
 static void
 fill_rgb(uint8_t *px, void *data)
 {
@@ -1283,13 +1199,8 @@ picture_buffer(struct probe *p, bool heap, uint32_t format)
 		     : real_dmabuf(heap, (size_t)n * n * 3 / 2, fill_nv12, NULL);
 	if (fd < 0)
 		return NULL;
-	struct zwp_linux_buffer_params_v1 *params = params_new(p);
-	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, rgb ? n * (uint32_t)rgb->bpp : n, 0, 0);
-	if (!rgb)
-		zwp_linux_buffer_params_v1_add(params, fd, 1, n * n, n, 0, 0);
-	struct wl_buffer *buffer = zwp_linux_buffer_params_v1_create_immed(params, (int32_t)n,
-									   (int32_t)n, format, 0);
-	zwp_linux_buffer_params_v1_destroy(params);
+	struct wl_buffer *buffer = linear_buffer(p, fd, (int32_t)n, (int32_t)n, format,
+						 rgb ? n * (uint32_t)rgb->bpp : n);
 	close(fd);
 	return buffer;
 }
@@ -1436,18 +1347,19 @@ dmabuf_probe_main(int argc, char *argv[])
 		return 2;
 	struct wl_registry *registry = wl_display_get_registry(p.g.display);
 	wl_registry_add_listener(registry, &registry_listener, &p);
+	int status = 2;
 	/* Globals, then the events sent at bind time. */
 	if (!probe_roundtrip_timeout(p.g.display, 5000) ||
 	    !probe_roundtrip_timeout(p.g.display, 5000)) {
 		probe_report(p.g.display);
-		goto err;
+		goto out;
 	}
 	if (!p.dmabuf) {
 		fprintf(stderr, "dmabuf-probe: zwp_linux_dmabuf_v1 not advertised\n");
-		goto err;
+		goto out;
 	}
 
-	int status = 0;
+	status = 0;
 	enum scenario_result res = scenarios[which].run(&p);
 	if (res == SCENARIO_SETUP_FAILED) {
 		fprintf(stderr, "dmabuf-probe: scenario %s could not be set up\n", argv[1]);
@@ -1457,6 +1369,7 @@ dmabuf_probe_main(int argc, char *argv[])
 			status = 1;
 		probe_settle(p.g.display, 5000);
 	}
+out:
 	if (p.dmabuf)
 		zwp_linux_dmabuf_v1_destroy(p.dmabuf);
 	if (p.screencopy)
@@ -1466,13 +1379,4 @@ dmabuf_probe_main(int argc, char *argv[])
 	wl_registry_destroy(registry);
 	probe_disconnect(&p.g);
 	return status;
-
-err:
-	if (p.screencopy)
-		zwlr_screencopy_manager_v1_destroy(p.screencopy);
-	if (p.output)
-		wl_output_destroy(p.output);
-	wl_registry_destroy(registry);
-	probe_disconnect(&p.g);
-	return 2;
 }

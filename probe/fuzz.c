@@ -242,12 +242,6 @@ static const struct zwlr_screencopy_frame_v1_listener frame_listener = {
 	.buffer_done = frame_buffer_done,
 };
 
-static uint32_t
-min_u32(uint32_t a, uint32_t b)
-{
-	return a < b ? a : b;
-}
-
 static void
 registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version)
@@ -259,10 +253,10 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 	else if (strcmp(interface, zwlr_screencopy_manager_v1_interface.name) == 0)
 		f->screencopy = wl_registry_bind(registry, name,
 						 &zwlr_screencopy_manager_v1_interface,
-						 min_u32(version, 3));
+						 probe_min_u32(version, 3));
 	else if (strcmp(interface, wl_output_interface.name) == 0 && !f->output)
 		f->output = wl_registry_bind(registry, name, &wl_output_interface,
-					     min_u32(version, 4));
+					     probe_min_u32(version, 4));
 }
 
 /* ---- connection ---- */

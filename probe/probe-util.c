@@ -42,8 +42,8 @@ static const struct wp_presentation_listener presentation_listener = {
 	.clock_id = presentation_clock_id,
 };
 
-static uint32_t
-min_u32(uint32_t a, uint32_t b)
+uint32_t
+probe_min_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
 }
@@ -57,14 +57,14 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 
 	if (strcmp(interface, wl_compositor_interface.name) == 0) {
 		g->compositor = wl_registry_bind(registry, name, &wl_compositor_interface,
-						 min_u32(version, o->compositor_version ?
-								  o->compositor_version : 4));
+						 probe_min_u32(version, o->compositor_version ?
+									o->compositor_version : 4));
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		g->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		g->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface,
-					      min_u32(version, o->wm_base_version ?
-							       o->wm_base_version : 1));
+					      probe_min_u32(version, o->wm_base_version ?
+								     o->wm_base_version : 1));
 		xdg_wm_base_add_listener(g->wm_base, &wm_base_listener, g);
 	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
 		g->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, 1);
@@ -298,6 +298,117 @@ probe_memfd(size_t size, bool sealed)
 err_fd:
 	close(fd);
 	return -1;
+}
+
+struct wl_buffer *
+probe_shm_buffer(struct wl_shm *shm, int32_t width, int32_t height, int32_t stride,
+		 uint32_t format, bool sealed, void (*paint)(uint8_t *pixels, void *data),
+		 void *data)
+{
+	size_t size = (size_t)stride * (size_t)height;
+	int fd = probe_memfd(size, sealed);
+	if (fd < 0)
+		return NULL;
+	if (paint) {
+		uint8_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (pixels == MAP_FAILED) {
+			fprintf(stderr, "probe: mmap(%zu): %s\n", size, strerror(errno));
+			close(fd);
+			return NULL;
+		}
+		paint(pixels, data);
+		munmap(pixels, size);
+	}
+	struct wl_shm_pool *pool = wl_shm_create_pool(shm, fd, (int32_t)size);
+	close(fd);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, width, height, stride,
+							     format);
+	wl_shm_pool_destroy(pool);
+	return buffer;
+}
+
+void
+probe_fill_pixels(uint8_t *pixels, void *data)
+{
+	const struct probe_pixel_fill *f = data;
+	uint32_t *px = (uint32_t *)(void *)pixels;
+	for (size_t i = 0; i < f->count; i++)
+		px[i] = f->pixel;
+}
+
+struct wl_buffer *
+probe_filled_buffer(struct wl_shm *shm, int32_t width, int32_t height, uint32_t format,
+		    uint32_t pixel, bool sealed)
+{
+	struct probe_pixel_fill fill = { .count = (size_t)width * (size_t)height, .pixel = pixel };
+	return probe_shm_buffer(shm, width, height, width * 4, format, sealed, probe_fill_pixels,
+				&fill);
+}
+
+static void
+frame_done(void *data, struct wl_callback *callback, uint32_t msec)
+{
+	bool *done = data;
+	*done = true;
+	wl_callback_destroy(callback);
+}
+
+const struct wl_callback_listener probe_frame_listener = {
+	.done = frame_done,
+};
+
+bool
+probe_commit_and_wait(struct wl_display *display, struct wl_surface *surface, int timeout_ms)
+{
+	bool done = false;
+	struct wl_callback *callback = wl_surface_frame(surface);
+	wl_callback_add_listener(callback, &probe_frame_listener, &done);
+	wl_surface_commit(surface);
+	bool shown = probe_wait_for(display, &done, timeout_ms);
+	/* A done that comes later must find no listener: `done` is gone by then. */
+	if (!done)
+		wl_callback_destroy(callback);
+	return shown;
+}
+
+bool
+probe_show_and_wait(struct wl_display *display, struct wl_surface *surface,
+		    struct wl_buffer *buffer, int32_t width, int32_t height, int timeout_ms)
+{
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, width, height);
+	return probe_commit_and_wait(display, surface, timeout_ms);
+}
+
+void
+probe_hold(const char *line)
+{
+	printf("%s\n", line);
+	fflush(stdout);
+	char byte;
+	while (read(STDIN_FILENO, &byte, 1) > 0)
+		;
+}
+
+void
+probe_dispatch_until_stdin_closes(struct wl_display *display)
+{
+	for (;;) {
+		wl_display_flush(display);
+		struct pollfd fds[2] = {
+			{ .fd = wl_display_get_fd(display), .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+		};
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			return;
+		if ((fds[0].revents & POLLIN) && wl_display_dispatch(display) < 0)
+			return;
+		if (fds[1].revents & (POLLIN | POLLHUP)) {
+			char buf[64];
+			if (read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
+				return;
+		}
+	}
 }
 
 void

@@ -58,6 +58,9 @@ bool probe_roundtrip_timeout(struct wl_display *display, int timeout_ms);
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t probe_now_ms(void);
 
+/* The smaller of two versions (or counts): what a registry bind asks for. */
+uint32_t probe_min_u32(uint32_t a, uint32_t b);
+
 /*
  * An xdg toplevel that has been configured and acked, ready for a buffer.
  */
@@ -74,6 +77,51 @@ void probe_window_destroy(struct probe_window *w);
 
 /* A memfd of `size` bytes (sealed SHRINK|GROW when `sealed`); -1 (logged) on failure. */
 int probe_memfd(size_t size, bool sealed);
+
+/*
+ * A width x height wl_buffer of `format` in rows of `stride` bytes, on a
+ * memfd of just its size (sealed SHRINK|GROW when `sealed`) written by
+ * `paint` (NULL: left zero). Its pool is gone already: the buffer keeps the
+ * memory. NULL (logged) on failure.
+ */
+struct wl_buffer *probe_shm_buffer(struct wl_shm *shm, int32_t width, int32_t height,
+				   int32_t stride, uint32_t format, bool sealed,
+				   void (*paint)(uint8_t *pixels, void *data), void *data);
+/* What probe_fill_pixels writes: `count` 4-byte pixels, each of them `pixel`. */
+struct probe_pixel_fill {
+	size_t count;
+	uint32_t pixel;
+};
+/* A `paint` for probe_shm_buffer and the like; `data` is a struct probe_pixel_fill. */
+void probe_fill_pixels(uint8_t *pixels, void *data);
+/* probe_shm_buffer of 4-byte pixels, every one of them `pixel`. */
+struct wl_buffer *probe_filled_buffer(struct wl_shm *shm, int32_t width, int32_t height,
+				      uint32_t format, uint32_t pixel, bool sealed);
+
+/* A frame callback's listener: done sets the bool `data` points at and destroys the callback. */
+extern const struct wl_callback_listener probe_frame_listener;
+
+/*
+ * Commit `surface` with a frame callback and wait up to `timeout_ms` for it;
+ * false on timeout or a broken connection (the callback is dropped then).
+ */
+bool probe_commit_and_wait(struct wl_display *display, struct wl_surface *surface,
+			   int timeout_ms);
+/* Attach `buffer`, damage width x height of it (buffer coordinates), probe_commit_and_wait. */
+bool probe_show_and_wait(struct wl_display *display, struct wl_surface *surface,
+			 struct wl_buffer *buffer, int32_t width, int32_t height, int timeout_ms);
+
+/*
+ * Print `line` on stdout, then block until stdin closes, reading nothing
+ * from the compositor meanwhile: the test looks at it while this client is
+ * still connected, just as it was.
+ */
+void probe_hold(const char *line);
+/*
+ * Dispatch events until stdin closes (what comes on it is read and dropped)
+ * or the connection breaks: a client that stays up, answering, until told.
+ */
+void probe_dispatch_until_stdin_closes(struct wl_display *display);
 
 /*
  * Print the outcome of the connection on stdout, one line:

@@ -59,6 +59,47 @@ memfd_pool(struct probe_globals *g, size_t file_size, int32_t pool_size, bool se
 	return pool;
 }
 
+/* A pool of 4096 bytes on `path` opened with `flags`. */
+static enum scenario_result
+pool_on_path(struct probe_globals *g, const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+		return SCENARIO_SETUP_FAILED;
+	}
+	create_pool_and_close(g, fd, 4096);
+	return SCENARIO_RAN;
+}
+
+/* A fresh sealed memfd of `size` bytes reopened through /proc with `flags`; -1 (logged). */
+static int
+memfd_reopened(size_t size, int flags, const char *what)
+{
+	int memfd = probe_memfd(size, true);
+	if (memfd < 0)
+		return -1;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	int fd = open(path, flags | O_CLOEXEC);
+	close(memfd);
+	if (fd < 0)
+		perror(what);
+	return fd;
+}
+
+/* A sound 16 KiB pool with a 64x64 buffer, on `fd` (closed here; -1: none was made). */
+static enum scenario_result
+sound_pool_on(struct probe_globals *g, int fd)
+{
+	if (fd < 0)
+		return SCENARIO_SETUP_FAILED;
+	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
+	close(fd);
+	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
+	return SCENARIO_RAN;
+}
+
 static enum scenario_result
 pool_fd_pipe(struct probe_globals *g)
 {
@@ -88,30 +129,16 @@ pool_fd_socket(struct probe_globals *g)
 static enum scenario_result
 pool_fd_directory(struct probe_globals *g)
 {
-	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		perror("open /");
-		return SCENARIO_SETUP_FAILED;
-	}
-	create_pool_and_close(g, fd, 4096);
-	return SCENARIO_RAN;
+	return pool_on_path(g, "/", O_RDONLY | O_DIRECTORY);
 }
 
 static enum scenario_result
 pool_fd_opath(struct probe_globals *g)
 {
 	/* An O_PATH fd on a perfectly good memfd: it names the file but cannot map it. */
-	int memfd = probe_memfd(4096, true);
-	if (memfd < 0)
+	int fd = memfd_reopened(4096, O_PATH, "open O_PATH");
+	if (fd < 0)
 		return SCENARIO_SETUP_FAILED;
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-	int fd = open(path, O_PATH | O_CLOEXEC);
-	close(memfd);
-	if (fd < 0) {
-		perror("open O_PATH");
-		return SCENARIO_SETUP_FAILED;
-	}
 	create_pool_and_close(g, fd, 4096);
 	return SCENARIO_RAN;
 }
@@ -119,13 +146,7 @@ pool_fd_opath(struct probe_globals *g)
 static enum scenario_result
 pool_fd_devnull(struct probe_globals *g)
 {
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		perror("open /dev/null");
-		return SCENARIO_SETUP_FAILED;
-	}
-	create_pool_and_close(g, fd, 4096);
-	return SCENARIO_RAN;
+	return pool_on_path(g, "/dev/null", O_RDWR);
 }
 
 static enum scenario_result
@@ -238,20 +259,48 @@ pool_resize_shrink(struct probe_globals *g)
 	return SCENARIO_RAN;
 }
 
-static enum scenario_result
-pool_resize_sealed_past_eof(struct probe_globals *g)
+/* Attach, damage, commit with a frame callback, and wait for it (or an error). */
+static bool
+show_and_wait(struct probe_globals *g, struct probe_window *w, struct wl_buffer *buffer,
+	      int32_t damage_width, int32_t damage_height)
 {
-	/* A pool the size of its 4096-byte file grown to 8192, and a buffer in the new half. */
-	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, true);
+	return probe_show_and_wait(g->display, w->surface, buffer, damage_width, damage_height,
+				   3000);
+}
+
+/*
+ * A pool the size of its 4096-byte file grown to 8192, and a 32x32 buffer
+ * in the new half; NULL (logged) without a memfd.
+ */
+static struct wl_buffer *
+buffer_past_eof(struct probe_globals *g, bool sealed)
+{
+	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, sealed);
 	if (!pool)
-		return SCENARIO_SETUP_FAILED;
+		return NULL;
 	wl_shm_pool_resize(pool, 8192);
-	wl_shm_pool_create_buffer(pool, 4096, 32, 32, 128, SHM_XRGB8888);
+	return wl_shm_pool_create_buffer(pool, 4096, 32, 32, 128, SHM_XRGB8888);
+}
+
+/* buffer_past_eof, shown in a window titled `title`. */
+static enum scenario_result
+buffer_past_eof_shown(struct probe_globals *g, bool sealed, const char *title)
+{
+	struct probe_window w;
+	if (!probe_window_map(g, &w, title))
+		return SCENARIO_SETUP_FAILED;
+	struct wl_buffer *buffer = buffer_past_eof(g, sealed);
+	if (!buffer)
+		return SCENARIO_SETUP_FAILED;
+	show_and_wait(g, &w, buffer, 32, 32);
 	return SCENARIO_RAN;
 }
 
-static bool show_and_wait(struct probe_globals *g, struct probe_window *w,
-			  struct wl_buffer *buffer, int32_t damage_width, int32_t damage_height);
+static enum scenario_result
+pool_resize_sealed_past_eof(struct probe_globals *g)
+{
+	return buffer_past_eof(g, true) ? SCENARIO_RAN : SCENARIO_SETUP_FAILED;
+}
 
 static enum scenario_result
 pool_resize_unsealed_past_eof(struct probe_globals *g)
@@ -261,74 +310,40 @@ pool_resize_unsealed_past_eof(struct probe_globals *g)
 	 * no fd of an unsealed pool to check a resize against, so the lie is
 	 * found when the pages past the end of the file are read.
 	 */
-	struct probe_window w;
-	if (!probe_window_map(g, &w, "shm-probe resize past eof"))
-		return SCENARIO_SETUP_FAILED;
-	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, false);
-	if (!pool)
-		return SCENARIO_SETUP_FAILED;
-	wl_shm_pool_resize(pool, 8192);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 4096, 32, 32, 128,
-							     SHM_XRGB8888);
-	show_and_wait(g, &w, buffer, 32, 32);
-	return SCENARIO_RAN;
-}
-
-static void
-frame_done(void *data, struct wl_callback *callback, uint32_t time)
-{
-	bool *done = data;
-	*done = true;
-	wl_callback_destroy(callback);
-}
-
-static const struct wl_callback_listener frame_listener = {
-	.done = frame_done,
-};
-
-/* Attach, damage, commit with a frame callback, and wait for it (or an error). */
-static bool
-show_and_wait(struct probe_globals *g, struct probe_window *w, struct wl_buffer *buffer,
-	      int32_t damage_width, int32_t damage_height)
-{
-	bool done = false;
-	wl_surface_attach(w->surface, buffer, 0, 0);
-	wl_surface_damage_buffer(w->surface, 0, 0, damage_width, damage_height);
-	struct wl_callback *cb = wl_surface_frame(w->surface);
-	wl_callback_add_listener(cb, &frame_listener, &done);
-	wl_surface_commit(w->surface);
-	return probe_wait_for(g->display, &done, 3000);
+	return buffer_past_eof_shown(g, false, "shm-probe resize past eof");
 }
 
 /*
  * A size x size XRGB8888 buffer filled with one colour, on a pool on an
- * unsealed memfd; the fd stays open in *fd for the scenario to resize the
- * file, the pool is left in *pool unless that is NULL. NULL (logged, nothing
- * left open) on failure.
+ * unsealed memfd; the fd stays open in *fd (unless that is NULL) for the
+ * scenario to resize the file, the pool is left in *pool unless that is
+ * NULL. NULL (logged, nothing left open) on failure.
  */
 static struct wl_buffer *
 filled_buffer(struct probe_globals *g, int32_t size, int *fd, struct wl_shm_pool **pool)
 {
 	const int32_t stride = size * 4, bytes = stride * size;
-	*fd = probe_memfd((size_t)bytes, false);
-	if (*fd < 0)
+	int file = probe_memfd((size_t)bytes, false);
+	if (file < 0)
 		return NULL;
-	uint32_t *pixels = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	uint32_t *pixels = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED, file, 0);
 	if (pixels == MAP_FAILED) {
 		perror("mmap");
-		close(*fd);
+		close(file);
 		return NULL;
 	}
 	for (int32_t i = 0; i < size * size; i++)
 		pixels[i] = 0xff3366ccu;
 	munmap(pixels, (size_t)bytes);
 
-	struct wl_shm_pool *p = wl_shm_create_pool(g->shm, *fd, bytes);
+	struct wl_shm_pool *p = wl_shm_create_pool(g->shm, file, bytes);
 	if (pool)
 		*pool = p;
 	struct wl_buffer *buffer = wl_shm_pool_create_buffer(p, 0, size, size, stride, SHM_XRGB8888);
-	if (!buffer)
-		close(*fd);
+	if (buffer && fd)
+		*fd = file;
+	else
+		close(file);
 	return buffer;
 }
 
@@ -389,11 +404,7 @@ buffer_outlives_pool(struct probe_globals *g)
 	}
 	if (getenv("SHM_PROBE_HOLD")) {
 		/* Keep the window up while the test looks at the screen; it closes stdin when done. */
-		printf("shown\n");
-		fflush(stdout);
-		char c;
-		while (read(STDIN_FILENO, &c, 1) > 0)
-			;
+		probe_hold("shown");
 	}
 	return SCENARIO_RAN;
 }
@@ -605,11 +616,7 @@ garbage_on_socket(struct probe_globals *g)
 static enum scenario_result
 pool_from_memfd(struct probe_globals *g, bool sealed)
 {
-	struct wl_shm_pool *pool = memfd_pool(g, 16384, 16384, sealed);
-	if (!pool)
-		return SCENARIO_SETUP_FAILED;
-	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
-	return SCENARIO_RAN;
+	return sound_pool_on(g, probe_memfd(16384, sealed));
 }
 
 static enum scenario_result
@@ -635,10 +642,7 @@ pool_and_buffer_on(struct probe_globals *g, int fd)
 		close(fd);
 		return SCENARIO_SETUP_FAILED;
 	}
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
-	close(fd);
-	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
-	return SCENARIO_RAN;
+	return sound_pool_on(g, fd);
 }
 
 static enum scenario_result
@@ -690,10 +694,7 @@ pool_hugetlb(struct probe_globals *g)
 	}
 	munmap(probe, 2 << 20);
 	/* The pool is the first 16 KiB of the huge page. */
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
-	close(fd);
-	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
-	return SCENARIO_RAN;
+	return sound_pool_on(g, fd);
 }
 
 static enum scenario_result
@@ -721,11 +722,7 @@ hold_pools(struct probe_globals *g)
 	}
 	if (wl_display_roundtrip(g->display) < 0)
 		return SCENARIO_RAN;
-	printf("held\n");
-	fflush(stdout);
-	char c;
-	while (read(STDIN_FILENO, &c, 1) > 0)
-		;
+	probe_hold("held");
 	return SCENARIO_RAN;
 }
 
@@ -737,11 +734,7 @@ hold_until_stdin_closes(struct probe_globals *g)
 		probe_report(g->display);
 		return;
 	}
-	printf("held\n");
-	fflush(stdout);
-	char c;
-	while (read(STDIN_FILENO, &c, 1) > 0)
-		;
+	probe_hold("held");
 }
 
 static enum scenario_result
@@ -815,34 +808,14 @@ subsurfaces(struct probe_globals *g)
 static enum scenario_result
 pool_fd_devzero(struct probe_globals *g)
 {
-	int fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		perror("open /dev/zero");
-		return SCENARIO_SETUP_FAILED;
-	}
-	create_pool_and_close(g, fd, 4096);
-	return SCENARIO_RAN;
+	return pool_on_path(g, "/dev/zero", O_RDWR);
 }
 
 static enum scenario_result
 pool_fd_readonly(struct probe_globals *g)
 {
 	/* A sound sealed memfd reopened read-only: the compositor can map it only PROT_READ. */
-	int memfd = probe_memfd(16384, true);
-	if (memfd < 0)
-		return SCENARIO_SETUP_FAILED;
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	close(memfd);
-	if (fd < 0) {
-		perror("open O_RDONLY");
-		return SCENARIO_SETUP_FAILED;
-	}
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
-	close(fd);
-	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
-	return SCENARIO_RAN;
+	return sound_pool_on(g, memfd_reopened(16384, O_RDONLY, "open O_RDONLY"));
 }
 
 static enum scenario_result
@@ -879,10 +852,7 @@ pool_with_seals(struct probe_globals *g, int seals)
 		close(fd);
 		return SCENARIO_SETUP_FAILED;
 	}
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, 16384);
-	close(fd);
-	wl_shm_pool_create_buffer(pool, 0, 64, 64, 256, SHM_XRGB8888);
-	return SCENARIO_RAN;
+	return sound_pool_on(g, fd);
 }
 
 static enum scenario_result
@@ -905,17 +875,7 @@ pool_resize_sealed_past_eof_shown(struct probe_globals *g)
 	 * trusted the seals at create_pool reads past the end of the file
 	 * unguarded, which is SIGBUS.
 	 */
-	struct probe_window w;
-	if (!probe_window_map(g, &w, "shm-probe sealed resize past eof"))
-		return SCENARIO_SETUP_FAILED;
-	struct wl_shm_pool *pool = memfd_pool(g, 4096, 4096, true);
-	if (!pool)
-		return SCENARIO_SETUP_FAILED;
-	wl_shm_pool_resize(pool, 8192);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 4096, 32, 32, 128,
-							     SHM_XRGB8888);
-	show_and_wait(g, &w, buffer, 32, 32);
-	return SCENARIO_RAN;
+	return buffer_past_eof_shown(g, true, "shm-probe sealed resize past eof");
 }
 
 static enum scenario_result
@@ -945,11 +905,9 @@ surface_destroyed_before_buffer(struct probe_globals *g)
 	struct probe_window w;
 	if (!probe_window_map(g, &w, "shm-probe surface first"))
 		return SCENARIO_SETUP_FAILED;
-	int fd;
-	struct wl_buffer *buffer = filled_buffer(g, 64, &fd, NULL);
+	struct wl_buffer *buffer = filled_buffer(g, 64, NULL, NULL);
 	if (!buffer)
 		return SCENARIO_SETUP_FAILED;
-	close(fd);
 	show_and_wait(g, &w, buffer, 64, 64);
 	probe_window_destroy(&w);
 	wl_display_roundtrip(g->display);
@@ -975,13 +933,10 @@ release_after_replace(struct probe_globals *g)
 	struct probe_window w;
 	if (!probe_window_map(g, &w, "shm-probe release"))
 		return SCENARIO_SETUP_FAILED;
-	int fd1, fd2;
-	struct wl_buffer *first = filled_buffer(g, 64, &fd1, NULL);
-	struct wl_buffer *second = first ? filled_buffer(g, 64, &fd2, NULL) : NULL;
+	struct wl_buffer *first = filled_buffer(g, 64, NULL, NULL);
+	struct wl_buffer *second = first ? filled_buffer(g, 64, NULL, NULL) : NULL;
 	if (!second)
 		return SCENARIO_SETUP_FAILED;
-	close(fd1);
-	close(fd2);
 	bool released = false;
 	wl_buffer_add_listener(first, &release_listener, &released);
 	show_and_wait(g, &w, first, 64, 64);
@@ -1005,13 +960,11 @@ client_gone_mid_frame(struct probe_globals *g)
 		probe_disconnect(&own);
 		return SCENARIO_SETUP_FAILED;
 	}
-	int fd;
-	struct wl_buffer *buffer = filled_buffer(&own, 256, &fd, NULL);
+	struct wl_buffer *buffer = filled_buffer(&own, 256, NULL, NULL);
 	if (!buffer) {
 		probe_disconnect(&own);
 		return SCENARIO_SETUP_FAILED;
 	}
-	close(fd);
 	wl_surface_attach(w.surface, buffer, 0, 0);
 	wl_surface_damage_buffer(w.surface, 0, 0, 256, 256);
 	wl_surface_frame(w.surface);
@@ -1030,11 +983,9 @@ damage_million_rects(struct probe_globals *g)
 	struct probe_window w;
 	if (!probe_window_map(g, &w, "shm-probe damage flood"))
 		return SCENARIO_SETUP_FAILED;
-	int fd;
-	struct wl_buffer *buffer = filled_buffer(g, 64, &fd, NULL);
+	struct wl_buffer *buffer = filled_buffer(g, 64, NULL, NULL);
 	if (!buffer)
 		return SCENARIO_SETUP_FAILED;
-	close(fd);
 	wl_surface_attach(w.surface, buffer, 0, 0);
 	for (int i = 0; i < 1000000; i++) {
 		wl_surface_damage_buffer(w.surface, i % 64, (i / 64) % 64, 1, 1);

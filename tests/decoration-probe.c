@@ -15,13 +15,9 @@
  *   orphaned              set_mode after the xdg_toplevel is destroyed
  * Exit status 0 when it ran, 2 when it could not be set up.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <wayland-client.h>
 
@@ -110,35 +106,8 @@ static const struct zxdg_toplevel_decoration_v1_listener decoration_listener = {
 static struct wl_buffer *
 green_buffer(struct probe *p)
 {
-	size_t size = (size_t)WIDTH * HEIGHT * 4;
-	int fd = probe_memfd(size, false);
-	if (fd < 0)
-		return NULL;
-	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (px == MAP_FAILED) {
-		fprintf(stderr, "decoration-probe: mmap: %s\n", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	for (size_t i = 0; i < size / 4; i++)
-		px[i] = 0xff00ff00u;
-	munmap(px, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(p->g.shm, fd, (int32_t)size);
-	close(fd);
-	struct wl_buffer *b = wl_shm_pool_create_buffer(pool, 0, WIDTH, HEIGHT, WIDTH * 4,
-							SHM_XRGB8888);
-	wl_shm_pool_destroy(pool);
-	return b;
+	return probe_filled_buffer(p->g.shm, WIDTH, HEIGHT, SHM_XRGB8888, 0xff00ff00u, false);
 }
-
-static void
-frame_done(void *data, struct wl_callback *cb, uint32_t msec)
-{
-	*(bool *)data = true;
-	wl_callback_destroy(cb);
-}
-
-static const struct wl_callback_listener frame_listener = { .done = frame_done };
 
 static void
 make_toplevel(struct probe *p)
@@ -149,30 +118,6 @@ make_toplevel(struct probe *p)
 	p->toplevel = xdg_surface_get_toplevel(p->xdg);
 	xdg_toplevel_add_listener(p->toplevel, &toplevel_listener, p);
 	xdg_toplevel_set_title(p->toplevel, "Hi");
-}
-
-/* Wait for stdin to close, dispatching meanwhile. */
-static void
-hold(struct probe *p)
-{
-	for (;;) {
-		wl_display_flush(p->g.display);
-		struct pollfd fds[2] = {
-			{ .fd = wl_display_get_fd(p->g.display), .events = POLLIN },
-			{ .fd = 0, .events = POLLIN },
-		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
-			return;
-		if (fds[0].revents & POLLIN) {
-			if (wl_display_dispatch(p->g.display) < 0)
-				return;
-		}
-		if (fds[1].revents & (POLLIN | POLLHUP)) {
-			char buf[64];
-			if (read(0, buf, sizeof(buf)) <= 0)
-				return;
-		}
-	}
 }
 
 static int
@@ -202,17 +147,11 @@ run_mode(struct probe *p, const char *mode)
 	if (!b)
 		return 2;
 	p->buffer = b;
-	bool drawn = false;
-	struct wl_callback *cb = wl_surface_frame(p->surface);
-	wl_callback_add_listener(cb, &frame_listener, &drawn);
-	wl_surface_attach(p->surface, b, 0, 0);
-	wl_surface_damage_buffer(p->surface, 0, 0, WIDTH, HEIGHT);
-	wl_surface_commit(p->surface);
-	if (!probe_wait_for(p->g.display, &drawn, TIMEOUT_MS))
+	if (!probe_show_and_wait(p->g.display, p->surface, b, WIDTH, HEIGHT, TIMEOUT_MS))
 		return 2;
 	printf("shown\n");
 	fflush(stdout);
-	hold(p);
+	probe_dispatch_until_stdin_closes(p->g.display);
 	return 0;
 }
 

@@ -205,18 +205,6 @@ run_unread(struct flood *f, bool frames, long count)
 /* ---- one kind of list request, then a frame ---- */
 
 static void
-frame_done(void *data, struct wl_callback *callback, uint32_t msec)
-{
-	bool *done = data;
-	*done = true;
-	wl_callback_destroy(callback);
-}
-
-static const struct wl_callback_listener frame_listener = {
-	.done = frame_done,
-};
-
-static void
 grid_point(long i, int32_t *x, int32_t *y)
 {
 	*x = (int32_t)(2 * (i % GRID));
@@ -338,7 +326,7 @@ run_kind(struct flood *f, const char *kind, long count)
 	if (strncmp(kind, "damage", 6) != 0)
 		wl_surface_damage_buffer(w.surface, 0, 0, WINDOW_SIZE, WINDOW_SIZE);
 	bool shown = false;
-	wl_callback_add_listener(wl_surface_frame(w.surface), &frame_listener, &shown);
+	wl_callback_add_listener(wl_surface_frame(w.surface), &probe_frame_listener, &shown);
 	wl_surface_commit(w.surface);
 	flush_all(f->g.display);
 	if (probe_wait_for(f->g.display, &shown, 60000) && !wl_display_get_error(f->g.display))
@@ -450,7 +438,7 @@ run_bystander(struct flood *f, bool clipboard)
 			done = false;
 			wl_surface_attach(w.surface, buffer, 0, 0);
 			wl_surface_damage_buffer(w.surface, 0, 0, 64, 64);
-			wl_callback_add_listener(wl_surface_frame(w.surface), &frame_listener, &done);
+			wl_callback_add_listener(wl_surface_frame(w.surface), &probe_frame_listener, &done);
 			wl_surface_commit(w.surface);
 		}
 		while (wl_display_prepare_read(f->g.display) != 0)

@@ -29,12 +29,9 @@
  *   already-has-buffer       get_layer_surface for a surface with a buffer
  * Exit status 0 when it ran, 2 when it could not be set up.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
@@ -205,25 +202,8 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 static struct wl_buffer *
 make_buffer(struct probe *p, int32_t width, int32_t height)
 {
-	size_t size = (size_t)width * (size_t)height * 4;
-	int fd = probe_memfd(size, false);
-	if (fd < 0)
-		return NULL;
-	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (px == MAP_FAILED) {
-		fprintf(stderr, "layer-probe: mmap: %s\n", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	for (size_t i = 0; i < size / 4; i++)
-		px[i] = 0xff000000u | p->rgb;
-	munmap(px, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(p->g.shm, fd, (int32_t)size);
-	close(fd);
-	struct wl_buffer *b = wl_shm_pool_create_buffer(pool, 0, width, height, width * 4,
-							SHM_XRGB8888);
-	wl_shm_pool_destroy(pool);
-	return b;
+	return probe_filled_buffer(p->g.shm, width, height, SHM_XRGB8888, 0xff000000u | p->rgb,
+				   false);
 }
 
 static void
@@ -289,36 +269,6 @@ static const struct xdg_popup_listener popup_listener = {
 	.popup_done = popup_done,
 	.repositioned = popup_repositioned,
 };
-
-static void
-frame_done(void *data, struct wl_callback *cb, uint32_t msec)
-{
-	*(bool *)data = true;
-	wl_callback_destroy(cb);
-}
-
-static const struct wl_callback_listener frame_listener = { .done = frame_done };
-
-static void
-hold(struct probe *p)
-{
-	for (;;) {
-		wl_display_flush(p->g.display);
-		struct pollfd fds[2] = {
-			{ .fd = wl_display_get_fd(p->g.display), .events = POLLIN },
-			{ .fd = 0, .events = POLLIN },
-		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
-			return;
-		if ((fds[0].revents & POLLIN) && wl_display_dispatch(p->g.display) < 0)
-			return;
-		if (fds[1].revents & (POLLIN | POLLHUP)) {
-			char buf[64];
-			if (read(0, buf, sizeof(buf)) <= 0)
-				return;
-		}
-	}
-}
 
 static void
 new_layer_on(struct probe *p, uint32_t layer, struct wl_output *output)
@@ -451,13 +401,7 @@ main(int argc, char *argv[])
 	struct wl_buffer *b = bw > 0 && bh > 0 ? make_buffer(&p, bw, bh) : NULL;
 	if (!b)
 		return 2;
-	bool drawn = false;
-	struct wl_callback *cb = wl_surface_frame(p.surface);
-	wl_callback_add_listener(cb, &frame_listener, &drawn);
-	wl_surface_attach(p.surface, b, 0, 0);
-	wl_surface_damage_buffer(p.surface, 0, 0, bw, bh);
-	wl_surface_commit(p.surface);
-	if (!probe_wait_for(p.g.display, &drawn, TIMEOUT_MS)) {
+	if (!probe_show_and_wait(p.g.display, p.surface, b, bw, bh, TIMEOUT_MS)) {
 		fprintf(stderr, "layer-probe: not drawn\n");
 		return 2;
 	}
@@ -494,20 +438,14 @@ main(int argc, char *argv[])
 		p.rgb = rgb;
 		if (!pb)
 			return 2;
-		drawn = false;
-		cb = wl_surface_frame(ps);
-		wl_callback_add_listener(cb, &frame_listener, &drawn);
-		wl_surface_attach(ps, pb, 0, 0);
-		wl_surface_damage_buffer(ps, 0, 0, p.popup_w, p.popup_h);
-		wl_surface_commit(ps);
-		if (!probe_wait_for(p.g.display, &drawn, TIMEOUT_MS)) {
+		if (!probe_show_and_wait(p.g.display, ps, pb, p.popup_w, p.popup_h, TIMEOUT_MS)) {
 			fprintf(stderr, "layer-probe: popup not drawn\n");
 			return 2;
 		}
 		printf("popup shown\n");
 		fflush(stdout);
 	}
-	hold(&p);
+	probe_dispatch_until_stdin_closes(p.g.display);
 	probe_settle(p.g.display, 10000);
 	wl_display_disconnect(p.g.display);
 	return 0;

@@ -15,13 +15,10 @@
  * prints the connection's fate ("ok", ...). Exit status 0 when it ran, 2
  * when it could not be set up.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <wayland-client.h>
 
@@ -57,52 +54,6 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		p->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
 }
 
-static void
-frame_done(void *data, struct wl_callback *callback, uint32_t msec)
-{
-	bool *done = data;
-	*done = true;
-	wl_callback_destroy(callback);
-}
-
-static const struct wl_callback_listener frame_listener = {
-	.done = frame_done,
-};
-
-/* Commit and wait until the compositor has drawn it; false on timeout. */
-static bool
-commit_and_wait(struct probe_globals *g, struct wl_surface *surface)
-{
-	bool done = false;
-	struct wl_callback *callback = wl_surface_frame(surface);
-	wl_callback_add_listener(callback, &frame_listener, &done);
-	wl_surface_commit(surface);
-	return probe_wait_for(g->display, &done, TIMEOUT_MS);
-}
-
-/* A w x h buffer of `format` whose every pixel is `pixel`; NULL (logged) on failure. */
-static struct wl_buffer *
-make_buffer(struct probe_globals *g, int32_t w, int32_t h, uint32_t format, uint32_t pixel)
-{
-	size_t size = (size_t)w * (size_t)h * 4;
-	int fd = probe_memfd(size, true);
-	if (fd < 0)
-		return NULL;
-	uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (pixels == MAP_FAILED) {
-		fprintf(stderr, "scene-probe: mmap: %s\n", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	for (size_t i = 0; i < size / 4; i++)
-		pixels[i] = pixel;
-	munmap(pixels, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(g->shm, fd, (int32_t)size);
-	close(fd);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, format);
-	wl_shm_pool_destroy(pool);
-	return buffer;
-}
 
 static bool
 parse_color(const char *s, uint32_t *out)
@@ -197,9 +148,9 @@ main(int argc, char *argv[])
 		fprintf(stderr, "scene-probe: wl_shm or wl_subcompositor not advertised\n");
 		goto out_disconnect;
 	}
-	buffer = make_buffer(&p.g, o.width, o.height, o.format, o.color);
+	buffer = probe_filled_buffer(p.g.shm, o.width, o.height, o.format, o.color, true);
 	if (o.sub)
-		sub_buffer = make_buffer(&p.g, o.sw, o.sh, SHM_XRGB8888, o.sub_color);
+		sub_buffer = probe_filled_buffer(p.g.shm, o.sw, o.sh, SHM_XRGB8888, o.sub_color, true);
 	if (!buffer || (o.sub && !sub_buffer))
 		goto out_buffers;
 
@@ -222,7 +173,7 @@ main(int argc, char *argv[])
 	}
 	wl_surface_attach(w.surface, buffer, 0, 0);
 	wl_surface_damage(w.surface, 0, 0, o.width, o.height);
-	if (!commit_and_wait(&p.g, w.surface)) {
+	if (!probe_commit_and_wait(p.g.display, w.surface, TIMEOUT_MS)) {
 		fprintf(stderr, "scene-probe: the first frame was not drawn\n");
 		goto out_window;
 	}
@@ -238,7 +189,7 @@ main(int argc, char *argv[])
 		}
 		wl_surface_attach(w.surface, buffer, 0, 0);
 		wl_surface_damage(w.surface, x, y, dw, dh);
-		if (!commit_and_wait(&p.g, w.surface)) {
+		if (!probe_commit_and_wait(p.g.display, w.surface, TIMEOUT_MS)) {
 			fprintf(stderr, "scene-probe: the damaged frame was not drawn\n");
 			goto out_window;
 		}

@@ -25,7 +25,6 @@ Usage: test_layer_shell.py [TEST...]
 
 import os
 import re
-import select
 import subprocess
 import time
 
@@ -58,21 +57,12 @@ class Layer:
         self.args = ' '.join(args[1:])
         self.lines = []
         self.seen = 0   # lines looked at by expect()
-        self.buf = b''
 
     def line(self, timeout=30.0):
-        """The next line, '' at the timeout or the end (read unbuffered: select sees all)."""
-        deadline = time.monotonic() + timeout
-        while b'\n' not in self.buf:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([self.proc.stdout], [], [], max(left, 0))
-            chunk = os.read(self.proc.stdout.fileno(), 4096) if ready else b''
-            if not chunk:
-                return ''
-            self.buf += chunk
-        line, self.buf = self.buf.split(b'\n', 1)
-        line = line.decode(errors='replace').strip()
-        self.lines.append(line)
+        """The next line, '' at the timeout or the end."""
+        line = harness.read_line(self.proc.stdout, timeout)
+        if line:
+            self.lines.append(line)
         return line
 
     def expect(self, what, timeout=10.0):
@@ -112,7 +102,7 @@ class Layer:
 
     def finish(self):
         out, err = self.proc.communicate(input='', timeout=10)
-        out = self.buf.decode(errors='replace') + out
+        out = harness.unread_text(self.proc.stdout) + out
         check(out.strip().splitlines()[-1:] == ['ok'], 'layer-probe %s ends without a '
               'protocol error (got %r; %s)' % (self.args, out, err.strip()[-300:]))
 

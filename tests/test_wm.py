@@ -8,7 +8,6 @@ clients, judged by the pixels of the output."""
 
 import os
 import re
-import select
 import subprocess
 import time
 
@@ -39,20 +38,6 @@ class Probe:
             self.proc.stdin.write((c + '\n').encode())
         self.proc.stdin.flush()
 
-    def _read_line(self, deadline):
-        buf = b''
-        while time.monotonic() < deadline:
-            r, _, _ = select.select([self.proc.stdout], [], [], 0.1)
-            if not r:
-                continue
-            c = os.read(self.proc.stdout.fileno(), 1)
-            if not c:
-                return None
-            if c == b'\n':
-                return buf.decode(errors='replace')
-            buf += c
-        return None
-
     def expect(self, pattern, timeout=5.0, what=None):
         """The first line from now on matching `pattern` (a regex); fails after timeout."""
         deadline = time.monotonic() + timeout
@@ -64,8 +49,9 @@ class Probe:
                 m = rx.search(line)
                 if m:
                     return m
-            line = self._read_line(deadline)
-            if line is None:
+            line = harness.read_line(self.proc.stdout, deadline - time.monotonic())
+            # '' is an empty line too: only the deadline or the end of the output ends it.
+            if not line and (time.monotonic() >= deadline or self.proc.poll() is not None):
                 raise harness.Failure('%s: wm-probe printed a line matching %r within %.0f s; '
                                       'it printed:\n  %s' % (what or 'expected', pattern,
                                                              timeout,
@@ -110,6 +96,13 @@ def covers(img, rgb, box):
     return all(p == rgb for p in corners(img, *box))
 
 
+def check_covers(comp, probe, rgb, box, what):
+    """Check that `rgb` covers `box` of the output to its four corners once it settles;
+    `what` says what that shows."""
+    img = settle(comp, probe, lambda i: covers(i, rgb, box))
+    check(covers(img, rgb, box), '%s (corners %s)' % (what, fmt(corners(img, *box))))
+
+
 # ---- fullscreen, maximize, minimize ----
 
 def initial_fullscreen_is_configured_with_the_output_size():
@@ -122,10 +115,8 @@ def initial_fullscreen_is_configured_with_the_output_size():
         check((w, h) == (W, H) and states == {'fullscreen', 'activated'},
               'the first configure of a window that asked for fullscreen is %dx%d '
               '[fullscreen, activated] (got %dx%d %s)' % (W, H, w, h, sorted(states)))
-        img = settle(comp, p, lambda i: covers(i, 0x3050a0, (0, 0, W, H)))
-        check(covers(img, 0x3050a0, (0, 0, W, H)),
-              'the fullscreen window covers the output to its four corners (got %s)'
-              % fmt(corners(img, 0, 0, W, H)))
+        check_covers(comp, p, 0x3050a0, (0, 0, W, H),
+                     'the fullscreen window covers the output to its four corners')
 
 
 def fullscreen_covers_the_output_and_unset_restores():
@@ -134,18 +125,14 @@ def fullscreen_covers_the_output_and_unset_restores():
         p.send('toplevel A 200 150 3050a0')
         p.configure('A', 'the first configure')
         box = (X0, Y0, X0 + 200, Y0 + 150)
-        img = settle(comp, p, lambda i: covers(i, 0x3050a0, box))
-        check(covers(img, 0x3050a0, box), 'the window shows at %s (got %s)'
-              % (box, fmt(corners(img, *box))))
+        check_covers(comp, p, 0x3050a0, box, 'the window shows at %s' % (box,))
         p.send('fullscreen A')
         w, h, states = p.configure('A', 'the configure after set_fullscreen')
         check((w, h) == (W, H) and {'fullscreen', 'activated'} <= states,
               'set_fullscreen is answered with %dx%d [fullscreen, activated] (got %dx%d %s)'
               % (W, H, w, h, sorted(states)))
-        img = settle(comp, p, lambda i: covers(i, 0x3050a0, (0, 0, W, H)))
-        check(covers(img, 0x3050a0, (0, 0, W, H)),
-              'the fullscreen window covers the output exactly (corners %s)'
-              % fmt(corners(img, 0, 0, W, H)))
+        check_covers(comp, p, 0x3050a0, (0, 0, W, H),
+                     'the fullscreen window covers the output exactly')
         p.send('unfullscreen A')
         w, h, states = p.configure('A', 'the configure after unset_fullscreen')
         check((w, h) == (200, 150) and 'fullscreen' not in states,
@@ -175,10 +162,8 @@ def fullscreen_takes_the_window_geometry_into_account():
               'outside %06x)' % (X0, Y0, fmt(corners(img, *box)), img.pixel(X0 - 1, Y0 - 1)))
         p.send('fullscreen A')
         p.configure('A', 'the fullscreen configure')
-        img = settle(comp, p, lambda i: covers(i, 0x3050a0, (0, 0, W, H)))
-        check(covers(img, 0x3050a0, (0, 0, W, H)),
-              'the geometry covers the output and the frame is off it (corners %s)'
-              % fmt(corners(img, 0, 0, W, H)))
+        check_covers(comp, p, 0x3050a0, (0, 0, W, H),
+                     'the geometry covers the output and the frame is off it')
 
 
 def maximize_fills_the_usable_area_and_unset_restores():
@@ -192,9 +177,7 @@ def maximize_fills_the_usable_area_and_unset_restores():
         check((w, h) == (W, H) and {'maximized', 'activated'} <= states,
               'set_maximized is answered with the usable area %dx%d [maximized, activated] '
               '(got %dx%d %s)' % (W, H, w, h, sorted(states)))
-        img = settle(comp, p, lambda i: covers(i, 0x40a050, (0, 0, W, H)))
-        check(covers(img, 0x40a050, (0, 0, W, H)), 'the maximized window fills the output '
-              '(corners %s)' % fmt(corners(img, 0, 0, W, H)))
+        check_covers(comp, p, 0x40a050, (0, 0, W, H), 'the maximized window fills the output')
         p.send('unmaximize A')
         w, h, states = p.configure('A', 'the configure after unset_maximized')
         check((w, h) == (300, 200) and 'maximized' not in states,
@@ -264,10 +247,9 @@ def window_as_large_as_the_output_is_not_cut_off():
         p = Probe(comp)
         p.send('toplevel A %d %d 40a050' % (W, H - 40))
         p.configure('A', 'the first configure')
-        img = settle(comp, p, lambda i: covers(i, 0x40a050, (0, 32, W, H - 8)))
-        check(covers(img, 0x40a050, (0, 32, W, H - 8)),
-              'a %dx%d window on a %dx%d output moves left to fit and keeps its cascade row '
-              '(corners %s)' % (W, H - 40, W, H, fmt(corners(img, 0, 32, W, H - 8))))
+        check_covers(comp, p, 0x40a050, (0, 32, W, H - 8),
+                     'a %dx%d window on a %dx%d output moves left to fit and keeps its cascade '
+                     'row' % (W, H - 40, W, H))
 
 
 def window_with_a_parent_is_centred_on_it():

@@ -52,28 +52,6 @@ fill_quadrants(uint32_t *pixels, int32_t width, int32_t height, const uint32_t c
 	}
 }
 
-static void
-frame_done(void *data, struct wl_callback *callback, uint32_t msec)
-{
-	bool *done = data;
-	*done = true;
-	wl_callback_destroy(callback);
-}
-
-static const struct wl_callback_listener frame_listener = {
-	.done = frame_done,
-};
-
-/* Commit and wait until the compositor has drawn it; false on timeout. */
-static bool
-commit_and_wait(struct probe_globals *g, struct wl_surface *surface)
-{
-	bool done = false;
-	struct wl_callback *callback = wl_surface_frame(surface);
-	wl_callback_add_listener(callback, &frame_listener, &done);
-	wl_surface_commit(surface);
-	return probe_wait_for(g->display, &done, TIMEOUT_MS);
-}
 
 static bool
 parse_options(int argc, char *argv[], struct options *o)
@@ -182,7 +160,7 @@ main(int argc, char *argv[])
 	wl_surface_set_buffer_scale(w.surface, o.scale);
 	wl_surface_attach(w.surface, first, 0, 0);
 	wl_surface_damage_buffer(w.surface, 0, 0, o.width, o.height);
-	if (!commit_and_wait(&g, w.surface)) {
+	if (!probe_commit_and_wait(g.display, w.surface, TIMEOUT_MS)) {
 		fprintf(stderr, "transform-probe: the first frame was not drawn\n");
 		goto out_window;
 	}
@@ -198,7 +176,7 @@ main(int argc, char *argv[])
 		wl_surface_attach(w.surface, second, 0, 0);
 		/* The other quadrants changed too, but are not damaged: they must stay. */
 		wl_surface_damage_buffer(w.surface, qx, qy, qw, qh);
-		if (!commit_and_wait(&g, w.surface)) {
+		if (!probe_commit_and_wait(g.display, w.surface, TIMEOUT_MS)) {
 			fprintf(stderr, "transform-probe: the damaged frame was not drawn\n");
 			goto out_window;
 		}

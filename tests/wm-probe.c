@@ -38,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
@@ -81,31 +80,29 @@ find(const char *name)
 	return NULL;
 }
 
+/* The window's colour inside its geometry, magenta in the margin around it. */
 static void
-draw(struct win *w)
+paint(uint8_t *pixels, void *data)
 {
+	const struct win *w = data;
 	int32_t bw = w->width + 2 * w->margin, bh = w->height + 2 * w->margin;
-	size_t size = (size_t)bw * (size_t)bh * 4;
-	int fd = probe_memfd(size, true);
-	if (fd < 0)
-		return;
-	uint32_t *px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (px == MAP_FAILED) {
-		close(fd);
-		return;
-	}
+	uint32_t *px = (uint32_t *)(void *)pixels;
 	for (int32_t y = 0; y < bh; y++)
 		for (int32_t x = 0; x < bw; x++) {
 			bool inside = x >= w->margin && x < w->margin + w->width &&
 				      y >= w->margin && y < w->margin + w->height;
 			px[y * bw + x] = inside ? w->rgb : 0x00ff00ffu;
 		}
-	munmap(px, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(app.g.shm, fd, (int32_t)size);
-	close(fd);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, bw, bh, bw * 4,
-							     WL_SHM_FORMAT_XRGB8888);
-	wl_shm_pool_destroy(pool);
+}
+
+static void
+draw(struct win *w)
+{
+	int32_t bw = w->width + 2 * w->margin, bh = w->height + 2 * w->margin;
+	struct wl_buffer *buffer = probe_shm_buffer(app.g.shm, bw, bh, bw * 4,
+						    WL_SHM_FORMAT_XRGB8888, true, paint, w);
+	if (!buffer)
+		return;
 	if (w->margin)
 		xdg_surface_set_window_geometry(w->xdg_surface, w->margin, w->margin, w->width,
 						w->height);
