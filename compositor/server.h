@@ -82,7 +82,6 @@ struct sw_server {
 	struct wl_list views;
 	/* Surfaces holding a replaced buffer until the next frame (surface.c). */
 	struct wl_list retired_surfaces;  /* sw_surface.retired_link */
-	bool retire_pending;  /* a dispatch retired a buffer: see sw_server_run */
 
 	uint32_t background;  /* XRGB8888 */
 	bool running;

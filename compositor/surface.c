@@ -528,9 +528,8 @@ sw_surfaces_release_retired(struct sw_server *server)
 void
 sw_surfaces_after_dispatch(struct sw_server *server)
 {
-	if (!server->retire_pending)
+	if (wl_list_empty(&server->retired_surfaces))
 		return;
-	server->retire_pending = false;
 	struct sw_output *output;
 	wl_list_for_each(output, &server->outputs, link) {
 		if (output->enabled && output->frame_scheduled)
@@ -551,7 +550,6 @@ surface_retire_buffer(struct sw_surface *surface, struct sw_buffer *old)
 {
 	struct sw_server *server = surface->server;
 	surface_release_retired(surface);
-	server->retire_pending = true;
 	surface->retired = old;
 	wl_list_insert(server->retired_surfaces.prev, &surface->retired_link);
 }
