@@ -308,22 +308,6 @@ shm_buffer_make_udmabuf(struct shm_buffer *buffer, bool any_size)
 		snprintf(w, wl, "no display here scans buffers out");
 		return;
 	}
-	bool output_sized = false;
-	struct sw_output *output;
-	wl_list_for_each(output, &server->outputs, link)
-		output_sized = output_sized || (output->width == buffer->base.width &&
-						output->height == buffer->base.height);
-	if (!output_sized && !any_size) {
-		if (!server->backend->has_overlays) {
-			snprintf(w, wl, "it is not the size of an output, and no output has "
-				 "overlay planes");
-			return;
-		}
-		snprintf(w, wl, "it is not the size of an output");
-		buffer->udmabuf_deferred = true;
-		pool->deferred++;
-		return;
-	}
 	uint64_t start, size, limit = udmabuf_size_limit();
 	buffer_pages(buffer, &start, &size);
 	struct stat st;
@@ -344,6 +328,24 @@ shm_buffer_make_udmabuf(struct shm_buffer *buffer, bool any_size)
 	if (limit && size > limit) {
 		snprintf(w, wl, "%llu bytes exceed udmabuf's size_limit_mb (%llu MiB)",
 			 (unsigned long long)size, (unsigned long long)(limit >> 20));
+		return;
+	}
+	bool output_sized = false;
+	struct sw_output *output;
+	wl_list_for_each(output, &server->outputs, link)
+		output_sized = output_sized || (output->width == buffer->base.width &&
+						output->height == buffer->base.height);
+	if (!output_sized && !any_size) {
+		/* Only an opaque window can go on an overlay: defer only what one could take. */
+		if (!server->backend->has_overlays || buffer->base.format->has_alpha) {
+			snprintf(w, wl, "it is not the size of an output, and %s",
+				 buffer->base.format->has_alpha ? "its format has alpha"
+								: "no output has overlay planes");
+			return;
+		}
+		snprintf(w, wl, "it is not the size of an output");
+		buffer->udmabuf_deferred = true;
+		pool->deferred++;
 		return;
 	}
 	if (!sw_account_charge(pool->account, SW_BUDGET_PINNED_BYTES, size, w, wl))
