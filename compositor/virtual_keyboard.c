@@ -1,9 +1,9 @@
 /*
  * zwp_virtual_keyboard_v1. Keys go straight to the seat: the compositor's own
  * keys (VT switches) are for physical keyboards only. A keymap is read out of
- * the client's file, compiled with xkbcommon, and clients get the compiled
- * text in a sealed file of the seat's: never the sender's file, nor text that
- * does not compile.
+ * the client's file, compiled with xkbcommon in a child process
+ * (keymap_compile.h), and clients get the compiled text in a sealed file of
+ * the seat's: never the sender's file, nor text that does not compile.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,12 +14,11 @@
 
 #include <linux/input-event-codes.h>
 #include <wayland-server-core.h>
-#ifdef SW_HAVE_XKBCOMMON
-#include <xkbcommon/xkbcommon.h>
-#endif
 #include <wayland-server-protocol.h>
 
+#include "anon-file.h"
 #include "client_count.h"
+#include "keymap_compile.h"
 #include "log.h"
 #include "resource.h"
 #include "seat.h"
@@ -31,17 +30,14 @@
 #define VIRTUAL_KEYBOARD_MANAGER_VERSION 1
 /* A keymap is copied into the seat's sealed file: far more than any real one (about 64 KiB). */
 #define KEYMAP_MAX_SIZE (1u << 20)
+/* A real keymap compiles in tens of milliseconds; everyone waits while it does. */
+#define KEYMAP_COMPILE_TIMEOUT_MS 2000
 /* Keys are evdev codes, as from a physical keyboard. */
 #define KEY_SLOTS (KEY_MAX + 1)
 
 struct sw_virtual_keyboards {
 	struct sw_server *server;
 	struct wl_global *global;
-#ifdef SW_HAVE_XKBCOMMON
-	/* Includes from the system's XKB data only (not $HOME, not the environment). */
-	struct xkb_context *xkb;
-	char xkb_error[200];   /* xkbcommon's first error of the current compile */
-#endif
 	struct wl_list keyboards;   /* virtual_keyboard.link */
 	struct wl_listener display_destroy;
 };
@@ -84,18 +80,11 @@ read_keymap(int fd, uint32_t size, const char **why)
 		*why = "out of memory";
 		return NULL;
 	}
-	size_t got = 0;
-	while (got < size) {
-		/* pread, not mmap: a file shorter than `size` must not fault us. */
-		ssize_t n = pread(fd, text + got, size - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			*why = n < 0 ? strerror(errno) : "the file is shorter than the size given";
-			free(text);
-			return NULL;
-		}
-		got += (size_t)n;
+	ssize_t got = sw_file_read_all(fd, text, size);
+	if (got != (ssize_t)size) {
+		*why = got < 0 ? strerror(errno) : "the file is shorter than the size given";
+		free(text);
+		return NULL;
 	}
 	text[size] = '\0';
 	return text;
@@ -122,41 +111,6 @@ escapes_xkb_dir(const char *text)
 	return NULL;
 }
 
-#ifdef SW_HAVE_XKBCOMMON
-static void
-xkb_log(struct xkb_context *context, enum xkb_log_level level, const char *format,
-	va_list args)
-{
-	struct sw_virtual_keyboards *manager = xkb_context_get_user_data(context);
-	char line[sizeof(manager->xkb_error)];
-	vsnprintf(line, sizeof(line), format, args);
-	line[strcspn(line, "\n")] = '\0';
-	sw_debug("virtual keyboard keymap: xkbcommon: %s", line);
-	if (level <= XKB_LOG_LEVEL_ERROR && !manager->xkb_error[0])
-		memcpy(manager->xkb_error, line, sizeof(line));
-}
-
-/* The compiled keymap as xkbcommon writes it out; NULL with `why` set. */
-static char *
-compile_keymap(struct sw_virtual_keyboards *manager, const char *text, char *why,
-	       size_t why_size)
-{
-	manager->xkb_error[0] = '\0';
-	struct xkb_keymap *keymap = xkb_keymap_new_from_buffer(
-		manager->xkb, text, strlen(text), XKB_KEYMAP_FORMAT_TEXT_V1,
-		XKB_KEYMAP_COMPILE_NO_FLAGS);
-	if (!keymap) {
-		snprintf(why, why_size, "it does not compile: %s",
-			 manager->xkb_error[0] ? manager->xkb_error : "xkbcommon gave no reason");
-		return NULL;
-	}
-	char *compiled = xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1);
-	xkb_keymap_unref(keymap);
-	if (!compiled)
-		snprintf(why, why_size, "xkbcommon cannot write it out");
-	return compiled;
-}
-#endif
 
 static void
 keyboard_keymap(struct wl_client *client, struct wl_resource *resource, uint32_t format,
@@ -196,8 +150,9 @@ keyboard_keymap(struct wl_client *client, struct wl_resource *resource, uint32_t
 	/* No manager: the display is going, nothing will use the keymap. */
 	struct sw_virtual_keyboards *manager = kbd->manager;
 	if (manager) {
-		char reason[sizeof(manager->xkb_error) + 64];
-		char *compiled = compile_keymap(manager, text, reason, sizeof(reason));
+		char reason[320];
+		char *compiled = sw_keymap_compile(text, SW_XKB_BASE, KEYMAP_COMPILE_TIMEOUT_MS,
+						   reason, sizeof(reason));
 		free(text);
 		if (!compiled) {
 			wl_resource_post_error(resource, ZWP_VIRTUAL_KEYBOARD_V1_ERROR_NO_KEYMAP,
@@ -348,9 +303,6 @@ manager_display_destroyed(struct wl_listener *listener, void *data)
 	}
 	wl_list_remove(&manager->display_destroy.link);
 	wl_global_destroy(manager->global);
-#ifdef SW_HAVE_XKBCOMMON
-	xkb_context_unref(manager->xkb);
-#endif
 	manager->server->virtual_keyboards = NULL;
 	free(manager);
 }
@@ -364,24 +316,15 @@ sw_virtual_keyboard_create(struct sw_server *server)
 	manager->server = server;
 	wl_list_init(&manager->keyboards);
 #ifdef SW_HAVE_XKBCOMMON
-	manager->xkb = xkb_context_new(XKB_CONTEXT_NO_DEFAULT_INCLUDES |
-				       XKB_CONTEXT_NO_ENVIRONMENT_NAMES);
-	if (!manager->xkb) {
-		sw_err("virtual keyboard: cannot make an xkbcommon context");
-		goto err_manager;
-	}
-	xkb_context_set_user_data(manager->xkb, manager);
-	xkb_context_set_log_fn(manager->xkb, xkb_log);
-	xkb_context_set_log_level(manager->xkb, XKB_LOG_LEVEL_ERROR);
-	if (!xkb_context_include_path_append(manager->xkb, SW_XKB_BASE))
-		sw_warn("virtual keyboard: no XKB data in %s: keymaps that include "
-			"files will not compile", SW_XKB_BASE);
+	if (access(SW_XKB_BASE, R_OK | X_OK) < 0)
+		sw_warn("virtual keyboard: no XKB data in %s (%s): keymaps that include "
+			"files will not compile", SW_XKB_BASE, strerror(errno));
 #endif
 	manager->global = wl_global_create(server->display,
 					   &zwp_virtual_keyboard_manager_v1_interface,
 					   VIRTUAL_KEYBOARD_MANAGER_VERSION, manager, manager_bind);
 	if (!manager->global)
-		goto err_xkb;
+		goto err_manager;
 	if (!sw_trust_restrict_global(server, manager->global))
 		goto err_global;
 	manager->display_destroy.notify = manager_display_destroyed;
@@ -391,10 +334,6 @@ sw_virtual_keyboard_create(struct sw_server *server)
 
 err_global:
 	wl_global_destroy(manager->global);
-err_xkb:
-#ifdef SW_HAVE_XKBCOMMON
-	xkb_context_unref(manager->xkb);
-#endif
 err_manager:
 	free(manager);
 	return false;

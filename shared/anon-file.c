@@ -180,3 +180,20 @@ sw_seals_to_string(int seals, char *buf, size_t len)
 		snprintf(buf, len, "none");
 	return buf;
 }
+
+ssize_t
+sw_file_read_all(int fd, void *buf, size_t size)
+{
+	size_t got = 0;
+	while (got < size) {
+		ssize_t n = pread(fd, (char *)buf + got, size - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}

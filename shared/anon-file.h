@@ -2,6 +2,7 @@
 #define SW_ANON_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* How a client-side (or compositor-side) shared memory file is made. */
 enum sw_alloc_method {
@@ -27,6 +28,13 @@ int sw_anon_file_create(size_t size, enum sw_alloc_method method);
  * keymaps and dma-buf format tables.
  */
 int sw_ro_file_create(const char *name, const void *data, size_t size);
+
+/*
+ * Read up to `size` bytes from the start of `fd` with pread: no mmap, so a
+ * file shorter than its sender said cannot fault the reader. Returns the
+ * bytes read (fewer at the end of the file) or -1 with errno set.
+ */
+ssize_t sw_file_read_all(int fd, void *buf, size_t size);
 
 /* Format F_GET_SEALS bits as words, e.g. "SHRINK GROW SEAL" or "none". */
 const char *sw_seals_to_string(int seals, char *buf, size_t len);

@@ -9,7 +9,6 @@
  * events, that a destroyed buffer closes its fds and unmaps, and that a read
  * that faults disconnects the client with an error naming the buffer.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -142,19 +141,6 @@ ctx_fini(struct ctx *c)
 }
 
 static int
-count_fds(void)
-{
-	int n = 0;
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
-static int
 memfd_with(size_t size, uint8_t **map)
 {
 	int fd = memfd_create("test-dmabuf", MFD_CLOEXEC);
@@ -239,7 +225,7 @@ rgb_in_place(struct sw_test *t)
 {
 	struct ctx c;
 	SW_CHECK(t, ctx_init(&c), "client and server connect");
-	int fds_before = count_fds();
+	int fds_before = sw_test_count_fds();
 
 	/* 64x32 XRGB8888, rows of 320 bytes, starting 16 bytes into the second page. */
 	const struct plane_desc plane = { 4096 + 16, 320 };
@@ -280,8 +266,8 @@ rgb_in_place(struct sw_test *t)
 		SW_CHECK(t, sync_ends == ends + 1, "SYNC END after reading");
 	}
 	destroy_client_buffer(&c);
-	SW_CHECK(t, count_fds() == fds_before, "the destroyed buffer closed its fd (%d, %d before)",
-		 count_fds(), fds_before);
+	SW_CHECK(t, sw_test_count_fds() == fds_before, "the destroyed buffer closed its fd (%d, %d before)",
+		 sw_test_count_fds(), fds_before);
 	munmap(map, size);
 	ctx_fini(&c);
 }

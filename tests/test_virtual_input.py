@@ -151,6 +151,51 @@ def virtual_keyboard_keymaps_are_compiled():
         comp.check_alive('keymaps refused')
 
 
+def xkbcommon_version():
+    """libxkbcommon's version as a tuple, from pkg-config."""
+    res = subprocess.run(['pkg-config', '--modversion', 'xkbcommon'], capture_output=True,
+                         text=True)
+    if res.returncode != 0:
+        raise harness.Skip('pkg-config does not know xkbcommon')
+    return tuple(int(p) for p in res.stdout.strip().split('.')[:3])
+
+
+def a_keymap_that_breaks_xkbcommon_costs_only_its_sender():
+    """Keymaps are compiled in a child process: a syntax error that libxkbcommon
+    leaks on (1.5.0) leaves nothing in the compositor, which exits without a leak
+    report; a keymap it crashes on (before 1.7) is refused as a crash of the
+    compiler, and the compositor, its fds and its other clients are unharmed."""
+    want = 'protocol-error interface=zwp_virtual_keyboard_v1 code=0'
+    crashes = xkbcommon_version() < (1, 7, 0)
+    with harness.Compositor('--trust-virtual-input=all') as comp:
+        baseline = comp.settled_fd_count()
+        res = comp.run([vinput_probe(), 'keymap-trailing'], check_status=0)
+        check(res.stdout.strip() == want and 'does not compile: ' in res.stderr
+              and 'syntax error' in res.stderr,
+              'a keymap with a stray token after it: %s, "does not compile: ... syntax '
+              'error" (got %r; %s)' % (want, res.stdout.strip(), res.stderr.strip()))
+        res = comp.run([vinput_probe(), 'keymap-crash'], check_status=0)
+        if crashes:
+            check(res.stdout.strip() == want and 'xkbcommon crashed compiling it'
+                  in res.stderr,
+                  'a keymap libxkbcommon %s crashes on: %s, "xkbcommon crashed compiling '
+                  'it" (got %r; %s)' % ('.'.join(map(str, xkbcommon_version())), want,
+                                        res.stdout.strip(), res.stderr.strip()))
+        else:
+            check(res.stdout.strip() == 'ok', 'a key body starting with a comma compiles '
+                  'with libxkbcommon 1.7 or later (got %r; %s)'
+                  % (res.stdout.strip(), res.stderr.strip()))
+        comp.check_alive('keymaps that break xkbcommon')
+        res = comp.run([vinput_probe(), 'keymap-sent'], check_status=0)
+        check(res.stdout.startswith('keymap ') and 'compiles-as=xkb_keymap' in res.stdout,
+              'a good keymap still compiles afterwards (got %r; %s)'
+              % (res.stdout.strip(), res.stderr.strip()))
+        left = comp.wait_fd_count(baseline)
+        check(left == baseline, 'the compositor holds its %d fds again (holds %d: %s)'
+              % (baseline, left, comp.fds()))
+    # Leaving the with block stopped the compositor and checked it for leak reports.
+
+
 def untrusted_clients_do_not_see_virtual_input():
     wtype = harness.tool('wtype')
     with harness.Compositor() as comp:
@@ -227,6 +272,7 @@ def a_gone_virtual_keyboard_leaves_no_file_behind():
 
 TESTS = (wtype_types_into_a_client, a_gone_virtual_keyboard_leaves_no_file_behind, wtype_types_into_foot, virtual_pointer_click_focuses_the_window_under_it,
          virtual_pointer_errors_have_their_codes, virtual_keyboard_keymaps_are_compiled,
+         a_keymap_that_breaks_xkbcommon_costs_only_its_sender,
          untrusted_clients_do_not_see_virtual_input,
          the_spawned_clients_connection_is_trusted, a_client_with_the_spawned_pid_is_not_trusted)
 

@@ -12,6 +12,10 @@
  *   vinput-probe keymap-garbage  a virtual keyboard whose keymap is not XKB text
  *   vinput-probe keymap-huge     a keymap of 4 KiB announced as 4 GiB - 1 bytes
  *   vinput-probe keymap-escape   a keymap including a file by a "../" path
+ *   vinput-probe keymap-trailing a keymap that compiles, then a stray token
+ *                                (libxkbcommon 1.5.0 leaks what it parsed)
+ *   vinput-probe keymap-crash    a key whose body starts with a comma
+ *                                (libxkbcommon before 1.7 writes through NULL)
  *   vinput-probe keymap-sent     a keymap that compiles, then the wl_keyboard's
  *                                keymap: prints "keymap seals=0xN readonly=0|1
  *                                same-file=0|1 comment=0|1 compiles-as=xkb_keymap"
@@ -147,6 +151,21 @@ keymap_case(struct wl_display *display, const char *which)
 			"xkb_keymap { xkb_keycodes { include \"../../../../../../etc/passwd\" }; };";
 		fd = memfd_with(escape, sizeof(escape));
 		size = sizeof(escape);
+	} else if (strcmp(which, "keymap-trailing") == 0) {
+		char trailing[sizeof(keymap_text) + 4];
+		snprintf(trailing, sizeof(trailing), "%sJ", keymap_text);
+		fd = memfd_with(trailing, sizeof(trailing));
+		size = sizeof(trailing);
+	} else if (strcmp(which, "keymap-crash") == 0) {
+		static const char crash[] =
+			"xkb_keymap {\n"
+			"  xkb_keycodes { <K1> = 38; };\n"
+			"  xkb_types { include \"complete\" };\n"
+			"  xkb_compatibility { include \"complete\" };\n"
+			"  xkb_symbols { key <K1> {, [ a ] }; };\n"
+			"};\n";
+		fd = memfd_with(crash, sizeof(crash));
+		size = sizeof(crash);
 	} else if (strcmp(which, "keymap-sent") == 0) {
 		fd = memfd_with(keymap_text, sizeof(keymap_text));
 		size = sizeof(keymap_text);
@@ -247,7 +266,7 @@ main(int argc, char *argv[])
 	if (argc < 2) {
 		fprintf(stderr, "usage: vinput-probe click X Y | bad-axis | bad-axis-source | hold | "
 				"tokens N | keymap-garbage | keymap-huge | keymap-escape | "
-				"keymap-sent\n");
+				"keymap-trailing | keymap-crash | keymap-sent\n");
 		return 2;
 	}
 	struct probe_connect_options options = { .global = global, .timeout_ms = 5000 };

@@ -720,8 +720,14 @@ def newer_protocols():
     out['virtual-keyboard'] = x
 
     escape = b'xkb_keymap { xkb_keycodes { include "../../x" }; };'
+    # libxkbcommon 1.5.0 leaks on a stray token after a keymap and crashes on a key
+    # body that starts with a comma: both must stay in the compiling child.
+    trailing = KEYMAP[:-1] + b'J\0'
+    crash = KEYMAP.replace(b'{ [ a, A ] }', b'{, [ a, A ] }')
     for name, fd, size in (('garbage', hdata(b'not a keymap {'), 14),
                            ('escape', hdata(escape), len(escape)),
+                           ('trailing', hdata(trailing), len(trailing)),
+                           ('crash', hdata(crash), len(crash)),
                            ('huge', h(FD_MEMFD, 4096), 0xffffffff),
                            ('short', hdata(KEYMAP), len(KEYMAP) + 100)):
         x = bind_all(c=2)

@@ -1,6 +1,7 @@
 #ifndef SW_TEST_UTIL_H
 #define SW_TEST_UTIL_H
 
+#include <dirent.h>
 #include <stdio.h>
 
 /*
@@ -42,6 +43,20 @@ sw_test_finish(struct sw_test *t)
 	printf("%d checks, %d failed, %d failing cases\n", t->checks, t->failures,
 	       t->failed_cases);
 	return t->failures ? 1 : 0;
+}
+
+/* The fds this process has open, "." and ".." included: compare two counts. */
+static inline int
+sw_test_count_fds(void)
+{
+	int n = 0;
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir)
+		return -1;
+	while (readdir(dir))
+		n++;
+	closedir(dir);
+	return n;
 }
 
 #endif
