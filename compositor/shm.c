@@ -315,13 +315,10 @@ shm_buffer_make_udmabuf(struct shm_buffer *buffer, bool any_size)
 		snprintf(w, wl, "its last page is past the end of the memfd");
 		return;
 	}
-	if ((uint64_t)buffer->offset != start) {
-		/*
-		 * The framebuffer would need an offset of the rest of the page.
-		 * KMS takes one, but vkms 6.12 shows such a framebuffer wrong (its
-		 * CRC differs from the same pixels at offset 0): composite instead.
-		 */
-		snprintf(w, wl, "it starts %llu bytes into a page of its pool",
+	if ((uint64_t)buffer->offset != start && server->backend->fb_offsets_wrong) {
+		/* The framebuffer would need an offset of the rest of the page. */
+		snprintf(w, wl, "it starts %llu bytes into a page of its pool, and this driver "
+			 "shows framebuffer offsets wrongly",
 			 (unsigned long long)((uint64_t)buffer->offset - start));
 		return;
 	}

@@ -47,6 +47,12 @@ struct sw_backend {
 	dev_t drm_dev;
 	/* An output has overlay planes: windows, not only whole frames, may be scanned out. */
 	bool has_overlays;
+	/*
+	 * The driver shows a framebuffer whose plane starts at a nonzero offset
+	 * wrongly (vkms 6.12: the CRC differs from the same pixels at offset 0),
+	 * so a buffer starting mid-page in its pool is composited there.
+	 */
+	bool fb_offsets_wrong;
 };
 
 struct sw_backend *sw_headless_backend_create(struct sw_server *server);

@@ -1999,6 +1999,11 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 		drm->base.has_drm_dev = true;
 		drm->base.drm_dev = st.st_rdev;
 	}
+	drmVersion *version = drmGetVersion(drm->fd);
+	if (version) {
+		drm->base.fb_offsets_wrong = strcmp(version->name, "vkms") == 0;
+		drmFreeVersion(version);
+	}
 
 	if (strcmp(kms, "legacy") != 0)
 		drm->atomic = drmSetClientCap(drm->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;

@@ -1534,7 +1534,8 @@ def vkms_scanout_pool_offset(offset, whole_pages):
             raise CheckError('the client at pool offset %d has CRC %s, a dumb buffer with its '
                              'pixels %s' % (offset, crc, ref))
         if whole_pages:
-            want = ['no udmabuf: it starts %d bytes into a page of its pool' % (offset - start)]
+            want = ['no udmabuf: it starts %d bytes into a page of its pool, and this driver '
+                    'shows framebuffer offsets wrongly' % (offset - start)]
             if on_plane or m or why != want:
                 raise CheckError('a buffer mid-page in a pool of whole pages: want it '
                                  'composited, no udmabuf, the reason said once; on the plane '
@@ -1545,9 +1546,9 @@ def vkms_scanout_pool_offset(offset, whole_pages):
                              'once; on the plane %s, reasons %s' % (on_plane, why))
     scenario.__doc__ = ('A fullscreen sealed-memfd client whose buffer starts %d bytes into '
                         'its pool %s' % (offset, (
-                            'of whole pages: no udmabuf (a framebuffer offset, which vkms '
-                            'shows wrong, would be needed), composited, the reason said '
-                            'once') if whole_pages else
+                            'of whole pages: no udmabuf on vkms (a framebuffer offset, '
+                            'which vkms shows wrong, would be needed), composited, the reason '
+                            'said once') if whole_pages else
                             'that ends with it, mid-page: udmabuf cannot take the last page, '
                             'so it is composited and the reason said once') +
                         '; the CRC equals a dumb buffer\'s with the same pixels')
