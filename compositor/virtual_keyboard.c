@@ -6,7 +6,6 @@
  * the seat's: never the sender's file, nor text that does not compile.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +110,6 @@ escapes_xkb_dir(const char *text)
 	return NULL;
 }
 
-
 static void
 keyboard_keymap(struct wl_client *client, struct wl_resource *resource, uint32_t format,
 		int32_t fd, uint32_t size)
@@ -155,6 +153,8 @@ keyboard_keymap(struct wl_client *client, struct wl_resource *resource, uint32_t
 						   reason, sizeof(reason));
 		free(text);
 		if (!compiled) {
+			sw_info("zwp_virtual_keyboard_v1@%u: keymap of %u bytes refused: %s",
+				wl_resource_get_id(resource), size, reason);
 			wl_resource_post_error(resource, ZWP_VIRTUAL_KEYBOARD_V1_ERROR_NO_KEYMAP,
 					       "keymap of %u bytes: %s", size, reason);
 			return;
