@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ enum { CHILD_COMPILED = 10, CHILD_REFUSED = 11 };
 /* xkbcommon writes a compiled keymap out at about 64 KiB; far past that is not a keymap. */
 #define COMPILED_MAX_SIZE (8u << 20)
 #define FIRST_ERROR_SIZE 200
+#define REASON_SIZE (FIRST_ERROR_SIZE + 64)
 
 static void
 child_log(struct xkb_context *context, enum xkb_log_level level, const char *format,
@@ -94,7 +96,7 @@ child_compile(const char *text, const char *xkb_base, int out)
 	struct xkb_keymap *keymap = xkb_keymap_new_from_string(
 		context, text, XKB_KEYMAP_FORMAT_TEXT_V1, XKB_KEYMAP_COMPILE_NO_FLAGS);
 	if (!keymap) {
-		char reason[FIRST_ERROR_SIZE + 64];
+		char reason[REASON_SIZE];
 		snprintf(reason, sizeof(reason), "it does not compile: %s",
 			 first[0] ? first : "xkbcommon gave no reason");
 		child_refuse(out, reason);
@@ -149,24 +151,26 @@ wait_child(pid_t pid, int timeout_ms, int *status)
 	return true;
 }
 
-/* Up to `max` bytes of what the child wrote, NUL-terminated; NULL if unreadable. */
+/* What the child wrote, NUL-terminated; NULL if unreadable or over `max` bytes. */
 static char *
-read_result(int fd, size_t max, size_t *size_out)
+read_result(int fd, size_t max)
 {
 	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_size < 0)
+	if (fstat(fd, &st) < 0)
 		return NULL;
-	size_t size = (size_t)st.st_size < max ? (size_t)st.st_size : max;
-	char *data = malloc(size + 1);
+	if ((uint64_t)st.st_size > max) {
+		errno = EFBIG;
+		return NULL;
+	}
+	char *data = malloc((size_t)st.st_size + 1);
 	if (!data)
 		return NULL;
-	ssize_t got = sw_file_read_all(fd, data, size);
+	ssize_t got = sw_file_read_all(fd, data, (size_t)st.st_size);
 	if (got < 0) {
 		free(data);
 		return NULL;
 	}
 	data[got] = '\0';
-	*size_out = (size_t)st.st_size;
 	return data;
 }
 
@@ -201,20 +205,16 @@ sw_keymap_compile(const char *text, const char *xkb_base, int timeout_ms, char *
 		goto out_close;
 	}
 	int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	size_t size = 0;
 	if (code == CHILD_COMPILED) {
-		compiled = read_result(out, COMPILED_MAX_SIZE, &size);
-		if (!compiled) {
+		compiled = read_result(out, COMPILED_MAX_SIZE);
+		if (!compiled && errno == EFBIG)
+			snprintf(why, why_size, "its compiled form is over %u bytes",
+				 COMPILED_MAX_SIZE);
+		else if (!compiled)
 			snprintf(why, why_size, "the compositor cannot read it back: %s",
 				 strerror(errno));
-		} else if (size > COMPILED_MAX_SIZE || strlen(compiled) != size) {
-			snprintf(why, why_size, "its compiled form is %zu bytes, over %u", size,
-				 COMPILED_MAX_SIZE);
-			free(compiled);
-			compiled = NULL;
-		}
 	} else if (code == CHILD_REFUSED) {
-		char *reason = read_result(out, why_size - 1, &size);
+		char *reason = read_result(out, REASON_SIZE);
 		snprintf(why, why_size, "%s", reason && reason[0] ? reason : "refused, no reason given");
 		free(reason);
 	} else if (status < 0) {

@@ -18,10 +18,6 @@
 #include "keymap_compile.h"
 #include "test-util.h"
 
-#ifndef SW_XKB_BASE
-#define SW_XKB_BASE "/usr/share/X11/xkb"
-#endif
-
 static const char good[] =
 	"// a comment xkbcommon does not keep\n"
 	"xkb_keymap {\n"

@@ -143,6 +143,7 @@ struct drm_backend {
 	struct sw_input *input;
 	char path[64];
 	int fd;
+	char driver[64];  /* the kernel driver's name, each output's model */
 
 	bool atomic;
 	bool monotonic;   /* page-flip timestamps are CLOCK_MONOTONIC */
@@ -743,11 +744,8 @@ head_create(struct drm_backend *drm, drmModeRes *res, drmModeConnector *conn, in
 	head->output->backend_data = head;
 	head->output->phys_width_mm = (int32_t)conn->mmWidth;
 	head->output->phys_height_mm = (int32_t)conn->mmHeight;
-	drmVersion *ver = drmGetVersion(drm->fd);
-	if (ver) {
-		snprintf(head->output->model, sizeof(head->output->model), "%s", ver->name);
-		drmFreeVersion(ver);
-	}
+	if (drm->driver[0])
+		snprintf(head->output->model, sizeof(head->output->model), "%s", drm->driver);
 	if (head->planes.has_cursor) {
 		head->cursor_scene.moved = cursor_moved;
 		sw_scene_add_cursor_plane(server->scene, &head->cursor_scene);
@@ -2001,9 +1999,10 @@ sw_drm_backend_create(struct sw_server *server, char *why, size_t why_len)
 	}
 	drmVersion *version = drmGetVersion(drm->fd);
 	if (version) {
-		drm->base.fb_offsets_wrong = strcmp(version->name, "vkms") == 0;
+		snprintf(drm->driver, sizeof(drm->driver), "%s", version->name);
 		drmFreeVersion(version);
 	}
+	drm->base.fb_offsets_wrong = strcmp(drm->driver, "vkms") == 0;
 
 	if (strcmp(kms, "legacy") != 0)
 		drm->atomic = drmSetClientCap(drm->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
