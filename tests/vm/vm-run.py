@@ -1000,7 +1000,7 @@ def main():
                os.path.getsize(initrd) / 2**20, ' '.join(sorted(available))))
         def boot():
             """A new guest, booted again if the emulator crashed its kernel."""
-            for attempt in range(1, BOOT_ATTEMPTS + 1):
+            for boot_try in range(1, BOOT_ATTEMPTS + 1):
                 wd = os.path.join(workdir, 'boot%d' % (len(guests) + 1))
                 os.makedirs(wd)
                 guest = VM(wd, vmlinuz(tree), initrd, width, height, args.verbose,
@@ -1011,7 +1011,7 @@ def main():
                     booted.append(guest)
                     break
                 except RigError as e:
-                    if attempt == BOOT_ATTEMPTS:
+                    if boot_try == BOOT_ATTEMPTS:
                         raise
                     log('boot %d failed (%s; %s): booting again'
                         % (len(guests), str(e).splitlines()[0], guest.crash_summary()))
