@@ -35,6 +35,8 @@ enum { CHILD_COMPILED = 10, CHILD_REFUSED = 11 };
 #define COMPILED_MAX_SIZE (8u << 20)
 #define FIRST_ERROR_SIZE 200
 #define REASON_SIZE (FIRST_ERROR_SIZE + 64)
+_Static_assert(REASON_SIZE < SW_KEYMAP_COMPILE_WHY_SIZE,
+	       "a reason from the child fits the caller's buffer");
 
 static void
 child_log(struct xkb_context *context, enum xkb_log_level level, const char *format,
@@ -69,10 +71,12 @@ child_refuse(int out, const char *reason)
 }
 
 static _Noreturn void
-child_compile(const char *text, const char *xkb_base, int out)
+child_compile(const char *text, const char *xkb_base, int out, pid_t parent)
 {
-	/* Die with the compositor, never outlive it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Die with the compositor, never outlive it: also if it died before
+	 * the death signal was asked for (a blocking include would hang us). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(EXIT_FAILURE);
 	/* A fault in xkbcommon kills the child, and the parent says so in one
 	 * line: not the compositor's SIGBUS guard, a sanitizer or a fuzzer's
 	 * crash handler, inherited by the fork, each with its own report. */
@@ -186,6 +190,7 @@ sw_keymap_compile(const char *text, const char *xkb_base, int timeout_ms, char *
 			 strerror(errno));
 		return NULL;
 	}
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(why, why_size, "the compositor cannot compile it: fork: %s",
@@ -193,7 +198,7 @@ sw_keymap_compile(const char *text, const char *xkb_base, int timeout_ms, char *
 		goto out_close;
 	}
 	if (pid == 0)
-		child_compile(text, xkb_base, out);
+		child_compile(text, xkb_base, out, parent);
 
 	int status;
 	if (!wait_child(pid, timeout_ms, &status)) {

@@ -13,6 +13,9 @@
  * a leak or a hang stays in the child, which is killed after `timeout_ms`.
  * Includes resolve in `xkb_base` only, never $HOME or the environment.
  */
+/* Room enough for any reason `why` gets. */
+#define SW_KEYMAP_COMPILE_WHY_SIZE 320
+
 char *sw_keymap_compile(const char *text, const char *xkb_base, int timeout_ms, char *why,
 			size_t why_size);
 

@@ -148,7 +148,7 @@ keyboard_keymap(struct wl_client *client, struct wl_resource *resource, uint32_t
 	/* No manager: the display is going, nothing will use the keymap. */
 	struct sw_virtual_keyboards *manager = kbd->manager;
 	if (manager) {
-		char reason[320];
+		char reason[SW_KEYMAP_COMPILE_WHY_SIZE];
 		char *compiled = sw_keymap_compile(text, SW_XKB_BASE, KEYMAP_COMPILE_TIMEOUT_MS,
 						   reason, sizeof(reason));
 		free(text);
